@@ -1,0 +1,108 @@
+//! Per-op benchmarks (divan): each GPU kernel of the mnist-cnn step at batch 128, the matmul
+//! ceiling, and the CPU int8 interpreter. GPU timings include one submit + wait per sample, so
+//! they are meaningful relative to each other on one adapter. Set QAT_BENCH_SMOKE=1 for a quick
+//! pass (CI-sized sample counts).
+
+use std::sync::OnceLock;
+use wgpu_qat::data::rng::Rng;
+use wgpu_qat::gpu::{AdapterChoice, Dispatch, Gpu};
+use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
+use wgpu_qat::ops::dense::DenseShape;
+use wgpu_qat::ops::fake_quant::FakeQuantParams;
+use wgpu_qat::ops::matmul::MatmulParams;
+use wgpu_qat::ops::pool::MaxPoolParams;
+use wgpu_qat::quant::fake_quant::Grid;
+
+fn main() {
+    divan::main();
+}
+
+fn gpu() -> Option<&'static Gpu> {
+    static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
+    GPU.get_or_init(|| Gpu::new(&AdapterChoice::default()).map_err(|e| eprintln!("no GPU: {e}")).ok()).as_ref()
+}
+
+fn random_buffer(gpu: &Gpu, n: usize) -> wgpu::Buffer {
+    let mut rng = Rng::new(n as u64);
+    let v: Vec<f32> = (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    gpu.upload("bench", &v)
+}
+
+/// Times one dispatch: submit and wait per iteration.
+fn bench_dispatch(b: divan::Bencher, make: impl FnOnce(&Gpu) -> Dispatch) {
+    let Some(gpu) = gpu() else { return };
+    let d = make(gpu);
+    b.bench(|| {
+        gpu.run(std::slice::from_ref(&d)).unwrap();
+        gpu.wait().unwrap();
+    });
+}
+
+const N: u32 = 128;
+
+fn conv() -> Conv2dParams {
+    Conv2dParams::new(N, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap()
+}
+
+#[divan::bench(sample_count = 10)]
+fn conv2d_forward(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = conv();
+        p.forward(g, &random_buffer(g, p.input_len()), &random_buffer(g, p.weight_len()), &random_buffer(g, 12), &g.storage("y", p.output_len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn conv2d_backward_weight(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = conv();
+        p.backward_weight(g, &random_buffer(g, p.input_len()), &random_buffer(g, p.output_len()), &g.storage("dw", p.weight_len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn conv2d_backward_input(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = conv();
+        p.backward_input(g, &random_buffer(g, p.output_len()), &random_buffer(g, p.weight_len()), &g.storage("dx", p.input_len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn dense_forward(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let s = DenseShape { n: N, inputs: 2028, outputs: 10 };
+        s.forward(g, &random_buffer(g, (N * 2028) as usize), &random_buffer(g, 20280), &random_buffer(g, 10), &g.storage("y", (N * 10) as usize)).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn max_pool_forward(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = MaxPoolParams::new(N, [26, 26, 12], 2, 2).unwrap();
+        p.forward(g, &random_buffer(g, p.input_len()), &g.storage("y", p.output_len()), &g.storage("a", p.output_len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn fake_quant_activation(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let n = (N * 26 * 26 * 12) as usize;
+        let p = FakeQuantParams::new(n, 1, n, Grid::activation(8));
+        p.forward(g, &random_buffer(g, n), &g.upload("r", &[-1.0f32, 1.0]), &g.storage("y", n)).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 5)]
+fn matmul_256(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = MatmulParams::row_major(256, 256, 256);
+        p.dispatch(g, &random_buffer(g, 65536), &random_buffer(g, 65536), &g.storage("bias", 256), &g.storage("c", 65536)).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 5)]
+fn cpu_int8_inference_100_images() -> usize {
+    let spec = wgpu_qat::model::ModelSpec::mnist_cnn();
+    (wgpu_qat::bench::int8_images_per_sec(&spec, 100).unwrap() > 0.0) as usize
+}

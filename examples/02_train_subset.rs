@@ -1,0 +1,23 @@
+//! Trains mnist-cnn on 6,000 MNIST images (float epoch + QAT epoch), exports it, and compares the
+//! int8 model with the fake-quant forward. `cargo run --release --example 02_train_subset`
+
+use wgpu_qat::data::{mnist, Mnist};
+use wgpu_qat::export::quantize::{quantize, TrainedState};
+use wgpu_qat::gpu::{AdapterChoice, Gpu};
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
+use wgpu_qat::verify::{compare, int8_logits};
+
+fn main() -> wgpu_qat::Result<()> {
+    let gpu = Gpu::new(&AdapterChoice::default())?;
+    println!("adapter: {}", gpu.describe());
+    let data = Mnist::load(&mnist::locate(None)?)?;
+    let cfg = TrainConfig { train_limit: Some(6000), test_limit: Some(2000), ..TrainConfig::default() };
+    let (net, report) = train(&gpu, &ModelSpec::mnist_cnn(), &data, &cfg)?;
+    let model = quantize(&TrainedState::read(&gpu, &net, 8)?)?;
+    let test = test_split(&data, cfg.test_limit);
+    let qat = report.qat_test.as_ref().expect("one QAT epoch ran");
+    let a = compare(&qat.logits, &int8_logits(&model, &test), 10, model.logits_quant(), &test.labels);
+    println!("float {:.4}  fake quant {:.4}  int8 {:.4}  top-1 agreement {:.4}", report.float_test_acc, qat.accuracy, a.int8_acc, a.top1_agreement);
+    Ok(())
+}

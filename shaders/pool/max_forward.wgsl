@@ -1,0 +1,30 @@
+// Max pooling forward ("valid" windows of size k, stride s), NHWC. Also records the flat input
+// index of each window's maximum (the first one on ties) for the backward pass.
+struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride: u32, }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = gid.x + gid.y * nwg.x * 64u;
+    if (idx >= p.n * p.oh * p.ow * p.c) { return; }
+    let ch = idx % p.c;
+    var r = idx / p.c;
+    let ox = r % p.ow;
+    r = r / p.ow;
+    let oy = r % p.oh;
+    let b = r / p.oh;
+    var best = -3.402823e38;
+    var best_i = 0u;
+    for (var ky = 0u; ky < p.k; ky++) {
+        for (var kx = 0u; kx < p.k; kx++) {
+            let i = ((b * p.h + oy * p.stride + ky) * p.w + ox * p.stride + kx) * p.c + ch;
+            let v = x[i];
+            if (v > best || (ky == 0u && kx == 0u)) { best = v; best_i = i; }
+        }
+    }
+    y[idx] = best;
+    argmax[idx] = best_i;
+}

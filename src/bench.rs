@@ -1,0 +1,145 @@
+//! The benchmark harness behind `qat bench --json`: training-step time and throughput for
+//! mnist-cnn at several batch sizes (float and QAT), the achieved GFLOP/s of the step, the
+//! GFLOP/s of our f32 matmul kernel as a ceiling measured in the same run, and CPU int8
+//! inference images/s. Synthetic data: step time does not depend on pixel values.
+
+use crate::data::gpu::GpuDataset;
+use crate::data::mnist::Split;
+use crate::data::rng::Rng;
+use crate::export::quantize::{quantize, TrainedState};
+use crate::gpu::{Dispatch, Gpu};
+use crate::model::ModelSpec;
+use crate::ops::adam::AdamConfig;
+use crate::ops::matmul::MatmulParams;
+use crate::reference::int8::run_batch;
+use crate::train::plan::{Plan, PlanOptions};
+use crate::train::Network;
+use crate::Result;
+use serde_json::json;
+use std::time::Instant;
+
+pub struct BenchConfig {
+    pub steps: usize,
+    pub matmul_size: u32,
+    pub batches: Vec<u32>,
+}
+
+/// Random MNIST-shaped samples.
+pub fn synthetic_split(count: usize, pixels: usize, seed: u64) -> Split {
+    let mut rng = Rng::new(seed);
+    Split {
+        images: (0..count * pixels).map(|_| (rng.next_u64() & 0xff) as u8).collect(),
+        labels: (0..count).map(|_| rng.below(10) as u8).collect(),
+        count,
+    }
+}
+
+/// Times `steps` replays of a training plan; returns (seconds per step, flops per step).
+pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps: usize) -> Result<(f64, u64)> {
+    let pixels = spec.input.iter().product::<u32>() as usize;
+    let samples = batch as usize * 4;
+    let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
+    let net = Network::init(gpu, spec, 1)?;
+    let opts = PlanOptions { batch, qat, train: true, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
+    let order: Vec<u32> = (0..samples as u32).collect();
+    gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
+    let warmup = 3;
+    for s in 0..warmup {
+        plan.run(gpu, ((s % 4) * batch as usize) as u32, s as u32 + 1, 1e-3)?;
+    }
+    gpu.wait()?;
+    let t0 = Instant::now();
+    for s in 0..steps {
+        plan.run(gpu, ((s % 4) * batch as usize) as u32, (warmup + s) as u32 + 1, 1e-3)?;
+    }
+    gpu.wait()?;
+    Ok((t0.elapsed().as_secs_f64() / steps.max(1) as f64, plan.flops_per_step))
+}
+
+/// GFLOP/s of `matmul/strided` on square n x n matrices, `reps` dispatches in one submit.
+pub fn matmul_gflops(gpu: &Gpu, n: u32, reps: usize) -> Result<f64> {
+    let mut rng = Rng::new(3);
+    let len = (n * n) as usize;
+    let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let (ba, bb) = (gpu.upload("a", &a), gpu.upload("b", &b));
+    let bias = gpu.storage("bias", n as usize);
+    let c = gpu.storage("c", len);
+    let p = MatmulParams::row_major(n, n, n);
+    let d: Vec<Dispatch> = (0..reps).map(|_| p.dispatch(gpu, &ba, &bb, &bias, &c)).collect::<Result<_>>()?;
+    gpu.run(&d[..1])?;
+    gpu.wait()?;
+    let t0 = Instant::now();
+    gpu.run(&d)?;
+    gpu.wait()?;
+    Ok(p.flops() as f64 * reps as f64 / t0.elapsed().as_secs_f64() / 1e9)
+}
+
+/// CPU int8 images/s of a mnist-cnn with random weights and plausible ranges.
+pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
+    let gpu_free_params = {
+        let mut rng = Rng::new(5);
+        let shapes = spec.shapes()?;
+        let mut input = spec.input;
+        let mut out = Vec::new();
+        for (layer, shape) in spec.layers.iter().zip(&shapes) {
+            let (wl, bl) = match *layer {
+                crate::model::Layer::Conv2d { filters, kernel, .. } => ((filters * kernel[0] * kernel[1] * input[2]) as usize, filters as usize),
+                crate::model::Layer::Dense { units, .. } => ((units * input.iter().product::<u32>()) as usize, units as usize),
+                _ => (0, 0),
+            };
+            if wl > 0 {
+                out.push(crate::train::network::HostParams {
+                    weight: (0..wl).map(|_| rng.uniform(-0.3, 0.3)).collect(),
+                    bias: (0..bl).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+                });
+            }
+            input = *shape;
+        }
+        out
+    };
+    let state = TrainedState {
+        spec: spec.clone(),
+        params: gpu_free_params,
+        input_range: [0.0, 1.0],
+        output_ranges: spec.layers.iter().map(|l| l.has_weights().then_some([-4.0, 6.0])).collect(),
+        bits: 8,
+    };
+    let model = quantize(&state)?;
+    let pixels = spec.input.iter().product::<u32>() as usize;
+    let data = synthetic_split(images, pixels, 9);
+    let t0 = Instant::now();
+    let logits = run_batch(&model, &data.images, images);
+    let secs = t0.elapsed().as_secs_f64();
+    std::hint::black_box(logits);
+    Ok(images as f64 / secs.max(1e-9))
+}
+
+pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
+    let spec = ModelSpec::mnist_cnn();
+    let matmul = matmul_gflops(gpu, cfg.matmul_size, 8)?;
+    let mut steps = Vec::new();
+    for &batch in &cfg.batches {
+        for qat in [false, true] {
+            let (secs, flops) = time_train_step(gpu, &spec, batch, qat, cfg.steps)?;
+            let gflops = flops as f64 / secs / 1e9;
+            steps.push(json!({
+                "model": spec.name,
+                "batch": batch,
+                "qat": qat,
+                "step_ms": secs * 1e3,
+                "images_per_sec": batch as f64 / secs,
+                "gflop_per_step": flops as f64 / 1e9,
+                "gflops": gflops,
+                "fraction_of_matmul_ceiling": gflops / matmul,
+            }));
+        }
+    }
+    Ok(json!({
+        "adapter": gpu.describe(),
+        "train_step": steps,
+        "matmul_ceiling": { "kernel": "matmul/strided", "size": cfg.matmul_size, "gflops": matmul },
+        "cpu_int8_inference_images_per_sec": int8_images_per_sec(&spec, 2000)?,
+    }))
+}

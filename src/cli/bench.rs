@@ -1,0 +1,25 @@
+//! `qat bench`: see `wgpu_qat::bench`.
+
+use wgpu_qat::bench::{run_all, BenchConfig};
+use wgpu_qat::gpu::Gpu;
+use wgpu_qat::Result;
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Print JSON (the only output format; the flag is accepted for scripts).
+    #[arg(long)]
+    json: bool,
+    /// Timed training steps per batch size.
+    #[arg(long, default_value_t = 50)]
+    steps: usize,
+    /// Square matmul size for the ceiling.
+    #[arg(long, default_value_t = 512)]
+    matmul: u32,
+}
+
+pub fn run(a: BenchArgs, gpu: &Gpu) -> Result<()> {
+    let _ = a.json;
+    let report = run_all(gpu, &BenchConfig { steps: a.steps, matmul_size: a.matmul, batches: vec![32, 128] })?;
+    super::print_json(&report);
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `qat eval`: test accuracy of an int8 model file on the CPU int8 interpreter (no GPU).
+
+use super::data::{load, DataArgs};
+use std::path::PathBuf;
+use std::time::Instant;
+use wgpu_qat::export::format;
+use wgpu_qat::train::{eval::accuracy, trainer::test_split};
+use wgpu_qat::verify::int8_logits;
+use wgpu_qat::{QatError, Result};
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// The int8 model file written by `qat train`.
+    #[arg(long)]
+    model: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Only the first N test images.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: EvalArgs) -> Result<()> {
+    let model = format::read(&a.model)?;
+    let data = load(&a.data)?;
+    let input = model.input_shape;
+    if input != [data.rows as u32, data.cols as u32, 1] {
+        return Err(QatError::Invalid(format!("{} takes {input:?} inputs; the data is {}x{}x1", a.model.display(), data.rows, data.cols)));
+    }
+    let test = test_split(&data, a.limit);
+    let t0 = Instant::now();
+    let logits = int8_logits(&model, &test);
+    let secs = t0.elapsed().as_secs_f64();
+    let classes = logits.len() / test.count.max(1);
+    let acc = accuracy(&logits, classes.max(1), &test.labels);
+    if a.json {
+        super::print_json(&serde_json::json!({
+            "model": a.model.display().to_string(),
+            "images": test.count,
+            "int8_test_acc": acc,
+            "images_per_sec": test.count as f64 / secs.max(1e-9),
+        }));
+    } else {
+        println!("int8 test accuracy (CPU, integer only): {acc:.4} on {} images ({:.0} images/s)", test.count, test.count as f64 / secs.max(1e-9));
+    }
+    Ok(())
+}

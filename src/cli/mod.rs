@@ -1,0 +1,42 @@
+//! The CLI's subcommands; each file is one command's arguments and body.
+
+mod bench;
+mod data;
+mod eval;
+mod info;
+mod train;
+mod verify;
+
+use wgpu_qat::gpu::{AdapterChoice, Gpu};
+use wgpu_qat::Result;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Train a model (float epochs, then QAT epochs), export it as int8, evaluate it.
+    Train(train::TrainArgs),
+    /// Test accuracy of an int8 model on the CPU int8 interpreter.
+    Eval(eval::EvalArgs),
+    /// Compare an int8 model's GPU fake-quant forward with its CPU int8 forward, per test image.
+    Verify(verify::VerifyArgs),
+    /// Print the adapter, backend, features and the limits training relies on.
+    Info,
+    /// Benchmark the training step, a matmul ceiling and CPU int8 inference.
+    Bench(bench::BenchArgs),
+}
+
+pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
+    let gpu = || Gpu::new(&AdapterChoice { name_contains: adapter.clone() });
+    match command {
+        // Arguments, model files and data are checked before a device is opened.
+        Command::Train(a) => train::run(a, &gpu),
+        Command::Eval(a) => eval::run(a),
+        Command::Verify(a) => verify::run(a, &gpu),
+        Command::Info => info::run(&gpu()?),
+        Command::Bench(a) => bench::run(a, &gpu()?),
+    }
+}
+
+/// Writes JSON to stdout.
+pub fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()));
+}

@@ -1,0 +1,154 @@
+//! `qat train`: float epochs, QAT epochs, export to int8, CPU int8 evaluation, agreement with
+//! the GPU fake-quant forward, and an optional metrics JSON.
+
+use super::data::{load, DataArgs};
+use std::path::PathBuf;
+use std::time::Instant;
+use wgpu_qat::export::{format, quantize::{quantize, TrainedState}};
+use wgpu_qat::gpu::Gpu;
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::ops::adam::AdamConfig;
+use wgpu_qat::train::schedule::LrSchedule;
+use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
+use wgpu_qat::verify::{compare, int8_logits};
+use wgpu_qat::{QatError, Result};
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Built-in model name (mnist-cnn).
+    #[arg(long, default_value = "mnist-cnn")]
+    model: String,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Float training epochs.
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    /// QAT fine-tuning epochs after the float ones (at least 1 to export).
+    #[arg(long, default_value_t = 1)]
+    qat_epochs: usize,
+    #[arg(long, default_value_t = 32)]
+    batch: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f32,
+    /// Learning-rate schedule over all epochs: cosine (one optimizer, decays to 0) or
+    /// constant (TFMOT's recipe: fixed rate, fresh optimizer for QAT).
+    #[arg(long, value_enum, default_value = "cosine")]
+    lr_schedule: LrSchedule,
+    /// Where to write the int8 model.
+    #[arg(long, default_value = "model.qat")]
+    out: PathBuf,
+    /// Also write the metrics as JSON here.
+    #[arg(long)]
+    metrics: Option<PathBuf>,
+    /// Train on the first N training images only (the last 10% of them validate).
+    #[arg(long)]
+    train_limit: Option<usize>,
+    /// Evaluate on the first N test images only.
+    #[arg(long)]
+    test_limit: Option<usize>,
+    /// No progress bar or per-epoch lines.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
+    if a.qat_epochs == 0 {
+        return Err(QatError::Invalid("--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into()));
+    }
+    if !(a.lr.is_finite() && a.lr > 0.0) {
+        return Err(QatError::Invalid(format!("--lr {} must be a positive number", a.lr)));
+    }
+    if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(QatError::Invalid(format!("--out {}: folder {} does not exist", a.out.display(), parent.display())));
+        }
+    }
+    let started = Instant::now();
+    let spec = ModelSpec::builtin(&a.model)?;
+    let data = load(&a.data)?;
+    let gpu = &open_gpu()?;
+    if !a.quiet {
+        eprintln!("adapter: {}", gpu.describe());
+    }
+    let cfg = TrainConfig {
+        epochs: a.epochs,
+        qat_epochs: a.qat_epochs,
+        batch: a.batch,
+        seed: a.seed,
+        adam: AdamConfig { lr: a.lr, ..AdamConfig::default() },
+        schedule: a.lr_schedule,
+        train_limit: a.train_limit,
+        test_limit: a.test_limit,
+        progress: !a.quiet,
+        ..TrainConfig::default()
+    };
+    let (net, report) = train(gpu, &spec, &data, &cfg)?;
+    let state = TrainedState::read(gpu, &net, cfg.bits)?;
+    let model = quantize(&state)?;
+    let model_bytes = format::write(&model, &a.out)?;
+
+    let test = test_split(&data, cfg.test_limit);
+    let t0 = Instant::now();
+    let int8 = int8_logits(&model, &test);
+    let int8_secs = t0.elapsed().as_secs_f64();
+    let qat_test = report.qat_test.as_ref().ok_or_else(|| QatError::Invalid("no QAT evaluation".into()))?;
+    let agree = compare(&qat_test.logits, &int8, qat_test.classes, model.logits_quant(), &test.labels);
+    let float_weight_bytes = 4 * spec.parameter_count()? as u64;
+
+    let metrics = serde_json::json!({
+        "model": spec.name,
+        "adapter": gpu.describe(),
+        "epochs": a.epochs,
+        "qat_epochs": a.qat_epochs,
+        "batch": a.batch,
+        "seed": a.seed,
+        "lr": a.lr,
+        "lr_schedule": format!("{:?}", a.lr_schedule).to_lowercase(),
+        "train_samples": report.train_samples,
+        "val_samples": report.val_samples,
+        "test_samples": report.test_samples,
+        "float_val_acc": report.float.val_acc,
+        "qat_val_acc": report.qat.val_acc,
+        "float_test_acc": report.float_test_acc,
+        "qat_test_acc": qat_test.accuracy,
+        "int8_test_acc": agree.int8_acc,
+        "top1_agreement": agree.top1_agreement,
+        "max_logit_diff_lsb": agree.max_logit_diff_lsb,
+        "mean_logit_diff_lsb": agree.mean_logit_diff_lsb,
+        "float_weight_bytes": float_weight_bytes,
+        "int8_model_bytes": model_bytes,
+        "int8_to_float_size": model_bytes as f64 / float_weight_bytes as f64,
+        "float_images_per_sec": report.float.images_per_sec,
+        "qat_images_per_sec": report.qat.images_per_sec,
+        "float_train_seconds": report.float.seconds,
+        "qat_train_seconds": report.qat.seconds,
+        "int8_cpu_images_per_sec": test.count as f64 / int8_secs.max(1e-9),
+        "total_seconds": started.elapsed().as_secs_f64(),
+        "model_file": a.out.display().to_string(),
+    });
+    if let Some(path) = &a.metrics {
+        let tmp = path.with_extension("json-tmp");
+        let text = serde_json::to_string_pretty(&metrics).map_err(|e| QatError::Invalid(e.to_string()))?;
+        std::fs::write(&tmp, text).map_err(|e| QatError::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| QatError::io(path, e))?;
+    }
+    println!("float test accuracy (GPU, float):      {:.4}", report.float_test_acc);
+    println!("QAT test accuracy (GPU, fake quant):   {:.4}", qat_test.accuracy);
+    println!("int8 test accuracy (CPU, integer only): {:.4}", agree.int8_acc);
+    println!(
+        "top-1 agreement fake quant vs int8:     {:.4} (logits differ by at most {} LSB, mean {:.4})",
+        agree.top1_agreement, agree.max_logit_diff_lsb, agree.mean_logit_diff_lsb
+    );
+    println!(
+        "wrote {} ({} bytes, {:.3} of the {} float32 weight bytes) in {:.1} s",
+        a.out.display(),
+        model_bytes,
+        model_bytes as f64 / float_weight_bytes as f64,
+        float_weight_bytes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `qat verify`: per test image, the GPU fake-quant forward of a model file against its CPU int8
+//! forward: top-1 agreement and logit differences in output LSBs.
+
+use super::data::{load, DataArgs};
+use std::path::PathBuf;
+use wgpu_qat::export::format;
+use wgpu_qat::gpu::Gpu;
+use wgpu_qat::train::trainer::test_split;
+use wgpu_qat::verify::verify_model;
+use wgpu_qat::{QatError, Result};
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    #[arg(long)]
+    model: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long)]
+    limit: Option<usize>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
+    let model = format::read(&a.model)?;
+    let data = load(&a.data)?;
+    if model.input_shape != [data.rows as u32, data.cols as u32, 1] {
+        return Err(QatError::Invalid(format!("{} takes {:?} inputs; the data is {}x{}x1", a.model.display(), model.input_shape, data.rows, data.cols)));
+    }
+    let test = test_split(&data, a.limit);
+    let gpu = &open_gpu()?;
+    let r = verify_model(gpu, &model, &test, 500)?;
+    if a.json {
+        let mut v = serde_json::to_value(&r).map_err(|e| QatError::Invalid(e.to_string()))?;
+        v["model"] = a.model.display().to_string().into();
+        v["adapter"] = gpu.describe().into();
+        super::print_json(&v);
+    } else {
+        println!("adapter: {}", gpu.describe());
+        println!("images: {}", r.images);
+        println!("top-1 agreement (GPU fake quant vs CPU int8): {:.4}", r.top1_agreement);
+        println!("logit difference: max {} LSB, mean {:.4} LSB", r.max_logit_diff_lsb, r.mean_logit_diff_lsb);
+        println!("accuracy: int8 {:.4}, fake quant {:.4}", r.int8_acc, r.fake_quant_acc);
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! Fetching MNIST once into a cache folder, the way Keras does (download, verify checksum, keep).
+//! The network step is one `curl` call per file; everything else (cache location, checksum
+//! verification, atomic placement) is plain file logic tested on local files.
+
+use crate::data::mnist::{sha256_file, FILES};
+use crate::{QatError, Result};
+use std::path::{Path, PathBuf};
+
+/// Public mirror holding the original gzip files.
+pub const MIRROR: &str = "https://ossci-datasets.s3.amazonaws.com/mnist";
+
+/// `$QAT_CACHE`, else `$XDG_CACHE_HOME/wgpu-qat/mnist`, else `~/.cache/wgpu-qat/mnist`.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("QAT_CACHE") {
+        return Some(PathBuf::from(d));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("wgpu-qat").join("mnist"))
+}
+
+/// Moves `tmp` to `dest` if its sha256 is `expected`; otherwise deletes it and errors.
+pub fn accept_verified(tmp: &Path, dest: &Path, expected: &str) -> Result<()> {
+    let got = sha256_file(tmp)?;
+    if got != expected {
+        let _ = std::fs::remove_file(tmp);
+        return Err(QatError::BadData {
+            path: dest.into(),
+            detail: format!("downloaded file has sha256 {got}, expected {expected}; not kept"),
+        });
+    }
+    std::fs::rename(tmp, dest).map_err(|e| QatError::io(dest, e))
+}
+
+/// Makes sure all four files are in `dir`, downloading the missing ones from `mirror`.
+/// Files already there are kept as they are (they are checked when loaded).
+pub fn ensure(dir: &Path, mirror: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| QatError::io(dir, e))?;
+    for (stem, sha) in FILES {
+        let dest = dir.join(format!("{stem}.gz"));
+        if dest.is_file() || dir.join(stem).is_file() {
+            continue;
+        }
+        let tmp = dir.join(format!("{stem}.gz.part"));
+        let url = format!("{mirror}/{stem}.gz");
+        eprintln!("downloading {url}");
+        let status = std::process::Command::new("curl")
+            .args(["--fail", "--location", "--silent", "--show-error", "--output"])
+            .arg(&tmp)
+            .arg(&url)
+            .status()
+            .map_err(|e| QatError::Invalid(format!("could not run curl to download {url}: {e} (or pass --data DIR)")))?;
+        if !status.success() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(QatError::Invalid(format!("download of {url} failed ({status}); pass --data DIR or retry")));
+        }
+        accept_verified(&tmp, &dest, sha)?;
+    }
+    Ok(dir.to_path_buf())
+}

@@ -1,0 +1,8 @@
+//! The packed int8 model: its in-memory form (`model`), how a trained network becomes one
+//! (`quantize`), and the versioned, checksummed file (`format`, documented in docs/FORMAT.md).
+
+pub mod format;
+pub mod model;
+pub mod quantize;
+
+pub use model::{QLayer, QuantModel};

@@ -1,0 +1,96 @@
+//! Buffers: storage buffers for tensors, uploads, and a pool of staging buffers for readback
+//! (one per size, reused, so repeated readbacks allocate nothing).
+
+use crate::gpu::Gpu;
+use crate::{QatError, Result};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use wgpu::util::DeviceExt;
+
+const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
+
+/// A zeroed storage buffer of `words` 32-bit words (at least one word, as empty bindings are invalid).
+pub fn storage(device: &wgpu::Device, label: &str, words: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: 4 * words.max(1) as u64,
+        usage: STORAGE,
+        mapped_at_creation: false,
+    })
+}
+
+/// A storage buffer initialised with `data`.
+pub fn upload<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, data: &[T]) -> wgpu::Buffer {
+    let bytes: &[u8] = bytemuck::cast_slice(data);
+    if bytes.is_empty() {
+        return storage(device, label, 1);
+    }
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytes, usage: STORAGE })
+}
+
+/// A uniform buffer holding one `#[repr(C)]` parameter struct.
+pub fn uniform<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, value: &T) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytemuck::bytes_of(value),
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+    })
+}
+
+/// Staging buffers for reading results back, keyed by byte size.
+#[derive(Default)]
+pub struct ReadbackPool {
+    staging: Mutex<HashMap<u64, wgpu::Buffer>>,
+}
+
+
+impl ReadbackPool {
+    pub fn read<T: bytemuck::Pod>(&self, gpu: &Gpu, src: &wgpu::Buffer, words: usize) -> Result<Vec<T>> {
+        if std::mem::size_of::<T>() != 4 {
+            return Err(QatError::Invalid("readback works on 32-bit words".into()));
+        }
+        let bytes = 4 * words as u64;
+        if bytes == 0 {
+            return Ok(Vec::new());
+        }
+        if bytes > src.size() {
+            return Err(QatError::Invalid(format!(
+                "readback of {bytes} bytes from a {}-byte buffer {:?}",
+                src.size(),
+                src
+            )));
+        }
+        let staging = {
+            let mut map = self.staging.lock().map_err(|_| QatError::gpu("reading back", "pool poisoned"))?;
+            map.entry(bytes)
+                .or_insert_with(|| {
+                    gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("readback"),
+                        size: bytes,
+                        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    })
+                })
+                .clone()
+        };
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
+        gpu.queue.submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        gpu.wait()?;
+        rx.recv()
+            .map_err(|_| QatError::gpu("reading back", "map callback never ran"))?
+            .map_err(|e| QatError::gpu("mapping a readback buffer", e))?;
+        let out = {
+            let view = staging.get_mapped_range(..).map_err(|e| QatError::gpu("reading a mapped buffer", e))?;
+            bytemuck::cast_slice::<u8, T>(&view).to_vec()
+        };
+        staging.unmap();
+        Ok(out)
+    }
+}

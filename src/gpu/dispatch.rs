@@ -1,0 +1,74 @@
+//! A recorded dispatch: pipeline + bind group + workgroup counts, built once and replayed every
+//! step. All our shaders bind `@binding(0)` to a uniform parameter struct and then their
+//! buffers in order, so one constructor fits every kernel.
+
+use crate::gpu::{buffers, Gpu};
+use crate::Result;
+
+/// Workgroup counts for a dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid(pub u32, pub u32, pub u32);
+
+const MAX_PER_DIM: u32 = 65535;
+
+impl Grid {
+    /// One invocation per item with `wg`-wide workgroups, folded into y when x would exceed the
+    /// per-dimension limit; shaders recover the flat index as `gid.x + gid.y * nwg.x * wg`.
+    pub fn items(count: usize, wg: u32) -> Grid {
+        Self::groups(count.div_ceil(wg as usize))
+    }
+    /// `groups` workgroups, folded the same way (flat id = `wid.x + wid.y * nwg.x`).
+    pub fn groups(groups: usize) -> Grid {
+        let groups = groups.max(1) as u64;
+        if groups <= MAX_PER_DIM as u64 {
+            Grid(groups as u32, 1, 1)
+        } else {
+            Grid(MAX_PER_DIM, groups.div_ceil(MAX_PER_DIM as u64) as u32, 1)
+        }
+    }
+}
+
+/// One kernel launch, ready to replay.
+pub struct Dispatch {
+    pub label: &'static str,
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    grid: Grid,
+}
+
+impl Dispatch {
+    /// Binds `params` at binding 0 and `buffers` at bindings 1.. of `shader`.
+    pub fn new<P: bytemuck::Pod>(
+        gpu: &Gpu,
+        shader: &'static str,
+        params: &P,
+        buffers: &[&wgpu::Buffer],
+        grid: Grid,
+    ) -> Result<Dispatch> {
+        let pipeline = gpu.pipeline(shader)?;
+        let uniform = buffers::uniform(&gpu.device, shader, params);
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+        for (i, b) in buffers.iter().enumerate() {
+            entries.push(wgpu::BindGroupEntry { binding: 1 + i as u32, resource: b.as_entire_binding() });
+        }
+        let bind_group = gpu.scoped(&format!("binding buffers for shader {shader:?}"), || {
+            Ok(gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(shader),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            }))
+        })?;
+        Ok(Dispatch { label: shader, pipeline, bind_group, grid })
+    }
+}
+
+/// Encodes dispatches in one compute pass. wgpu inserts the barriers between dependent
+/// dispatches; order in the slice is execution order.
+pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
+    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+    for d in dispatches {
+        pass.set_pipeline(&d.pipeline);
+        pass.set_bind_group(0, &d.bind_group, &[]);
+        pass.dispatch_workgroups(d.grid.0, d.grid.1, d.grid.2);
+    }
+}

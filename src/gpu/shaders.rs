@@ -1,0 +1,59 @@
+//! The shader registry: every `.wgsl` file under `shaders/`, compiled into the binary by name.
+//! Pipelines are created from these names only (see `gpu::pipelines`), and a GPU-free test
+//! validates each of them with naga.
+
+macro_rules! shader {
+    ($name:literal) => {
+        ($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl")))
+    };
+}
+
+/// (name, WGSL source). The name is the path under `shaders/` without `.wgsl`.
+pub const SHADERS: &[(&str, &str)] = &[
+    shader!("conv2d/forward"),
+    shader!("conv2d/backward_input"),
+    shader!("conv2d/backward_weight"),
+    shader!("matmul/strided"),
+    shader!("reduce/column_sum"),
+    shader!("relu/forward"),
+    shader!("relu/backward"),
+    shader!("pool/max_forward"),
+    shader!("pool/max_backward"),
+    shader!("loss/softmax_cross_entropy"),
+    shader!("loss/accumulate"),
+    shader!("fake_quant/forward"),
+    shader!("fake_quant/backward"),
+    shader!("observer/activation_range"),
+    shader!("observer/weight_range"),
+    shader!("optim/adam"),
+    shader!("data/gather_batch"),
+];
+
+
+/// The WGSL source of a registered shader.
+pub fn source(name: &str) -> Option<&'static str> {
+    SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// Parses and validates one WGSL source with naga (no GPU needed).
+pub fn validate(name: &str, source: &str) -> crate::Result<naga::Module> {
+    let module = naga::front::wgsl::parse_str(source)
+        .map_err(|e| crate::QatError::Shader { name: name.into(), detail: e.emit_to_string(source) })?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
+        .map_err(|e| crate::QatError::Shader { name: name.into(), detail: e.emit_to_string(source) })?;
+    Ok(module)
+}
+
+/// Size in bytes of the struct bound as `@group(0) @binding(0) var<uniform>` in a shader,
+/// so tests can compare it with the Rust `#[repr(C)]` type that fills it.
+pub fn uniform_size(module: &naga::Module) -> Option<u32> {
+    module.global_variables.iter().find_map(|(_, var)| {
+        let b = var.binding.as_ref()?;
+        if b.group == 0 && b.binding == 0 && var.space == naga::AddressSpace::Uniform {
+            Some(module.types[var.ty].inner.size(module.to_ctx()))
+        } else {
+            None
+        }
+    })
+}

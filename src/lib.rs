@@ -1,0 +1,21 @@
+//! wgpu-qat: quantization-aware training of convolutional networks on any GPU through wgpu,
+//! export to a packed int8 model, and a bit-exact CPU int8 reference interpreter.
+//!
+//! Layout: `gpu` (device, shader registry, pipelines, buffers), `ops` (one file per kernel
+//! family), `model` (specs, shapes), `train` (recorded steps, loop, evaluation), `quant`
+//! (the quantization rules), `export` (int8 model and file format), `reference` (CPU twins and
+//! the int8 interpreter), `data` (IDX/MNIST), `bench` (the benchmark harness behind `qat bench`).
+
+pub mod bench;
+pub mod data;
+pub mod error;
+pub mod export;
+pub mod gpu;
+pub mod model;
+pub mod ops;
+pub mod quant;
+pub mod reference;
+pub mod train;
+pub mod verify;
+
+pub use error::{QatError, Result};

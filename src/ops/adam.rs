@@ -1,0 +1,57 @@
+//! Adam optimizer update (Keras's formulation and defaults), one dispatch per parameter tensor.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AdamParams {
+    pub count: u32,
+    pub beta1: f32,
+    pub beta2: f32,
+    pub eps: f32,
+}
+
+/// Adam's hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamConfig {
+    pub lr: f32,
+    pub beta1: f32,
+    pub beta2: f32,
+    pub eps: f32,
+}
+
+impl Default for AdamConfig {
+    /// Keras defaults.
+    fn default() -> Self {
+        AdamConfig { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7 }
+    }
+}
+
+/// The per-step uniform shared by the gather and Adam kernels; the host writes it once per step.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct StepUniform {
+    pub batch_start: u32,
+    /// Adam's step number, counted from 1.
+    pub t: f32,
+    /// Learning rate of this step.
+    pub lr: f32,
+    pub _pad: u32,
+}
+
+impl StepUniform {
+    pub fn new(batch_start: u32, t: u32, lr: f32) -> Self {
+        StepUniform { batch_start, t: t as f32, lr, _pad: 0 }
+    }
+}
+
+impl AdamParams {
+    /// `cfg.lr` is not part of the recorded parameters: it travels in `StepUniform`.
+    pub fn new(count: usize, cfg: AdamConfig) -> Self {
+        AdamParams { count: count as u32, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }
+    }
+    pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "optim/adam", self, &[step, grad, w, m, v], Grid::items(self.count as usize, 64))
+    }
+}

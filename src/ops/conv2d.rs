@@ -1,0 +1,85 @@
+//! Conv2D (NHWC input, OHWI weights): shape math with TF's "same"/"valid" padding, and the
+//! forward, input-gradient and weight-gradient kernels. The bias gradient is `reduce::column_sum`.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::{QatError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Padding {
+    Valid,
+    Same,
+}
+
+/// Uniform of all three conv2d kernels.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Conv2dParams {
+    pub n: u32,
+    pub h: u32,
+    pub w: u32,
+    pub c: u32,
+    pub oh: u32,
+    pub ow: u32,
+    pub o: u32,
+    pub kh: u32,
+    pub kw: u32,
+    pub stride: u32,
+    pub pad_top: u32,
+    pub pad_left: u32,
+}
+
+/// Output size and leading padding along one axis, as TensorFlow computes them.
+pub fn output_size(input: u32, kernel: u32, stride: u32, padding: Padding) -> Option<(u32, u32)> {
+    if stride == 0 || kernel == 0 || input == 0 {
+        return None;
+    }
+    match padding {
+        Padding::Valid => (input >= kernel).then(|| ((input - kernel) / stride + 1, 0)),
+        Padding::Same => {
+            let out = input.div_ceil(stride);
+            let total = ((out - 1) * stride + kernel).saturating_sub(input);
+            Some((out, total / 2))
+        }
+    }
+}
+
+impl Conv2dParams {
+    /// Shapes for a batch of `n` `[h, w, c]` inputs and `o` filters of `kh x kw`.
+    pub fn new(n: u32, [h, w, c]: [u32; 3], o: u32, [kh, kw]: [u32; 2], stride: u32, padding: Padding) -> Result<Self> {
+        match (output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)) {
+            (Some((oh, pad_top)), Some((ow, pad_left))) if c > 0 && o > 0 && n > 0 => {
+                Ok(Conv2dParams { n, h, w, c, oh, ow, o, kh, kw, stride, pad_top, pad_left })
+            }
+            _ => Err(QatError::Invalid(format!(
+                "conv2d: {kh}x{kw} kernel, stride {stride}, {padding:?} padding does not fit input {h}x{w}x{c} with {o} filters"
+            ))),
+        }
+    }
+}
+
+impl Conv2dParams {
+    pub fn input_len(&self) -> usize {
+        (self.n * self.h * self.w * self.c) as usize
+    }
+    pub fn output_len(&self) -> usize {
+        (self.n * self.oh * self.ow * self.o) as usize
+    }
+    pub fn weight_len(&self) -> usize {
+        (self.o * self.kh * self.kw * self.c) as usize
+    }
+    /// Multiply-adds of one forward pass.
+    pub fn macs(&self) -> u64 {
+        self.output_len() as u64 * (self.kh * self.kw * self.c) as u64
+    }
+
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, bias: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items(self.output_len(), 64))
+    }
+    pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), 64))
+    }
+    pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "conv2d/backward_weight", self, &[x, dy, dw], Grid::groups(self.weight_len()))
+    }
+}

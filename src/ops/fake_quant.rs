@@ -1,0 +1,39 @@
+//! Fake quant kernels (forward and straight-through backward), per tensor or per channel.
+//! The nudging rule itself is `quant::fake_quant`; the WGSL restates it in f32 in the same order.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::quant::fake_quant::Grid as QuantGrid;
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct FakeQuantParams {
+    pub count: u32,
+    /// Number of ranges; element i uses range (i / inner) % channels.
+    pub channels: u32,
+    pub inner: u32,
+    pub _pad0: u32,
+    pub qmin: f32,
+    pub qmax: f32,
+    pub _pad1: [u32; 2],
+}
+
+impl FakeQuantParams {
+    pub fn new(count: usize, channels: usize, inner: usize, grid: QuantGrid) -> Self {
+        FakeQuantParams {
+            count: count as u32,
+            channels: channels as u32,
+            inner: inner as u32,
+            _pad0: 0,
+            qmin: grid.qmin as f32,
+            qmax: grid.qmax as f32,
+            _pad1: [0; 2],
+        }
+    }
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], Grid::items(self.count as usize, 64))
+    }
+    pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "fake_quant/backward", self, &[x, ranges, dy, dx], Grid::items(self.count as usize, 64))
+    }
+}

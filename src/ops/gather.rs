@@ -1,0 +1,22 @@
+//! Batch assembly on the GPU from a resident u8 data set and an order buffer.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct GatherParams {
+    pub batch: u32,
+    pub pixels: u32,
+    pub _pad: [u32; 2],
+}
+
+impl GatherParams {
+    pub fn new(batch: u32, pixels: u32) -> Self {
+        GatherParams { batch, pixels, _pad: [0; 2] }
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, images: &wgpu::Buffer, labels: &wgpu::Buffer, order: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "data/gather_batch", self, &[step, images, labels, order, x, y], Grid::items((self.batch * self.pixels) as usize, 64))
+    }
+}

@@ -1,0 +1,34 @@
+//! Strided matrix product `c[m, n] = sum_k a[m, k] b[k, n] (+ bias[n])`, where each operand's
+//! layout is given by strides. Dense forward and both dense gradients are this kernel.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct MatmulParams {
+    pub m: u32,
+    pub n: u32,
+    pub k: u32,
+    pub has_bias: u32,
+    /// a[m, k] is at a[m * a_sm + k * a_sk].
+    pub a_sm: u32,
+    pub a_sk: u32,
+    /// b[k, n] is at b[k * b_sk + n * b_sn].
+    pub b_sk: u32,
+    pub b_sn: u32,
+}
+
+impl MatmulParams {
+    /// Plain row-major `a [m, k]` times row-major `b [k, n]`.
+    pub fn row_major(m: u32, n: u32, k: u32) -> Self {
+        MatmulParams { m, n, k, has_bias: 0, a_sm: k, a_sk: 1, b_sk: n, b_sn: 1 }
+    }
+    pub fn flops(&self) -> u64 {
+        2 * self.m as u64 * self.n as u64 * self.k as u64
+    }
+    /// `bias` is ignored (but must be bound) when `has_bias == 0`.
+    pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "matmul/strided", self, &[a, b, bias, c], Grid::items((self.m * self.n) as usize, 64))
+    }
+}

@@ -1,0 +1,56 @@
+//! Range observers on the GPU: activation ranges (moving average or all values seen, one
+//! tensor-wide range `[min, max, seen]`) and last-value symmetric weight ranges per channel.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+/// How an activation range follows the batches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RangeMode {
+    /// range -= (1 - decay) * (range - batch range), after the first batch sets it.
+    MovingAverage { decay: f32 },
+    /// The min and max of everything seen (used for the model input).
+    AllSeen,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ActivationRangeParams {
+    pub count: u32,
+    pub mode: u32,
+    pub decay: f32,
+    pub _pad: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct WeightRangeParams {
+    pub channels: u32,
+    pub inner: u32,
+    pub _pad: [u32; 2],
+}
+
+/// Words in an activation range buffer: min, max, seen flag.
+pub const ACTIVATION_RANGE_WORDS: usize = 3;
+
+impl ActivationRangeParams {
+    pub fn new(count: usize, mode: RangeMode) -> Self {
+        let (mode, decay) = match mode {
+            RangeMode::MovingAverage { decay } => (0, decay),
+            RangeMode::AllSeen => (1, 0.0),
+        };
+        ActivationRangeParams { count: count as u32, mode, decay, _pad: 0 }
+    }
+    pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, range: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "observer/activation_range", self, &[x, range], Grid(1, 1, 1))
+    }
+}
+
+impl WeightRangeParams {
+    pub fn new(channels: usize, inner: usize) -> Self {
+        WeightRangeParams { channels: channels as u32, inner: inner as u32, _pad: [0; 2] }
+    }
+    pub fn dispatch(&self, gpu: &Gpu, w: &wgpu::Buffer, ranges: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "observer/weight_range", self, &[w, ranges], Grid(self.channels.max(1), 1, 1))
+    }
+}

@@ -1,0 +1,11 @@
+//! Training: the network's GPU state (`network`), the recorded step and forward plans (`plan`),
+//! the epoch loop with progress and metrics (`trainer`), and evaluation on the GPU (`eval`).
+
+pub mod eval;
+pub mod network;
+pub mod plan;
+pub mod schedule;
+pub mod trainer;
+
+pub use network::Network;
+pub use trainer::{train, TrainConfig, TrainReport};

@@ -1,0 +1,81 @@
+//! Agreement between the GPU fake-quant forward and the CPU int8 interpreter: what QAT
+//! simulated versus what the int8 model computes, per image.
+
+use crate::data::gpu::GpuDataset;
+use crate::data::mnist::Split;
+use crate::export::quantize::{dequantize, TrainedState};
+use crate::export::QuantModel;
+use crate::gpu::Gpu;
+use crate::quant::params::TensorQuant;
+use crate::reference::int8::run_batch;
+use crate::train::eval::{accuracy, argmax, evaluate};
+use crate::train::network::Network;
+use crate::Result;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Agreement {
+    pub images: usize,
+    /// Fraction of images where both pick the same class.
+    pub top1_agreement: f64,
+    /// Largest |int8 logit - fake-quant logit| in output LSBs.
+    pub max_logit_diff_lsb: i32,
+    pub mean_logit_diff_lsb: f64,
+    pub int8_acc: f64,
+    pub fake_quant_acc: f64,
+}
+
+/// Compares fake-quant float logits (on the output grid of `out`) with int8 logits.
+pub fn compare(fake_quant: &[f32], int8: &[i8], classes: usize, out: TensorQuant, labels: &[u8]) -> Agreement {
+    let images = labels.len();
+    let mut same = 0usize;
+    let mut max_diff = 0;
+    let mut sum_diff = 0u64;
+    for (fq, q) in fake_quant.chunks(classes).zip(int8.chunks(classes)) {
+        if argmax(fq) == argmax(q) {
+            same += 1;
+        }
+        for (&f, &i) in fq.iter().zip(q) {
+            let lsb = (f / out.scale).round() as i32 + out.zero_point;
+            let d = (lsb - i as i32).abs();
+            max_diff = max_diff.max(d);
+            sum_diff += d as u64;
+        }
+    }
+    Agreement {
+        images,
+        top1_agreement: same as f64 / images.max(1) as f64,
+        max_logit_diff_lsb: max_diff,
+        mean_logit_diff_lsb: sum_diff as f64 / (images * classes).max(1) as f64,
+        int8_acc: accuracy(int8, classes, labels),
+        fake_quant_acc: accuracy(fake_quant, classes, labels),
+    }
+}
+
+/// A GPU network holding a trained state: parameters, and activation ranges marked as seen.
+pub fn network_from_state(gpu: &Gpu, state: &TrainedState) -> Result<Network> {
+    let net = Network::with_params(gpu, &state.spec, &state.params)?;
+    net.write_range(gpu, &net.input_range, state.input_range[0], state.input_range[1]);
+    for (buf, r) in net.output_ranges.iter().zip(&state.output_ranges) {
+        if let (Some(b), Some(r)) = (buf, r) {
+            net.write_range(gpu, b, r[0], r[1]);
+        }
+    }
+    Ok(net)
+}
+
+/// Int8 logits of `split` on the CPU.
+pub fn int8_logits(model: &QuantModel, split: &Split) -> Vec<i8> {
+    run_batch(model, &split.images, split.count)
+}
+
+/// Runs an int8 model file's fake-quant twin on the GPU and the int8 interpreter on the CPU
+/// over `split`, and compares them.
+pub fn verify_model(gpu: &Gpu, model: &QuantModel, split: &Split, eval_batch: u32) -> Result<Agreement> {
+    let state = dequantize(model)?;
+    let net = network_from_state(gpu, &state)?;
+    let pixels = model.input_shape.iter().product::<u32>() as usize;
+    let ds = GpuDataset::upload(gpu, split, pixels);
+    let fq = evaluate(gpu, &net, &ds, &split.labels, true, eval_batch, 8)?;
+    let q = int8_logits(model, split);
+    Ok(compare(&fq.logits, &q, fq.classes, model.logits_quant(), &split.labels))
+}

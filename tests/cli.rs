@@ -1,0 +1,136 @@
+//! The `qat` binary on bad input: every case exits with status 1 and an "error:" line that
+//! names the file or argument, and never panics. GPU-free except where noted.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wgpu_qat::export::format::{to_bytes, write};
+use wgpu_qat::export::quantize::{quantize, TrainedState};
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::train::network::HostParams;
+
+fn qat(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(args).env("LP_NUM_THREADS", "0").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "qat {args:?} panicked:\n{stderr}");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}
+
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let (code, _, err) = qat(args);
+    assert_eq!(code, 1, "qat {args:?} should fail:\n{err}");
+    for n in needles {
+        assert!(err.contains(n), "qat {args:?}: stderr lacks {n:?}:\n{err}");
+    }
+}
+
+fn tmp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("qat-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn a_model(dir: &Path) -> PathBuf {
+    let spec = ModelSpec::mnist_cnn();
+    let state = TrainedState {
+        spec,
+        params: vec![
+            HostParams { weight: (0..108).map(|i| (i as f32 * 0.37).sin() * 0.3).collect(), bias: vec![0.01; 12] },
+            HostParams { weight: (0..20280).map(|i| (i as f32 * 0.11).cos() * 0.05).collect(), bias: vec![0.0; 10] },
+        ],
+        input_range: [0.0, 1.0],
+        output_ranges: vec![Some([0.0, 2.0]), None, None, Some([-5.0, 5.0])],
+        bits: 8,
+    };
+    let p = dir.join("model.qat");
+    write(&quantize(&state).unwrap(), &p).unwrap();
+    p
+}
+
+/// A data folder whose four files exist but the training images are truncated.
+fn truncated_data(dir: &Path) -> PathBuf {
+    let d = dir.join("mnist");
+    std::fs::create_dir_all(&d).unwrap();
+    let header = |magic: u8, dims: &[u32]| {
+        let mut b = vec![0, 0, 8, magic];
+        for x in dims {
+            b.extend_from_slice(&x.to_be_bytes());
+        }
+        b
+    };
+    let mut imgs = header(3, &[10, 28, 28]);
+    imgs.extend(vec![0u8; 784 * 10]);
+    let mut labs = header(1, &[10]);
+    labs.extend(vec![1u8; 10]);
+    std::fs::write(d.join("t10k-images-idx3-ubyte"), &imgs).unwrap();
+    std::fs::write(d.join("t10k-labels-idx1-ubyte"), &labs).unwrap();
+    std::fs::write(d.join("train-images-idx3-ubyte"), &imgs[..3000]).unwrap();
+    std::fs::write(d.join("train-labels-idx1-ubyte"), &labs).unwrap();
+    d
+}
+
+#[test]
+fn eval_reports_missing_corrupt_and_truncated_model_files() {
+    let dir = tmp_dir("model");
+    let data = truncated_data(&dir);
+    let d = data.to_str().unwrap();
+    let missing = dir.join("nope.qat");
+    fails_with(&["eval", "--model", missing.to_str().unwrap(), "--data", d], &["error:", "nope.qat"]);
+    let good = a_model(&dir);
+    let bytes = std::fs::read(&good).unwrap();
+    let corrupt = dir.join("corrupt.qat");
+    let mut c = bytes.clone();
+    c[100] ^= 0xff;
+    std::fs::write(&corrupt, &c).unwrap();
+    fails_with(&["eval", "--model", corrupt.to_str().unwrap(), "--data", d], &["corrupt.qat", "checksum"]);
+    let short = dir.join("short.qat");
+    std::fs::write(&short, &bytes[..bytes.len() / 3]).unwrap();
+    fails_with(&["eval", "--model", short.to_str().unwrap(), "--data", d], &["short.qat", "truncated"]);
+    let not_model = dir.join("text.qat");
+    std::fs::write(&not_model, "hello, I am not a model").unwrap();
+    fails_with(&["eval", "--model", not_model.to_str().unwrap(), "--data", d], &["text.qat", "magic"]);
+    assert_eq!(to_bytes(&wgpu_qat::export::format::read(&good).unwrap()), bytes);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn truncated_data_and_bad_arguments_are_named() {
+    let dir = tmp_dir("data");
+    let data = truncated_data(&dir);
+    let model = a_model(&dir);
+    let d = data.to_str().unwrap();
+    fails_with(&["eval", "--model", model.to_str().unwrap(), "--data", d], &["train-images-idx3-ubyte", "truncated"]);
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    fails_with(&["eval", "--model", model.to_str().unwrap(), "--data", empty.to_str().unwrap(), "--offline"], &["no MNIST data found", "t10k-labels-idx1-ubyte"]);
+    fails_with(&["train", "--model", "resnet-9000", "--data", d], &["unknown model", "mnist-cnn"]);
+    fails_with(&["train", "--qat-epochs", "0", "--data", d], &["--qat-epochs"]);
+    fails_with(&["train", "--lr", "NaN", "--data", d], &["--lr"]);
+    fails_with(&["train", "--data", d, "--out", "/nonexistent-dir/m.qat"], &["nonexistent-dir"]);
+    fails_with(&["train", "--data", d], &["train-images-idx3-ubyte", "truncated"]);
+    // clap's own usage errors exit with 2 and no panic.
+    let (code, _, err) = qat(&["train", "--epochs", "many"]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn eval_and_verify_run_on_real_data() {
+    let Some(_) = common::mnist() else { return };
+    let dir = tmp_dir("real");
+    let model = a_model(&dir);
+    let (code, out, err) = qat(&["eval", "--model", model.to_str().unwrap(), "--limit", "200", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["images"], 200);
+    assert!(v["int8_test_acc"].as_f64().unwrap() >= 0.0);
+    if common::gpu().is_some() {
+        let (code, out, err) = qat(&["verify", "--model", model.to_str().unwrap(), "--limit", "200", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["top1_agreement"].as_f64().unwrap() >= 0.9, "{v}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,59 @@
+//! Shared test helpers: one GPU for the whole test binary (skipping GPU tests with a message
+//! when no adapter exists, unless QAT_REQUIRE_GPU=1 makes that a failure), MNIST discovery,
+//! seeded random data and tolerance checks.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+use wgpu_qat::data::{mnist, rng::Rng, Mnist};
+use wgpu_qat::gpu::{AdapterChoice, Gpu};
+
+pub fn gpu() -> Option<&'static Gpu> {
+    static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
+    GPU.get_or_init(|| match Gpu::new(&AdapterChoice::default()) {
+        Ok(g) => {
+            eprintln!("GPU tests run on {}", g.describe());
+            Some(g)
+        }
+        Err(e) => {
+            if std::env::var("QAT_REQUIRE_GPU").as_deref() == Ok("1") {
+                panic!("QAT_REQUIRE_GPU=1 but no GPU adapter: {e}");
+            }
+            eprintln!("SKIP: no GPU adapter ({e}); install mesa-vulkan-drivers to run GPU tests");
+            None
+        }
+    })
+    .as_ref()
+}
+
+/// Full MNIST, loaded once, or None with a message.
+pub fn mnist() -> Option<&'static Mnist> {
+    static DATA: OnceLock<Option<Mnist>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = match mnist::locate(None) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("SKIP: MNIST not found ({e}); set QAT_DATA to run the data tests");
+                return None;
+            }
+        };
+        Some(Mnist::load(&dir).expect("MNIST present but unreadable"))
+    })
+    .as_ref()
+}
+
+pub fn random(rng: &mut Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
+}
+
+/// Asserts |a - b| <= tol * (1 + |b|) elementwise, naming the first failure.
+pub fn assert_close(what: &str, a: &[f32], b: &[f32], tol: f32) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths differ");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{what}: element {i}: got {x}, want {y} (tol {tol})");
+    }
+}
+
+/// Tolerance for a sum of `k` f32 products of O(1) values: ruy-style, scaled by sqrt(k).
+pub fn sum_tol(k: usize) -> f32 {
+    4.0 * f32::EPSILON * (k as f32).sqrt().max(1.0) * 8.0
+}

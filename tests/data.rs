@@ -1,0 +1,121 @@
+//! GPU-free: the IDX reader on good, truncated and malformed files (raw and gzip), the
+//! download cache's checksum logic on local files, discovery errors, and (when present) the
+//! genuine MNIST files.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use wgpu_qat::data::download::accept_verified;
+use wgpu_qat::data::idx::{parse_idx, read_idx};
+use wgpu_qat::data::mnist::{self, hex, sha256_file};
+use wgpu_qat::QatError;
+
+fn tmp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("qat-data-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut b = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend_from_slice(data);
+    b
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn parses_good_idx() {
+    let a = parse_idx(&idx_bytes(&[2, 2, 3], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])).unwrap();
+    assert_eq!(a.dims, vec![2, 2, 3]);
+    assert_eq!(a.data.len(), 12);
+}
+
+#[test]
+fn rejects_malformed_idx_with_reasons() {
+    assert!(parse_idx(&[0, 0]).unwrap_err().contains("too short"));
+    assert!(parse_idx(&[1, 2, 8, 1, 0, 0, 0, 1, 5]).unwrap_err().contains("magic"));
+    assert!(parse_idx(&[0, 0, 0x0d, 1, 0, 0, 0, 1, 5]).unwrap_err().contains("not unsigned byte"));
+    let e = parse_idx(&idx_bytes(&[10, 28, 28], &[0; 100])).unwrap_err();
+    assert!(e.contains("truncated") && e.contains("7840"), "{e}");
+    assert!(parse_idx(&idx_bytes(&[2], &[1, 2, 3])).unwrap_err().contains("trailing"));
+    assert!(parse_idx(&[0, 0, 8, 3, 0, 0]).unwrap_err().contains("truncated header"));
+}
+
+#[test]
+fn truncated_files_name_the_file() {
+    let dir = tmp_dir("trunc");
+    let full = idx_bytes(&[100, 28, 28], &vec![7; 78400]);
+    let raw = dir.join("raw-idx3-ubyte");
+    std::fs::write(&raw, &full[..5000]).unwrap();
+    let e = read_idx(&raw).unwrap_err().to_string();
+    assert!(e.contains("raw-idx3-ubyte") && e.contains("truncated"), "{e}");
+    let gz = dir.join("gz-idx3-ubyte.gz");
+    let z = gzip(&full);
+    std::fs::write(&gz, &z[..z.len() / 2]).unwrap();
+    let e = read_idx(&gz).unwrap_err().to_string();
+    assert!(e.contains("gz-idx3-ubyte.gz") && e.contains("gzip"), "{e}");
+    // The complete gzip file reads back.
+    std::fs::write(&gz, &z).unwrap();
+    assert_eq!(read_idx(&gz).unwrap().data.len(), 78400);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn missing_data_lists_every_file_looked_for() {
+    let dir = tmp_dir("empty");
+    let e = mnist::locate(Some(&dir)).unwrap_err();
+    let QatError::DataMissing { looked_for } = &e else { panic!("{e}") };
+    for (stem, _) in mnist::FILES {
+        assert!(looked_for.contains(stem), "{looked_for}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn cache_keeps_only_verified_downloads() {
+    let dir = tmp_dir("cache");
+    let tmp = dir.join("file.part");
+    let dest = dir.join("file.gz");
+    std::fs::write(&tmp, b"hello").unwrap();
+    let good = sha256_file(&tmp).unwrap();
+    assert_eq!(good, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    accept_verified(&tmp, &dest, &good).unwrap();
+    assert!(dest.is_file() && !tmp.exists());
+    std::fs::write(&tmp, b"tampered").unwrap();
+    let e = accept_verified(&tmp, &dir.join("other.gz"), &good).unwrap_err().to_string();
+    assert!(e.contains("sha256") && e.contains("not kept"), "{e}");
+    assert!(!tmp.exists() && !dir.join("other.gz").exists());
+    assert_eq!(hex(&[0, 15, 255]), "000fff");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_non_genuine_file_is_flagged() {
+    let dir = tmp_dir("genuine");
+    let p = dir.join("t10k-labels-idx1-ubyte.gz");
+    std::fs::write(&p, gzip(&idx_bytes(&[3], &[1, 2, 3]))).unwrap();
+    assert_eq!(mnist::is_genuine(&p, "t10k-labels-idx1-ubyte").unwrap(), Some(false));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn genuine_mnist_has_the_published_shape_and_counts() {
+    let Some(data) = common::mnist() else { return };
+    assert!(data.not_genuine.is_empty(), "{:?}", data.not_genuine);
+    assert_eq!((data.train.count, data.test.count, data.rows, data.cols), (60000, 10000, 28, 28));
+    let mut counts = [0usize; 10];
+    for &l in &data.train.labels {
+        counts[l as usize] += 1;
+    }
+    assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+}

@@ -1,0 +1,61 @@
+//! End to end on a subset of MNIST (GPU + data; each skips with a message when absent):
+//! training learns, the int8 export agrees with the GPU fake-quant forward, the file round-trips
+//! and verifies, and a diverging run is stopped with a clear error.
+
+mod common;
+
+use common::{gpu, mnist};
+use wgpu_qat::export::format::{read, write};
+use wgpu_qat::export::quantize::{quantize, TrainedState};
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::ops::adam::AdamConfig;
+use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
+use wgpu_qat::verify::{compare, int8_logits, verify_model};
+use wgpu_qat::QatError;
+
+fn small(train_limit: usize) -> TrainConfig {
+    TrainConfig { train_limit: Some(train_limit), test_limit: Some(1000), progress: false, report_every: 20, ..TrainConfig::default() }
+}
+
+#[test]
+fn short_qat_run_learns_and_int8_agrees() {
+    let (Some(gpu), Some(data)) = (gpu(), mnist()) else { return };
+    let cfg = small(4000);
+    let (net, report) = train(gpu, &ModelSpec::mnist_cnn(), data, &cfg).unwrap();
+    assert_eq!(report.train_samples, 3600);
+    assert_eq!(report.val_samples, 400);
+    assert!(report.float_test_acc > 0.8, "float accuracy {}", report.float_test_acc);
+    let qat = report.qat_test.as_ref().unwrap();
+    assert!(qat.accuracy > 0.8, "QAT accuracy {}", qat.accuracy);
+    assert!(report.float.images_per_sec > 0.0 && report.qat.images_per_sec > 0.0);
+
+    let model = quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap();
+    let test = test_split(data, cfg.test_limit);
+    let int8 = int8_logits(&model, &test);
+    let a = compare(&qat.logits, &int8, 10, model.logits_quant(), &test.labels);
+    assert!(a.top1_agreement >= 0.99, "{a:?}");
+    assert!((a.int8_acc - qat.accuracy).abs() <= 0.01, "{a:?} vs {}", qat.accuracy);
+    assert!(a.max_logit_diff_lsb <= 2, "{a:?}");
+
+    let path = std::env::temp_dir().join(format!("qat-e2e-{}.qat", std::process::id()));
+    write(&model, &path).unwrap();
+    let back = read(&path).unwrap();
+    assert_eq!(back, model);
+    let v = verify_model(gpu, &back, &test, 250).unwrap();
+    assert!(v.top1_agreement >= 0.99, "{v:?}");
+    assert_eq!(v.int8_acc, a.int8_acc);
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn diverging_training_is_stopped_with_a_clear_error() {
+    let (Some(gpu), Some(data)) = (gpu(), mnist()) else { return };
+    let mut cfg = small(1000);
+    cfg.adam = AdamConfig { lr: 1e30, ..AdamConfig::default() };
+    cfg.schedule = wgpu_qat::train::schedule::LrSchedule::Constant;
+    match train(gpu, &ModelSpec::mnist_cnn(), data, &cfg) {
+        Err(e @ QatError::NonFinite { .. }) => assert!(e.to_string().contains("non-finite loss"), "{e}"),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("a learning rate of 1e30 should diverge"),
+    }
+}
