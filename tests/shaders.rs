@@ -1,7 +1,7 @@
 //! GPU-free: every shader under shaders/ is registered, parses and validates with naga, and its
 //! uniform struct has the size of the Rust struct that fills it.
 
-use wgpu_qat::gpu::shaders::{uniform_size, validate, SHADERS};
+use wgpu_qat::gpu::shaders::{uniform_size, validate, SHADERS, SNIPPETS};
 use wgpu_qat::ops::uniform_sizes;
 
 fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
@@ -17,7 +17,7 @@ fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
 
 #[test]
 fn every_shader_validates_with_naga() {
-    for (name, src) in SHADERS {
+    for (name, src) in SHADERS.iter().chain(SNIPPETS) {
         validate(name, src).unwrap_or_else(|e| panic!("{e}"));
     }
 }
@@ -32,7 +32,7 @@ fn every_wgsl_file_is_registered_once() {
         .map(|f| f.strip_prefix(&format!("{}/", root.display())).unwrap().trim_end_matches(".wgsl").to_string())
         .collect();
     names.sort();
-    let mut registered: Vec<String> = SHADERS.iter().map(|(n, _)| n.to_string()).collect();
+    let mut registered: Vec<String> = SHADERS.iter().chain(SNIPPETS).map(|(n, _)| n.to_string()).collect();
     registered.sort();
     assert_eq!(names, registered);
 }

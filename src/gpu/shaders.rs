@@ -2,11 +2,25 @@
 //! Pipelines are created from these names only (see `gpu::pipelines`), and a GPU-free test
 //! validates each of them with naga.
 
-macro_rules! shader {
+macro_rules! wgsl {
     ($name:literal) => {
-        ($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl")))
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl"))
     };
 }
+
+/// `shader!("a/b")`: the file shaders/a/b.wgsl. `shader!("a/b", "a/lib")`: the snippet
+/// shaders/a/lib.wgsl followed by shaders/a/b.wgsl (WGSL has no includes; this is ours).
+macro_rules! shader {
+    ($name:literal) => {
+        ($name, wgsl!($name))
+    };
+    ($name:literal, $snippet:literal) => {
+        ($name, concat!(wgsl!($snippet), "\n", wgsl!($name)))
+    };
+}
+
+/// Files under `shaders/` that are not shaders of their own but are prepended to others.
+pub const SNIPPETS: &[(&str, &str)] = &[("fake_quant/nudge", wgsl!("fake_quant/nudge"))];
 
 /// (name, WGSL source). The name is the path under `shaders/` without `.wgsl`.
 pub const SHADERS: &[(&str, &str)] = &[
@@ -21,8 +35,8 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("pool/max_backward"),
     shader!("loss/softmax_cross_entropy"),
     shader!("loss/accumulate"),
-    shader!("fake_quant/forward"),
-    shader!("fake_quant/backward"),
+    shader!("fake_quant/forward", "fake_quant/nudge"),
+    shader!("fake_quant/backward", "fake_quant/nudge"),
     shader!("observer/activation_range"),
     shader!("observer/weight_range"),
     shader!("optim/adam"),

@@ -9,39 +9,6 @@ use crate::ops::observer::RangeMode;
 use crate::ops::pool::MaxPoolParams;
 use crate::quant::fake_quant::{nudge, Grid};
 
-/// Twin of conv2d/forward.wgsl.
-pub fn conv2d_forward(p: &Conv2dParams, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
-    let mut y = vec![0.0; p.output_len()];
-    for b in 0..p.n {
-        for oy in 0..p.oh {
-            for ox in 0..p.ow {
-                for oc in 0..p.o {
-                    let mut acc = bias[oc as usize];
-                    for ky in 0..p.kh {
-                        let iy = (oy * p.stride + ky) as i64 - p.pad_top as i64;
-                        if iy < 0 || iy >= p.h as i64 {
-                            continue;
-                        }
-                        for kx in 0..p.kw {
-                            let ix = (ox * p.stride + kx) as i64 - p.pad_left as i64;
-                            if ix < 0 || ix >= p.w as i64 {
-                                continue;
-                            }
-                            for ci in 0..p.c {
-                                let xi = ((b * p.h + iy as u32) * p.w + ix as u32) * p.c + ci;
-                                let wi = ((oc * p.kh + ky) * p.kw + kx) * p.c + ci;
-                                acc += x[xi as usize] * w[wi as usize];
-                            }
-                        }
-                    }
-                    y[(((b * p.oh + oy) * p.ow + ox) * p.o + oc) as usize] = acc;
-                }
-            }
-        }
-    }
-    y
-}
-
 /// Visits every (input index, weight index, output index) tap of a conv2d.
 fn for_each_tap(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
     for b in 0..p.n {
@@ -70,6 +37,14 @@ fn for_each_tap(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
             }
         }
     }
+}
+
+/// Twin of conv2d/forward.wgsl. Each output starts at its bias and adds its taps in (ky, kx, c)
+/// order, as the kernel does.
+pub fn conv2d_forward(p: &Conv2dParams, x: &[f32], w: &[f32], bias: &[f32]) -> Vec<f32> {
+    let mut y: Vec<f32> = (0..p.output_len()).map(|i| bias[i % p.o as usize]).collect();
+    for_each_tap(p, |xi, wi, yi| y[yi] += x[xi] * w[wi]);
+    y
 }
 
 /// Twin of conv2d/backward_input.wgsl.
@@ -177,6 +152,19 @@ pub fn softmax_cross_entropy(n: usize, classes: usize, logits: &[f32], labels: &
         per[2 * b + 1] = (arg == label) as u32 as f32;
     }
     (d, per)
+}
+
+/// Twin of loss/accumulate.wgsl: adds per-sample [loss, correct] pairs into
+/// totals = [loss_sum, correct_sum, samples, non_finite_flag].
+pub fn accumulate_totals(per_sample: &[f32], totals: &mut [f32; 4]) {
+    let loss: f32 = per_sample.iter().step_by(2).sum();
+    let correct: f32 = per_sample.iter().skip(1).step_by(2).sum();
+    if !(loss.abs() <= 3.0e38) {
+        totals[3] = 1.0;
+    }
+    totals[0] += loss;
+    totals[1] += correct;
+    totals[2] += (per_sample.len() / 2) as f32;
 }
 
 /// Twin of fake_quant/forward.wgsl (ranges: [min, max] per channel).
