@@ -20,6 +20,8 @@ use std::time::Instant;
 
 pub struct BenchConfig {
     pub steps: usize,
+    /// Also time each kernel of the QAT step at the first batch size.
+    pub profile: bool,
     pub matmul_size: u32,
     pub batches: Vec<u32>,
 }
@@ -55,6 +57,39 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
     }
     gpu.wait()?;
     Ok((t0.elapsed().as_secs_f64() / steps.max(1) as f64, plan.flops_per_step))
+}
+
+/// Time of each dispatch of one recorded training step, run alone `reps` times (submit + wait
+/// each), summed by kernel name, slowest first: (kernel, milliseconds per step, dispatches).
+pub fn profile_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, reps: usize) -> Result<Vec<(&'static str, f64, usize)>> {
+    let pixels = spec.input.iter().product::<u32>() as usize;
+    let samples = batch as usize;
+    let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
+    let net = Network::init(gpu, spec, 1)?;
+    let opts = PlanOptions { batch, qat, train: true, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
+    let order: Vec<u32> = (0..samples as u32).collect();
+    gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
+    plan.run(gpu, 0, 1, 1e-3)?;
+    gpu.wait()?;
+    let mut by_kernel: Vec<(&'static str, f64, usize)> = Vec::new();
+    for d in &plan.dispatches {
+        let t0 = Instant::now();
+        for _ in 0..reps {
+            gpu.run(std::slice::from_ref(d))?;
+            gpu.wait()?;
+        }
+        let ms = t0.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64;
+        match by_kernel.iter_mut().find(|(k, _, _)| *k == d.label) {
+            Some(e) => {
+                e.1 += ms;
+                e.2 += 1;
+            }
+            None => by_kernel.push((d.label, ms, 1)),
+        }
+    }
+    by_kernel.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(by_kernel)
 }
 
 /// GFLOP/s of `matmul/strided` on square n x n matrices, `reps` dispatches in one submit.
@@ -136,8 +171,16 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
             }));
         }
     }
+    let profile = match (cfg.profile, cfg.batches.first()) {
+        (true, Some(&batch)) => profile_step(gpu, &spec, batch, true, 5)?
+            .into_iter()
+            .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_step": ms, "dispatches": n }))
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(json!({
         "adapter": gpu.describe(),
+        "qat_step_profile": profile,
         "train_step": steps,
         "matmul_ceiling": { "kernel": "matmul/strided", "size": cfg.matmul_size, "gflops": matmul },
         "cpu_int8_inference_images_per_sec": int8_images_per_sec(&spec, 2000)?,

@@ -29,7 +29,11 @@ fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
 }
 
 fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
-    let mut v = vec![Conv2dParams::new(2, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap()];
+    let mut v = vec![
+        Conv2dParams::new(2, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap(),
+        // More output channels than one forward block (16) holds.
+        Conv2dParams::new(1, [5, 6, 3], 37, [3, 3], 2, Padding::Same).unwrap(),
+    ];
     for _ in 0..6 {
         let h = 3 + rng.below(9) as u32;
         let w = 3 + rng.below(9) as u32;

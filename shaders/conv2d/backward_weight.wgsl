@@ -1,5 +1,6 @@
 // Conv2D gradient with respect to the weights: one workgroup per weight element (o, ky, kx, c);
-// its 64 lanes stride over the n*oh*ow output positions and reduce in workgroup memory.
+// its 64 lanes stride over the n*oh output rows, sweep each row without integer division
+// (which lavapipe cannot vectorize), and reduce in workgroup memory.
 // dw[o, ky, kx, c] = sum_{b, oy, ox} dy[b, oy, ox, o] * x[b, oy*s + ky - pad_top, ox*s + kx - pad_left, c]
 struct Params {
     n: u32, h: u32, w: u32, c: u32,
@@ -28,16 +29,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let oc = r / p.kh;
     var acc = 0.0;
     if (valid) {
-        let positions = p.n * p.oh * p.ow;
-        for (var m = lane; m < positions; m += 64u) {
-            let ox = m % p.ow;
-            let t = m / p.ow;
-            let oy = t % p.oh;
-            let b = t / p.oh;
+        let rows = p.n * p.oh;
+        for (var row = lane; row < rows; row += 64u) {
+            let oy = row % p.oh;
+            let b = row / p.oh;
             let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
-            let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
-            if (iy < 0 || iy >= i32(p.h) || ix < 0 || ix >= i32(p.w)) { continue; }
-            acc += dy[m * p.o + oc] * x[((b * p.h + u32(iy)) * p.w + u32(ix)) * p.c + ci];
+            if (iy < 0 || iy >= i32(p.h)) { continue; }
+            let x_row = (b * p.h + u32(iy)) * p.w;
+            let dy_row = row * p.ow;
+            for (var ox = 0u; ox < p.ow; ox++) {
+                let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
+                if (ix < 0 || ix >= i32(p.w)) { continue; }
+                acc += dy[(dy_row + ox) * p.o + oc] * x[(x_row + u32(ix)) * p.c + ci];
+            }
         }
     }
     partial[lane] = acc;

@@ -1,6 +1,10 @@
-// Conv2D forward, NHWC input, OHWI weights, one invocation per output element.
+// Conv2D forward, NHWC input, OHWI weights.
 // y[b, oy, ox, o] = bias[o] + sum_{ky, kx, c} x[b, oy*s - pad_top + ky, ox*s - pad_left + kx, c] * w[o, ky, kx, c]
 // Taps that fall in the padding contribute nothing.
+// One invocation per output pixel and block of up to 16 output channels (the block is
+// workgroup_id.z, so weight loads are the same for every lane of a workgroup, and each input
+// value is loaded once per block instead of once per channel). Each output starts at its bias
+// and adds its taps in (ky, kx, c) order.
 struct Params {
     n: u32, h: u32, w: u32, c: u32,
     oh: u32, ow: u32, o: u32, kh: u32,
@@ -12,17 +16,23 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
+const BLOCK: u32 = 16u;
+
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
-    if (idx >= p.n * p.oh * p.ow * p.o) { return; }
-    let oc = idx % p.o;
-    var r = idx / p.o;
-    let ox = r % p.ow;
-    r = r / p.ow;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+    let pixel = gid.x + gid.y * nwg.x * 64u;
+    let oc0 = wid.z * BLOCK;
+    let nb = min(BLOCK, p.o - oc0);
+    if (pixel >= p.n * p.oh * p.ow) { return; }
+    let ox = pixel % p.ow;
+    let r = pixel / p.ow;
     let oy = r % p.oh;
     let b = r / p.oh;
-    var acc = bias[oc];
+    var acc: array<f32, 16>;
+    for (var j = 0u; j < BLOCK; j++) {
+        if (j < nb) { acc[j] = bias[oc0 + j]; }
+    }
     for (var ky = 0u; ky < p.kh; ky++) {
         let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
         if (iy < 0 || iy >= i32(p.h)) { continue; }
@@ -30,11 +40,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
             if (ix < 0 || ix >= i32(p.w)) { continue; }
             let xb = ((b * p.h + u32(iy)) * p.w + u32(ix)) * p.c;
-            let wb = ((oc * p.kh + ky) * p.kw + kx) * p.c;
+            let tap = ky * p.kw + kx;
             for (var ci = 0u; ci < p.c; ci++) {
-                acc += x[xb + ci] * wt[wb + ci];
+                let xv = x[xb + ci];
+                let wb = (oc0 * p.kh * p.kw + tap) * p.c + ci;
+                let wstride = p.kh * p.kw * p.c;
+                for (var j = 0u; j < BLOCK; j++) {
+                    if (j < nb) { acc[j] += xv * wt[wb + j * wstride]; }
+                }
             }
         }
     }
-    y[idx] = acc;
+    let yb = pixel * p.o + oc0;
+    for (var j = 0u; j < BLOCK; j++) {
+        if (j < nb) { y[yb + j] = acc[j]; }
+    }
 }

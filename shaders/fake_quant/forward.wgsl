@@ -11,7 +11,9 @@ struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qm
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * 64u;
     if (idx >= p.count) { return; }
-    let ch = (idx / p.inner) % p.channels;
+    // Per-tensor (channels == 1, uniform) needs no integer division.
+    var ch = 0u;
+    if (p.channels > 1u) { ch = (idx / p.inner) % p.channels; }
     let n = nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax);
     let inv_scale = 1.0 / n.scale;
     let clamped = clamp(x[idx], n.nmin, n.nmax);

@@ -1,14 +1,43 @@
-// Max pooling backward, one invocation per input element: the sum of the output gradients of
-// every window whose recorded maximum is this element.
+// Max pooling backward: dx[i] = sum of dy[o] over the windows o whose recorded maximum is i.
+// Non-overlapping windows (k == stride, the usual 2x2/2): one invocation per window writes
+// all k*k inputs of its window; the last window of a row or column also zeroes the inputs that
+// no window covers. Overlapping windows (scattering per window would race): one invocation per
+// input element, which sums over the windows that contain it.
 struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> argmax: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
+fn input_index(b: u32, iy: u32, ix: u32, ch: u32) -> u32 {
+    return ((b * p.h + iy) * p.w + ix) * p.c + ch;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * 64u;
+    if (p.k == p.stride) {
+        if (idx >= p.n * p.oh * p.ow * p.c) { return; }
+        let ch = idx % p.c;
+        var r = idx / p.c;
+        let ox = r % p.ow;
+        r = r / p.ow;
+        let oy = r % p.oh;
+        let b = r / p.oh;
+        let g = dy[idx];
+        let arg = argmax[idx];
+        // Rows and columns of inputs this invocation owns: its window, extended to the edge
+        // for the last window of a row or column.
+        let y_end = select(oy * p.k + p.k, p.h, oy + 1u == p.oh);
+        let x_end = select(ox * p.k + p.k, p.w, ox + 1u == p.ow);
+        for (var iy = oy * p.k; iy < y_end; iy++) {
+            for (var ix = ox * p.k; ix < x_end; ix++) {
+                let i = input_index(b, iy, ix, ch);
+                dx[i] = select(0.0, g, i == arg);
+            }
+        }
+        return;
+    }
     if (idx >= p.n * p.h * p.w * p.c) { return; }
     let ch = idx % p.c;
     var r = idx / p.c;

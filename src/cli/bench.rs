@@ -12,6 +12,10 @@ pub struct BenchArgs {
     /// Timed training steps per batch size.
     #[arg(long, default_value_t = 50)]
     steps: usize,
+    /// Also time each kernel of the QAT step (submit + wait per dispatch, so it includes
+    /// per-submit overhead).
+    #[arg(long)]
+    profile: bool,
     /// Square matmul size for the ceiling.
     #[arg(long, default_value_t = 512)]
     matmul: u32,
@@ -19,7 +23,7 @@ pub struct BenchArgs {
 
 pub fn run(a: BenchArgs, gpu: &Gpu) -> Result<()> {
     let _ = a.json;
-    let report = run_all(gpu, &BenchConfig { steps: a.steps, matmul_size: a.matmul, batches: vec![32, 128] })?;
+    let report = run_all(gpu, &BenchConfig { steps: a.steps, profile: a.profile, matmul_size: a.matmul, batches: vec![32, 128] })?;
     super::print_json(&report);
     Ok(())
 }

@@ -30,9 +30,9 @@ pub struct TrainArgs {
     batch: u32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    lr: f32,
+    /// Adam learning rate (peak rate for cosine) [default: 5e-3 for cosine, 1e-3 for constant].
+    #[arg(long)]
+    lr: Option<f32>,
     /// Learning-rate schedule over all epochs: cosine (one optimizer, decays to 0) or
     /// constant (TFMOT's recipe: fixed rate, fresh optimizer for QAT).
     #[arg(long, value_enum, default_value = "cosine")]
@@ -58,8 +58,9 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     if a.qat_epochs == 0 {
         return Err(QatError::Invalid("--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into()));
     }
-    if !(a.lr.is_finite() && a.lr > 0.0) {
-        return Err(QatError::Invalid(format!("--lr {} must be a positive number", a.lr)));
+    let lr = a.lr.unwrap_or(a.lr_schedule.default_rate());
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(QatError::Invalid(format!("--lr {lr} must be a positive number")));
     }
     if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
@@ -78,7 +79,7 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         qat_epochs: a.qat_epochs,
         batch: a.batch,
         seed: a.seed,
-        adam: AdamConfig { lr: a.lr, ..AdamConfig::default() },
+        adam: AdamConfig { lr, ..AdamConfig::default() },
         schedule: a.lr_schedule,
         train_limit: a.train_limit,
         test_limit: a.test_limit,
@@ -105,7 +106,7 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         "qat_epochs": a.qat_epochs,
         "batch": a.batch,
         "seed": a.seed,
-        "lr": a.lr,
+        "lr": lr,
         "lr_schedule": format!("{:?}", a.lr_schedule).to_lowercase(),
         "train_samples": report.train_samples,
         "val_samples": report.val_samples,

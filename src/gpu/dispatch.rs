@@ -17,6 +17,12 @@ impl Grid {
     pub fn items(count: usize, wg: u32) -> Grid {
         Self::groups(count.div_ceil(wg as usize))
     }
+    /// `items(count, wg)` repeated over `layers` in z (z is the workgroup's "layer", e.g. a
+    /// block of output channels).
+    pub fn items_by_layer(count: usize, wg: u32, layers: usize) -> Grid {
+        let Grid(x, y, _) = Self::items(count, wg);
+        Grid(x, y, layers.max(1) as u32)
+    }
     /// `groups` workgroups, folded the same way (flat id = `wid.x + wid.y * nwg.x`).
     pub fn groups(groups: usize) -> Grid {
         let groups = groups.max(1) as u64;

@@ -11,6 +11,9 @@ pub enum Padding {
     Same,
 }
 
+/// Output channels one forward invocation computes (`BLOCK` in conv2d/forward.wgsl).
+pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
+
 /// Uniform of all three conv2d kernels.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -74,7 +77,9 @@ impl Conv2dParams {
     }
 
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, bias: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items(self.output_len(), 64))
+        let pixels = (self.n * self.oh * self.ow) as usize;
+        let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
+        Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items_by_layer(pixels, 64, blocks))
     }
     pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), 64))

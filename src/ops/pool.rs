@@ -34,6 +34,8 @@ impl MaxPoolParams {
         Dispatch::new(gpu, "pool/max_forward", self, &[x, y, argmax], Grid::items(self.output_len(), 64))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/max_backward", self, &[dy, argmax, dx], Grid::items(self.input_len(), 64))
+        // One invocation per window when windows do not overlap, else one per input element.
+        let items = if self.k == self.stride { self.output_len() } else { self.input_len() };
+        Dispatch::new(gpu, "pool/max_backward", self, &[dy, argmax, dx], Grid::items(items, 64))
     }
 }

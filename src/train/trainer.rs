@@ -44,7 +44,7 @@ impl Default for TrainConfig {
             qat_epochs: 1,
             batch: 32,
             seed: 1,
-            adam: AdamConfig::default(),
+            adam: AdamConfig { lr: LrSchedule::Cosine.default_rate(), ..AdamConfig::default() },
             schedule: LrSchedule::Cosine,
             decay: 0.999,
             bits: 8,
