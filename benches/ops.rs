@@ -97,6 +97,14 @@ fn fake_quant_activation(b: divan::Bencher) {
 fn matmul_256(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = MatmulParams::row_major(256, 256, 256);
+        p.dispatch_strided(g, &random_buffer(g, 65536), &random_buffer(g, 65536), &g.storage("bias", 256), &g.storage("c", 65536)).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 5)]
+fn matmul_256_blocked_vec4(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = MatmulParams::row_major(256, 256, 256);
         p.dispatch(g, &random_buffer(g, 65536), &random_buffer(g, 65536), &g.storage("bias", 256), &g.storage("c", 65536)).unwrap()
     });
 }

@@ -92,8 +92,9 @@ pub fn profile_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, reps: us
     Ok(by_kernel)
 }
 
-/// GFLOP/s of `matmul/strided` on square n x n matrices, `reps` dispatches in one submit.
-pub fn matmul_gflops(gpu: &Gpu, n: u32, reps: usize) -> Result<f64> {
+/// GFLOP/s of a matmul kernel ("matmul/strided" or "matmul/row_major_b_vec4") on square n x n
+/// row-major matrices, `reps` dispatches in one submit.
+pub fn matmul_gflops(gpu: &Gpu, kernel: &str, n: u32, reps: usize) -> Result<f64> {
     let mut rng = Rng::new(3);
     let len = (n * n) as usize;
     let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
@@ -102,7 +103,8 @@ pub fn matmul_gflops(gpu: &Gpu, n: u32, reps: usize) -> Result<f64> {
     let bias = gpu.storage("bias", n as usize);
     let c = gpu.storage("c", len);
     let p = MatmulParams::row_major(n, n, n);
-    let d: Vec<Dispatch> = (0..reps).map(|_| p.dispatch(gpu, &ba, &bb, &bias, &c)).collect::<Result<_>>()?;
+    let one = || if kernel == "matmul/strided" { p.dispatch_strided(gpu, &ba, &bb, &bias, &c) } else { p.dispatch(gpu, &ba, &bb, &bias, &c) };
+    let d: Vec<Dispatch> = (0..reps).map(|_| one()).collect::<Result<_>>()?;
     gpu.run(&d[..1])?;
     gpu.wait()?;
     let t0 = Instant::now();
@@ -153,7 +155,9 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
 
 pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
     let spec = ModelSpec::mnist_cnn();
-    let matmul = matmul_gflops(gpu, cfg.matmul_size, 8)?;
+    let kernels = ["matmul/strided", "matmul/row_major_b_vec4"];
+    let measured: Vec<(&str, f64)> = kernels.iter().map(|k| Ok((*k, matmul_gflops(gpu, k, cfg.matmul_size, 8)?))).collect::<Result<_>>()?;
+    let (best_kernel, matmul) = measured.iter().copied().fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
     let mut steps = Vec::new();
     for &batch in &cfg.batches {
         for qat in [false, true] {
@@ -182,7 +186,8 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
         "adapter": gpu.describe(),
         "qat_step_profile": profile,
         "train_step": steps,
-        "matmul_ceiling": { "kernel": "matmul/strided", "size": cfg.matmul_size, "gflops": matmul },
+        "matmul_ceiling": { "kernel": best_kernel, "size": cfg.matmul_size, "gflops": matmul },
+        "matmul_kernels": measured.iter().map(|(k, g)| json!({ "kernel": k, "gflops": g })).collect::<Vec<_>>(),
         "cpu_int8_inference_images_per_sec": int8_images_per_sec(&spec, 2000)?,
     }))
 }

@@ -94,9 +94,20 @@ fn matmul_and_column_sum_match_cpu() {
         let a = random(&mut rng, (m * k) as usize);
         let b = random(&mut rng, (k * n) as usize);
         let bias = random(&mut rng, n as usize);
+        let want = cpu::matmul_strided(&p, &a, &b, &bias);
+        let (ba, bb, bbias) = (gpu.upload("a", &a), gpu.upload("b", &b), gpu.upload("bias", &bias));
         let c = gpu.storage("c", (m * n) as usize);
-        run(gpu, p.dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("b", &b), &gpu.upload("bias", &bias), &c).unwrap());
-        assert_close(&format!("matmul {p:?}"), &read(gpu, &c, (m * n) as usize), &cpu::matmul_strided(&p, &a, &b, &bias), sum_tol(k as usize));
+        run(gpu, p.dispatch_strided(gpu, &ba, &bb, &bbias, &c).unwrap());
+        assert_close(&format!("matmul/strided {p:?}"), &read(gpu, &c, (m * n) as usize), &want, sum_tol(k as usize));
+        // The blocked kernel wherever it applies: same product with b row-major, n % 4 == 0.
+        let n4 = 4 * n.div_ceil(4);
+        let q = MatmulParams { n: n4, b_sk: n4, b_sn: 1, ..p };
+        assert!(q.vec4_applies());
+        let b4 = random(&mut rng, (k * n4) as usize);
+        let bias4 = random(&mut rng, n4 as usize);
+        let c4 = gpu.storage("c4", (m * n4) as usize);
+        run(gpu, q.dispatch(gpu, &ba, &gpu.upload("b4", &b4), &gpu.upload("bias4", &bias4), &c4).unwrap());
+        assert_close(&format!("matmul/row_major_b_vec4 {q:?}"), &read(gpu, &c4, (m * n4) as usize), &cpu::matmul_strided(&q, &a, &b4, &bias4), sum_tol(k as usize));
 
         let rows = 1 + rng.below(3000);
         let cols = 1 + rng.below(20);

@@ -23,6 +23,12 @@ pub struct BenchArgs {
 
 pub fn run(a: BenchArgs, gpu: &Gpu) -> Result<()> {
     let _ = a.json;
+    if a.steps == 0 {
+        return Err(wgpu_qat::QatError::Invalid("--steps must be at least 1".into()));
+    }
+    if !(16..=4096).contains(&a.matmul) {
+        return Err(wgpu_qat::QatError::Invalid(format!("--matmul {} must be between 16 and 4096", a.matmul)));
+    }
     let report = run_all(gpu, &BenchConfig { steps: a.steps, profile: a.profile, matmul_size: a.matmul, batches: vec![32, 128] })?;
     super::print_json(&report);
     Ok(())

@@ -28,6 +28,7 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("conv2d/backward_input"),
     shader!("conv2d/backward_weight"),
     shader!("matmul/strided"),
+    shader!("matmul/row_major_b_vec4"),
     shader!("reduce/column_sum"),
     shader!("relu/forward"),
     shader!("relu/backward"),

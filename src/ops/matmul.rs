@@ -1,5 +1,7 @@
-//! Strided matrix product `c[m, n] = sum_k a[m, k] b[k, n] (+ bias[n])`, where each operand's
-//! layout is given by strides. Dense forward and both dense gradients are this kernel.
+//! Matrix product `c[m, n] = sum_k a[m, k] b[k, n] (+ bias[n])`, where each operand's layout is
+//! given by strides. Two kernels: `matmul/row_major_b_vec4` (4x4 blocks per invocation, vec4
+//! loads) when b is row-major with n % 4 == 0, else the general `matmul/strided`. Dense forward
+//! and both dense gradients are this op.
 
 use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::Result;
@@ -27,8 +29,24 @@ impl MatmulParams {
     pub fn flops(&self) -> u64 {
         2 * self.m as u64 * self.n as u64 * self.k as u64
     }
+    /// Whether the blocked vec4 kernel applies: b row-major and n a multiple of 4.
+    pub fn vec4_applies(&self) -> bool {
+        self.b_sn == 1 && self.b_sk == self.n && self.n % 4 == 0 && self.m > 0
+    }
+    /// The kernel `dispatch` uses.
+    pub fn kernel(&self) -> &'static str {
+        if self.vec4_applies() { "matmul/row_major_b_vec4" } else { "matmul/strided" }
+    }
     /// `bias` is ignored (but must be bound) when `has_bias == 0`.
     pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
+        if self.vec4_applies() {
+            let grid = Grid((self.n / 4).div_ceil(64), self.m.div_ceil(4), 1);
+            return Dispatch::new(gpu, "matmul/row_major_b_vec4", self, &[a, b, bias, c], grid);
+        }
+        self.dispatch_strided(gpu, a, b, bias, c)
+    }
+    /// Always the general strided kernel (for tests and the benchmark).
+    pub fn dispatch_strided(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "matmul/strided", self, &[a, b, bias, c], Grid::items((self.m * self.n) as usize, 64))
     }
 }

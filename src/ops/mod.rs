@@ -22,6 +22,7 @@ pub fn uniform_sizes() -> Vec<(&'static str, usize)> {
         ("conv2d/backward_input", size_of::<conv2d::Conv2dParams>()),
         ("conv2d/backward_weight", size_of::<conv2d::Conv2dParams>()),
         ("matmul/strided", size_of::<matmul::MatmulParams>()),
+        ("matmul/row_major_b_vec4", size_of::<matmul::MatmulParams>()),
         ("reduce/column_sum", size_of::<reduce::ColumnSumParams>()),
         ("relu/forward", size_of::<relu::ReluParams>()),
         ("relu/backward", size_of::<relu::ReluParams>()),
