@@ -1,5 +1,6 @@
 //! Buffers: storage buffers for tensors, uploads, and a pool of staging buffers for readback
-//! (one per size, reused, so repeated readbacks allocate nothing).
+//! (reused by size, so repeated readbacks allocate nothing; a buffer is taken out of the pool
+//! while a readback uses it, so concurrent readbacks never share one).
 
 use crate::gpu::Gpu;
 use crate::{QatError, Result};
@@ -39,10 +40,10 @@ pub fn uniform<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, value: &T) 
     })
 }
 
-/// Staging buffers for reading results back, keyed by byte size.
+/// Idle staging buffers for reading results back, by byte size.
 #[derive(Default)]
 pub struct ReadbackPool {
-    staging: Mutex<HashMap<u64, wgpu::Buffer>>,
+    idle: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
 }
 
 
@@ -62,19 +63,18 @@ impl ReadbackPool {
                 src
             )));
         }
-        let staging = {
-            let mut map = self.staging.lock().map_err(|_| QatError::gpu("reading back", "pool poisoned"))?;
-            map.entry(bytes)
-                .or_insert_with(|| {
-                    gpu.device.create_buffer(&wgpu::BufferDescriptor {
-                        label: Some("readback"),
-                        size: bytes,
-                        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                        mapped_at_creation: false,
-                    })
-                })
-                .clone()
+        let pooled = {
+            let mut map = self.idle.lock().map_err(|_| QatError::gpu("reading back", "pool poisoned"))?;
+            map.get_mut(&bytes).and_then(Vec::pop)
         };
+        let staging = pooled.unwrap_or_else(|| {
+            gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback"),
+                size: bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        });
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
         gpu.queue.submit([encoder.finish()]);
@@ -91,6 +91,9 @@ impl ReadbackPool {
             bytemuck::cast_slice::<u8, T>(&view).to_vec()
         };
         staging.unmap();
+        if let Ok(mut map) = self.idle.lock() {
+            map.entry(bytes).or_default().push(staging);
+        }
         Ok(out)
     }
 }
