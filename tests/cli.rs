@@ -108,6 +108,9 @@ fn truncated_data_and_bad_arguments_are_named() {
     fails_with(&["train", "--model", "resnet-9000", "--data", d], &["unknown model", "mnist-cnn"]);
     fails_with(&["train", "--qat-epochs", "0", "--data", d], &["--qat-epochs"]);
     fails_with(&["train", "--lr", "NaN", "--data", d], &["--lr"]);
+    fails_with(&["train", "--batch", "0", "--data", d], &["--batch"]);
+    fails_with(&["train", "--test-limit", "0", "--data", d], &["--test-limit"]);
+    fails_with(&["eval", "--model", model.to_str().unwrap(), "--limit", "0", "--data", d], &["--limit"]);
     fails_with(&["train", "--data", d, "--out", "/nonexistent-dir/m.qat"], &["nonexistent-dir"]);
     fails_with(&["train", "--data", d], &["train-images-idx3-ubyte", "truncated"]);
     // clap's own usage errors exit with 2 and no panic.

@@ -24,6 +24,9 @@ pub struct EvalArgs {
 }
 
 pub fn run(a: EvalArgs) -> Result<()> {
+    if a.limit == Some(0) {
+        return Err(QatError::Invalid("--limit must be at least 1".into()));
+    }
     let model = format::read(&a.model)?;
     let data = load(&a.data)?;
     let input = model.input_shape;

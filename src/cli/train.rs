@@ -58,6 +58,14 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     if a.qat_epochs == 0 {
         return Err(QatError::Invalid("--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into()));
     }
+    if a.batch == 0 {
+        return Err(QatError::Invalid("--batch must be at least 1".into()));
+    }
+    for (name, v) in [("--train-limit", a.train_limit), ("--test-limit", a.test_limit)] {
+        if v == Some(0) {
+            return Err(QatError::Invalid(format!("{name} must be at least 1")));
+        }
+    }
     let lr = a.lr.unwrap_or(a.lr_schedule.default_rate());
     if !(lr.is_finite() && lr > 0.0) {
         return Err(QatError::Invalid(format!("--lr {lr} must be a positive number")));

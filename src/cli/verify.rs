@@ -22,6 +22,9 @@ pub struct VerifyArgs {
 }
 
 pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
+    if a.limit == Some(0) {
+        return Err(QatError::Invalid("--limit must be at least 1".into()));
+    }
     let model = format::read(&a.model)?;
     let data = load(&a.data)?;
     if model.input_shape != [data.rows as u32, data.cols as u32, 1] {
