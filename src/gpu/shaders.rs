@@ -42,6 +42,22 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("observer/weight_range"),
     shader!("optim/adam"),
     shader!("data/gather_batch"),
+    shader!("depthwise/forward"),
+    shader!("depthwise/backward_input"),
+    shader!("depthwise/backward_weight"),
+    shader!("pool/avg_forward"),
+    shader!("pool/avg_backward"),
+    shader!("pool/global_avg_forward"),
+    shader!("pool/global_avg_backward"),
+    shader!("elementwise/add"),
+    shader!("elementwise/channel_scale"),
+    shader!("concat/forward"),
+    shader!("concat/backward"),
+    shader!("batch_norm/statistics"),
+    shader!("batch_norm/forward"),
+    shader!("batch_norm/backward_affine"),
+    shader!("batch_norm/backward_input"),
+    shader!("batch_norm/update_moving"),
 ];
 
 

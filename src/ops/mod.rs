@@ -3,8 +3,13 @@
 //! kernel live in `reference::f32`.
 
 pub mod adam;
+pub mod avg_pool;
+pub mod batch_norm;
+pub mod concat;
 pub mod conv2d;
 pub mod dense;
+pub mod depthwise;
+pub mod elementwise;
 pub mod fake_quant;
 pub mod gather;
 pub mod loss;
@@ -36,5 +41,21 @@ pub fn uniform_sizes() -> Vec<(&'static str, usize)> {
         ("observer/weight_range", size_of::<observer::WeightRangeParams>()),
         ("optim/adam", size_of::<adam::AdamParams>()),
         ("data/gather_batch", size_of::<gather::GatherParams>()),
+        ("depthwise/forward", size_of::<conv2d::Conv2dParams>()),
+        ("depthwise/backward_input", size_of::<conv2d::Conv2dParams>()),
+        ("depthwise/backward_weight", size_of::<conv2d::Conv2dParams>()),
+        ("pool/avg_forward", size_of::<avg_pool::AvgPoolParams>()),
+        ("pool/avg_backward", size_of::<avg_pool::AvgPoolParams>()),
+        ("pool/global_avg_forward", size_of::<avg_pool::GlobalAvgPoolParams>()),
+        ("pool/global_avg_backward", size_of::<avg_pool::GlobalAvgPoolParams>()),
+        ("elementwise/add", size_of::<elementwise::AddParams>()),
+        ("elementwise/channel_scale", size_of::<elementwise::ChannelScaleParams>()),
+        ("concat/forward", size_of::<concat::ConcatParams>()),
+        ("concat/backward", size_of::<concat::ConcatParams>()),
+        ("batch_norm/statistics", size_of::<batch_norm::StatisticsParams>()),
+        ("batch_norm/forward", size_of::<batch_norm::NormalizeParams>()),
+        ("batch_norm/backward_affine", size_of::<batch_norm::AffineGradParams>()),
+        ("batch_norm/backward_input", size_of::<batch_norm::InputGradParams>()),
+        ("batch_norm/update_moving", size_of::<batch_norm::MovingParams>()),
     ]
 }

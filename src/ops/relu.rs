@@ -1,18 +1,25 @@
-//! ReLU forward and backward, elementwise.
+//! Capped ReLU (ReLU, ReLU6) forward and backward, elementwise.
 
 use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::Result;
 
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ReluParams {
     pub count: u32,
-    pub _pad: [u32; 3],
+    /// Upper clamp: f32::MAX for ReLU, 6 for ReLU6.
+    pub cap: f32,
+    pub _pad: [u32; 2],
 }
 
 impl ReluParams {
+    /// Plain ReLU.
     pub fn new(count: usize) -> Self {
-        ReluParams { count: count as u32, _pad: [0; 3] }
+        Self::capped(count, f32::MAX)
+    }
+    /// min(max(x, 0), cap): ReLU6 is `capped(count, 6.0)`.
+    pub fn capped(count: usize, cap: f32) -> Self {
+        ReluParams { count: count as u32, cap, _pad: [0; 2] }
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count as usize, 64))

@@ -1,0 +1,39 @@
+// Depthwise Conv2D gradient with respect to the input, one invocation per input element:
+// dx[b, iy, ix, ch] = sum over (oy, ky) with oy*s + ky - pad_top == iy (same for x) of
+//                     dy[b, oy, ox, ch] * w[ky, kx, ch]
+struct Params {
+    n: u32, h: u32, w: u32, c: u32,
+    oh: u32, ow: u32, o: u32, kh: u32,
+    kw: u32, stride: u32, pad_top: u32, pad_left: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> wt: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = gid.x + gid.y * nwg.x * 64u;
+    if (idx >= p.n * p.h * p.w * p.c) { return; }
+    let ch = idx % p.c;
+    var r = idx / p.c;
+    let ix = r % p.w;
+    r = r / p.w;
+    let iy = r % p.h;
+    let b = r / p.h;
+    var acc = 0.0;
+    for (var ky = 0u; ky < p.kh; ky++) {
+        let ty = i32(iy + p.pad_top) - i32(ky);
+        if (ty < 0 || ty % i32(p.stride) != 0) { continue; }
+        let oy = u32(ty) / p.stride;
+        if (oy >= p.oh) { continue; }
+        for (var kx = 0u; kx < p.kw; kx++) {
+            let tx = i32(ix + p.pad_left) - i32(kx);
+            if (tx < 0 || tx % i32(p.stride) != 0) { continue; }
+            let ox = u32(tx) / p.stride;
+            if (ox >= p.ow) { continue; }
+            acc += dy[((b * p.oh + oy) * p.ow + ox) * p.c + ch] * wt[(ky * p.kw + kx) * p.c + ch];
+        }
+    }
+    dx[idx] = acc;
+}

@@ -1,0 +1,37 @@
+// Depthwise Conv2D forward (depth multiplier 1), NHWC input, weights [KH, KW, C] (TFLite's
+// [1, KH, KW, C]), one invocation per output element:
+// y[b, oy, ox, ch] = bias[ch] + sum_{ky, kx} x[b, oy*s - pad_top + ky, ox*s - pad_left + kx, ch] * w[ky, kx, ch]
+// Uses the conv2d uniform with o == c.
+struct Params {
+    n: u32, h: u32, w: u32, c: u32,
+    oh: u32, ow: u32, o: u32, kh: u32,
+    kw: u32, stride: u32, pad_top: u32, pad_left: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> wt: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = gid.x + gid.y * nwg.x * 64u;
+    if (idx >= p.n * p.oh * p.ow * p.c) { return; }
+    let ch = idx % p.c;
+    var r = idx / p.c;
+    let ox = r % p.ow;
+    r = r / p.ow;
+    let oy = r % p.oh;
+    let b = r / p.oh;
+    var acc = bias[ch];
+    for (var ky = 0u; ky < p.kh; ky++) {
+        let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
+        if (iy < 0 || iy >= i32(p.h)) { continue; }
+        for (var kx = 0u; kx < p.kw; kx++) {
+            let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
+            if (ix < 0 || ix >= i32(p.w)) { continue; }
+            acc += x[((b * p.h + u32(iy)) * p.w + u32(ix)) * p.c + ch] * wt[(ky * p.kw + kx) * p.c + ch];
+        }
+    }
+    y[idx] = acc;
+}

@@ -1,0 +1,73 @@
+//! Average pooling (k x k, stride, TF padding; the mean over in-bounds taps, as TFLite's
+//! AVERAGE_POOL_2D) and global average pooling (the mean over h*w per channel).
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::ops::conv2d::{output_size, Padding};
+use crate::{QatError, Result};
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AvgPoolParams {
+    pub n: u32,
+    pub h: u32,
+    pub w: u32,
+    pub c: u32,
+    pub oh: u32,
+    pub ow: u32,
+    pub k: u32,
+    pub stride: u32,
+    pub pad_top: u32,
+    pub pad_left: u32,
+    pub _pad: [u32; 2],
+}
+
+impl AvgPoolParams {
+    pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32, padding: Padding) -> Result<Self> {
+        match (output_size(h, k, stride, padding), output_size(w, k, stride, padding)) {
+            (Some((oh, pad_top)), Some((ow, pad_left))) if c > 0 => {
+                Ok(AvgPoolParams { n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad: [0; 2] })
+            }
+            _ => Err(QatError::Invalid(format!("average pool {k}x{k} stride {stride} {padding:?} does not fit input {h}x{w}x{c}"))),
+        }
+    }
+    pub fn input_len(&self) -> usize {
+        (self.n * self.h * self.w * self.c) as usize
+    }
+    pub fn output_len(&self) -> usize {
+        (self.n * self.oh * self.ow * self.c) as usize
+    }
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "pool/avg_forward", self, &[x, y], Grid::items(self.output_len(), 64))
+    }
+    pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "pool/avg_backward", self, &[dy, dx], Grid::items(self.input_len(), 64))
+    }
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct GlobalAvgPoolParams {
+    pub n: u32,
+    /// h * w.
+    pub hw: u32,
+    pub c: u32,
+    pub _pad: u32,
+}
+
+impl GlobalAvgPoolParams {
+    pub fn new(n: u32, [h, w, c]: [u32; 3]) -> Self {
+        GlobalAvgPoolParams { n, hw: h * w, c, _pad: 0 }
+    }
+    pub fn input_len(&self) -> usize {
+        (self.n * self.hw * self.c) as usize
+    }
+    pub fn output_len(&self) -> usize {
+        (self.n * self.c) as usize
+    }
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "pool/global_avg_forward", self, &[x, y], Grid::items(self.output_len(), 64))
+    }
+    pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "pool/global_avg_backward", self, &[dy, dx], Grid::items(self.input_len(), 64))
+    }
+}

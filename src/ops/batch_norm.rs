@@ -1,0 +1,110 @@
+//! Batch normalization over the channel axis of NHWC tensors: batch statistics, normalization
+//! with given statistics (batch or moving), the gamma/beta and input gradients, and the moving
+//! statistics update. Parameters live in one `affine` buffer [gamma (C), beta (C)] and their
+//! gradients in `daffine` of the same layout, so one Adam dispatch updates both.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct StatisticsParams {
+    pub rows: u32,
+    pub channels: u32,
+    pub _pad: [u32; 2],
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct NormalizeParams {
+    pub count: u32,
+    pub channels: u32,
+    pub eps: f32,
+    pub _pad: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AffineGradParams {
+    pub rows: u32,
+    pub channels: u32,
+    pub eps: f32,
+    pub _pad: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct InputGradParams {
+    pub count: u32,
+    pub channels: u32,
+    pub rows: u32,
+    /// 0: the forward used batch statistics; 1: fixed (moving) statistics.
+    pub mode: u32,
+    pub eps: f32,
+    pub _pad: [u32; 3],
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct MovingParams {
+    pub channels: u32,
+    pub momentum: f32,
+    pub _pad: [u32; 2],
+}
+
+/// Keras's BatchNormalization defaults.
+pub const EPSILON: f32 = 1e-3;
+pub const MOMENTUM: f32 = 0.99;
+
+/// Which statistics a batch-norm forward normalizes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistics {
+    Batch,
+    Fixed,
+}
+
+/// Shapes of a batch norm over `rows` = n*h*w positions of `channels` channels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchNorm {
+    pub rows: u32,
+    pub channels: u32,
+    pub eps: f32,
+}
+
+impl BatchNorm {
+    pub fn new(rows: u32, channels: u32) -> Self {
+        BatchNorm { rows, channels, eps: EPSILON }
+    }
+    pub fn len(&self) -> usize {
+        (self.rows * self.channels) as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// stats = [mean, var] per channel of x.
+    pub fn statistics(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer) -> Result<Dispatch> {
+        let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
+        Dispatch::new(gpu, "batch_norm/statistics", &p, &[x, stats], Grid(self.channels.max(1), 1, 1))
+    }
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer, affine: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
+        Dispatch::new(gpu, "batch_norm/forward", &p, &[x, stats, affine, y], Grid::items(self.len(), 64))
+    }
+    pub fn backward_affine(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, stats: &wgpu::Buffer, daffine: &wgpu::Buffer) -> Result<Dispatch> {
+        let p = AffineGradParams { rows: self.rows, channels: self.channels, eps: self.eps, _pad: 0 };
+        Dispatch::new(gpu, "batch_norm/backward_affine", &p, &[x, dy, stats, daffine], Grid(self.channels.max(1), 1, 1))
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward_input(&self, gpu: &Gpu, statistics: Statistics, x: &wgpu::Buffer, dy: &wgpu::Buffer, stats: &wgpu::Buffer, affine: &wgpu::Buffer, daffine: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        let mode = match statistics {
+            Statistics::Batch => 0,
+            Statistics::Fixed => 1,
+        };
+        let p = InputGradParams { count: self.len() as u32, channels: self.channels, rows: self.rows, mode, eps: self.eps, _pad: [0; 3] };
+        Dispatch::new(gpu, "batch_norm/backward_input", &p, &[x, dy, stats, affine, daffine, dx], Grid::items(self.len(), 64))
+    }
+    pub fn update_moving(&self, gpu: &Gpu, momentum: f32, batch: &wgpu::Buffer, moving: &wgpu::Buffer) -> Result<Dispatch> {
+        let p = MovingParams { channels: self.channels, momentum, _pad: [0; 2] };
+        Dispatch::new(gpu, "batch_norm/update_moving", &p, &[batch, moving], Grid::items(2 * self.channels as usize, 64))
+    }
+}

@@ -1,0 +1,27 @@
+//! Channel concatenation (NHWC, last axis): one dispatch per input in each direction.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ConcatParams {
+    /// n * h * w.
+    pub pixels: u32,
+    pub c_in: u32,
+    pub c_out: u32,
+    /// First output channel of this input.
+    pub offset: u32,
+}
+
+impl ConcatParams {
+    pub fn len_in(&self) -> usize {
+        (self.pixels * self.c_in) as usize
+    }
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "concat/forward", self, &[x, y], Grid::items(self.len_in(), 64))
+    }
+    pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "concat/backward", self, &[dy, dx], Grid::items(self.len_in(), 64))
+    }
+}

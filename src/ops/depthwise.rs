@@ -1,0 +1,35 @@
+//! Depthwise Conv2D with depth multiplier 1: weights [KH, KW, C] (TFLite's [1, KH, KW, C]),
+//! shapes from `Conv2dParams` with o == c. Forward, input-gradient and weight-gradient kernels;
+//! the bias gradient is `reduce::column_sum`.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::ops::conv2d::{Conv2dParams, Padding};
+use crate::Result;
+
+/// Shapes of a depthwise conv (a `Conv2dParams` whose `o` equals `c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Depthwise(pub Conv2dParams);
+
+impl Depthwise {
+    pub fn new(n: u32, input: [u32; 3], kernel: [u32; 2], stride: u32, padding: Padding) -> Result<Self> {
+        Ok(Depthwise(Conv2dParams::new(n, input, input[2], kernel, stride, padding)?))
+    }
+    pub fn params(&self) -> &Conv2dParams {
+        &self.0
+    }
+    pub fn weight_len(&self) -> usize {
+        (self.0.kh * self.0.kw * self.0.c) as usize
+    }
+    pub fn macs(&self) -> u64 {
+        self.0.output_len() as u64 * (self.0.kh * self.0.kw) as u64
+    }
+    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, bias: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "depthwise/forward", &self.0, &[x, w, bias, y], Grid::items(self.0.output_len(), 64))
+    }
+    pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "depthwise/backward_input", &self.0, &[dy, w, dx], Grid::items(self.0.input_len(), 64))
+    }
+    pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "depthwise/backward_weight", &self.0, &[x, dy, dw], Grid::groups(self.weight_len()))
+    }
+}

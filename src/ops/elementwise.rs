@@ -1,0 +1,40 @@
+//! Elementwise kernels: the sum of two tensors (Add, and gradient accumulation where a tensor
+//! has several consumers) and per-channel scaling.
+
+use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::Result;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AddParams {
+    pub count: u32,
+    pub _pad: [u32; 3],
+}
+
+impl AddParams {
+    pub fn new(count: usize) -> Self {
+        AddParams { count: count as u32, _pad: [0; 3] }
+    }
+    /// y = a + b.
+    pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "elementwise/add", self, &[a, b, y], Grid::items(self.count as usize, 64))
+    }
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ChannelScaleParams {
+    pub count: u32,
+    pub channels: u32,
+    pub _pad: [u32; 2],
+}
+
+impl ChannelScaleParams {
+    pub fn new(count: usize, channels: usize) -> Self {
+        ChannelScaleParams { count: count as u32, channels: channels as u32, _pad: [0; 2] }
+    }
+    /// y = x * s[channel].
+    pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "elementwise/channel_scale", self, &[x, s, y], Grid::items(self.count as usize, 64))
+    }
+}

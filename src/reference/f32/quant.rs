@@ -1,0 +1,56 @@
+//! Twins of the fake-quant and range-observer kernels.
+
+use crate::ops::observer::RangeMode;
+use crate::quant::fake_quant::{nudge, Grid};
+
+/// Twin of fake_quant/forward.wgsl (ranges: [min, max] per channel).
+pub fn fake_quant_forward(x: &[f32], ranges: &[f32], channels: usize, inner: usize, grid: Grid) -> Vec<f32> {
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let c = (i / inner) % channels;
+            nudge(ranges[2 * c], ranges[2 * c + 1], grid).fake_quant(v)
+        })
+        .collect()
+}
+
+/// Twin of fake_quant/backward.wgsl.
+pub fn fake_quant_backward(x: &[f32], ranges: &[f32], dy: &[f32], channels: usize, inner: usize, grid: Grid) -> Vec<f32> {
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let c = (i / inner) % channels;
+            if nudge(ranges[2 * c], ranges[2 * c + 1], grid).passes_gradient(v) { dy[i] } else { 0.0 }
+        })
+        .collect()
+}
+
+/// Twin of observer/activation_range.wgsl: updates `range = [min, max, seen]` in place.
+pub fn activation_range_update(x: &[f32], range: &mut [f32; 3], mode: RangeMode) {
+    let bmin = x.iter().fold(0.0f32, |a, &v| a.min(v));
+    let bmax = x.iter().fold(0.0f32, |a, &v| a.max(v));
+    if range[2] == 0.0 {
+        *range = [bmin, bmax, 1.0];
+        return;
+    }
+    match mode {
+        RangeMode::MovingAverage { decay } => {
+            range[0] -= (1.0 - decay) * (range[0] - bmin);
+            range[1] -= (1.0 - decay) * (range[1] - bmax);
+        }
+        RangeMode::AllSeen => {
+            range[0] = range[0].min(bmin);
+            range[1] = range[1].max(bmax);
+        }
+    }
+}
+
+/// Twin of observer/weight_range.wgsl: [-max|w|, max|w|] per channel of `inner` elements.
+pub fn weight_range(w: &[f32], channels: usize, inner: usize) -> Vec<f32> {
+    (0..channels)
+        .flat_map(|c| {
+            let m = w[c * inner..(c + 1) * inner].iter().fold(0.0f32, |a, v| a.max(v.abs()));
+            [-m, m]
+        })
+        .collect()
+}
