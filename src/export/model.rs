@@ -14,12 +14,7 @@ pub struct QuantModel {
     pub layers: Vec<QLayer>,
 }
 
-/// Fused activation clamp of an output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Clamp {
-    pub min: i32,
-    pub max: i32,
-}
+pub use crate::quant::clamp::Clamp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum QLayer {

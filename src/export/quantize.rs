@@ -6,6 +6,7 @@
 use crate::export::model::{Clamp, QLayer, QuantModel};
 use crate::gpu::Gpu;
 use crate::model::{Layer, ModelSpec};
+use crate::quant::clamp::Activation;
 use crate::quant::fake_quant::{nudge, Grid, Nudged};
 use crate::quant::multiplier::{quantize_multiplier, Rounding};
 use crate::quant::params::TensorQuant;
@@ -53,8 +54,7 @@ fn tensor_quant(n: &Nudged) -> TensorQuant {
 }
 
 fn relu_clamp(relu: bool, out: &TensorQuant) -> Clamp {
-    // Fused ReLU: the real value 0 is the zero point.
-    Clamp { min: if relu { out.zero_point.max(-128) } else { -128 }, max: 127 }
+    Clamp::fused(if relu { Activation::Relu } else { Activation::None }, *out)
 }
 
 fn bias_to_i32(b: f32, scale: f64) -> i32 {
