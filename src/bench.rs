@@ -41,8 +41,8 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
     let pixels = spec.input.iter().product::<u32>() as usize;
     let samples = batch as usize * 4;
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
-    let net = Network::init(gpu, spec, 1)?;
-    let opts = PlanOptions { batch, qat, train: true, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
+    let opts = PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
@@ -65,8 +65,8 @@ pub fn profile_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, reps: us
     let pixels = spec.input.iter().product::<u32>() as usize;
     let samples = batch as usize;
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
-    let net = Network::init(gpu, spec, 1)?;
-    let opts = PlanOptions { batch, qat, train: true, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
+    let opts = PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
@@ -113,37 +113,41 @@ pub fn matmul_gflops(gpu: &Gpu, kernel: &str, n: u32, reps: usize) -> Result<f64
     Ok(p.flops() as f64 * reps as f64 / t0.elapsed().as_secs_f64() / 1e9)
 }
 
-/// CPU int8 images/s of a mnist-cnn with random weights and plausible ranges.
-pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
-    let gpu_free_params = {
-        let mut rng = Rng::new(5);
-        let shapes = spec.shapes()?;
-        let mut input = spec.input;
-        let mut out = Vec::new();
-        for (layer, shape) in spec.layers.iter().zip(&shapes) {
-            let (wl, bl) = match *layer {
-                crate::model::Layer::Conv2d { filters, kernel, .. } => ((filters * kernel[0] * kernel[1] * input[2]) as usize, filters as usize),
-                crate::model::Layer::Dense { units, .. } => ((units * input.iter().product::<u32>()) as usize, units as usize),
-                _ => (0, 0),
-            };
-            if wl > 0 {
-                out.push(crate::train::network::HostParams {
-                    weight: (0..wl).map(|_| rng.uniform(-0.3, 0.3)).collect(),
-                    bias: (0..bl).map(|_| rng.uniform(-0.1, 0.1)).collect(),
-                });
-            }
-            input = *shape;
-        }
-        out
-    };
-    let state = TrainedState {
+/// A trained state for `spec` with random weights, batch-norm statistics near their
+/// initial values and fixed activation ranges: a stand-in for benchmarks and tests.
+pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> Result<TrainedState> {
+    let mut rng = Rng::new(seed);
+    let shapes = spec.shapes()?;
+    let mut params = Vec::new();
+    for node in &spec.nodes {
+        let Some(g) = crate::model::geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else { continue };
+        let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
+        let c = g.bn_channels;
+        params.push(crate::train::network::HostParams {
+            weight: (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect(),
+            bias: (0..g.bias_len).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+            bn: (c > 0).then(|| crate::train::network::HostBn {
+                gamma: (0..c).map(|_| rng.uniform(0.8, 1.2)).collect(),
+                beta: (0..c).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+                moving_mean: (0..c).map(|_| rng.uniform(-0.2, 0.2)).collect(),
+                moving_var: (0..c).map(|_| rng.uniform(0.5, 1.5)).collect(),
+            }),
+        });
+    }
+    let place = crate::quant::placement::placement(spec)?;
+    Ok(TrainedState {
         spec: spec.clone(),
-        params: gpu_free_params,
+        params,
         input_range: [0.0, 1.0],
-        output_ranges: spec.layers.iter().map(|l| l.has_weights().then_some([-4.0, 6.0])).collect(),
+        output_ranges: place.iter().map(|p| matches!(p, crate::quant::placement::OutputQuant::Own).then_some([-4.0, 6.0])).collect(),
         bits: 8,
-    };
-    let model = quantize(&state)?;
+        weight_quant: crate::train::network::WeightQuant::PerChannel,
+    })
+}
+
+/// CPU int8 images/s of `spec` with random weights and plausible ranges.
+pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
+    let model = quantize(&synthetic_state(spec, 5)?)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
     let t0 = Instant::now();

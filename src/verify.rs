@@ -53,7 +53,7 @@ pub fn compare(fake_quant: &[f32], int8: &[i8], classes: usize, out: TensorQuant
 
 /// A GPU network holding a trained state: parameters, and activation ranges marked as seen.
 pub fn network_from_state(gpu: &Gpu, state: &TrainedState) -> Result<Network> {
-    let net = Network::with_params(gpu, &state.spec, &state.params)?;
+    let net = Network::with_params(gpu, &state.spec, &state.params, state.weight_quant)?;
     net.write_range(gpu, &net.input_range, state.input_range[0], state.input_range[1]);
     for (buf, r) in net.output_ranges.iter().zip(&state.output_ranges) {
         if let (Some(b), Some(r)) = (buf, r) {

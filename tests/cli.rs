@@ -37,12 +37,13 @@ fn a_model(dir: &Path) -> PathBuf {
     let state = TrainedState {
         spec,
         params: vec![
-            HostParams { weight: (0..108).map(|i| (i as f32 * 0.37).sin() * 0.3).collect(), bias: vec![0.01; 12] },
-            HostParams { weight: (0..20280).map(|i| (i as f32 * 0.11).cos() * 0.05).collect(), bias: vec![0.0; 10] },
+            HostParams { weight: (0..108).map(|i| (i as f32 * 0.37).sin() * 0.3).collect(), bias: vec![0.01; 12], bn: None },
+            HostParams { weight: (0..20280).map(|i| (i as f32 * 0.11).cos() * 0.05).collect(), bias: vec![0.0; 10], bn: None },
         ],
         input_range: [0.0, 1.0],
         output_ranges: vec![Some([0.0, 2.0]), None, None, Some([-5.0, 5.0])],
         bits: 8,
+        weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
     };
     let p = dir.join("model.qat");
     write(&quantize(&state).unwrap(), &p).unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use wgpu_qat::bench::synthetic_split;
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::export::format::{from_bytes, read, to_bytes, write, HEADER_LEN, MAGIC};
+use wgpu_qat::export::format::{from_bytes, read, to_bytes, write, HEADER_LEN, MAGIC, VERSION};
 use wgpu_qat::export::model::{Clamp, QLayer, QuantModel};
 use wgpu_qat::export::quantize::{dequantize, quantize, TrainedState};
 use wgpu_qat::model::{Layer, ModelSpec};
@@ -17,15 +17,23 @@ use wgpu_qat::quant::params::TensorQuant;
 use wgpu_qat::reference::f32 as cpu;
 use wgpu_qat::reference::int8::{fully_connected, run_batch, run_image, Tensor};
 use wgpu_qat::train::eval::argmax;
-use wgpu_qat::train::network::HostParams;
+use wgpu_qat::quant::clamp::Activation;
+use wgpu_qat::train::network::{HostParams, WeightQuant};
 
 /// A mnist-cnn state with random weights and fixed ranges.
 fn random_state(seed: u64) -> TrainedState {
     let spec = ModelSpec::mnist_cnn();
     let mut rng = Rng::new(seed);
-    let conv = HostParams { weight: (0..108).map(|_| rng.uniform(-0.5, 0.5)).collect(), bias: (0..12).map(|_| rng.uniform(-0.1, 0.1)).collect() };
-    let dense = HostParams { weight: (0..20280).map(|_| rng.uniform(-0.05, 0.05)).collect(), bias: (0..10).map(|_| rng.uniform(-0.1, 0.1)).collect() };
-    TrainedState { spec, params: vec![conv, dense], input_range: [0.0, 1.0], output_ranges: vec![Some([0.0, 1.7]), None, None, Some([-7.0, 9.0])], bits: 8 }
+    let conv = HostParams { weight: (0..108).map(|_| rng.uniform(-0.5, 0.5)).collect(), bias: (0..12).map(|_| rng.uniform(-0.1, 0.1)).collect(), bn: None };
+    let dense = HostParams { weight: (0..20280).map(|_| rng.uniform(-0.05, 0.05)).collect(), bias: (0..10).map(|_| rng.uniform(-0.1, 0.1)).collect(), bn: None };
+    TrainedState {
+        spec,
+        params: vec![conv, dense],
+        input_range: [0.0, 1.0],
+        output_ranges: vec![Some([0.0, 1.7]), None, None, Some([-7.0, 9.0])],
+        bits: 8,
+        weight_quant: WeightQuant::PerChannel,
+    }
 }
 
 #[test]
@@ -49,7 +57,7 @@ fn export_round_trips_exactly() {
 fn export_uses_tflite_conventions() {
     let model = quantize(&random_state(2)).unwrap();
     assert_eq!(model.input_quant, TensorQuant { scale: 1.0 / 255.0, zero_point: -128 });
-    let QLayer::Conv2d { weights, weight_scales, bias, multipliers, output, clamp, .. } = &model.layers[0] else { panic!() };
+    let QLayer::Conv2d { weights, weight_scales, bias, multipliers, output, clamp, .. } = &model.nodes[0].op else { panic!() };
     // Per-channel symmetric: every channel reaches +-127 exactly once its max is quantized.
     for c in 0..12 {
         let ch = &weights[c * 9..(c + 1) * 9];
@@ -61,7 +69,7 @@ fn export_uses_tflite_conventions() {
     }
     // ReLU output range [0, 1.7]: zero point -128, clamp starts there.
     assert_eq!(output.zero_point, -128);
-    assert_eq!(*clamp, Clamp { min: -128, max: 127 });
+    assert_eq!(clamp, &Clamp { min: -128, max: 127 });
     assert_eq!(model.rounding, Rounding::DoubleRounding);
 }
 
@@ -73,9 +81,12 @@ fn corrupt_and_truncated_files_are_rejected_clearly() {
     let mut bad = bytes.clone();
     bad[0] = b'X';
     assert!(err(&bad).contains("magic"));
-    let mut v2 = bytes.clone();
-    v2[4] = 2;
-    assert!(err(&v2).contains("version 2"), "{}", err(&v2));
+    let mut v3 = bytes.clone();
+    v3[4] = 3;
+    assert!(err(&v3).contains("version 3") && err(&v3).contains("newer"), "{}", err(&v3));
+    let mut v1 = bytes.clone();
+    v1[4] = 1;
+    assert!(err(&v1).contains("version 1") && err(&v1).contains("re-export"), "{}", err(&v1));
     let mut flip = bytes.clone();
     let mid = HEADER_LEN + 500;
     flip[mid] ^= 0x10;
@@ -91,7 +102,7 @@ fn corrupt_and_truncated_files_are_rejected_clearly() {
 /// Re-seals a payload with a correct header, so structural validation is what gets tested.
 fn seal(payload: &[u8]) -> Vec<u8> {
     let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
@@ -116,7 +127,7 @@ fn structurally_bad_payloads_never_panic() {
     let first_layer = 4 + 12 + 8 + 4;
     p[first_layer] = 77;
     let e = from_bytes(&seal(&p)).unwrap_err();
-    assert!(e.contains("layer 0") && e.contains("tag 77"), "{e}");
+    assert!(e.contains("node 0") && e.contains("tag 77"), "{e}");
 }
 
 #[test]
@@ -133,7 +144,7 @@ fn conv_int8_worked_example() {
         in_channels: 1,
         stride: 1,
         padding: Padding::Valid,
-        relu: true,
+        activation: Activation::Relu,
         weight_scales: vec![s_w],
         multipliers: vec![m],
         bias: vec![100],
@@ -158,7 +169,7 @@ fn fully_connected_uses_the_float64_rescale() {
     let layer = QLayer::FullyConnected {
         units: 1,
         inputs: 1,
-        relu: false,
+        activation: Activation::None,
         weight_scale: 0.25,
         bias: vec![1],
         weights: vec![3],
@@ -172,7 +183,7 @@ fn fully_connected_uses_the_float64_rescale() {
         let l = QLayer::FullyConnected {
             units: 1,
             inputs: 1,
-            relu: false,
+            activation: Activation::None,
             weight_scale: 0.25,
             bias: vec![bias],
             weights: vec![4],
@@ -237,14 +248,17 @@ fn int8_interpreter_agrees_with_the_fake_quant_simulation() {
 
 #[test]
 fn model_spec_rejects_bad_shapes_naming_the_layer() {
-    let mut spec = ModelSpec::mnist_cnn();
-    spec.layers.insert(2, Layer::MaxPool { size: 20, stride: 2 });
+    let layers = |spec: &ModelSpec| spec.nodes.iter().map(|n| (n.name.clone(), n.layer.clone())).collect::<Vec<_>>();
+    let mut l = layers(&ModelSpec::mnist_cnn());
+    l.insert(2, ("big_pool".into(), Layer::MaxPool { size: 20, stride: 2 }));
+    let spec = ModelSpec::sequential("bad", [28, 28, 1], l.iter().map(|(n, l)| (n.as_str(), l.clone())).collect());
     let e = spec.shapes().unwrap_err().to_string();
-    assert!(e.contains("layer 2") && e.contains("max_pool"), "{e}");
-    let mut spec = ModelSpec::mnist_cnn();
-    spec.layers.remove(2);
+    assert!(e.contains("layer 2") && e.contains("big_pool") && e.contains("max_pool"), "{e}");
+    let mut l = layers(&ModelSpec::mnist_cnn());
+    l.remove(2);
+    let spec = ModelSpec::sequential("bad", [28, 28, 1], l.iter().map(|(n, l)| (n.as_str(), l.clone())).collect());
     let e = spec.shapes().unwrap_err().to_string();
-    assert!(e.contains("layer 2") && e.contains("Flatten"), "{e}");
+    assert!(e.contains("logits") && e.contains("Flatten"), "{e}");
     assert_eq!(ModelSpec::mnist_cnn().parameter_count().unwrap(), 108 + 12 + 20280 + 10);
     assert!(ModelSpec::builtin("resnet-9000").unwrap_err().to_string().contains("mnist-cnn"));
 }
@@ -254,6 +268,6 @@ fn quantized_model_struct_is_complete() {
     // Guard against a future layer kind being dropped by the writer: every layer of the
     // built-in round-trips with its op name.
     let model: QuantModel = quantize(&random_state(6)).unwrap();
-    let names: Vec<_> = model.layers.iter().map(|l| l.op_name()).collect();
+    let names: Vec<_> = model.nodes.iter().map(|n| n.op.op_name()).collect();
     assert_eq!(names, ["CONV_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED"]);
 }

@@ -93,7 +93,7 @@ fn depthwise_with_one_channel_is_a_one_filter_conv() {
         in_channels: 1,
         stride: 2,
         padding: Padding::Same,
-        relu: false,
+        activation: Activation::None,
         weight_scales: vec![0.01],
         multipliers: vec![m],
         bias: vec![-300],

@@ -211,11 +211,13 @@ fn observers_match_cpu() {
         }
         assert_close(&format!("activation range {mode:?}"), &read(gpu, &range, 3), &want, 1e-6);
     }
-    let (channels, inner) = (12, 9);
-    let w = random(&mut rng, channels * inner);
-    let r = gpu.storage("wr", 2 * channels);
-    run(gpu, WeightRangeParams::new(channels, inner).dispatch(gpu, &gpu.upload("w", &w), &r).unwrap());
-    assert_eq!(read(gpu, &r, 2 * channels), cpu::weight_range(&w, channels, inner));
+    // OHWI (contiguous channels), depthwise [KH, KW, C] (channel last), per tensor.
+    for (count, channels, inner) in [(108, 12, 9), (9 * 32, 32, 1), (500, 1, 500)] {
+        let w = random(&mut rng, count);
+        let r = gpu.storage("wr", 2 * channels);
+        run(gpu, WeightRangeParams::new(count, channels, inner).dispatch(gpu, &gpu.upload("w", &w), &r).unwrap());
+        assert_eq!(read(gpu, &r, 2 * channels), cpu::weight_range(&w, channels, inner), "({count}, {channels}, {inner})");
+    }
 }
 
 #[test]

@@ -103,7 +103,9 @@ fn add_scale_and_concat_match_cpu_exactly() {
     assert_eq!(read(gpu, &y, 500), cpu::add(&a, &b));
     let s = random(&mut rng, 5);
     run(gpu, ChannelScaleParams::new(500, 5).dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("s", &s), &y).unwrap());
-    assert_eq!(read(gpu, &y, 500), cpu::channel_scale(&a, &s));
+    assert_eq!(read(gpu, &y, 500), cpu::channel_scale(&a, &s, 1));
+    run(gpu, ChannelScaleParams::with_inner(500, 5, 20).dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("s", &s), &y).unwrap());
+    assert_eq!(read(gpu, &y, 500), cpu::channel_scale(&a, &s, 20));
 
     let pixels = 13;
     let (c1, c2) = (3, 5);
@@ -155,6 +157,11 @@ fn batch_norm_kernels_match_cpu() {
         let mut want_moving = vec![0.5f32; 2 * c];
         cpu::batch_norm_update_moving(MOMENTUM, &want_stats, &mut want_moving);
         assert_close("bn moving", &read(gpu, &moving, 2 * c), &want_moving, 1e-5);
+        let (fs, finv) = (gpu.storage("s", c), gpu.storage("inv", c));
+        run(gpu, bn.fold_scale(gpu, &baff, &moving, &fs, &finv).unwrap());
+        let (ws, winv) = cpu::batch_norm_fold_scale(&bn, &affine, &want_moving);
+        assert_close("bn fold scale", &read(gpu, &fs, c), &ws, 1e-6);
+        assert_close("bn fold inverse scale", &read(gpu, &finv, c), &winv, 1e-6);
         run(gpu, bn.backward_input(gpu, Statistics::Fixed, &bx, &bdy, &moving, &baff, &daff, &dx).unwrap());
         let want_fixed = cpu::batch_norm_backward_input(&bn, Statistics::Fixed, &x, &dy, &want_moving, &affine, &want_daff);
         assert_close("bn dx (fixed statistics)", &read(gpu, &dx, bn.len()), &want_fixed, 1e-5);

@@ -1,6 +1,7 @@
-// Per-channel scaling y = x * s[i % channels] (NHWC, channel last). Used to un-scale a conv
-// computed with BN-folded weights during QAT, and as its own (linear) gradient.
-struct Params { count: u32, channels: u32, _pad0: u32, _pad1: u32, }
+// Per-channel scaling y = x * s[(i / inner) % channels]: inner = 1 scales the last axis (NHWC
+// activations, depthwise weights [KH, KW, C]); inner = KH*KW*I scales axis 0 of OHWI weights.
+// Used for BN folding during QAT, and as its own (linear) gradient.
+struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> s: array<f32>;
@@ -10,5 +11,5 @@ struct Params { count: u32, channels: u32, _pad0: u32, _pad1: u32, }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * 64u;
     if (idx >= p.count) { return; }
-    y[idx] = x[idx] * s[idx % p.channels];
+    y[idx] = x[idx] * s[(idx / p.inner) % p.channels];
 }

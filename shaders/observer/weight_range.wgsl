@@ -1,7 +1,8 @@
-// "Last value" symmetric weight range: one workgroup per channel (channel c owns the contiguous
-// elements [c*inner, (c+1)*inner), i.e. axis 0 of OHWI or of a dense [out, in] matrix).
-// range[2c] = -max|w|, range[2c+1] = +max|w|.
-struct Params { channels: u32, inner: u32, _pad0: u32, _pad1: u32, }
+// "Last value" symmetric weight range, one workgroup per channel. Element i belongs to channel
+// (i / inner) % channels: axis 0 of OHWI or of a dense [out, in] matrix has inner = the row
+// length; the last axis of depthwise [KH, KW, C] has inner = 1; per tensor, channels = 1.
+// range[2c] = -max|w|, range[2c+1] = +max|w| over the channel's elements.
+struct Params { channels: u32, inner: u32, count: u32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> range: array<f32>;
@@ -13,7 +14,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let ch = wid.x;
     var m = 0.0;
     if (ch < p.channels) {
-        for (var i = lane; i < p.inner; i += 64u) { m = max(m, abs(w[ch * p.inner + i])); }
+        // The channel's elements: (outer * channels + ch) * inner + r.
+        let per_channel = p.count / p.channels;
+        for (var j = lane; j < per_channel; j += 64u) {
+            let outer = j / p.inner;
+            let r = j % p.inner;
+            m = max(m, abs(w[(outer * p.channels + ch) * p.inner + r]));
+        }
     }
     part[lane] = m;
     workgroupBarrier();

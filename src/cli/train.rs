@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::export::{format, quantize::{quantize, TrainedState}};
 use wgpu_qat::gpu::Gpu;
-use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
+use wgpu_qat::model::file::resolve;
+use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;
 use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits};
@@ -15,7 +16,8 @@ use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// Built-in model name (mnist-cnn).
+    /// A built-in model (mnist-cnn, mnist-dwbn, mnist-resnet) or a model spec file (.toml or
+    /// .json, see docs/MODELS.md).
     #[arg(long, default_value = "mnist-cnn")]
     model: String,
     #[command(flatten)]
@@ -37,6 +39,15 @@ pub struct TrainArgs {
     /// constant (TFMOT's recipe: fixed rate, fresh optimizer for QAT).
     #[arg(long, value_enum, default_value = "cosine")]
     lr_schedule: LrSchedule,
+    /// Conv and depthwise weights quantized per output channel or per tensor.
+    #[arg(long, value_enum, default_value = "per-channel")]
+    weights: WeightQuant,
+    /// Bit width of weights and activations during QAT (the int8 export needs 8).
+    #[arg(long, default_value_t = 8)]
+    bits: u32,
+    /// Freeze batch norm (use and keep its moving statistics) after this many QAT steps.
+    #[arg(long)]
+    bn_freeze: Option<usize>,
     /// Where to write the int8 model.
     #[arg(long, default_value = "model.qat")]
     out: PathBuf,
@@ -76,7 +87,13 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         }
     }
     let started = Instant::now();
-    let spec = ModelSpec::builtin(&a.model)?;
+    if !(2..=8).contains(&a.bits) {
+        return Err(QatError::Invalid(format!("--bits {} must be between 2 and 8", a.bits)));
+    }
+    if a.bits != 8 {
+        return Err(QatError::Invalid(format!("--bits {}: fake quant supports it, but the int8 model file and interpreter need 8 bits; other widths are not exported yet", a.bits)));
+    }
+    let spec = resolve(&a.model)?;
     let data = load(&a.data)?;
     let gpu = &open_gpu()?;
     if !a.quiet {
@@ -89,6 +106,9 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         seed: a.seed,
         adam: AdamConfig { lr, ..AdamConfig::default() },
         schedule: a.lr_schedule,
+        weight_quant: a.weights,
+        bits: a.bits,
+        bn_freeze: a.bn_freeze,
         train_limit: a.train_limit,
         test_limit: a.test_limit,
         progress: !a.quiet,
@@ -115,6 +135,10 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         "batch": a.batch,
         "seed": a.seed,
         "lr": lr,
+        "weights": format!("{:?}", a.weights),
+        "bits": a.bits,
+        "bn_freeze": a.bn_freeze,
+        "int8_ops": model.nodes.iter().map(|n| n.op.op_name()).collect::<Vec<_>>(),
         "lr_schedule": format!("{:?}", a.lr_schedule).to_lowercase(),
         "train_samples": report.train_samples,
         "val_samples": report.val_samples,

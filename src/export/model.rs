@@ -1,9 +1,15 @@
-//! The int8 model as the CPU interpreter runs it. Tensors are int8 NHWC with per-tensor
-//! (scale, zero point); max pooling and reshape keep their input's parameters.
+//! The int8 model as the CPU interpreter runs it: a DAG of nodes in topological order over int8
+//! NHWC tensors, each with a per-tensor (scale, zero point). Tensor 0 is the quantized input,
+//! tensor k + 1 the output of node k. Max pooling, average pooling and reshape keep their
+//! input's parameters; Concat's inputs and output share one set; the other ops carry their
+//! output's. Batch norm never appears: it is folded into the conv weights and biases.
 
 use crate::ops::conv2d::Padding;
+use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
+
+pub use crate::quant::clamp::Clamp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantModel {
@@ -11,10 +17,16 @@ pub struct QuantModel {
     /// Input shape [h, w, c]; the float input is QUANTIZE'd with `input_quant`.
     pub input_shape: [u32; 3],
     pub input_quant: TensorQuant,
-    pub layers: Vec<QLayer>,
+    pub nodes: Vec<QNode>,
 }
 
-pub use crate::quant::clamp::Clamp;
+#[derive(Debug, Clone, PartialEq)]
+pub struct QNode {
+    pub name: String,
+    /// Tensor ids read (each at most this node's index).
+    pub inputs: Vec<usize>,
+    pub op: QLayer,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum QLayer {
@@ -26,7 +38,21 @@ pub enum QLayer {
         in_channels: u32,
         stride: u32,
         padding: Padding,
-        relu: bool,
+        activation: Activation,
+        weight_scales: Vec<f32>,
+        multipliers: Vec<QuantizedMultiplier>,
+        bias: Vec<i32>,
+        weights: Vec<i8>,
+        output: TensorQuant,
+        clamp: Clamp,
+    },
+    /// DEPTHWISE_CONV_2D (depth multiplier 1): int8 weights [KH, KW, C] per channel.
+    DepthwiseConv2d {
+        channels: u32,
+        kernel: [u32; 2],
+        stride: u32,
+        padding: Padding,
+        activation: Activation,
         weight_scales: Vec<f32>,
         multipliers: Vec<QuantizedMultiplier>,
         bias: Vec<i32>,
@@ -36,6 +62,10 @@ pub enum QLayer {
     },
     /// MAX_POOL_2D, valid windows.
     MaxPool { size: u32, stride: u32 },
+    /// AVERAGE_POOL_2D (input and output share scale and zero point).
+    AvgPool { size: u32, stride: u32, padding: Padding },
+    /// MEAN over height and width (global average pooling).
+    Mean { output: TensorQuant },
     /// RESHAPE to [1, 1, h*w*c].
     Flatten,
     /// FULLY_CONNECTED: int8 [out, in] weights per tensor (zero point 0), int32 bias, float64
@@ -43,42 +73,58 @@ pub enum QLayer {
     FullyConnected {
         units: u32,
         inputs: u32,
-        relu: bool,
+        activation: Activation,
         weight_scale: f32,
         bias: Vec<i32>,
         weights: Vec<i8>,
         output: TensorQuant,
         clamp: Clamp,
     },
+    /// ADD with the 20-bit rescale.
+    Add { activation: Activation, output: TensorQuant, clamp: Clamp },
+    /// CONCATENATION on channels, inputs and output sharing one scale and zero point.
+    Concat,
 }
 
 impl QLayer {
     pub fn op_name(&self) -> &'static str {
         match self {
             QLayer::Conv2d { .. } => "CONV_2D",
+            QLayer::DepthwiseConv2d { .. } => "DEPTHWISE_CONV_2D",
             QLayer::MaxPool { .. } => "MAX_POOL_2D",
+            QLayer::AvgPool { .. } => "AVERAGE_POOL_2D",
+            QLayer::Mean { .. } => "MEAN",
             QLayer::Flatten => "RESHAPE",
             QLayer::FullyConnected { .. } => "FULLY_CONNECTED",
+            QLayer::Add { .. } => "ADD",
+            QLayer::Concat => "CONCATENATION",
+        }
+    }
+    /// The output quantization this op sets, if it sets one.
+    pub fn output_quant(&self) -> Option<TensorQuant> {
+        match self {
+            QLayer::Conv2d { output, .. }
+            | QLayer::DepthwiseConv2d { output, .. }
+            | QLayer::FullyConnected { output, .. }
+            | QLayer::Add { output, .. }
+            | QLayer::Mean { output } => Some(*output),
+            _ => None,
         }
     }
 }
 
 impl QuantModel {
-    /// Quantization of every layer's output, in order.
-    pub fn output_quants(&self) -> Vec<TensorQuant> {
-        let mut cur = self.input_quant;
-        self.layers
-            .iter()
-            .map(|l| {
-                if let QLayer::Conv2d { output, .. } | QLayer::FullyConnected { output, .. } = l {
-                    cur = *output;
-                }
-                cur
-            })
-            .collect()
+    /// Quantization of every tensor (0: the input).
+    pub fn tensor_quants(&self) -> Vec<TensorQuant> {
+        let mut q = vec![self.input_quant];
+        for node in &self.nodes {
+            let own = node.op.output_quant().unwrap_or_else(|| q[node.inputs[0]]);
+            q.push(own);
+        }
+        q
     }
     /// Quantization of the logits.
     pub fn logits_quant(&self) -> TensorQuant {
-        self.output_quants().last().copied().unwrap_or(self.input_quant)
+        self.tensor_quants().last().copied().unwrap_or(self.input_quant)
     }
 }

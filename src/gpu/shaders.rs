@@ -58,6 +58,7 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("batch_norm/backward_affine"),
     shader!("batch_norm/backward_input"),
     shader!("batch_norm/update_moving"),
+    shader!("batch_norm/fold_scale"),
 ];
 
 

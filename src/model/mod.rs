@@ -1,5 +1,9 @@
-//! Model descriptions: layer specs, the built-in models, and shape inference.
+//! Model descriptions: the DAG spec and shape inference (`spec`), parameter geometry
+//! (`geometry`), the built-in models (`builtin`) and spec files (`file`, docs/MODELS.md).
 
+pub mod builtin;
+pub mod file;
+pub mod geometry;
 pub mod spec;
 
-pub use spec::{Layer, ModelSpec};
+pub use spec::{Layer, ModelSpec, Node};

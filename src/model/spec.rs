@@ -1,129 +1,199 @@
-//! Sequential model specs and shape inference. Shapes are NHWC without the batch: [h, w, c];
-//! Flatten and Dense produce [1, 1, units].
+//! Model specs: a DAG of named layers, each reading one or more tensors. Tensor 0 is the model
+//! input; tensor k + 1 is the output of node k. Nodes are kept in topological order, so a node
+//! only reads tensors made before it. Shapes are NHWC without the batch, [h, w, c]; flat
+//! tensors are [1, 1, units].
 
 use crate::ops::conv2d::{output_size, Padding};
+use crate::quant::clamp::Activation;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Layer {
-    /// Conv2D with OHWI weights and a bias, optionally followed by a fused ReLU.
-    Conv2d { filters: u32, kernel: [u32; 2], stride: u32, padding: Padding, relu: bool },
+    /// Conv2D with OHWI weights; with `batch_norm` it has no bias and is followed by batch norm
+    /// (folded during QAT); then the activation. Nothing is quantized between the three.
+    Conv2d { filters: u32, kernel: [u32; 2], stride: u32, padding: Padding, batch_norm: bool, activation: Activation },
+    /// Depthwise Conv2D (depth multiplier 1), weights [KH, KW, C], same options as Conv2d.
+    DepthwiseConv2d { kernel: [u32; 2], stride: u32, padding: Padding, batch_norm: bool, activation: Activation },
     /// Max pooling, "valid" windows.
     MaxPool { size: u32, stride: u32 },
-    /// NHWC -> [n, h*w*c] (no data movement).
+    /// Average pooling over in-bounds taps.
+    AvgPool { size: u32, stride: u32, padding: Padding },
+    /// Mean over height and width: [h, w, c] -> [1, 1, c].
+    GlobalAvgPool,
+    /// NHWC -> [1, 1, h*w*c] (no data movement).
     Flatten,
-    /// Fully connected with [out, in] weights and a bias, optionally followed by ReLU.
-    Dense { units: u32, relu: bool },
+    /// Fully connected with [out, in] weights and a bias, then the activation.
+    Dense { units: u32, activation: Activation },
+    /// Elementwise sum of two tensors of one shape, then the activation.
+    Add { activation: Activation },
+    /// Concatenation on the channel axis.
+    Concat,
 }
 
 impl Layer {
     pub fn op_name(&self) -> &'static str {
         match self {
             Layer::Conv2d { .. } => "conv2d",
+            Layer::DepthwiseConv2d { .. } => "depthwise_conv2d",
             Layer::MaxPool { .. } => "max_pool",
+            Layer::AvgPool { .. } => "avg_pool",
+            Layer::GlobalAvgPool => "global_avg_pool",
             Layer::Flatten => "flatten",
             Layer::Dense { .. } => "dense",
+            Layer::Add { .. } => "add",
+            Layer::Concat => "concat",
         }
     }
     pub fn has_weights(&self) -> bool {
-        matches!(self, Layer::Conv2d { .. } | Layer::Dense { .. })
+        matches!(self, Layer::Conv2d { .. } | Layer::DepthwiseConv2d { .. } | Layer::Dense { .. })
     }
+    pub fn has_batch_norm(&self) -> bool {
+        matches!(self, Layer::Conv2d { batch_norm: true, .. } | Layer::DepthwiseConv2d { batch_norm: true, .. })
+    }
+    pub fn activation(&self) -> Activation {
+        match self {
+            Layer::Conv2d { activation, .. } | Layer::DepthwiseConv2d { activation, .. } | Layer::Dense { activation, .. } | Layer::Add { activation } => *activation,
+            _ => Activation::None,
+        }
+    }
+    /// How many inputs the layer takes (None: two or more).
+    fn arity(&self) -> Option<usize> {
+        match self {
+            Layer::Add { .. } => Some(2),
+            Layer::Concat => None,
+            _ => Some(1),
+        }
+    }
+}
+
+/// One layer of the graph and the tensors it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub layer: Layer,
+    /// Tensor ids: 0 is the model input, k + 1 the output of node k (always k < this node).
+    pub inputs: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
     pub name: String,
     pub input: [u32; 3],
-    pub layers: Vec<Layer>,
+    /// In topological order; the last node is the model output (the logits).
+    pub nodes: Vec<Node>,
 }
 
-/// Names accepted by `--model`.
-pub const BUILTINS: &[&str] = &["mnist-cnn"];
+/// Names accepted by `--model` besides spec files.
+pub const BUILTINS: &[&str] = &["mnist-cnn", "mnist-dwbn", "mnist-resnet"];
 
 impl ModelSpec {
+    /// Sequential graph: each layer reads the previous one.
+    pub fn sequential(name: &str, input: [u32; 3], layers: Vec<(&str, Layer)>) -> ModelSpec {
+        let nodes = layers.into_iter().enumerate().map(|(k, (n, layer))| Node { name: n.into(), layer, inputs: vec![k] }).collect();
+        ModelSpec { name: name.into(), input, nodes }
+    }
+
     /// TensorFlow Model Optimization's QAT example: Conv2D 12 3x3 valid + ReLU -> MaxPool 2x2
     /// -> Flatten -> Dense 10 on 28x28x1 inputs.
     pub fn mnist_cnn() -> ModelSpec {
-        ModelSpec {
-            name: "mnist-cnn".into(),
-            input: [28, 28, 1],
-            layers: vec![
-                Layer::Conv2d { filters: 12, kernel: [3, 3], stride: 1, padding: Padding::Valid, relu: true },
-                Layer::MaxPool { size: 2, stride: 2 },
-                Layer::Flatten,
-                Layer::Dense { units: 10, relu: false },
-            ],
-        }
+        crate::model::builtin::mnist_cnn()
     }
 
     pub fn builtin(name: &str) -> Result<ModelSpec> {
-        match name {
-            "mnist-cnn" => Ok(Self::mnist_cnn()),
-            _ => Err(QatError::Invalid(format!("unknown model {name:?}; built-in models: {}", BUILTINS.join(", ")))),
-        }
+        crate::model::builtin::by_name(name)
+            .ok_or_else(|| QatError::Invalid(format!("unknown model {name:?}; built-in models: {} (or a .toml/.json spec file)", BUILTINS.join(", "))))
     }
 
-    /// Output shape of every layer, in order; errors name the layer and the shapes.
+    /// Input shape of node `k`'s i-th input.
+    pub fn tensor_shape(&self, shapes: &[[u32; 3]], tensor: usize) -> [u32; 3] {
+        if tensor == 0 { self.input } else { shapes[tensor - 1] }
+    }
+
+    /// Output shape of every node, in order; errors name the layer and the shapes.
     pub fn shapes(&self) -> Result<Vec<[u32; 3]>> {
-        let mut cur = self.input;
-        if cur.iter().any(|&d| d == 0) {
-            return Err(QatError::Invalid(format!("model {}: input shape {cur:?} has a zero dimension", self.name)));
+        if self.input.iter().any(|&d| d == 0) {
+            return Err(QatError::Invalid(format!("model {}: input shape {:?} has a zero dimension", self.name, self.input)));
         }
-        let mut out = Vec::with_capacity(self.layers.len());
-        for (i, layer) in self.layers.iter().enumerate() {
-            let err = |detail: String| QatError::Shape { layer: i, op: layer.op_name(), detail };
-            cur = match *layer {
-                Layer::Conv2d { filters, kernel, stride, padding, .. } => {
-                    let oh = output_size(cur[0], kernel[0], stride, padding);
-                    let ow = output_size(cur[1], kernel[1], stride, padding);
-                    match (oh, ow) {
-                        (Some((oh, _)), Some((ow, _))) if filters > 0 => [oh, ow, filters],
-                        _ => return Err(err(format!("{kernel:?} kernel, stride {stride}, {padding:?} does not fit input {cur:?}"))),
-                    }
-                }
+        let mut out: Vec<[u32; 3]> = Vec::with_capacity(self.nodes.len());
+        for (k, node) in self.nodes.iter().enumerate() {
+            let err = |detail: String| QatError::Shape { layer: k, op: node.layer.op_name(), detail: format!("{:?}: {detail}", node.name) };
+            match node.layer.arity() {
+                Some(n) if node.inputs.len() != n => return Err(err(format!("takes {n} input(s), has {}", node.inputs.len()))),
+                None if node.inputs.len() < 2 => return Err(err(format!("takes two or more inputs, has {}", node.inputs.len()))),
+                _ => {}
+            }
+            if let Some(&bad) = node.inputs.iter().find(|&&t| t > k) {
+                return Err(err(format!("reads tensor {bad}, which is not made before it")));
+            }
+            let ins: Vec<[u32; 3]> = node.inputs.iter().map(|&t| if t == 0 { self.input } else { out[t - 1] }).collect();
+            let cur = ins[0];
+            let shape = match node.layer {
+                Layer::Conv2d { filters, kernel, stride, padding, .. } => match (output_size(cur[0], kernel[0], stride, padding), output_size(cur[1], kernel[1], stride, padding)) {
+                    (Some((oh, _)), Some((ow, _))) if filters > 0 => [oh, ow, filters],
+                    _ => return Err(err(format!("{kernel:?} kernel, stride {stride}, {padding:?} does not fit input {cur:?}"))),
+                },
+                Layer::DepthwiseConv2d { kernel, stride, padding, .. } => match (output_size(cur[0], kernel[0], stride, padding), output_size(cur[1], kernel[1], stride, padding)) {
+                    (Some((oh, _)), Some((ow, _))) => [oh, ow, cur[2]],
+                    _ => return Err(err(format!("{kernel:?} kernel, stride {stride}, {padding:?} does not fit input {cur:?}"))),
+                },
                 Layer::MaxPool { size, stride } => {
                     if size == 0 || stride == 0 || cur[0] < size || cur[1] < size {
                         return Err(err(format!("window {size} stride {stride} does not fit input {cur:?}")));
                     }
                     [(cur[0] - size) / stride + 1, (cur[1] - size) / stride + 1, cur[2]]
                 }
+                Layer::AvgPool { size, stride, padding } => match (output_size(cur[0], size, stride, padding), output_size(cur[1], size, stride, padding)) {
+                    (Some((oh, _)), Some((ow, _))) => [oh, ow, cur[2]],
+                    _ => return Err(err(format!("window {size} stride {stride} {padding:?} does not fit input {cur:?}"))),
+                },
+                Layer::GlobalAvgPool => [1, 1, cur[2]],
                 Layer::Flatten => [1, 1, cur[0] * cur[1] * cur[2]],
                 Layer::Dense { units, .. } => {
                     if cur[0] != 1 || cur[1] != 1 {
-                        return Err(err(format!("needs a flat input, got {cur:?} (add a Flatten)")));
+                        return Err(err(format!("needs a flat input, got {cur:?} (add a Flatten or GlobalAvgPool)")));
                     }
                     if units == 0 {
                         return Err(err("zero units".into()));
                     }
                     [1, 1, units]
                 }
+                Layer::Add { .. } => {
+                    if ins[1] != cur {
+                        return Err(err(format!("inputs have different shapes {cur:?} and {:?}", ins[1])));
+                    }
+                    cur
+                }
+                Layer::Concat => {
+                    if let Some(s) = ins.iter().find(|s| s[0] != cur[0] || s[1] != cur[1]) {
+                        return Err(err(format!("inputs differ in height/width: {cur:?} and {s:?}")));
+                    }
+                    [cur[0], cur[1], ins.iter().map(|s| s[2]).sum()]
+                }
             };
-            out.push(cur);
+            out.push(shape);
         }
-        match self.layers.last() {
-            Some(Layer::Dense { .. }) => Ok(out),
-            _ => Err(QatError::Invalid(format!("model {}: the last layer must be Dense (the logits)", self.name))),
+        match self.nodes.last() {
+            Some(Node { layer: Layer::Dense { .. }, .. }) => Ok(out),
+            _ => Err(QatError::Invalid(format!("model {}: the output (last) layer must be Dense (the logits)", self.name))),
         }
     }
 
-    /// Number of classes (units of the last Dense).
+    /// Number of classes (units of the output Dense).
     pub fn classes(&self) -> Result<u32> {
         Ok(self.shapes()?.last().map(|s| s[2]).unwrap_or(0))
     }
 
-    /// Parameter count (weights + biases), i.e. float32 weight bytes / 4.
+    /// Float parameter count: weights, biases and batch-norm gamma/beta (what float32 training
+    /// stores per layer; moving statistics are not counted).
     pub fn parameter_count(&self) -> Result<usize> {
         let shapes = self.shapes()?;
-        let mut cur = self.input;
-        let mut total = 0usize;
-        for (layer, shape) in self.layers.iter().zip(&shapes) {
-            total += match *layer {
-                Layer::Conv2d { filters, kernel, .. } => (filters * kernel[0] * kernel[1] * cur[2] + filters) as usize,
-                Layer::Dense { units, .. } => (units * cur[2] + units) as usize,
-                _ => 0,
-            };
-            cur = *shape;
-        }
-        Ok(total)
+        Ok(self
+            .nodes
+            .iter()
+            .map(|node| {
+                let input = self.tensor_shape(&shapes, node.inputs[0]);
+                crate::model::geometry::weights(&node.layer, input).map_or(0, |g| g.weight_len + g.bias_len + 2 * g.bn_channels)
+            })
+            .sum())
     }
 }

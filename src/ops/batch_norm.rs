@@ -52,6 +52,14 @@ pub struct MovingParams {
     pub _pad: [u32; 2],
 }
 
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct FoldParams {
+    pub channels: u32,
+    pub eps: f32,
+    pub _pad: [u32; 2],
+}
+
 /// Keras's BatchNormalization defaults.
 pub const EPSILON: f32 = 1e-3;
 pub const MOMENTUM: f32 = 0.99;
@@ -102,6 +110,11 @@ impl BatchNorm {
         };
         let p = InputGradParams { count: self.len() as u32, channels: self.channels, rows: self.rows, mode, eps: self.eps, _pad: [0; 3] };
         Dispatch::new(gpu, "batch_norm/backward_input", &p, &[x, dy, stats, affine, daffine, dx], Grid::items(self.len(), 64))
+    }
+    /// scale = gamma / sqrt(moving_var + eps) and its inverse (BN folding during QAT).
+    pub fn fold_scale(&self, gpu: &Gpu, affine: &wgpu::Buffer, moving: &wgpu::Buffer, scale: &wgpu::Buffer, inv_scale: &wgpu::Buffer) -> Result<Dispatch> {
+        let p = FoldParams { channels: self.channels, eps: self.eps, _pad: [0; 2] };
+        Dispatch::new(gpu, "batch_norm/fold_scale", &p, &[affine, moving, scale, inv_scale], Grid::items(self.channels as usize, 64))
     }
     pub fn update_moving(&self, gpu: &Gpu, momentum: f32, batch: &wgpu::Buffer, moving: &wgpu::Buffer) -> Result<Dispatch> {
         let p = MovingParams { channels: self.channels, momentum, _pad: [0; 2] };

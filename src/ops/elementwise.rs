@@ -26,12 +26,19 @@ impl AddParams {
 pub struct ChannelScaleParams {
     pub count: u32,
     pub channels: u32,
-    pub _pad: [u32; 2],
+    /// Channel of element i: (i / inner) % channels.
+    pub inner: u32,
+    pub _pad: u32,
 }
 
 impl ChannelScaleParams {
+    /// Scales the last axis.
     pub fn new(count: usize, channels: usize) -> Self {
-        ChannelScaleParams { count: count as u32, channels: channels as u32, _pad: [0; 2] }
+        Self::with_inner(count, channels, 1)
+    }
+    /// Scales the axis whose elements repeat every `inner` items.
+    pub fn with_inner(count: usize, channels: usize, inner: usize) -> Self {
+        ChannelScaleParams { count: count as u32, channels: channels as u32, inner: inner as u32, _pad: 0 }
     }
     /// y = x * s[channel].
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {

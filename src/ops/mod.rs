@@ -57,5 +57,6 @@ pub fn uniform_sizes() -> Vec<(&'static str, usize)> {
         ("batch_norm/backward_affine", size_of::<batch_norm::AffineGradParams>()),
         ("batch_norm/backward_input", size_of::<batch_norm::InputGradParams>()),
         ("batch_norm/update_moving", size_of::<batch_norm::MovingParams>()),
+        ("batch_norm/fold_scale", size_of::<batch_norm::FoldParams>()),
     ]
 }

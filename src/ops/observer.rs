@@ -26,8 +26,10 @@ pub struct ActivationRangeParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct WeightRangeParams {
     pub channels: u32,
+    /// Channel of element i: (i / inner) % channels.
     pub inner: u32,
-    pub _pad: [u32; 2],
+    pub count: u32,
+    pub _pad: u32,
 }
 
 /// Words in an activation range buffer: min, max, seen flag.
@@ -47,8 +49,9 @@ impl ActivationRangeParams {
 }
 
 impl WeightRangeParams {
-    pub fn new(channels: usize, inner: usize) -> Self {
-        WeightRangeParams { channels: channels as u32, inner: inner as u32, _pad: [0; 2] }
+    /// Ranges of `count` weights in `channels` groups, element i in group (i / inner) % channels.
+    pub fn new(count: usize, channels: usize, inner: usize) -> Self {
+        WeightRangeParams { channels: channels as u32, inner: inner.max(1) as u32, count: count as u32, _pad: 0 }
     }
     pub fn dispatch(&self, gpu: &Gpu, w: &wgpu::Buffer, ranges: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "observer/weight_range", self, &[w, ranges], Grid(self.channels.max(1), 1, 1))

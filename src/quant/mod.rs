@@ -9,4 +9,5 @@ pub mod fake_quant;
 pub mod mean;
 pub mod multiplier;
 pub mod params;
+pub mod placement;
 pub mod rounding;

@@ -1,144 +1,232 @@
-//! The network's state on the GPU: per weighted layer the float weights and bias with their Adam
-//! moments and the per-channel weight range; per tensor that gets fake quant (the input and the
-//! output of every conv/dense) an activation range `[min, max, seen]`.
+//! The network's state on the GPU. Per weighted node: float weights and bias with their Adam
+//! moments, the weight range(s), and for layers followed by batch norm the BN parameters
+//! [gamma, beta] (with Adam moments), moving statistics [mean, var] per channel and the fold
+//! scales used during QAT. Per tensor that fake quant observes (see `quant::placement`): an
+//! activation range `[min, max, seen]`.
 
 use crate::data::rng::Rng;
 use crate::gpu::Gpu;
-use crate::model::{Layer, ModelSpec};
+use crate::model::geometry::{self, Weights};
+use crate::model::ModelSpec;
 use crate::ops::observer::ACTIVATION_RANGE_WORDS;
-use crate::Result;
+use crate::quant::placement::{placement, OutputQuant};
+use crate::{QatError, Result};
 
-/// Trainable parameters of one conv or dense layer.
+/// How weights are grouped for fake quant: per output channel (tfmot's default for conv and
+/// depthwise) or one range per tensor. Dense layers are always per tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum WeightQuant {
+    #[default]
+    PerChannel,
+    PerTensor,
+}
+
+/// Batch-norm state of one layer.
+pub struct BnState {
+    pub channels: usize,
+    /// [gamma (C), beta (C)] and its Adam moments.
+    pub affine: wgpu::Buffer,
+    pub affine_m: wgpu::Buffer,
+    pub affine_v: wgpu::Buffer,
+    /// [mean, var] per channel.
+    pub moving: wgpu::Buffer,
+    /// gamma / sqrt(moving_var + eps) and its inverse, refreshed by each QAT forward.
+    pub scale: wgpu::Buffer,
+    pub inv_scale: wgpu::Buffer,
+}
+
+/// Trainable state of one conv, depthwise or dense node.
 pub struct Params {
-    pub layer: usize,
+    pub node: usize,
+    pub geometry: Weights,
     pub weight: wgpu::Buffer,
-    pub bias: wgpu::Buffer,
     pub weight_m: wgpu::Buffer,
     pub weight_v: wgpu::Buffer,
+    /// Bias (`geometry.bias_len` values; zeros of `channels` when batch norm replaces it).
+    pub bias: wgpu::Buffer,
     pub bias_m: wgpu::Buffer,
     pub bias_v: wgpu::Buffer,
-    /// [-max|w|, max|w|] per channel, refreshed by every fake-quant forward.
+    /// [-max|w|, max|w|] per range group, refreshed by every fake-quant forward.
     pub weight_range: wgpu::Buffer,
-    pub weight_len: usize,
-    pub bias_len: usize,
-    /// Number of weight ranges: output channels when per-channel, else 1.
+    /// Number of weight ranges: `geometry.channels` per channel, 1 per tensor.
     pub range_channels: usize,
+    pub bn: Option<BnState>,
+}
+
+impl Params {
+    /// (groups, inner) of the weight ranges: element i uses range (i / inner) % groups.
+    pub fn range_layout(&self) -> (usize, usize) {
+        if self.range_channels == 1 {
+            (1, self.geometry.weight_len)
+        } else {
+            (self.geometry.channels, self.geometry.inner)
+        }
+    }
 }
 
 pub struct Network {
     pub spec: ModelSpec,
     pub shapes: Vec<[u32; 3]>,
-    /// One entry per layer with weights, in layer order.
+    pub placement: Vec<OutputQuant>,
+    /// One entry per weighted node, in node order.
     pub params: Vec<Params>,
     pub input_range: wgpu::Buffer,
-    /// Output activation range of each layer (Some for conv and dense).
+    /// Activation range of each node that observes its own output.
     pub output_ranges: Vec<Option<wgpu::Buffer>>,
+    pub weight_quant: WeightQuant,
 }
 
-/// Host copy of a layer's parameters.
+/// Host copy of a batch norm's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostBn {
+    pub gamma: Vec<f32>,
+    pub beta: Vec<f32>,
+    pub moving_mean: Vec<f32>,
+    pub moving_var: Vec<f32>,
+}
+
+/// Host copy of a node's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostParams {
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
-}
-
-/// Weight shape facts for a weighted layer: (weight_len, bias_len, fan_in, fan_out, per-channel ranges).
-fn weight_geometry(layer: &Layer, input: [u32; 3]) -> Option<(usize, usize, usize, usize, usize)> {
-    match *layer {
-        Layer::Conv2d { filters, kernel, .. } => {
-            let k = (kernel[0] * kernel[1]) as usize;
-            let (o, c) = (filters as usize, input[2] as usize);
-            // tfmot: conv weights per output channel.
-            Some((o * k * c, o, k * c, k * o, o))
-        }
-        Layer::Dense { units, .. } => {
-            let (o, i) = (units as usize, (input[0] * input[1] * input[2]) as usize);
-            // tfmot: dense weights per tensor.
-            Some((o * i, o, i, o, 1))
-        }
-        _ => None,
-    }
+    pub bn: Option<HostBn>,
 }
 
 impl Network {
-    /// Glorot-uniform weights and zero biases (Keras's defaults), seeded.
-    pub fn init(gpu: &Gpu, spec: &ModelSpec, seed: u64) -> Result<Network> {
+    /// Glorot-uniform weights, zero biases, gamma 1, beta 0, moving mean 0 and variance 1
+    /// (Keras's defaults), seeded.
+    pub fn init(gpu: &Gpu, spec: &ModelSpec, seed: u64, weight_quant: WeightQuant) -> Result<Network> {
         let shapes = spec.shapes()?;
         let mut rng = Rng::new(seed);
         let mut host = Vec::new();
-        let mut input = spec.input;
-        for (layer, shape) in spec.layers.iter().zip(&shapes) {
-            if let Some((wl, bl, fan_in, fan_out, _)) = weight_geometry(layer, input) {
-                let limit = (6.0 / (fan_in + fan_out) as f32).sqrt();
-                let weight = (0..wl).map(|_| rng.uniform(-limit, limit)).collect();
-                host.push(HostParams { weight, bias: vec![0.0; bl] });
+        for node in &spec.nodes {
+            if let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) {
+                let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
+                let weight = (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect();
+                let c = g.bn_channels;
+                let bn = (c > 0).then(|| HostBn { gamma: vec![1.0; c], beta: vec![0.0; c], moving_mean: vec![0.0; c], moving_var: vec![1.0; c] });
+                host.push(HostParams { weight, bias: vec![0.0; g.bias_len], bn });
             }
-            input = *shape;
         }
-        Self::with_params(gpu, spec, &host)
+        Self::with_params(gpu, spec, &host, weight_quant)
     }
 
-    /// A network holding the given parameters (one entry per weighted layer), fresh optimizer
+    /// A network holding the given parameters (one entry per weighted node), fresh optimizer
     /// state and unobserved activation ranges.
-    pub fn with_params(gpu: &Gpu, spec: &ModelSpec, host: &[HostParams]) -> Result<Network> {
+    pub fn with_params(gpu: &Gpu, spec: &ModelSpec, host: &[HostParams], weight_quant: WeightQuant) -> Result<Network> {
         let shapes = spec.shapes()?;
+        let placement = placement(spec)?;
         let mut params = Vec::new();
-        let mut output_ranges = Vec::new();
-        let mut input = spec.input;
         let mut it = host.iter();
-        for (i, (layer, shape)) in spec.layers.iter().zip(&shapes).enumerate() {
-            if let Some((wl, bl, _, _, range_channels)) = weight_geometry(layer, input) {
-                let hp = it.next().ok_or_else(|| crate::QatError::Invalid(format!("no parameters given for layer {i}")))?;
-                if hp.weight.len() != wl || hp.bias.len() != bl {
-                    return Err(crate::QatError::Shape {
-                        layer: i,
-                        op: layer.op_name(),
-                        detail: format!("expected {wl} weights and {bl} biases, got {} and {}", hp.weight.len(), hp.bias.len()),
-                    });
-                }
-                params.push(Params {
-                    layer: i,
-                    weight: gpu.upload("weight", &hp.weight),
-                    bias: gpu.upload("bias", &hp.bias),
-                    weight_m: gpu.storage("adam m", wl),
-                    weight_v: gpu.storage("adam v", wl),
-                    bias_m: gpu.storage("adam m", bl),
-                    bias_v: gpu.storage("adam v", bl),
-                    weight_range: gpu.storage("weight range", 2 * range_channels),
-                    weight_len: wl,
-                    bias_len: bl,
-                    range_channels,
+        for (k, node) in spec.nodes.iter().enumerate() {
+            let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else { continue };
+            let hp = it.next().ok_or_else(|| QatError::Invalid(format!("no parameters given for layer {:?}", node.name)))?;
+            let bn_ok = match (&hp.bn, g.bn_channels) {
+                (None, 0) => true,
+                (Some(b), c) => c > 0 && [&b.gamma, &b.beta, &b.moving_mean, &b.moving_var].iter().all(|v| v.len() == c),
+                _ => false,
+            };
+            if hp.weight.len() != g.weight_len || hp.bias.len() != g.bias_len || !bn_ok {
+                return Err(QatError::Shape {
+                    layer: k,
+                    op: node.layer.op_name(),
+                    detail: format!("{:?}: expected {} weights, {} biases and {} batch-norm channels", node.name, g.weight_len, g.bias_len, g.bn_channels),
                 });
-                output_ranges.push(Some(gpu.storage("activation range", ACTIVATION_RANGE_WORDS)));
-            } else {
-                output_ranges.push(None);
             }
-            input = *shape;
+            let range_channels = match (weight_quant, &node.layer) {
+                (_, crate::model::Layer::Dense { .. }) | (WeightQuant::PerTensor, _) => 1,
+                (WeightQuant::PerChannel, _) => g.channels,
+            };
+            // With batch norm the conv has no bias of its own: bind zeros.
+            let bias: Vec<f32> = if g.bn_channels > 0 { vec![0.0; g.channels] } else { hp.bias.clone() };
+            let bn = hp.bn.as_ref().map(|b| {
+                let c = g.bn_channels;
+                let affine: Vec<f32> = b.gamma.iter().chain(&b.beta).copied().collect();
+                let moving: Vec<f32> = (0..c).flat_map(|i| [b.moving_mean[i], b.moving_var[i]]).collect();
+                BnState {
+                    channels: c,
+                    affine: gpu.upload("bn affine", &affine),
+                    affine_m: gpu.storage("adam m", 2 * c),
+                    affine_v: gpu.storage("adam v", 2 * c),
+                    moving: gpu.upload("bn moving", &moving),
+                    scale: gpu.storage("bn fold scale", c),
+                    inv_scale: gpu.storage("bn fold inverse scale", c),
+                }
+            });
+            params.push(Params {
+                node: k,
+                geometry: g,
+                weight: gpu.upload("weight", &hp.weight),
+                weight_m: gpu.storage("adam m", g.weight_len),
+                weight_v: gpu.storage("adam v", g.weight_len),
+                bias: gpu.upload("bias", &bias),
+                bias_m: gpu.storage("adam m", bias.len()),
+                bias_v: gpu.storage("adam v", bias.len()),
+                weight_range: gpu.storage("weight range", 2 * range_channels),
+                range_channels,
+                bn,
+            });
         }
+        let output_ranges = placement
+            .iter()
+            .map(|p| matches!(p, OutputQuant::Own).then(|| gpu.storage("activation range", ACTIVATION_RANGE_WORDS)))
+            .collect();
         Ok(Network {
             spec: spec.clone(),
             shapes,
+            placement,
             params,
             input_range: gpu.storage("input range", ACTIVATION_RANGE_WORDS),
             output_ranges,
+            weight_quant,
         })
     }
 
-    /// Input shape of layer `i`.
-    pub fn input_shape(&self, i: usize) -> [u32; 3] {
-        if i == 0 { self.spec.input } else { self.shapes[i - 1] }
+    /// Shape of tensor `t` (0: the model input).
+    pub fn tensor_shape(&self, t: usize) -> [u32; 3] {
+        self.spec.tensor_shape(&self.shapes, t)
     }
 
-    /// Parameters of layer `i`, if it has any.
-    pub fn params_of(&self, i: usize) -> Option<&Params> {
-        self.params.iter().find(|p| p.layer == i)
+    /// Index into `params` of node `k`'s parameters.
+    pub fn param_index(&self, k: usize) -> Option<usize> {
+        self.params.iter().position(|p| p.node == k)
+    }
+
+    /// The range buffer fake quant uses for tensor `t`, following the placement rules.
+    pub fn tensor_range(&self, t: usize) -> Option<wgpu::Buffer> {
+        if t == 0 {
+            return Some(self.input_range.clone());
+        }
+        let k = t - 1;
+        match self.placement[k] {
+            OutputQuant::Own => self.output_ranges[k].clone(),
+            OutputQuant::Deferred(c) => self.output_ranges[c].clone(),
+            OutputQuant::SameAsInput | OutputQuant::InputRange => self.tensor_range(self.spec.nodes[k].inputs[0]),
+        }
     }
 
     /// Reads all parameters back.
     pub fn read_params(&self, gpu: &Gpu) -> Result<Vec<HostParams>> {
         self.params
             .iter()
-            .map(|p| Ok(HostParams { weight: gpu.read(&p.weight, p.weight_len)?, bias: gpu.read(&p.bias, p.bias_len)? }))
+            .map(|p| {
+                let g = p.geometry;
+                let bn = match &p.bn {
+                    Some(b) => {
+                        let affine: Vec<f32> = gpu.read(&b.affine, 2 * b.channels)?;
+                        let moving: Vec<f32> = gpu.read(&b.moving, 2 * b.channels)?;
+                        Some(HostBn {
+                            gamma: affine[..b.channels].to_vec(),
+                            beta: affine[b.channels..].to_vec(),
+                            moving_mean: moving.iter().step_by(2).copied().collect(),
+                            moving_var: moving.iter().skip(1).step_by(2).copied().collect(),
+                        })
+                    }
+                    None => None,
+                };
+                Ok(HostParams { weight: gpu.read(&p.weight, g.weight_len)?, bias: gpu.read(&p.bias, g.bias_len)?, bn })
+            })
             .collect()
     }
 

@@ -2,17 +2,28 @@
 //! replayed by writing the 16-byte step uniform and submitting one command buffer.
 //!
 //! A plan is "train" (gather, forward, loss, backward, Adam) or "eval" (gather, forward), float
-//! or fake-quant. Fake quant follows tfmot's default 8-bit scheme: the model input, every conv
-//! and dense weight (per output channel for conv, per tensor for dense, symmetric narrow range,
-//! last-value ranges) and every conv/dense output after its ReLU (moving-average ranges). Max
-//! pooling and flatten keep their input's quantization.
+//! or fake-quant, over the model's DAG in node order. Fake quant goes where
+//! `quant::placement` says: the model input, every weight (per channel or per tensor,
+//! symmetric, last-value ranges) and the outputs it lists (moving-average ranges).
+//!
+//! Batch norm during QAT is folded as in Krishnamoorthi 2018 (section 3.2): with
+//! s = gamma / sqrt(moving_var + eps), the conv runs with FQ(w * s), the weights the int8 model
+//! holds, and its output is multiplied by 1 / s and batch-normalized, with batch statistics
+//! until BN is frozen and the moving ones after; frozen, this is exactly conv(x, FQ(w s)) +
+//! beta - s * mean, the folded int8 layer. Gradients flow to w through the straight-through
+//! estimator with s held constant.
 
 use crate::data::gpu::GpuDataset;
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::Layer;
 use crate::ops::adam::{AdamConfig, AdamParams, StepUniform};
+use crate::ops::avg_pool::{AvgPoolParams, GlobalAvgPoolParams};
+use crate::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
+use crate::ops::concat::ConcatParams;
 use crate::ops::conv2d::Conv2dParams;
 use crate::ops::dense::DenseShape;
+use crate::ops::depthwise::Depthwise;
+use crate::ops::elementwise::{AddParams, ChannelScaleParams};
 use crate::ops::fake_quant::FakeQuantParams;
 use crate::ops::gather::GatherParams;
 use crate::ops::loss::{LossParams, TOTALS_WORDS};
@@ -20,17 +31,21 @@ use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
 use crate::ops::pool::MaxPoolParams;
 use crate::ops::reduce::ColumnSumParams;
 use crate::ops::relu::ReluParams;
+use crate::quant::clamp::Activation;
 use crate::quant::fake_quant::Grid;
+use crate::quant::placement::OutputQuant;
 use crate::train::Network;
-use crate::Result;
+use crate::{QatError, Result};
 
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
     pub batch: u32,
-    /// Insert fake quant.
+    /// Insert fake quant (and fold batch norm).
     pub qat: bool,
-    /// Record loss, backward and optimizer (and update observers).
+    /// Record loss, backward and optimizer (and update observers and moving statistics).
     pub train: bool,
+    /// Batch norm uses (and keeps) its moving statistics even when training.
+    pub bn_frozen: bool,
     pub adam: AdamConfig,
     /// Moving-average decay of activation ranges.
     pub decay: f32,
@@ -55,20 +70,106 @@ pub struct Plan {
     pub flops_per_step: u64,
 }
 
-/// What the backward pass needs from each forward op, recorded in forward order.
-enum Back {
-    FakeQuant { p: FakeQuantParams, x: wgpu::Buffer, ranges: wgpu::Buffer },
-    Relu { p: ReluParams, x: wgpu::Buffer },
-    MaxPool { p: MaxPoolParams, argmax: wgpu::Buffer },
-    Conv { p: Conv2dParams, x: wgpu::Buffer, w: WeightUse, first: bool },
-    Dense { s: DenseShape, x: wgpu::Buffer, w: WeightUse, first: bool },
+/// The kernels of a weighted layer.
+#[derive(Clone, Copy)]
+enum Kernel {
+    Conv(Conv2dParams),
+    Depthwise(Depthwise),
+    Dense(DenseShape),
 }
 
-/// The weights a layer's forward used: the float weights, or their fake-quantized copy.
+impl Kernel {
+    fn output_len(&self) -> usize {
+        match self {
+            Kernel::Conv(p) => p.output_len(),
+            Kernel::Depthwise(d) => d.params().output_len(),
+            Kernel::Dense(s) => (s.n * s.outputs) as usize,
+        }
+    }
+    fn input_len(&self) -> usize {
+        match self {
+            Kernel::Conv(p) => p.input_len(),
+            Kernel::Depthwise(d) => d.params().input_len(),
+            Kernel::Dense(s) => (s.n * s.inputs) as usize,
+        }
+    }
+    /// (rows, channels) of the output as a matrix: bias gradients and batch norm.
+    fn rows_channels(&self) -> (u32, u32) {
+        match self {
+            Kernel::Conv(p) => (p.n * p.oh * p.ow, p.o),
+            Kernel::Depthwise(d) => (d.params().n * d.params().oh * d.params().ow, d.params().c),
+            Kernel::Dense(s) => (s.n, s.outputs),
+        }
+    }
+    /// Multiply-adds of one forward.
+    fn macs(&self) -> u64 {
+        match self {
+            Kernel::Conv(p) => p.macs(),
+            Kernel::Depthwise(d) => d.macs(),
+            Kernel::Dense(s) => s.forward_params().flops() / 2,
+        }
+    }
+    fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        match self {
+            Kernel::Conv(p) => p.forward(gpu, x, w, b, y),
+            Kernel::Depthwise(d) => d.forward(gpu, x, w, b, y),
+            Kernel::Dense(s) => s.forward(gpu, x, w, b, y),
+        }
+    }
+    fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        match self {
+            Kernel::Conv(p) => p.backward_input(gpu, dy, w, dx),
+            Kernel::Depthwise(d) => d.backward_input(gpu, dy, w, dx),
+            Kernel::Dense(s) => s.backward_input(gpu, dy, w, dx),
+        }
+    }
+    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+        match self {
+            Kernel::Conv(p) => p.backward_weight(gpu, x, dy, dw),
+            Kernel::Depthwise(d) => d.backward_weight(gpu, x, dy, dw),
+            Kernel::Dense(s) => s.backward_weight(gpu, x, dy, dw),
+        }
+    }
+}
+
+/// The weights a layer's forward used.
 struct WeightUse {
     param: usize,
+    /// What fake quant read: the float weights, or w * s when batch norm is folded.
+    src: wgpu::Buffer,
+    /// What the kernel read.
     used: wgpu::Buffer,
     fake_quant: Option<FakeQuantParams>,
+}
+
+struct BnRec {
+    bn: BatchNorm,
+    /// The batch norm's input (the conv output, un-scaled when folded).
+    input: wgpu::Buffer,
+    stats: wgpu::Buffer,
+    statistics: Statistics,
+}
+
+struct FqRec {
+    p: FakeQuantParams,
+    x: wgpu::Buffer,
+    range: wgpu::Buffer,
+}
+
+struct ActRec {
+    p: ReluParams,
+    x: wgpu::Buffer,
+}
+
+/// What the backward pass needs from each node, recorded in node order.
+enum Rec {
+    Weighted { kernel: Kernel, input: usize, x: wgpu::Buffer, w: WeightUse, bn: Option<BnRec>, act: Option<ActRec>, fq: Option<FqRec> },
+    MaxPool { p: MaxPoolParams, argmax: wgpu::Buffer, input: usize },
+    AvgPool { p: AvgPoolParams, input: usize, fq: Option<FqRec> },
+    GlobalAvgPool { p: GlobalAvgPoolParams, input: usize, fq: Option<FqRec> },
+    Flatten { input: usize },
+    Add { inputs: [usize; 2], count: usize, act: Option<ActRec>, fq: Option<FqRec> },
+    Concat { parts: Vec<(ConcatParams, usize)>, fq: Option<FqRec> },
 }
 
 struct Builder<'a> {
@@ -76,172 +177,353 @@ struct Builder<'a> {
     net: &'a Network,
     opts: PlanOptions,
     forward: Vec<Dispatch>,
-    back: Vec<Back>,
+    recs: Vec<Rec>,
+    /// Buffer and length of every tensor (0: the model input).
+    outs: Vec<(wgpu::Buffer, usize)>,
     flops: u64,
 }
 
+fn cap(a: Activation) -> Option<f32> {
+    match a {
+        Activation::None => None,
+        Activation::Relu => Some(f32::MAX),
+        Activation::Relu6 => Some(6.0),
+    }
+}
+
 impl Builder<'_> {
-    /// Fake quant of an activation with its range; updates the range first when training.
-    fn activation_fake_quant(&mut self, x: &wgpu::Buffer, count: usize, range: &wgpu::Buffer, mode: RangeMode) -> Result<wgpu::Buffer> {
-        if self.opts.train {
-            self.forward.push(ActivationRangeParams::new(count, mode).dispatch(self.gpu, x, range)?);
+    /// Fake quant of an activation with `range`; updates the range first when `observe`.
+    fn fake_quant(&mut self, x: &wgpu::Buffer, count: usize, range: wgpu::Buffer, observe: Option<RangeMode>) -> Result<(wgpu::Buffer, FqRec)> {
+        if let (Some(mode), true) = (observe, self.opts.train) {
+            self.forward.push(ActivationRangeParams::new(count, mode).dispatch(self.gpu, x, &range)?);
         }
         let p = FakeQuantParams::new(count, 1, count.max(1), Grid::activation(self.opts.bits));
         let y = self.gpu.storage("fake-quant activation", count);
-        self.forward.push(p.forward(self.gpu, x, range, &y)?);
-        self.back.push(Back::FakeQuant { p, x: x.clone(), ranges: range.clone() });
-        Ok(y)
+        self.forward.push(p.forward(self.gpu, x, &range, &y)?);
+        Ok((y, FqRec { p, x: x.clone(), range }))
     }
 
-    /// The weights layer `param` uses in the forward pass.
+    /// Activation and output fake quant of node `k` (as `quant::placement` says).
+    fn epilogue(&mut self, k: usize, y: wgpu::Buffer, count: usize) -> Result<(wgpu::Buffer, Option<ActRec>, Option<FqRec>)> {
+        let node = &self.net.spec.nodes[k];
+        let mut y = y;
+        let mut act = None;
+        if let Some(c) = cap(node.layer.activation()) {
+            let p = ReluParams::capped(count, c);
+            let a = self.gpu.storage("activation", count);
+            self.forward.push(p.forward(self.gpu, &y, &a)?);
+            act = Some(ActRec { p, x: y });
+            y = a;
+        }
+        if !self.opts.qat {
+            return Ok((y, act, None));
+        }
+        let missing = || QatError::Invalid(format!("layer {:?} has no activation range", node.name));
+        let (y, fq) = match self.net.placement[k] {
+            OutputQuant::Own => {
+                let range = self.net.output_ranges[k].clone().ok_or_else(missing)?;
+                let (y, r) = self.fake_quant(&y, count, range, Some(RangeMode::MovingAverage { decay: self.opts.decay }))?;
+                (y, Some(r))
+            }
+            OutputQuant::InputRange => {
+                let range = self.net.tensor_range(node.inputs[0]).ok_or_else(missing)?;
+                let (y, r) = self.fake_quant(&y, count, range, None)?;
+                (y, Some(r))
+            }
+            OutputQuant::SameAsInput | OutputQuant::Deferred(_) => (y, None),
+        };
+        Ok((y, act, fq))
+    }
+
+    /// The weights of `param` for the forward pass: folded with batch norm and fake-quantized
+    /// when training QAT.
     fn weights(&mut self, param: usize) -> Result<WeightUse> {
         let p = &self.net.params[param];
+        let g = p.geometry;
+        let mut src = p.weight.clone();
         if !self.opts.qat {
-            return Ok(WeightUse { param, used: p.weight.clone(), fake_quant: None });
+            return Ok(WeightUse { param, used: src.clone(), src, fake_quant: None });
         }
-        let inner = p.weight_len / p.range_channels;
-        self.forward.push(WeightRangeParams::new(p.range_channels, inner).dispatch(self.gpu, &p.weight, &p.weight_range)?);
-        let fq = FakeQuantParams::new(p.weight_len, p.range_channels, inner, Grid::weight(self.opts.bits));
-        let used = self.gpu.storage("fake-quant weight", p.weight_len);
-        self.forward.push(fq.forward(self.gpu, &p.weight, &p.weight_range, &used)?);
-        Ok(WeightUse { param, used, fake_quant: Some(fq) })
+        if let Some(b) = &p.bn {
+            let bn = BatchNorm::new(1, b.channels as u32);
+            self.forward.push(bn.fold_scale(self.gpu, &b.affine, &b.moving, &b.scale, &b.inv_scale)?);
+            let folded = self.gpu.storage("folded weight", g.weight_len);
+            self.forward.push(ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner).dispatch(self.gpu, &p.weight, &b.scale, &folded)?);
+            src = folded;
+        }
+        let (groups, inner) = p.range_layout();
+        self.forward.push(WeightRangeParams::new(g.weight_len, groups, inner).dispatch(self.gpu, &src, &p.weight_range)?);
+        let fq = FakeQuantParams::new(g.weight_len, groups, inner, Grid::weight(self.opts.bits));
+        let used = self.gpu.storage("fake-quant weight", g.weight_len);
+        self.forward.push(fq.forward(self.gpu, &src, &p.weight_range, &used)?);
+        Ok(WeightUse { param, src, used, fake_quant: Some(fq) })
+    }
+
+    fn weighted(&mut self, k: usize, kernel: Kernel) -> Result<(wgpu::Buffer, usize)> {
+        let gpu = self.gpu;
+        let node = &self.net.spec.nodes[k];
+        let input = node.inputs[0];
+        let param = self.net.param_index(k).ok_or_else(|| QatError::Invalid(format!("layer {:?} has no parameters", node.name)))?;
+        let w = self.weights(param)?;
+        let x = self.outs[input].0.clone();
+        let len = kernel.output_len();
+        let z = gpu.storage("layer output", len);
+        self.forward.push(kernel.forward(gpu, &x, &w.used, &self.net.params[param].bias, &z)?);
+        self.flops += 6 * kernel.macs();
+        let mut y = z.clone();
+        let mut bn_rec = None;
+        if let Some(b) = &self.net.params[param].bn {
+            let (rows, channels) = kernel.rows_channels();
+            let bn = BatchNorm::new(rows, channels);
+            let input = if self.opts.qat {
+                let unscaled = gpu.storage("unscaled conv output", len);
+                self.forward.push(ChannelScaleParams::new(len, channels as usize).dispatch(gpu, &z, &b.inv_scale, &unscaled)?);
+                unscaled
+            } else {
+                z
+            };
+            let (stats, statistics) = if self.opts.train && !self.opts.bn_frozen {
+                let batch = gpu.storage("batch statistics", 2 * channels as usize);
+                self.forward.push(bn.statistics(gpu, &input, &batch)?);
+                self.forward.push(bn.update_moving(gpu, MOMENTUM, &batch, &b.moving)?);
+                (batch, Statistics::Batch)
+            } else {
+                (b.moving.clone(), Statistics::Fixed)
+            };
+            let normalized = gpu.storage("batch norm output", len);
+            self.forward.push(bn.forward(gpu, &input, &stats, &b.affine, &normalized)?);
+            y = normalized;
+            bn_rec = Some(BnRec { bn, input, stats, statistics });
+        }
+        let (y, act, fq) = self.epilogue(k, y, len)?;
+        self.recs.push(Rec::Weighted { kernel, input, x, w, bn: bn_rec, act, fq });
+        Ok((y, len))
+    }
+
+    /// Forward of node `k`; returns its output buffer and length.
+    fn node(&mut self, k: usize) -> Result<(wgpu::Buffer, usize)> {
+        let gpu = self.gpu;
+        let n = self.opts.batch;
+        let node = &self.net.spec.nodes[k];
+        let input = node.inputs[0];
+        let shape = self.net.tensor_shape(input);
+        let x = self.outs[input].0.clone();
+        match node.layer {
+            Layer::Conv2d { filters, kernel, stride, padding, .. } => self.weighted(k, Kernel::Conv(Conv2dParams::new(n, shape, filters, kernel, stride, padding)?)),
+            Layer::DepthwiseConv2d { kernel, stride, padding, .. } => self.weighted(k, Kernel::Depthwise(Depthwise::new(n, shape, kernel, stride, padding)?)),
+            Layer::Dense { units, .. } => self.weighted(k, Kernel::Dense(DenseShape { n, inputs: shape.iter().product(), outputs: units })),
+            Layer::MaxPool { size, stride } => {
+                let p = MaxPoolParams::new(n, shape, size, stride)?;
+                let (y, argmax) = (gpu.storage("pool output", p.output_len()), gpu.storage("pool argmax", p.output_len()));
+                self.forward.push(p.forward(gpu, &x, &y, &argmax)?);
+                self.recs.push(Rec::MaxPool { p, argmax, input });
+                Ok((y, p.output_len()))
+            }
+            Layer::AvgPool { size, stride, padding } => {
+                let p = AvgPoolParams::new(n, shape, size, stride, padding)?;
+                let y = gpu.storage("pool output", p.output_len());
+                self.forward.push(p.forward(gpu, &x, &y)?);
+                let (y, _, fq) = self.epilogue(k, y, p.output_len())?;
+                self.recs.push(Rec::AvgPool { p, input, fq });
+                Ok((y, p.output_len()))
+            }
+            Layer::GlobalAvgPool => {
+                let p = GlobalAvgPoolParams::new(n, shape);
+                let y = gpu.storage("pool output", p.output_len());
+                self.forward.push(p.forward(gpu, &x, &y)?);
+                let (y, _, fq) = self.epilogue(k, y, p.output_len())?;
+                self.recs.push(Rec::GlobalAvgPool { p, input, fq });
+                Ok((y, p.output_len()))
+            }
+            Layer::Flatten => {
+                self.recs.push(Rec::Flatten { input });
+                Ok(self.outs[input].clone())
+            }
+            Layer::Add { .. } => {
+                let (a, b) = (node.inputs[0], node.inputs[1]);
+                let count = self.outs[a].1;
+                let y = gpu.storage("add output", count);
+                self.forward.push(AddParams::new(count).dispatch(gpu, &self.outs[a].0, &self.outs[b].0, &y)?);
+                let (y, act, fq) = self.epilogue(k, y, count)?;
+                self.recs.push(Rec::Add { inputs: [a, b], count, act, fq });
+                Ok((y, count))
+            }
+            Layer::Concat => {
+                let c_out: u32 = node.inputs.iter().map(|&t| self.net.tensor_shape(t)[2]).sum();
+                let pixels = n * shape[0] * shape[1];
+                let y = gpu.storage("concat output", (pixels * c_out) as usize);
+                let mut parts = Vec::new();
+                let mut offset = 0;
+                for &t in &node.inputs {
+                    let c_in = self.net.tensor_shape(t)[2];
+                    let p = ConcatParams { pixels, c_in, c_out, offset };
+                    self.forward.push(p.forward(gpu, &self.outs[t].0, &y)?);
+                    parts.push((p, t));
+                    offset += c_in;
+                }
+                let count = (pixels * c_out) as usize;
+                let (y, _, fq) = self.epilogue(k, y, count)?;
+                self.recs.push(Rec::Concat { parts, fq });
+                Ok((y, count))
+            }
+        }
     }
 
     /// Forward of the whole network from the gathered batch `x`; returns the logits.
     fn forward(&mut self, x: wgpu::Buffer) -> Result<wgpu::Buffer> {
-        let gpu = self.gpu;
-        let n = self.opts.batch;
-        let mut cur = x;
-        let input_len = n as usize * self.net.spec.input.iter().product::<u32>() as usize;
-        if self.opts.qat {
-            cur = self.activation_fake_quant(&cur, input_len, &self.net.input_range.clone(), RangeMode::AllSeen)?;
-            // The input needs no gradient: drop the record.
-            self.back.pop();
+        let input_len = self.opts.batch as usize * self.net.spec.input.iter().product::<u32>() as usize;
+        let x = if self.opts.qat {
+            self.fake_quant(&x, input_len, self.net.input_range.clone(), Some(RangeMode::AllSeen))?.0
+        } else {
+            x
+        };
+        self.outs.push((x, input_len));
+        for k in 0..self.net.spec.nodes.len() {
+            let out = self.node(k)?;
+            self.outs.push(out);
         }
-        let mut param = 0;
-        for (i, layer) in self.net.spec.layers.iter().enumerate() {
-            let input = self.net.input_shape(i);
-            let first = i == 0;
-            let (out, relu) = match *layer {
-                Layer::Conv2d { filters, kernel, stride, padding, relu } => {
-                    let p = Conv2dParams::new(n, input, filters, kernel, stride, padding)?;
-                    let w = self.weights(param)?;
-                    let y = gpu.storage("conv output", p.output_len());
-                    self.forward.push(p.forward(gpu, &cur, &w.used, &self.net.params[param].bias, &y)?);
-                    self.flops += 6 * p.macs();
-                    self.back.push(Back::Conv { p, x: cur.clone(), w, first });
-                    param += 1;
-                    ((y, p.output_len()), relu)
-                }
-                Layer::Dense { units, relu } => {
-                    let s = DenseShape { n, inputs: input.iter().product(), outputs: units };
-                    let w = self.weights(param)?;
-                    let y = gpu.storage("dense output", (n * units) as usize);
-                    self.forward.push(s.forward(gpu, &cur, &w.used, &self.net.params[param].bias, &y)?);
-                    self.flops += 3 * s.forward_params().flops();
-                    self.back.push(Back::Dense { s, x: cur.clone(), w, first });
-                    param += 1;
-                    ((y, (n * units) as usize), relu)
-                }
-                Layer::MaxPool { size, stride } => {
-                    let p = MaxPoolParams::new(n, input, size, stride)?;
-                    let y = gpu.storage("pool output", p.output_len());
-                    let argmax = gpu.storage("pool argmax", p.output_len());
-                    self.forward.push(p.forward(gpu, &cur, &y, &argmax)?);
-                    self.back.push(Back::MaxPool { p, argmax });
-                    cur = y;
-                    continue;
-                }
-                Layer::Flatten => continue,
-            };
-            let (mut y, count) = out;
-            if relu {
-                let p = ReluParams::new(count);
-                let a = gpu.storage("relu output", count);
-                self.forward.push(p.forward(gpu, &y, &a)?);
-                self.back.push(Back::Relu { p, x: y });
-                y = a;
-            }
-            if self.opts.qat {
-                let range = self.net.output_ranges[i].clone().ok_or_else(|| crate::QatError::Invalid(format!("layer {i} has no activation range")))?;
-                y = self.activation_fake_quant(&y, count, &range, RangeMode::MovingAverage { decay: self.opts.decay })?;
-            }
-            cur = y;
+        self.outs.last().map(|o| o.0.clone()).ok_or_else(|| QatError::Invalid("the model has no layers".into()))
+    }
+}
+
+/// Backward recording: gradients per tensor, summed where a tensor has several readers.
+struct Backward<'a> {
+    gpu: &'a Gpu,
+    net: &'a Network,
+    opts: PlanOptions,
+    out: Vec<Dispatch>,
+    updates: Vec<Dispatch>,
+    grads: Vec<Option<wgpu::Buffer>>,
+    step: &'a wgpu::Buffer,
+}
+
+impl Backward<'_> {
+    /// Adds `g` (length `len`) to the gradient of tensor `t`; the model input needs none.
+    fn give(&mut self, t: usize, g: wgpu::Buffer, len: usize) -> Result<()> {
+        if t == 0 {
+            return Ok(());
         }
-        Ok(cur)
+        self.grads[t] = Some(match self.grads[t].take() {
+            None => g,
+            Some(prev) => {
+                let sum = self.gpu.storage("grad sum", len);
+                self.out.push(AddParams::new(len).dispatch(self.gpu, &prev, &g, &sum)?);
+                sum
+            }
+        });
+        Ok(())
     }
 
-    /// Backward from the logits gradient, then one Adam update per parameter tensor.
-    fn backward(&mut self, dlogits: wgpu::Buffer, step: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
-        let gpu = self.gpu;
-        let mut out = Vec::new();
-        let mut grad = Some(dlogits);
-        let mut updates = Vec::new();
-        for rec in std::mem::take(&mut self.back).into_iter().rev() {
-            let Some(dy) = grad.take() else { break };
-            grad = match rec {
-                Back::FakeQuant { p, x, ranges } => {
-                    let dx = gpu.storage("grad", p.count as usize);
-                    out.push(p.backward(gpu, &x, &ranges, &dy, &dx)?);
-                    Some(dx)
-                }
-                Back::Relu { p, x } => {
-                    let dx = gpu.storage("grad", p.count as usize);
-                    out.push(p.backward(gpu, &x, &dy, &dx)?);
-                    Some(dx)
-                }
-                Back::MaxPool { p, argmax } => {
-                    let dx = gpu.storage("grad", p.input_len());
-                    out.push(p.backward(gpu, &dy, &argmax, &dx)?);
-                    Some(dx)
-                }
-                Back::Conv { p, x, w, first } => {
-                    let dw_used = gpu.storage("weight grad", p.weight_len());
-                    out.push(p.backward_weight(gpu, &x, &dy, &dw_used)?);
-                    let db = gpu.storage("bias grad", p.o as usize);
-                    out.push(ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &dy, &db)?);
-                    updates.push((w.param, self.weight_grad(&w, dw_used, &mut out)?, db));
-                    if first {
-                        None
-                    } else {
-                        let dx = gpu.storage("grad", p.input_len());
-                        out.push(p.backward_input(gpu, &dy, &w.used, &dx)?);
-                        Some(dx)
-                    }
-                }
-                Back::Dense { s, x, w, first } => {
-                    let dw_used = gpu.storage("weight grad", (s.inputs * s.outputs) as usize);
-                    out.push(s.backward_weight(gpu, &x, &dy, &dw_used)?);
-                    let db = gpu.storage("bias grad", s.outputs as usize);
-                    out.push(s.backward_bias(gpu, &dy, &db)?);
-                    updates.push((w.param, self.weight_grad(&w, dw_used, &mut out)?, db));
-                    if first {
-                        None
-                    } else {
-                        let dx = gpu.storage("grad", (s.n * s.inputs) as usize);
-                        out.push(s.backward_input(gpu, &dy, &w.used, &dx)?);
-                        Some(dx)
-                    }
-                }
-            };
+    /// Through the output fake quant and the activation.
+    fn epilogue(&mut self, fq: &Option<FqRec>, act: &Option<ActRec>, dy: wgpu::Buffer) -> Result<wgpu::Buffer> {
+        let mut dy = dy;
+        if let Some(f) = fq {
+            let dx = self.gpu.storage("grad", f.p.count as usize);
+            self.out.push(f.p.backward(self.gpu, &f.x, &f.range, &dy, &dx)?);
+            dy = dx;
         }
-        for (param, dw, db) in updates {
-            let p = &self.net.params[param];
-            let adam = self.opts.adam;
-            out.push(AdamParams::new(p.weight_len, adam).dispatch(gpu, step, &dw, &p.weight, &p.weight_m, &p.weight_v)?);
-            out.push(AdamParams::new(p.bias_len, adam).dispatch(gpu, step, &db, &p.bias, &p.bias_m, &p.bias_v)?);
+        if let Some(a) = act {
+            let dx = self.gpu.storage("grad", a.p.count as usize);
+            self.out.push(a.p.backward(self.gpu, &a.x, &dy, &dx)?);
+            dy = dx;
         }
-        Ok(out)
+        Ok(dy)
     }
 
-    /// Gradient with respect to the float weights: through the weight fake quant's
-    /// straight-through mask when there is one.
-    fn weight_grad(&self, w: &WeightUse, dw_used: wgpu::Buffer, out: &mut Vec<Dispatch>) -> Result<wgpu::Buffer> {
-        let Some(fq) = w.fake_quant else { return Ok(dw_used) };
-        let p = &self.net.params[w.param];
-        let dw = self.gpu.storage("weight grad", p.weight_len);
-        out.push(fq.backward(self.gpu, &p.weight, &p.weight_range, &dw_used, &dw)?);
-        Ok(dw)
+    fn adam(&mut self, len: usize, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer) -> Result<()> {
+        if len > 0 {
+            self.updates.push(AdamParams::new(len, self.opts.adam).dispatch(self.gpu, self.step, grad, w, m, v)?);
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, rec: &Rec, dy: wgpu::Buffer) -> Result<()> {
+        let gpu = self.gpu;
+        match rec {
+            Rec::Weighted { kernel, input, x, w, bn, act, fq } => {
+                let dy = self.epilogue(fq, act, dy)?;
+                let p = &self.net.params[w.param];
+                let g = p.geometry;
+                let len = kernel.output_len();
+                let dz = match (bn, &p.bn) {
+                    (Some(r), Some(b)) => {
+                        let daffine = gpu.storage("bn grad", 2 * b.channels);
+                        self.out.push(r.bn.backward_affine(gpu, &r.input, &dy, &r.stats, &daffine)?);
+                        let d_in = gpu.storage("grad", len);
+                        self.out.push(r.bn.backward_input(gpu, r.statistics, &r.input, &dy, &r.stats, &b.affine, &daffine, &d_in)?);
+                        self.adam(2 * b.channels, &daffine, &b.affine, &b.affine_m, &b.affine_v)?;
+                        if self.opts.qat {
+                            let dz = gpu.storage("grad", len);
+                            self.out.push(ChannelScaleParams::new(len, b.channels).dispatch(gpu, &d_in, &b.inv_scale, &dz)?);
+                            dz
+                        } else {
+                            d_in
+                        }
+                    }
+                    _ => dy,
+                };
+                let dw_used = gpu.storage("weight grad", g.weight_len);
+                self.out.push(kernel.backward_weight(gpu, x, &dz, &dw_used)?);
+                if g.bias_len > 0 {
+                    let (rows, channels) = kernel.rows_channels();
+                    let db = gpu.storage("bias grad", g.bias_len);
+                    self.out.push(ColumnSumParams::new(rows, channels).dispatch(gpu, &dz, &db)?);
+                    self.adam(g.bias_len, &db, &p.bias, &p.bias_m, &p.bias_v)?;
+                }
+                let mut dw = dw_used;
+                if let Some(fq) = w.fake_quant {
+                    let d = gpu.storage("weight grad", g.weight_len);
+                    self.out.push(fq.backward(gpu, &w.src, &p.weight_range, &dw, &d)?);
+                    dw = d;
+                }
+                if let (true, Some(b)) = (self.opts.qat, &p.bn) {
+                    let d = gpu.storage("weight grad", g.weight_len);
+                    self.out.push(ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner).dispatch(gpu, &dw, &b.scale, &d)?);
+                    dw = d;
+                }
+                self.adam(g.weight_len, &dw, &p.weight, &p.weight_m, &p.weight_v)?;
+                if *input != 0 {
+                    let dx = gpu.storage("grad", kernel.input_len());
+                    self.out.push(kernel.backward_input(gpu, &dz, &w.used, &dx)?);
+                    self.give(*input, dx, kernel.input_len())?;
+                }
+            }
+            Rec::MaxPool { p, argmax, input } => {
+                let dx = gpu.storage("grad", p.input_len());
+                self.out.push(p.backward(gpu, &dy, argmax, &dx)?);
+                self.give(*input, dx, p.input_len())?;
+            }
+            Rec::AvgPool { p, input, fq } => {
+                let dy = self.epilogue(fq, &None, dy)?;
+                let dx = gpu.storage("grad", p.input_len());
+                self.out.push(p.backward(gpu, &dy, &dx)?);
+                self.give(*input, dx, p.input_len())?;
+            }
+            Rec::GlobalAvgPool { p, input, fq } => {
+                let dy = self.epilogue(fq, &None, dy)?;
+                let dx = gpu.storage("grad", p.input_len());
+                self.out.push(p.backward(gpu, &dy, &dx)?);
+                self.give(*input, dx, p.input_len())?;
+            }
+            Rec::Flatten { input } => {
+                let len = self.net.tensor_shape(*input).iter().product::<u32>() as usize * self.opts.batch as usize;
+                self.give(*input, dy, len)?;
+            }
+            Rec::Add { inputs, count, act, fq } => {
+                let dy = self.epilogue(fq, act, dy)?;
+                self.give(inputs[0], dy.clone(), *count)?;
+                self.give(inputs[1], dy, *count)?;
+            }
+            Rec::Concat { parts, fq } => {
+                let dy = self.epilogue(fq, &None, dy)?;
+                for (p, t) in parts {
+                    let dx = gpu.storage("grad", p.len_in());
+                    self.out.push(p.backward(gpu, &dy, &dx)?);
+                    self.give(*t, dx, p.len_in())?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -249,15 +531,26 @@ impl Plan {
     /// Records the work of one batch of `opts.batch` samples drawn from `data` through an
     /// order buffer of `order_len` entries.
     pub fn build(gpu: &Gpu, net: &Network, data: &GpuDataset, order_len: usize, opts: PlanOptions) -> Result<Plan> {
+        Self::build_sharing(gpu, net, data, order_len, opts, None)
+    }
+
+    /// As `build`, reusing the step uniform, order and totals buffers of `shared` (so two plans
+    /// of one phase, e.g. before and after freezing batch norm, replay one schedule).
+    pub fn build_sharing(gpu: &Gpu, net: &Network, data: &GpuDataset, order_len: usize, opts: PlanOptions, shared: Option<&Plan>) -> Result<Plan> {
         gpu.scoped("recording a training step", || {
             let classes = net.spec.classes()?;
             let n = opts.batch;
-            let step = crate::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, opts.adam.lr));
-            let order = gpu.storage("order", order_len);
+            let (step, order, totals) = match shared {
+                Some(s) if s.order_len == order_len => (s.step.clone(), s.order.clone(), s.totals.clone()),
+                _ => (
+                    crate::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, opts.adam.lr)),
+                    gpu.storage("order", order_len),
+                    gpu.storage("totals", TOTALS_WORDS),
+                ),
+            };
             let x = gpu.storage("batch images", n as usize * data.pixels);
             let labels = gpu.storage("batch labels", n as usize);
-            let totals = gpu.storage("totals", TOTALS_WORDS);
-            let mut b = Builder { gpu, net, opts, forward: Vec::new(), back: Vec::new(), flops: 0 };
+            let mut b = Builder { gpu, net, opts, forward: Vec::new(), recs: Vec::new(), outs: Vec::new(), flops: 0 };
             b.forward.push(GatherParams::new(n, data.pixels as u32).dispatch(gpu, &step, &data.images, &data.labels, &order, &x, &labels)?);
             let logits = b.forward(x)?;
             let mut dispatches = std::mem::take(&mut b.forward);
@@ -268,7 +561,16 @@ impl Plan {
                 let per_sample = gpu.storage("per-sample loss", 2 * n as usize);
                 dispatches.push(loss.forward_backward(gpu, &logits, &labels, &dlogits, &per_sample)?);
                 dispatches.push(loss.accumulate(gpu, &per_sample, &totals)?);
-                dispatches.extend(b.backward(dlogits, &step)?);
+                let tensors = b.outs.len();
+                let mut back = Backward { gpu, net, opts, out: Vec::new(), updates: Vec::new(), grads: vec![None; tensors], step: &step };
+                back.grads[tensors - 1] = Some(dlogits);
+                for (k, rec) in b.recs.iter().enumerate().rev() {
+                    if let Some(dy) = back.grads[k + 1].take() {
+                        back.node(rec, dy)?;
+                    }
+                }
+                dispatches.extend(back.out);
+                dispatches.extend(back.updates);
             } else {
                 flops /= 3;
             }

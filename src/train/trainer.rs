@@ -11,6 +11,7 @@ use crate::ops::adam::AdamConfig;
 use crate::train::eval::{evaluate, EvalResult};
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::schedule::LrSchedule;
+use crate::train::network::WeightQuant;
 use crate::train::Network;
 use crate::{QatError, Result};
 use std::time::Instant;
@@ -26,6 +27,10 @@ pub struct TrainConfig {
     /// Activation range moving-average decay (tfmot: 0.999).
     pub decay: f32,
     pub bits: u32,
+    /// Per-channel (default) or per-tensor conv and depthwise weights.
+    pub weight_quant: WeightQuant,
+    /// Freeze batch norm (moving statistics only) after this many QAT steps.
+    pub bn_freeze: Option<usize>,
     /// Fraction of the training set held out (the last samples, as Keras's validation_split).
     pub validation_split: f64,
     /// Use only the first N training samples (tests, quick runs).
@@ -48,6 +53,8 @@ impl Default for TrainConfig {
             schedule: LrSchedule::Cosine,
             decay: 0.999,
             bits: 8,
+            weight_quant: WeightQuant::PerChannel,
+            bn_freeze: None,
             validation_split: 0.1,
             train_limit: None,
             test_limit: None,
@@ -109,10 +116,10 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     let val_ds = (val_count > 0).then(|| GpuDataset::upload(gpu, &val_split, pixels));
     let test_ds = GpuDataset::upload(gpu, &test, pixels);
 
-    let net = Network::init(gpu, spec, cfg.seed)?;
+    let net = Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?;
     let mut rng = Rng::new(cfg.seed);
     let steps_per_epoch = train_count / cfg.batch as usize;
-    let mut opts = PlanOptions { batch: cfg.batch, qat: false, train: true, adam: cfg.adam, decay: cfg.decay, bits: cfg.bits };
+    let mut opts = PlanOptions { batch: cfg.batch, qat: false, train: true, bn_frozen: false, adam: cfg.adam, decay: cfg.decay, bits: cfg.bits };
 
     let validate = |qat: bool| -> Result<Option<f64>> {
         match &val_ds {
@@ -125,7 +132,7 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     let mut float = PhaseReport { epochs: cfg.epochs, ..Default::default() };
     if cfg.epochs > 0 {
         let plan = Plan::build(gpu, &net, &train_ds, train_count, opts)?;
-        run_phase(gpu, &plan, cfg, "float", cfg.epochs, steps_per_epoch, train_count, &mut rng, &mut clock, &mut float, &|| validate(false))?;
+        run_phase(gpu, &[&plan], &|_| 0, cfg, "float", cfg.epochs, steps_per_epoch, train_count, &mut rng, &mut clock, &mut float, &|| validate(false))?;
     }
     let float_test_acc = evaluate(gpu, &net, &test_ds, &test.labels, false, cfg.eval_batch, cfg.bits)?.accuracy;
 
@@ -138,7 +145,17 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
         }
         opts.qat = true;
         let plan = Plan::build(gpu, &net, &train_ds, train_count, opts)?;
-        run_phase(gpu, &plan, cfg, "qat", cfg.qat_epochs, steps_per_epoch, train_count, &mut rng, &mut clock, &mut qat, &|| validate(true))?;
+        // After `bn_freeze` QAT steps, batch norm runs on its moving statistics only.
+        let has_bn = spec.nodes.iter().any(|n| n.layer.has_batch_norm());
+        let frozen = match cfg.bn_freeze {
+            Some(_) if has_bn => Some(Plan::build_sharing(gpu, &net, &train_ds, train_count, PlanOptions { bn_frozen: true, ..opts }, Some(&plan))?),
+            _ => None,
+        };
+        let mut plans = vec![&plan];
+        plans.extend(frozen.as_ref());
+        let freeze_at = cfg.bn_freeze.unwrap_or(usize::MAX);
+        let choose = move |step: usize| usize::from(step >= freeze_at);
+        run_phase(gpu, &plans, &choose, cfg, "qat", cfg.qat_epochs, steps_per_epoch, train_count, &mut rng, &mut clock, &mut qat, &|| validate(true))?;
         qat_test = Some(evaluate(gpu, &net, &test_ds, &test.labels, true, cfg.eval_batch, cfg.bits)?);
     }
     let report = TrainReport {
@@ -174,7 +191,8 @@ fn reset_optimizer(gpu: &Gpu, net: &Network) {
 #[allow(clippy::too_many_arguments)]
 fn run_phase(
     gpu: &Gpu,
-    plan: &Plan,
+    plans: &[&Plan],
+    choose: &dyn Fn(usize) -> usize,
     cfg: &TrainConfig,
     phase: &'static str,
     epochs: usize,
@@ -187,6 +205,9 @@ fn run_phase(
 ) -> Result<()> {
     let mut order: Vec<u32> = (0..train_count as u32).collect();
     let batch = cfg.batch as usize;
+    let mut phase_step = 0usize;
+    // The plans share their order and totals buffers (`Plan::build_sharing`).
+    let plan = plans[0];
     for epoch in 1..=epochs {
         rng.shuffle(&mut order);
         gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
@@ -197,7 +218,9 @@ fn run_phase(
             clock.t += 1;
             let lr = cfg.schedule.rate(cfg.adam.lr, clock.step, clock.total);
             clock.step += 1;
-            plan.run(gpu, (s * batch) as u32, clock.t, lr)?;
+            let active = plans[choose(phase_step).min(plans.len() - 1)];
+            phase_step += 1;
+            active.run(gpu, (s * batch) as u32, clock.t, lr)?;
             if (s + 1) % cfg.report_every == 0 || s + 1 == steps_per_epoch {
                 let (loss, acc, samples, non_finite) = plan.take_totals(gpu)?;
                 if non_finite {

@@ -60,6 +60,14 @@ pub fn batch_norm_backward_input(bn: &BatchNorm, statistics: Statistics, x: &[f3
         .collect()
 }
 
+/// Twin of batch_norm/fold_scale.wgsl: (scale, inverse scale) per channel.
+pub fn batch_norm_fold_scale(bn: &BatchNorm, affine: &[f32], moving: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let c = bn.channels as usize;
+    let s: Vec<f32> = (0..c).map(|ch| affine[ch] / (moving[2 * ch + 1] + bn.eps).sqrt()).collect();
+    let inv = s.iter().map(|&v| if v != 0.0 { 1.0 / v } else { 0.0 }).collect();
+    (s, inv)
+}
+
 /// Twin of batch_norm/update_moving.wgsl.
 pub fn batch_norm_update_moving(momentum: f32, batch: &[f32], moving: &mut [f32]) {
     for (m, b) in moving.iter_mut().zip(batch) {

@@ -45,12 +45,13 @@ pub fn activation_range_update(x: &[f32], range: &mut [f32; 3], mode: RangeMode)
     }
 }
 
-/// Twin of observer/weight_range.wgsl: [-max|w|, max|w|] per channel of `inner` elements.
+/// Twin of observer/weight_range.wgsl: [-max|w|, max|w|] per channel, element i in channel
+/// (i / inner) % channels.
 pub fn weight_range(w: &[f32], channels: usize, inner: usize) -> Vec<f32> {
-    (0..channels)
-        .flat_map(|c| {
-            let m = w[c * inner..(c + 1) * inner].iter().fold(0.0f32, |a, v| a.max(v.abs()));
-            [-m, m]
-        })
-        .collect()
+    let mut m = vec![0.0f32; channels];
+    for (i, v) in w.iter().enumerate() {
+        let c = (i / inner.max(1)) % channels;
+        m[c] = m[c].max(v.abs());
+    }
+    m.iter().flat_map(|&m| [-m, m]).collect()
 }

@@ -14,6 +14,8 @@ pub use fully_connected::fully_connected;
 pub use pool::{average_pool, max_pool, mean_hw};
 
 use crate::export::model::{Clamp, QLayer, QuantModel};
+use crate::quant::add::AddRescale;
+use crate::quant::mean::MeanRescale;
 use crate::quant::params::TensorQuant;
 use crate::quant::rounding::quantize_f32_to_i8;
 
@@ -33,34 +35,39 @@ pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant) -> Tensor 
 
 /// Runs the model on one image given as u8 pixels; returns the int8 logits.
 pub fn run_image(model: &QuantModel, pixels: &[u8]) -> Vec<i8> {
-    let mut t = quantize_image(pixels, model.input_shape, model.input_quant);
-    let mut zp = model.input_quant.zero_point;
-    for layer in &model.layers {
-        t = match layer {
-            QLayer::Conv2d { .. } => conv2d(layer, &t, zp),
-            QLayer::MaxPool { size, stride } => max_pool(&t, *size, *stride),
-            QLayer::Flatten => Tensor { shape: [1, 1, t.data.len() as u32], data: t.data },
-            QLayer::FullyConnected { .. } => fully_connected(layer, &t, zp, input_scale(model, layer)),
+    let quants = model.tensor_quants();
+    let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant)];
+    for (k, node) in model.nodes.iter().enumerate() {
+        let x = &tensors[node.inputs[0]];
+        let q_in = quants[node.inputs[0]];
+        let q_out = quants[k + 1];
+        let y = match &node.op {
+            QLayer::Conv2d { .. } => conv2d(&node.op, x, q_in.zero_point),
+            QLayer::DepthwiseConv2d { kernel, stride, padding, weights, bias, multipliers, output, clamp, .. } => {
+                let layer = DepthwiseLayer { kernel: *kernel, stride: *stride, padding: *padding, weights: weights.clone(), bias: bias.clone(), multipliers: multipliers.clone(), output_zero_point: output.zero_point, clamp: *clamp };
+                depthwise_conv2d(&layer, x, q_in.zero_point)
+            }
+            QLayer::MaxPool { size, stride } => max_pool(x, *size, *stride),
+            QLayer::AvgPool { size, stride, padding } => average_pool(x, *size, *stride, *padding, Clamp::FULL),
+            QLayer::Mean { output } => {
+                let rescale = MeanRescale::new(q_in, *output, x.shape[0] * x.shape[1]);
+                mean_hw(x, &rescale, q_in.zero_point, output.zero_point, Clamp::FULL)
+            }
+            QLayer::Flatten => Tensor { shape: [1, 1, x.data.len() as u32], data: x.data.clone() },
+            QLayer::FullyConnected { .. } => fully_connected(&node.op, x, q_in.zero_point, q_in.scale),
+            QLayer::Add { output, clamp, .. } => {
+                let (b, q_b) = (&tensors[node.inputs[1]], quants[node.inputs[1]]);
+                add(x, q_in.zero_point, b, q_b.zero_point, &AddRescale::new(q_in, q_b, *output), output.zero_point, *clamp)
+            }
+            QLayer::Concat => {
+                let parts: Vec<&Tensor> = node.inputs.iter().map(|&t| &tensors[t]).collect();
+                concat(&parts)
+            }
         };
-        if let QLayer::Conv2d { output, .. } | QLayer::FullyConnected { output, .. } = layer {
-            zp = output.zero_point;
-        }
+        debug_assert_eq!(q_out, node.op.output_quant().unwrap_or(q_in));
+        tensors.push(y);
     }
-    t.data
-}
-
-/// The scale of a layer's input tensor.
-fn input_scale(model: &QuantModel, layer: &QLayer) -> f32 {
-    let mut cur = model.input_quant;
-    for l in &model.layers {
-        if std::ptr::eq(l, layer) {
-            break;
-        }
-        if let QLayer::Conv2d { output, .. } | QLayer::FullyConnected { output, .. } = l {
-            cur = *output;
-        }
-    }
-    cur.scale
+    tensors.pop().map(|t| t.data).unwrap_or_default()
 }
 
 /// Runs the model on `count` images (row-major u8 pixels); returns [count, classes] int8 logits.

@@ -1,0 +1,80 @@
+//! The built-in models. Each is also shipped as a spec file under examples/models/, and a test
+//! checks that the two agree.
+
+use crate::model::{Layer, ModelSpec, Node};
+use crate::ops::conv2d::Padding;
+use crate::quant::clamp::Activation;
+
+pub fn by_name(name: &str) -> Option<ModelSpec> {
+    match name {
+        "mnist-cnn" => Some(mnist_cnn()),
+        "mnist-dwbn" => Some(mnist_dwbn()),
+        "mnist-resnet" => Some(mnist_resnet()),
+        _ => None,
+    }
+}
+
+fn conv(filters: u32, k: u32, stride: u32, batch_norm: bool, activation: Activation) -> Layer {
+    Layer::Conv2d { filters, kernel: [k, k], stride, padding: Padding::Same, batch_norm, activation }
+}
+
+fn depthwise(stride: u32) -> Layer {
+    Layer::DepthwiseConv2d { kernel: [3, 3], stride, padding: Padding::Same, batch_norm: true, activation: Activation::Relu }
+}
+
+/// TFMOT's QAT example: Conv2D 12 3x3 valid + ReLU -> MaxPool 2x2 -> Flatten -> Dense 10.
+pub fn mnist_cnn() -> ModelSpec {
+    ModelSpec::sequential(
+        "mnist-cnn",
+        [28, 28, 1],
+        vec![
+            ("conv", Layer::Conv2d { filters: 12, kernel: [3, 3], stride: 1, padding: Padding::Valid, batch_norm: false, activation: Activation::Relu }),
+            ("pool", Layer::MaxPool { size: 2, stride: 2 }),
+            ("flatten", Layer::Flatten),
+            ("logits", Layer::Dense { units: 10, activation: Activation::None }),
+        ],
+    )
+}
+
+/// MobileNet-style: Conv 32 3x3 s2 + BN + ReLU -> DW 3x3 + BN + ReLU -> Conv 64 1x1 + BN + ReLU
+/// -> DW 3x3 s2 + BN + ReLU -> Conv 128 1x1 + BN + ReLU -> GAP -> Dense 10.
+pub fn mnist_dwbn() -> ModelSpec {
+    ModelSpec::sequential(
+        "mnist-dwbn",
+        [28, 28, 1],
+        vec![
+            ("conv1", conv(32, 3, 2, true, Activation::Relu)),
+            ("dw1", depthwise(1)),
+            ("pw1", conv(64, 1, 1, true, Activation::Relu)),
+            ("dw2", depthwise(2)),
+            ("pw2", conv(128, 1, 1, true, Activation::Relu)),
+            ("gap", Layer::GlobalAvgPool),
+            ("logits", Layer::Dense { units: 10, activation: Activation::None }),
+        ],
+    )
+}
+
+/// A small residual net: stem conv, two residual blocks joined by Add (the second with a
+/// strided 1x1 shortcut), a Concat of a pointwise and a depthwise branch, GAP, Dense.
+pub fn mnist_resnet() -> ModelSpec {
+    let node = |name: &str, layer: Layer, inputs: &[usize]| Node { name: name.into(), layer, inputs: inputs.to_vec() };
+    let relu = Activation::Relu;
+    let none = Activation::None;
+    // Tensor ids: 0 input, k + 1 = node k.
+    let nodes = vec![
+        node("stem", conv(16, 3, 2, true, relu), &[0]),              // 1: 14x14x16
+        node("block1_a", conv(16, 3, 1, true, relu), &[1]),          // 2
+        node("block1_b", conv(16, 3, 1, true, none), &[2]),          // 3
+        node("block1_add", Layer::Add { activation: relu }, &[1, 3]), // 4
+        node("block2_a", conv(32, 3, 2, true, relu), &[4]),          // 5: 7x7x32
+        node("block2_b", conv(32, 3, 1, true, none), &[5]),          // 6
+        node("block2_short", conv(32, 1, 2, true, none), &[4]),      // 7
+        node("block2_add", Layer::Add { activation: relu }, &[6, 7]), // 8
+        node("branch_pw", conv(16, 1, 1, true, relu), &[8]),         // 9: 7x7x16
+        node("branch_dw", depthwise(1), &[8]),                       // 10: 7x7x32
+        node("concat", Layer::Concat, &[9, 10]),                     // 11: 7x7x48
+        node("gap", Layer::GlobalAvgPool, &[11]),                    // 12
+        node("logits", Layer::Dense { units: 10, activation: none }, &[12]),
+    ];
+    ModelSpec { name: "mnist-resnet".into(), input: [28, 28, 1], nodes }
+}

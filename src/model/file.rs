@@ -1,0 +1,194 @@
+//! Model spec files (TOML, or JSON by extension): a name, the input shape and a list of named
+//! layers with explicit inputs, in any order. Reading checks everything and names the layer:
+//! unknown layer types and fields, missing options, inputs that name nothing (dangling), cycles,
+//! and shape errors. docs/MODELS.md describes the format.
+
+use crate::model::{Layer, ModelSpec, Node};
+use crate::ops::conv2d::Padding;
+use crate::quant::clamp::Activation;
+use crate::{QatError, Result};
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: Option<String>,
+    input: [u32; 3],
+    /// The logits layer; default: the last layer listed.
+    output: Option<String>,
+    layers: Vec<RawLayer>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum Size {
+    One(u32),
+    Two([u32; 2]),
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayer {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    /// One input (default: the layer listed before, or the model input for the first).
+    input: Option<String>,
+    /// Several inputs (add, concat).
+    inputs: Option<Vec<String>>,
+    filters: Option<u32>,
+    units: Option<u32>,
+    kernel: Option<Size>,
+    size: Option<u32>,
+    stride: Option<u32>,
+    padding: Option<String>,
+    batch_norm: Option<bool>,
+    activation: Option<String>,
+}
+
+/// The name by which layers refer to the model input.
+pub const INPUT: &str = "input";
+
+pub fn read(path: &Path) -> Result<ModelSpec> {
+    let text = std::fs::read_to_string(path).map_err(|e| QatError::io(path, e))?;
+    let bad = |detail: String| QatError::BadData { path: path.into(), detail };
+    let raw: RawModel = if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?
+    } else {
+        toml::from_str(&text).map_err(|e| bad(e.to_string()))?
+    };
+    let default_name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    parse(raw, default_name).map_err(bad)
+}
+
+/// Parses a spec from TOML text (tests, and files without a path).
+pub fn from_toml(text: &str) -> std::result::Result<ModelSpec, String> {
+    let raw: RawModel = toml::from_str(text).map_err(|e| e.to_string())?;
+    parse(raw, "model".into())
+}
+
+fn layer_of(l: &RawLayer) -> std::result::Result<Layer, String> {
+    let need = |v: Option<u32>, what: &str| v.ok_or_else(|| format!("layer {:?} ({}) needs `{what}`", l.name, l.kind));
+    let kernel = || match &l.kernel {
+        Some(Size::One(k)) => Ok([*k, *k]),
+        Some(Size::Two(k)) => Ok(*k),
+        None => Err(format!("layer {:?} ({}) needs `kernel`", l.name, l.kind)),
+    };
+    let padding = || match l.padding.as_deref() {
+        None | Some("valid") => Ok(Padding::Valid),
+        Some("same") => Ok(Padding::Same),
+        Some(p) => Err(format!("layer {:?}: padding {p:?} is not \"valid\" or \"same\"", l.name)),
+    };
+    let activation = || match l.activation.as_deref() {
+        None | Some("none") | Some("linear") => Ok(Activation::None),
+        Some("relu") => Ok(Activation::Relu),
+        Some("relu6") => Ok(Activation::Relu6),
+        Some(a) => Err(format!("layer {:?}: activation {a:?} is not none, relu or relu6", l.name)),
+    };
+    let stride = l.stride.unwrap_or(1);
+    let batch_norm = l.batch_norm.unwrap_or(false);
+    Ok(match l.kind.as_str() {
+        "conv2d" => Layer::Conv2d { filters: need(l.filters, "filters")?, kernel: kernel()?, stride, padding: padding()?, batch_norm, activation: activation()? },
+        "depthwise_conv2d" => Layer::DepthwiseConv2d { kernel: kernel()?, stride, padding: padding()?, batch_norm, activation: activation()? },
+        "max_pool" => {
+            let size = need(l.size, "size")?;
+            Layer::MaxPool { size, stride: l.stride.unwrap_or(size) }
+        }
+        "avg_pool" => {
+            let size = need(l.size, "size")?;
+            Layer::AvgPool { size, stride: l.stride.unwrap_or(size), padding: padding()? }
+        }
+        "global_avg_pool" => Layer::GlobalAvgPool,
+        "flatten" => Layer::Flatten,
+        "dense" => Layer::Dense { units: need(l.units, "units")?, activation: activation()? },
+        "add" => Layer::Add { activation: activation()? },
+        "concat" => Layer::Concat,
+        other => {
+            return Err(format!(
+                "layer {:?}: unknown layer type {other:?} (known: conv2d, depthwise_conv2d, max_pool, avg_pool, global_avg_pool, flatten, dense, add, concat)",
+                l.name
+            ))
+        }
+    })
+}
+
+fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, String> {
+    let name = raw.name.unwrap_or(default_name);
+    if raw.layers.is_empty() {
+        return Err("the model has no layers".into());
+    }
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, l) in raw.layers.iter().enumerate() {
+        if l.name == INPUT || index.insert(l.name.as_str(), i).is_some() {
+            return Err(format!("layer name {:?} is used twice (or is the reserved name \"input\")", l.name));
+        }
+    }
+    // Inputs by name, then by position in the file.
+    let mut reads: Vec<Vec<Option<usize>>> = Vec::new();
+    for (i, l) in raw.layers.iter().enumerate() {
+        let names: Vec<String> = match (&l.input, &l.inputs) {
+            (Some(_), Some(_)) => return Err(format!("layer {:?}: give `input` or `inputs`, not both", l.name)),
+            (Some(one), None) => vec![one.clone()],
+            (None, Some(many)) => many.clone(),
+            (None, None) if i == 0 => vec![INPUT.into()],
+            (None, None) => vec![raw.layers[i - 1].name.clone()],
+        };
+        let mut ids = Vec::new();
+        for n in names {
+            if n == INPUT {
+                ids.push(None);
+            } else {
+                let &j = index.get(n.as_str()).ok_or_else(|| format!("layer {:?}: input {n:?} is not a layer of this model (dangling input)", l.name))?;
+                ids.push(Some(j));
+            }
+        }
+        reads.push(ids);
+    }
+    // Topological order (Kahn), keeping file order among ready layers.
+    let n = raw.layers.len();
+    let mut pending: Vec<usize> = reads.iter().map(|r| r.iter().flatten().count()).collect();
+    let mut order = Vec::with_capacity(n);
+    let mut placed = vec![false; n];
+    while order.len() < n {
+        let Some(next) = (0..n).find(|&i| !placed[i] && pending[i] == 0) else {
+            let stuck: Vec<&str> = (0..n).filter(|&i| !placed[i]).map(|i| raw.layers[i].name.as_str()).collect();
+            return Err(format!("layers {stuck:?} form a cycle (each waits for another's output); first: {:?}", stuck[0]));
+        };
+        placed[next] = true;
+        order.push(next);
+        for (i, r) in reads.iter().enumerate() {
+            pending[i] -= r.iter().filter(|&&x| x == Some(next)).count();
+        }
+    }
+    let output = match &raw.output {
+        Some(o) => *index.get(o.as_str()).ok_or_else(|| format!("output {o:?} is not a layer of this model"))?,
+        None => n - 1,
+    };
+    // The output must come last: move it there if nothing reads it.
+    if reads.iter().any(|r| r.contains(&Some(output))) {
+        return Err(format!("output layer {:?} is read by other layers", raw.layers[output].name));
+    }
+    order.retain(|&i| i != output);
+    order.push(output);
+    let position: HashMap<usize, usize> = order.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    let mut nodes = Vec::with_capacity(n);
+    for &i in &order {
+        let l = &raw.layers[i];
+        let inputs = reads[i].iter().map(|r| r.map_or(0, |j| position[&j] + 1)).collect();
+        nodes.push(Node { name: l.name.clone(), layer: layer_of(l)?, inputs });
+    }
+    let spec = ModelSpec { name, input: raw.input, nodes };
+    spec.shapes().map_err(|e| e.to_string())?;
+    Ok(spec)
+}
+
+/// `--model`: a built-in name, or a path to a .toml/.json spec file.
+pub fn resolve(model: &str) -> Result<ModelSpec> {
+    let path = Path::new(model);
+    if model.ends_with(".toml") || model.ends_with(".json") || path.is_file() {
+        read(path)
+    } else {
+        ModelSpec::builtin(model)
+    }
+}
