@@ -19,6 +19,7 @@ use serde_json::json;
 use std::time::Instant;
 
 pub struct BenchConfig {
+    pub model: ModelSpec,
     pub steps: usize,
     /// Also time each kernel of the QAT step at the first batch size.
     pub profile: bool,
@@ -158,7 +159,7 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
 }
 
 pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
-    let spec = ModelSpec::mnist_cnn();
+    let spec = cfg.model.clone();
     let kernels = ["matmul/strided", "matmul/row_major_b_vec4"];
     let measured: Vec<(&str, f64)> = kernels.iter().map(|k| Ok((*k, matmul_gflops(gpu, k, cfg.matmul_size, 8)?))).collect::<Result<_>>()?;
     let (best_kernel, matmul) = measured.iter().copied().fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });

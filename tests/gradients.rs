@@ -44,7 +44,7 @@ fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
 fn conv2d_gradients_match_finite_differences() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(21);
-    for (shape, o, k, stride, padding) in [([6, 7, 2], 3, [3, 3], 1, Padding::Valid), ([7, 6, 3], 2, [3, 2], 2, Padding::Same), ([5, 5, 1], 4, [1, 1], 1, Padding::Same)] {
+    for (shape, o, k, stride, padding) in [([6, 7, 2], 3, [3, 3], 1, Padding::Valid), ([7, 6, 3], 2, [3, 2], 2, Padding::Same), ([5, 5, 1], 4, [1, 1], 1, Padding::Same), ([6, 5, 8], 6, [1, 1], 1, Padding::Valid)] {
         let p = Conv2dParams::new(2, shape, o, k, stride, padding).unwrap();
         let x = random(&mut rng, p.input_len());
         let w = random(&mut rng, p.weight_len());

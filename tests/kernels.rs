@@ -33,6 +33,9 @@ fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
         Conv2dParams::new(2, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap(),
         // More output channels than one forward block (16) holds.
         Conv2dParams::new(1, [5, 6, 3], 37, [3, 3], 2, Padding::Same).unwrap(),
+        // Pointwise: gradients run as GEMMs (blocked vec4 when channels % 4 == 0, else strided).
+        Conv2dParams::new(2, [7, 7, 8], 12, [1, 1], 1, Padding::Same).unwrap(),
+        Conv2dParams::new(2, [5, 4, 3], 5, [1, 1], 1, Padding::Valid).unwrap(),
     ];
     for _ in 0..6 {
         let h = 3 + rng.below(9) as u32;

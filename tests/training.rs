@@ -59,3 +59,35 @@ fn diverging_training_is_stopped_with_a_clear_error() {
         Ok(_) => panic!("a learning rate of 1e30 should diverge"),
     }
 }
+
+/// Trains `spec` briefly and checks learning and int8 agreement; returns (QAT acc, agreement).
+fn train_and_compare(spec: &ModelSpec, cfg: &TrainConfig) -> Option<(f64, f64)> {
+    let (Some(gpu), Some(data)) = (gpu(), mnist()) else { return None };
+    let (net, report) = train(gpu, spec, data, cfg).unwrap();
+    let qat = report.qat_test.as_ref().unwrap();
+    let model = quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap();
+    let test = test_split(data, cfg.test_limit);
+    let a = compare(&qat.logits, &int8_logits(&model, &test), 10, model.logits_quant(), &test.labels);
+    let v = verify_model(gpu, &model, &test, 100).unwrap();
+    assert!(v.top1_agreement >= 0.97, "{}: verify from the int8 model: {v:?}", spec.name);
+    Some((qat.accuracy, a.top1_agreement))
+}
+
+#[test]
+fn mobilenet_and_residual_models_learn_and_int8_agrees() {
+    for (name, bn_freeze) in [("mnist-dwbn", Some(60)), ("mnist-resnet", None)] {
+        let spec = ModelSpec::builtin(name).unwrap();
+        let cfg = TrainConfig { test_limit: Some(300), bn_freeze, ..small(2000) };
+        let Some((acc, agreement)) = train_and_compare(&spec, &cfg) else { return };
+        assert!(acc > 0.5, "{name}: QAT accuracy {acc} after a short run");
+        assert!(agreement >= 0.98, "{name}: top-1 agreement {agreement}");
+    }
+}
+
+#[test]
+fn per_tensor_weights_train_end_to_end() {
+    let cfg = TrainConfig { weight_quant: wgpu_qat::train::network::WeightQuant::PerTensor, test_limit: Some(300), ..small(2000) };
+    let Some((acc, agreement)) = train_and_compare(&ModelSpec::mnist_cnn(), &cfg) else { return };
+    assert!(acc > 0.7, "per-tensor QAT accuracy {acc}");
+    assert!(agreement >= 0.98, "per-tensor agreement {agreement}");
+}

@@ -8,11 +8,18 @@ struct Params { count: u32, channels: u32, eps: f32, _pad0: u32, }
 @group(0) @binding(3) var<storage, read> affine: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
+// idx % channels; a mask when channels (uniform) is a power of two, since lavapipe cannot
+// vectorize integer division.
+fn channel_of(idx: u32, channels: u32) -> u32 {
+    if ((channels & (channels - 1u)) == 0u) { return idx & (channels - 1u); }
+    return idx % channels;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * 64u;
     if (idx >= p.count) { return; }
-    let ch = idx % p.channels;
+    let ch = channel_of(idx, p.channels);
     let inv_std = inverseSqrt(stats[2u * ch + 1u] + p.eps);
     y[idx] = affine[ch] * (x[idx] - stats[2u * ch]) * inv_std + affine[p.channels + ch];
 }

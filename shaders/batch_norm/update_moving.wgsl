@@ -1,5 +1,5 @@
 // Moving statistics: moving = momentum * moving + (1 - momentum) * batch, per channel, for
-// [mean, var] pairs (Keras's BatchNormalization update, momentum 0.99 by default).
+// [mean, var] pairs (momentum from ops::batch_norm::MOMENTUM).
 struct Params { channels: u32, momentum: f32, _pad0: u32, _pad1: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> batch: array<f32>;

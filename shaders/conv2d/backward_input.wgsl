@@ -24,13 +24,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     var acc = 0.0;
     for (var ky = 0u; ky < p.kh; ky++) {
         let ty = i32(iy + p.pad_top) - i32(ky);
-        if (ty < 0 || ty % i32(p.stride) != 0) { continue; }
-        let oy = u32(ty) / p.stride;
+        // Stride 1 (uniform) needs no integer division, which lavapipe cannot vectorize.
+        if (ty < 0 || (p.stride != 1u && ty % i32(p.stride) != 0)) { continue; }
+        var oy = u32(ty);
+        if (p.stride != 1u) { oy = oy / p.stride; }
         if (oy >= p.oh) { continue; }
         for (var kx = 0u; kx < p.kw; kx++) {
             let tx = i32(ix + p.pad_left) - i32(kx);
-            if (tx < 0 || tx % i32(p.stride) != 0) { continue; }
-            let ox = u32(tx) / p.stride;
+            if (tx < 0 || (p.stride != 1u && tx % i32(p.stride) != 0)) { continue; }
+            var ox = u32(tx);
+            if (p.stride != 1u) { ox = ox / p.stride; }
             if (ox >= p.ow) { continue; }
             let db = ((b * p.oh + oy) * p.ow + ox) * p.o;
             for (var oc = 0u; oc < p.o; oc++) {

@@ -60,9 +60,13 @@ pub struct FoldParams {
     pub _pad: [u32; 2],
 }
 
-/// Keras's BatchNormalization defaults.
+/// Keras's BatchNormalization epsilon.
 pub const EPSILON: f32 = 1e-3;
-pub const MOMENTUM: f32 = 0.99;
+/// Moving-statistics momentum: 0.9 (PyTorch's default) rather than Keras's 0.99, which leaves
+/// the moving variance far from the batch variance for hundreds of steps (measured on
+/// mnist-dwbn: batch variance 0.002 against a moving 0.55 after 60 steps, and chance-level
+/// evaluation accuracy).
+pub const MOMENTUM: f32 = 0.9;
 
 /// Which statistics a batch-norm forward normalizes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,9 @@
 //! Conv2D (NHWC input, OHWI weights): shape math with TF's "same"/"valid" padding, and the
-//! forward, input-gradient and weight-gradient kernels. The bias gradient is `reduce::column_sum`.
+//! forward, input-gradient and weight-gradient kernels. Pointwise (1x1, stride 1) gradients are
+//! GEMMs (`ops::matmul`). The bias gradient is `reduce::column_sum`.
 
 use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::ops::matmul::MatmulParams;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -81,10 +83,30 @@ impl Conv2dParams {
         let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
         Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items_by_layer(pixels, 64, blocks))
     }
+    /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
+    pub fn is_pointwise(&self) -> bool {
+        self.kh == 1 && self.kw == 1 && self.stride == 1 && self.oh == self.h && self.ow == self.w
+    }
+    /// Pointwise input gradient as a GEMM: dx [nhw, c] = dy [nhw, o] x w [o, c].
+    pub fn pointwise_backward_input_params(&self) -> MatmulParams {
+        let positions = self.n * self.h * self.w;
+        MatmulParams { m: positions, n: self.c, k: self.o, has_bias: 0, a_sm: self.o, a_sk: 1, b_sk: self.c, b_sn: 1 }
+    }
+    /// Pointwise weight gradient as a GEMM: dw [o, c] = dy^T [o, nhw] x x [nhw, c].
+    pub fn pointwise_backward_weight_params(&self) -> MatmulParams {
+        let positions = self.n * self.h * self.w;
+        MatmulParams { m: self.o, n: self.c, k: positions, has_bias: 0, a_sm: 1, a_sk: self.o, b_sk: self.c, b_sn: 1 }
+    }
     pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        if self.is_pointwise() {
+            return self.pointwise_backward_input_params().dispatch(gpu, dy, w, w, dx);
+        }
         Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), 64))
     }
     pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+        if self.is_pointwise() {
+            return self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw);
+        }
         Dispatch::new(gpu, "conv2d/backward_weight", self, &[x, dy, dw], Grid::groups(self.weight_len()))
     }
 }
