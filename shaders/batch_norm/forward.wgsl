@@ -8,12 +8,6 @@ struct Params { count: u32, channels: u32, eps: f32, _pad0: u32, }
 @group(0) @binding(3) var<storage, read> affine: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// idx % channels; a mask when channels (uniform) is a power of two, since lavapipe cannot
-// vectorize integer division.
-fn channel_of(idx: u32, channels: u32) -> u32 {
-    if ((channels & (channels - 1u)) == 0u) { return idx & (channels - 1u); }
-    return idx % channels;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -20,7 +20,7 @@ macro_rules! shader {
 }
 
 /// Files under `shaders/` that are not shaders of their own but are prepended to others.
-pub const SNIPPETS: &[(&str, &str)] = &[("fake_quant/nudge", wgsl!("fake_quant/nudge"))];
+pub const SNIPPETS: &[(&str, &str)] = &[("fake_quant/nudge", wgsl!("fake_quant/nudge")), ("common/channel_of", wgsl!("common/channel_of"))];
 
 /// (name, WGSL source). The name is the path under `shaders/` without `.wgsl`.
 pub const SHADERS: &[(&str, &str)] = &[
@@ -50,13 +50,13 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("pool/global_avg_forward"),
     shader!("pool/global_avg_backward"),
     shader!("elementwise/add"),
-    shader!("elementwise/channel_scale"),
+    shader!("elementwise/channel_scale", "common/channel_of"),
     shader!("concat/forward"),
     shader!("concat/backward"),
     shader!("batch_norm/statistics"),
-    shader!("batch_norm/forward"),
+    shader!("batch_norm/forward", "common/channel_of"),
     shader!("batch_norm/backward_affine"),
-    shader!("batch_norm/backward_input"),
+    shader!("batch_norm/backward_input", "common/channel_of"),
     shader!("batch_norm/update_moving"),
     shader!("batch_norm/fold_scale"),
 ];

@@ -2,8 +2,8 @@
 
 use crate::ops::conv2d::Conv2dParams;
 
-/// Visits every (input index, weight index, output index) tap of a conv2d.
-fn for_each_tap(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
+/// Visits every in-bounds window position of a conv: (b, oy, ox, ky, kx, iy, ix).
+fn for_each_window(p: &Conv2dParams, mut f: impl FnMut(u32, u32, u32, u32, u32, u32, u32)) {
     for b in 0..p.n {
         for oy in 0..p.oh {
             for ox in 0..p.ow {
@@ -17,19 +17,26 @@ fn for_each_tap(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
                         if ix < 0 || ix >= p.w as i64 {
                             continue;
                         }
-                        for oc in 0..p.o {
-                            for ci in 0..p.c {
-                                let xi = ((b * p.h + iy as u32) * p.w + ix as u32) * p.c + ci;
-                                let wi = ((oc * p.kh + ky) * p.kw + kx) * p.c + ci;
-                                let yi = ((b * p.oh + oy) * p.ow + ox) * p.o + oc;
-                                f(xi as usize, wi as usize, yi as usize);
-                            }
-                        }
+                        f(b, oy, ox, ky, kx, iy as u32, ix as u32);
                     }
                 }
             }
         }
     }
+}
+
+/// Visits every (input index, weight index, output index) tap of a conv2d.
+fn for_each_tap(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
+    for_each_window(p, |b, oy, ox, ky, kx, iy, ix| {
+        for oc in 0..p.o {
+            for ci in 0..p.c {
+                let xi = ((b * p.h + iy) * p.w + ix) * p.c + ci;
+                let wi = ((oc * p.kh + ky) * p.kw + kx) * p.c + ci;
+                let yi = ((b * p.oh + oy) * p.ow + ox) * p.o + oc;
+                f(xi as usize, wi as usize, yi as usize);
+            }
+        }
+    });
 }
 
 /// Twin of conv2d/forward.wgsl. Each output starts at its bias and adds its taps in (ky, kx, c)
@@ -57,30 +64,14 @@ pub fn conv2d_backward_weight(p: &Conv2dParams, x: &[f32], dy: &[f32]) -> Vec<f3
 /// Visits every (input index, weight index, output index) tap of a depthwise conv (o == c,
 /// weights [KH, KW, C]).
 fn for_each_depthwise_tap(p: &Conv2dParams, mut f: impl FnMut(usize, usize, usize)) {
-    for b in 0..p.n {
-        for oy in 0..p.oh {
-            for ox in 0..p.ow {
-                for ky in 0..p.kh {
-                    let iy = (oy * p.stride + ky) as i64 - p.pad_top as i64;
-                    if iy < 0 || iy >= p.h as i64 {
-                        continue;
-                    }
-                    for kx in 0..p.kw {
-                        let ix = (ox * p.stride + kx) as i64 - p.pad_left as i64;
-                        if ix < 0 || ix >= p.w as i64 {
-                            continue;
-                        }
-                        for ch in 0..p.c {
-                            let xi = ((b * p.h + iy as u32) * p.w + ix as u32) * p.c + ch;
-                            let wi = (ky * p.kw + kx) * p.c + ch;
-                            let yi = ((b * p.oh + oy) * p.ow + ox) * p.c + ch;
-                            f(xi as usize, wi as usize, yi as usize);
-                        }
-                    }
-                }
-            }
+    for_each_window(p, |b, oy, ox, ky, kx, iy, ix| {
+        for ch in 0..p.c {
+            let xi = ((b * p.h + iy) * p.w + ix) * p.c + ch;
+            let wi = (ky * p.kw + kx) * p.c + ch;
+            let yi = ((b * p.oh + oy) * p.ow + ox) * p.c + ch;
+            f(xi as usize, wi as usize, yi as usize);
         }
-    }
+    });
 }
 
 /// Twin of depthwise/forward.wgsl.
