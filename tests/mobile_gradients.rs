@@ -108,3 +108,33 @@ fn batch_norm_gradients_match_finite_differences() {
     gpu.run(&[bn.backward_input(gpu, Statistics::Fixed, &bx, &br, &bfixed, &baff, &daff, &dx).unwrap()]).unwrap();
     check_fd("batch norm input (fixed statistics)", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| dot(&r, &cpu::batch_norm_forward(&bn, x, &fixed, &affine)));
 }
+
+#[test]
+fn linear_backward_paths_match_finite_differences() {
+    // Channel scale (the BN-folding un-scale), concat and add route gradients linearly.
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(44);
+    use wgpu_qat::ops::concat::ConcatParams;
+    use wgpu_qat::ops::elementwise::ChannelScaleParams;
+    let x = random(&mut rng, 60);
+    let s = random(&mut rng, 4);
+    let r = random(&mut rng, 60);
+    let dx = gpu.storage("dx", 60);
+    // d/dx sum r * (x * s) = r * s: the same kernel applied to r.
+    gpu.run(&[ChannelScaleParams::new(60, 4).dispatch(gpu, &gpu.upload("r", &r), &gpu.upload("s", &s), &dx).unwrap()]).unwrap();
+    check_fd("channel scale", &x, &read(gpu, &dx, 60), 1e-2, 1e-3, |x| dot(&r, &cpu::channel_scale(x, &s, 1)));
+    let p = ConcatParams { pixels: 10, c_in: 3, c_out: 5, offset: 2 };
+    let x = random(&mut rng, p.len_in());
+    let r = random(&mut rng, 50);
+    let dx = gpu.storage("dx", p.len_in());
+    gpu.run(&[p.backward(gpu, &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
+    check_fd("concat", &x, &read(gpu, &dx, p.len_in()), 1e-2, 1e-3, |x| {
+        let mut y = vec![0.0; 50];
+        cpu::concat_forward(&p, x, &mut y);
+        dot(&r, &y)
+    });
+    // Add: each input's gradient is the output's.
+    let (a, b) = (random(&mut rng, 20), random(&mut rng, 20));
+    let r = random(&mut rng, 20);
+    check_fd("add", &a, &r, 1e-2, 1e-3, |a| dot(&r, &cpu::add(a, &b)));
+}

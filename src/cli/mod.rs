@@ -4,6 +4,7 @@ mod bench;
 mod data;
 mod eval;
 mod info;
+mod inspect;
 mod train;
 mod verify;
 
@@ -20,6 +21,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Print the adapter, backend, features and the limits training relies on.
     Info,
+    /// List a model file's nodes: op, inputs, output scale and zero point, weight scales.
+    Inspect(inspect::InspectArgs),
     /// Benchmark the training step, a matmul ceiling and CPU int8 inference.
     Bench(bench::BenchArgs),
 }
@@ -32,6 +35,7 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Verify(a) => verify::run(a, &gpu),
         Command::Info => info::run(&gpu()?),
+        Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a, &gpu()?),
     }
 }
