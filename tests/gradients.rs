@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{gpu, random};
+use common::{check_fd, dot, gpu, random, read};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::gpu::Gpu;
 use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
 use wgpu_qat::ops::dense::DenseShape;
 use wgpu_qat::ops::fake_quant::FakeQuantParams;
@@ -16,29 +15,6 @@ use wgpu_qat::ops::reduce::ColumnSumParams;
 use wgpu_qat::ops::relu::ReluParams;
 use wgpu_qat::quant::fake_quant::{nudge, Grid};
 use wgpu_qat::reference::f32 as cpu;
-
-fn dot(r: &[f32], y: &[f32]) -> f64 {
-    r.iter().zip(y).map(|(a, b)| *a as f64 * *b as f64).sum()
-}
-
-/// Checks `grad` against central differences of `loss` at up to 40 coordinates of `x`.
-fn check_fd(what: &str, x: &[f32], grad: &[f32], eps: f32, tol: f64, loss: impl Fn(&[f32]) -> f64) {
-    let mut rng = Rng::new(99);
-    let picks: Vec<usize> = if x.len() <= 40 { (0..x.len()).collect() } else { (0..40).map(|_| rng.below(x.len())).collect() };
-    for i in picks {
-        let mut xp = x.to_vec();
-        xp[i] += eps;
-        let mut xm = x.to_vec();
-        xm[i] -= eps;
-        let fd = (loss(&xp) - loss(&xm)) / (2.0 * eps as f64);
-        let g = grad[i] as f64;
-        assert!((fd - g).abs() <= tol * (1.0 + fd.abs()), "{what}: d/dx[{i}]: kernel {g}, finite difference {fd}");
-    }
-}
-
-fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
-    gpu.read(b, n).unwrap()
-}
 
 #[test]
 fn conv2d_gradients_match_finite_differences() {

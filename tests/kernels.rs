@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{assert_close, gpu, random, sum_tol};
+use common::{assert_close, gpu, random, read, run, sum_tol};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::gpu::{Dispatch, Gpu};
 use wgpu_qat::ops::adam::{AdamConfig, AdamParams, StepUniform};
 use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
 use wgpu_qat::ops::fake_quant::FakeQuantParams;
@@ -19,14 +18,6 @@ use wgpu_qat::ops::reduce::ColumnSumParams;
 use wgpu_qat::ops::relu::ReluParams;
 use wgpu_qat::quant::fake_quant::Grid;
 use wgpu_qat::reference::f32 as cpu;
-
-fn run(gpu: &Gpu, d: Dispatch) {
-    gpu.run(&[d]).unwrap();
-}
-
-fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
-    gpu.read(b, n).unwrap()
-}
 
 fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
     let mut v = vec![

@@ -3,36 +3,14 @@
 
 mod common;
 
-use common::{gpu, random};
+use common::{check_fd, dot, gpu, random, read};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::gpu::Gpu;
 use wgpu_qat::ops::avg_pool::{AvgPoolParams, GlobalAvgPoolParams};
 use wgpu_qat::ops::batch_norm::{BatchNorm, Statistics};
 use wgpu_qat::ops::conv2d::Padding;
 use wgpu_qat::ops::depthwise::Depthwise;
 use wgpu_qat::ops::relu::ReluParams;
 use wgpu_qat::reference::f32 as cpu;
-
-fn dot(r: &[f32], y: &[f32]) -> f64 {
-    r.iter().zip(y).map(|(a, b)| *a as f64 * *b as f64).sum()
-}
-
-fn check_fd(what: &str, x: &[f32], grad: &[f32], eps: f32, tol: f64, loss: impl Fn(&[f32]) -> f64) {
-    let mut rng = Rng::new(98);
-    let picks: Vec<usize> = if x.len() <= 40 { (0..x.len()).collect() } else { (0..40).map(|_| rng.below(x.len())).collect() };
-    for i in picks {
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[i] += eps;
-        xm[i] -= eps;
-        let fd = (loss(&xp) - loss(&xm)) / (2.0 * eps as f64);
-        let g = grad[i] as f64;
-        assert!((fd - g).abs() <= tol * (1.0 + fd.abs()), "{what}: d/dx[{i}]: kernel {g}, finite difference {fd}");
-    }
-}
-
-fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
-    gpu.read(b, n).unwrap()
-}
 
 #[test]
 fn depthwise_gradients_match_finite_differences() {

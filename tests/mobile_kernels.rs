@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{assert_close, gpu, random, sum_tol};
+use common::{assert_close, gpu, random, read, run, sum_tol};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::gpu::{Dispatch, Gpu};
 use wgpu_qat::ops::avg_pool::{AvgPoolParams, GlobalAvgPoolParams};
 use wgpu_qat::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
 use wgpu_qat::ops::concat::ConcatParams;
@@ -15,14 +14,6 @@ use wgpu_qat::ops::depthwise::Depthwise;
 use wgpu_qat::ops::elementwise::{AddParams, ChannelScaleParams};
 use wgpu_qat::ops::relu::ReluParams;
 use wgpu_qat::reference::f32 as cpu;
-
-fn run(gpu: &Gpu, d: Dispatch) {
-    gpu.run(&[d]).unwrap();
-}
-
-fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
-    gpu.read(b, n).unwrap()
-}
 
 #[test]
 fn depthwise_kernels_match_cpu() {

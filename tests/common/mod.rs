@@ -57,3 +57,32 @@ pub fn assert_close(what: &str, a: &[f32], b: &[f32], tol: f32) {
 pub fn sum_tol(k: usize) -> f32 {
     4.0 * f32::EPSILON * (k as f32).sqrt().max(1.0) * 8.0
 }
+
+/// sum_i r_i y_i in f64.
+pub fn dot(r: &[f32], y: &[f32]) -> f64 {
+    r.iter().zip(y).map(|(a, b)| *a as f64 * *b as f64).sum()
+}
+
+/// Checks `grad` against central differences of `loss` at up to 40 coordinates of `x`.
+pub fn check_fd(what: &str, x: &[f32], grad: &[f32], eps: f32, tol: f64, loss: impl Fn(&[f32]) -> f64) {
+    let mut rng = Rng::new(99);
+    let picks: Vec<usize> = if x.len() <= 40 { (0..x.len()).collect() } else { (0..40).map(|_| rng.below(x.len())).collect() };
+    for i in picks {
+        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
+        xp[i] += eps;
+        xm[i] -= eps;
+        let fd = (loss(&xp) - loss(&xm)) / (2.0 * eps as f64);
+        let g = grad[i] as f64;
+        assert!((fd - g).abs() <= tol * (1.0 + fd.abs()), "{what}: d/dx[{i}]: kernel {g}, finite difference {fd}");
+    }
+}
+
+/// Runs one dispatch.
+pub fn run(gpu: &Gpu, d: wgpu_qat::gpu::Dispatch) {
+    gpu.run(&[d]).unwrap();
+}
+
+/// Reads `n` f32 values back.
+pub fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
+    gpu.read(b, n).unwrap()
+}
