@@ -1,7 +1,7 @@
 //! Per-op benchmarks (divan): each GPU kernel of the mnist-cnn step at batch 128, the matmul
 //! ceiling, and the CPU int8 interpreter. GPU timings include one submit + wait per sample, so
-//! they are meaningful relative to each other on one adapter. Set QAT_BENCH_SMOKE=1 for a quick
-//! pass (CI-sized sample counts).
+//! they are meaningful relative to each other on one adapter. For a quick pass:
+//! `cargo bench --bench ops -- --sample-count 2`.
 
 use std::sync::OnceLock;
 use wgpu_qat::data::rng::Rng;
@@ -113,4 +113,39 @@ fn matmul_256_blocked_vec4(b: divan::Bencher) {
 fn cpu_int8_inference_100_images() -> usize {
     let spec = wgpu_qat::model::ModelSpec::mnist_cnn();
     (wgpu_qat::bench::int8_images_per_sec(&spec, 100).unwrap() > 0.0) as usize
+}
+
+#[divan::bench(sample_count = 10)]
+fn depthwise_forward(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let d = wgpu_qat::ops::depthwise::Depthwise::new(N, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap();
+        let p = *d.params();
+        d.forward(g, &random_buffer(g, p.input_len()), &random_buffer(g, d.weight_len()), &random_buffer(g, 32), &g.storage("y", p.output_len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn depthwise_backward_input(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let d = wgpu_qat::ops::depthwise::Depthwise::new(N, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap();
+        let p = *d.params();
+        d.backward_input(g, &random_buffer(g, p.output_len()), &random_buffer(g, d.weight_len()), &g.storage("dx", p.input_len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn batch_norm_forward(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let bn = wgpu_qat::ops::batch_norm::BatchNorm::new(N * 14 * 14, 64);
+        let stats = g.upload("stats", &[0.0f32, 1.0].repeat(64));
+        bn.forward(g, &random_buffer(g, bn.len()), &stats, &g.upload("affine", &[1.0f32; 128]), &g.storage("y", bn.len())).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
+    bench_dispatch(b, |g| {
+        let p = Conv2dParams::new(N, [14, 14, 32], 64, [1, 1], 1, Padding::Same).unwrap();
+        p.backward_weight(g, &random_buffer(g, p.input_len()), &random_buffer(g, p.output_len()), &g.storage("dw", p.weight_len())).unwrap()
+    });
 }
