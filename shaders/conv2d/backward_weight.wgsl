@@ -2,11 +2,7 @@
 // its 64 lanes stride over the n*oh output rows, sweep each row without integer division
 // (which lavapipe cannot vectorize), and reduce in workgroup memory.
 // dw[o, ky, kx, c] = sum_{b, oy, ox} dy[b, oy, ox, o] * x[b, oy*s + ky - pad_top, ox*s + kx - pad_left, c]
-struct Params {
-    n: u32, h: u32, w: u32, c: u32,
-    oh: u32, ow: u32, o: u32, kh: u32,
-    kw: u32, stride: u32, pad_top: u32, pad_left: u32,
-}
+// Params: shaders/common/conv_params.wgsl.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;

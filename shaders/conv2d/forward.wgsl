@@ -5,11 +5,7 @@
 // workgroup_id.z, so weight loads are the same for every lane of a workgroup, and each input
 // value is loaded once per block instead of once per channel). Each output starts at its bias
 // and adds its taps in (ky, kx, c) order.
-struct Params {
-    n: u32, h: u32, w: u32, c: u32,
-    oh: u32, ow: u32, o: u32, kh: u32,
-    kw: u32, stride: u32, pad_top: u32, pad_left: u32,
-}
+// Params: shaders/common/conv_params.wgsl.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wt: array<f32>;

@@ -1,11 +1,7 @@
 // Depthwise Conv2D gradient with respect to the input, one invocation per input element:
 // dx[b, iy, ix, ch] = sum over (oy, ky) with oy*s + ky - pad_top == iy (same for x) of
 //                     dy[b, oy, ox, ch] * w[ky, kx, ch]
-struct Params {
-    n: u32, h: u32, w: u32, c: u32,
-    oh: u32, ow: u32, o: u32, kh: u32,
-    kw: u32, stride: u32, pad_top: u32, pad_left: u32,
-}
+// Params: shaders/common/conv_params.wgsl.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> wt: array<f32>;

@@ -2,11 +2,7 @@
 // [1, KH, KW, C]), one invocation per output element:
 // y[b, oy, ox, ch] = bias[ch] + sum_{ky, kx} x[b, oy*s - pad_top + ky, ox*s - pad_left + kx, ch] * w[ky, kx, ch]
 // Uses the conv2d uniform with o == c.
-struct Params {
-    n: u32, h: u32, w: u32, c: u32,
-    oh: u32, ow: u32, o: u32, kh: u32,
-    kw: u32, stride: u32, pad_top: u32, pad_left: u32,
-}
+// Params: shaders/common/conv_params.wgsl.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wt: array<f32>;

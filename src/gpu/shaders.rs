@@ -20,13 +20,13 @@ macro_rules! shader {
 }
 
 /// Files under `shaders/` that are not shaders of their own but are prepended to others.
-pub const SNIPPETS: &[(&str, &str)] = &[("fake_quant/nudge", wgsl!("fake_quant/nudge")), ("common/channel_of", wgsl!("common/channel_of"))];
+pub const SNIPPETS: &[(&str, &str)] = &[("fake_quant/nudge", wgsl!("fake_quant/nudge")), ("common/channel_of", wgsl!("common/channel_of")), ("common/conv_params", wgsl!("common/conv_params"))];
 
 /// (name, WGSL source). The name is the path under `shaders/` without `.wgsl`.
 pub const SHADERS: &[(&str, &str)] = &[
-    shader!("conv2d/forward"),
-    shader!("conv2d/backward_input"),
-    shader!("conv2d/backward_weight"),
+    shader!("conv2d/forward", "common/conv_params"),
+    shader!("conv2d/backward_input", "common/conv_params"),
+    shader!("conv2d/backward_weight", "common/conv_params"),
     shader!("matmul/strided"),
     shader!("matmul/row_major_b_vec4"),
     shader!("reduce/column_sum"),
@@ -42,9 +42,9 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("observer/weight_range"),
     shader!("optim/adam"),
     shader!("data/gather_batch"),
-    shader!("depthwise/forward"),
-    shader!("depthwise/backward_input"),
-    shader!("depthwise/backward_weight"),
+    shader!("depthwise/forward", "common/conv_params"),
+    shader!("depthwise/backward_input", "common/conv_params"),
+    shader!("depthwise/backward_weight", "common/conv_params"),
     shader!("pool/avg_forward"),
     shader!("pool/avg_backward"),
     shader!("pool/global_avg_forward"),
