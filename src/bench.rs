@@ -49,12 +49,12 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
     let warmup = 3;
     for s in 0..warmup {
-        plan.run(gpu, ((s % 4) * batch as usize) as u32, s as u32 + 1, 1e-3)?;
+        plan.run(gpu, ((s % 4) * batch as usize) as u32, s as u32 + 1, 1e-3, s as u32 + 1)?;
     }
     gpu.wait()?;
     let t0 = Instant::now();
     for s in 0..steps {
-        plan.run(gpu, ((s % 4) * batch as usize) as u32, (warmup + s) as u32 + 1, 1e-3)?;
+        plan.run(gpu, ((s % 4) * batch as usize) as u32, (warmup + s) as u32 + 1, 1e-3, (warmup + s) as u32 + 1)?;
     }
     gpu.wait()?;
     Ok((t0.elapsed().as_secs_f64() / steps.max(1) as f64, plan.flops_per_step))
@@ -71,7 +71,7 @@ pub fn profile_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, reps: us
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
-    plan.run(gpu, 0, 1, 1e-3)?;
+    plan.run(gpu, 0, 1, 1e-3, 1)?;
     gpu.wait()?;
     let mut by_kernel: Vec<(&'static str, f64, usize)> = Vec::new();
     for d in &plan.dispatches {
@@ -152,7 +152,7 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
     let t0 = Instant::now();
-    let logits = run_batch(&model, &data.images, images);
+    let logits = run_batch(&model, &data.images, images)?;
     let secs = t0.elapsed().as_secs_f64();
     std::hint::black_box(logits);
     Ok(images as f64 / secs.max(1e-9))

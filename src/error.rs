@@ -28,8 +28,12 @@ pub enum QatError {
     BadModel { path: PathBuf, detail: String },
     #[error("layer {layer} ({op}): {detail}")]
     Shape { layer: usize, op: &'static str, detail: String },
-    #[error("training diverged: non-finite loss in {phase} epoch {epoch} (around step {step}); try a lower learning rate")]
-    NonFinite { phase: &'static str, epoch: usize, step: usize },
+    #[error("{path}: the int8 model is not valid, so nothing was written: {detail}")]
+    InvalidModel { path: PathBuf, detail: String },
+    #[error("{path}: cannot write here: {detail}")]
+    Output { path: PathBuf, detail: String },
+    #[error("training diverged at step {step} ({phase} epoch {epoch}): {what}; nothing was written; try a lower learning rate")]
+    Diverged { phase: &'static str, epoch: usize, step: usize, what: String },
     #[error("{0}")]
     Invalid(String),
 }

@@ -4,7 +4,7 @@
 //! Layout: `gpu` (device, shader registry, pipelines, buffers), `ops` (one file per kernel
 //! family), `model` (specs, shapes), `train` (recorded steps, loop, evaluation), `quant`
 //! (the quantization rules), `export` (int8 model and file format), `reference` (CPU twins and
-//! the int8 interpreter), `data` (IDX/MNIST), `bench` (the benchmark harness behind `qat bench`).
+//! the int8 interpreter), `data` (IDX/MNIST), `output` (checked, atomic output files), `bench` (the benchmark harness behind `qat bench`).
 
 pub mod bench;
 pub mod data;
@@ -13,6 +13,7 @@ pub mod export;
 pub mod gpu;
 pub mod model;
 pub mod ops;
+pub mod output;
 pub mod quant;
 pub mod reference;
 pub mod train;

@@ -64,7 +64,7 @@ pub fn network_from_state(gpu: &Gpu, state: &TrainedState) -> Result<Network> {
 }
 
 /// Int8 logits of `split` on the CPU.
-pub fn int8_logits(model: &QuantModel, split: &Split) -> Vec<i8> {
+pub fn int8_logits(model: &QuantModel, split: &Split) -> Result<Vec<i8>> {
     run_batch(model, &split.images, split.count)
 }
 
@@ -76,6 +76,6 @@ pub fn verify_model(gpu: &Gpu, model: &QuantModel, split: &Split, eval_batch: u3
     let pixels = model.input_shape.iter().product::<u32>() as usize;
     let ds = GpuDataset::upload(gpu, split, pixels);
     let fq = evaluate(gpu, &net, &ds, &split.labels, true, eval_batch, 8)?;
-    let q = int8_logits(model, split);
+    let q = int8_logits(model, split)?;
     Ok(compare(&fq.logits, &q, fq.classes, model.logits_quant(), &split.labels))
 }

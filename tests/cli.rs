@@ -92,7 +92,7 @@ fn eval_reports_missing_corrupt_and_truncated_model_files() {
     let not_model = dir.join("text.qat");
     std::fs::write(&not_model, "hello, I am not a model").unwrap();
     fails_with(&["eval", "--model", not_model.to_str().unwrap(), "--data", d], &["text.qat", "magic"]);
-    assert_eq!(to_bytes(&wgpu_qat::export::format::read(&good).unwrap()), bytes);
+    assert_eq!(to_bytes(&wgpu_qat::export::format::read(&good).unwrap()).unwrap(), bytes);
     let (code, out, err) = qat(&["inspect", "--model", good.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("CONV_2D") && out.contains("FULLY_CONNECTED"), "{out}");

@@ -39,7 +39,7 @@ fn random_state(seed: u64) -> TrainedState {
 #[test]
 fn export_round_trips_exactly() {
     let model = quantize(&random_state(1)).unwrap();
-    let bytes = to_bytes(&model);
+    let bytes = to_bytes(&model).unwrap();
     assert_eq!(from_bytes(&bytes).unwrap(), model);
     let dir = std::env::temp_dir().join(format!("qat-roundtrip-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -75,7 +75,7 @@ fn export_uses_tflite_conventions() {
 
 #[test]
 fn corrupt_and_truncated_files_are_rejected_clearly() {
-    let bytes = to_bytes(&quantize(&random_state(3)).unwrap());
+    let bytes = to_bytes(&quantize(&random_state(3)).unwrap()).unwrap();
     let err = |b: &[u8]| from_bytes(b).unwrap_err();
     assert!(err(&[]).contains("shorter than"), "{}", err(&[]));
     let mut bad = bytes.clone();
@@ -112,7 +112,7 @@ fn seal(payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn structurally_bad_payloads_never_panic() {
-    let bytes = to_bytes(&quantize(&random_state(4)).unwrap());
+    let bytes = to_bytes(&quantize(&random_state(4)).unwrap()).unwrap();
     let payload = &bytes[HEADER_LEN..];
     // Damage each of the first 200 payload bytes (headers and layer descriptors) in turn.
     for i in 0..200.min(payload.len()) {
@@ -231,7 +231,7 @@ fn int8_interpreter_agrees_with_the_fake_quant_simulation() {
     let model = quantize(&random_state(5)).unwrap();
     let state = dequantize(&model).unwrap();
     let data = synthetic_split(60, 784, 8);
-    let int8 = run_batch(&model, &data.images, data.count);
+    let int8 = run_batch(&model, &data.images, data.count).unwrap();
     let fq = fake_quant_forward_cpu(&state, &data.images, data.count);
     let out = model.logits_quant();
     let mut max_diff = 0;
@@ -243,7 +243,7 @@ fn int8_interpreter_agrees_with_the_fake_quant_simulation() {
     let agree = fq.chunks(10).zip(int8.chunks(10)).filter(|(a, b)| argmax(a) == argmax(b)).count();
     assert!(agree >= 57, "top-1 agreement {agree}/60");
     // And run_image is what run_batch does per image.
-    assert_eq!(run_image(&model, &data.images[..784]), int8[..10].to_vec());
+    assert_eq!(run_image(&model, &data.images[..784]).unwrap(), int8[..10].to_vec());
 }
 
 #[test]

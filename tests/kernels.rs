@@ -10,7 +10,7 @@ use wgpu_qat::ops::adam::{AdamConfig, AdamParams, StepUniform};
 use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
 use wgpu_qat::ops::fake_quant::FakeQuantParams;
 use wgpu_qat::ops::gather::GatherParams;
-use wgpu_qat::ops::loss::{LossParams, TOTALS_WORDS};
+use wgpu_qat::ops::loss::{explode_limit, Health, LossParams, Totals, TOTALS_WORDS};
 use wgpu_qat::ops::matmul::MatmulParams;
 use wgpu_qat::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
 use wgpu_qat::ops::pool::MaxPoolParams;
@@ -150,22 +150,43 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     let labels: Vec<u32> = (0..n).map(|_| rng.below(classes) as u32).collect();
     let p = LossParams::new(n as u32, classes as u32);
     let (d, per, totals) = (gpu.storage("d", n * classes), gpu.storage("per", 2 * n), gpu.storage("totals", TOTALS_WORDS));
+    let limit = explode_limit(classes as u32);
+    let step = |s: u32| wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, 0.0, s));
+    let read_totals = || Totals::from_words(&gpu.read::<u32>(&totals, TOTALS_WORDS).unwrap());
     run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &logits), &gpu.upload("labels", &labels), &d, &per).unwrap());
-    run(gpu, p.accumulate(gpu, &per, &totals).unwrap());
-    run(gpu, p.accumulate(gpu, &per, &totals).unwrap());
+    run(gpu, p.accumulate(gpu, &step(1), &per, &totals).unwrap());
+    run(gpu, p.accumulate(gpu, &step(2), &per, &totals).unwrap());
     let (cd, cper) = cpu::softmax_cross_entropy(n, classes, &logits, &labels);
     assert_close("dlogits", &read(gpu, &d, n * classes), &cd, 1e-5);
     assert_close("per-sample", &read(gpu, &per, 2 * n), &cper, 1e-5);
-    let mut want = [0.0f32; 4];
-    cpu::accumulate_totals(&cper, &mut want);
-    cpu::accumulate_totals(&cper, &mut want);
-    assert_close("totals", &read(gpu, &totals, TOTALS_WORDS), &want, 1e-5);
-    // A NaN logit raises the sticky flag.
+    let mut want = Totals::default();
+    cpu::accumulate_totals(&cper, &mut want, 1, limit);
+    cpu::accumulate_totals(&cper, &mut want, 2, limit);
+    let got = read_totals();
+    assert_close("totals", &[got.loss_sum, got.correct, got.samples], &[want.loss_sum, want.correct, want.samples], 1e-5);
+    assert_eq!(got.health, Health::default(), "logits in [-8, 8] are healthy");
+    assert_eq!(want.health, Health::default());
+    // Logits of 1e4 on the wrong class: a finite loss far above the limit, from step 3 on.
+    let huge: Vec<f32> = (0..n * classes).map(|i| if i % classes == (labels[i / classes] as usize + 1) % classes { 1e4 } else { 0.0 }).collect();
+    run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &huge), &gpu.upload("labels", &labels), &d, &per).unwrap());
+    run(gpu, p.accumulate(gpu, &step(3), &per, &totals).unwrap());
+    run(gpu, p.accumulate(gpu, &step(4), &per, &totals).unwrap());
+    let (_, cper) = cpu::softmax_cross_entropy(n, classes, &huge, &labels);
+    cpu::accumulate_totals(&cper, &mut want, 3, limit);
+    assert_eq!(read_totals().health, Health { exploding_loss: Some(3), ..Health::default() });
+    assert_eq!(want.health.exploding_loss, Some(3));
+    // A NaN logit at step 5 records step 5; the exploding step stays 3 (first seen).
     let mut bad = logits.clone();
     bad[3] = f32::NAN;
     run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &bad), &gpu.upload("labels", &labels), &d, &per).unwrap());
-    run(gpu, p.accumulate(gpu, &per, &totals).unwrap());
-    assert_eq!(read(gpu, &totals, TOTALS_WORDS)[3], 1.0);
+    run(gpu, p.accumulate(gpu, &step(5), &per, &totals).unwrap());
+    run(gpu, p.accumulate(gpu, &step(6), &per, &totals).unwrap());
+    let (_, cper) = cpu::softmax_cross_entropy(n, classes, &bad, &labels);
+    cpu::accumulate_totals(&cper, &mut want, 5, limit);
+    let h = read_totals().health;
+    assert_eq!(h, Health { exploding_loss: Some(3), non_finite_loss: Some(5), ..Health::default() });
+    assert_eq!(want.health, h);
+    assert_eq!(h.first_problem(limit).map(|(s, _)| s), Some(3));
 }
 
 #[test]
@@ -222,16 +243,28 @@ fn adam_matches_cpu() {
     let cfg = AdamConfig::default();
     let (mut w, mut m, mut v) = (random(&mut rng, n), vec![0.0; n], vec![0.0; n]);
     let (bw, bm, bv) = (gpu.upload("w", &w), gpu.storage("m", n), gpu.storage("v", n));
-    let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, cfg.lr));
+    let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, cfg.lr, 1));
+    let totals = gpu.storage("totals", TOTALS_WORDS);
     for t in 1..=3 {
         let g = random(&mut rng, n);
-        gpu.queue.write_buffer(&step, 0, bytemuck::bytes_of(&StepUniform::new(0, t, cfg.lr)));
-        run(gpu, AdamParams::new(n, cfg).dispatch(gpu, &step, &gpu.upload("g", &g), &bw, &bm, &bv).unwrap());
+        gpu.queue.write_buffer(&step, 0, bytemuck::bytes_of(&StepUniform::new(0, t, cfg.lr, t)));
+        run(gpu, AdamParams::new(n, cfg).dispatch(gpu, &step, &gpu.upload("g", &g), &bw, &bm, &bv, &totals).unwrap());
         cpu::adam_update(cfg, t as f32, &g, &mut w, &mut m, &mut v);
     }
     assert_close("adam w", &read(gpu, &bw, n), &w, 1e-5);
     assert_close("adam m", &read(gpu, &bm, n), &m, 1e-5);
     assert_close("adam v", &read(gpu, &bv, n), &v, 1e-5);
+    let health = || Totals::from_words(&gpu.read::<u32>(&totals, TOTALS_WORDS).unwrap()).health;
+    assert_eq!(health(), Health::default(), "finite gradients and weights");
+    // An infinite gradient at step 7 is recorded as the first non-finite gradient, and the
+    // weight it makes non-finite too; a later NaN does not move either step.
+    for (t, bad) in [(7u32, f32::INFINITY), (8, f32::NAN)] {
+        let mut g = random(&mut rng, n);
+        g[100] = bad;
+        gpu.queue.write_buffer(&step, 0, bytemuck::bytes_of(&StepUniform::new(0, t, cfg.lr, t)));
+        run(gpu, AdamParams::new(n, cfg).dispatch(gpu, &step, &gpu.upload("g", &g), &bw, &bm, &bv, &totals).unwrap());
+    }
+    assert_eq!(health(), Health { non_finite_gradient: Some(7), non_finite_weight: Some(7), ..Health::default() });
 }
 
 #[test]
@@ -243,7 +276,7 @@ fn gather_batch_matches_cpu() {
     let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, pixels);
     let mut order: Vec<u32> = (0..count as u32).collect();
     rng.shuffle(&mut order);
-    let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(5, 1, 0.0));
+    let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(5, 1, 0.0, 1));
     let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
     run(gpu, GatherParams::new(batch as u32, pixels as u32).dispatch(gpu, &step, &ds.images, &ds.labels, &gpu.upload("order", &order), &x, &y).unwrap());
     let (cx, cy) = cpu::gather_batch(&split.images, &split.labels, pixels, &order, 5, batch);

@@ -92,7 +92,7 @@ fn exported_graphs_fold_batch_norm_and_share_concat_scales() {
         // Every node maps to an int8 op; none is a batch norm (there is no such op to map to,
         // and the counts match node for node).
         assert_eq!(model.nodes.len(), spec.nodes.len());
-        let bytes = to_bytes(&model);
+        let bytes = to_bytes(&model).unwrap();
         assert_eq!(from_bytes(&bytes).unwrap(), model, "{name} round trip");
         let quants = model.tensor_quants();
         for (k, node) in model.nodes.iter().enumerate() {
@@ -104,7 +104,7 @@ fn exported_graphs_fold_batch_norm_and_share_concat_scales() {
         }
         // The interpreter runs the graph.
         let data = synthetic_split(3, 784, 1);
-        assert_eq!(run_batch(&model, &data.images, 3).len(), 30);
+        assert_eq!(run_batch(&model, &data.images, 3).unwrap().len(), 30);
     }
     let model = quantize(&synthetic_state(&ModelSpec::builtin("mnist-resnet").unwrap(), 4).unwrap()).unwrap();
     let ops: Vec<_> = model.nodes.iter().map(|n| n.op.op_name()).collect();

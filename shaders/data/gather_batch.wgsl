@@ -1,7 +1,7 @@
 // Builds one batch on the GPU from a resident u8 data set: sample b of the batch is
 // order[step.batch_start + b]; pixels are unpacked from 4-per-u32 words and scaled to [0, 1].
 struct Params { batch: u32, pixels: u32, _pad0: u32, _pad1: u32, }
-struct Step { batch_start: u32, t: f32, lr: f32, _pad0: u32, }
+struct Step { batch_start: u32, t: f32, lr: f32, step: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> images: array<u32>;

@@ -35,7 +35,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
     }
     let test = test_split(&data, a.limit);
     let t0 = Instant::now();
-    let logits = int8_logits(&model, &test);
+    let logits = int8_logits(&model, &test)?;
     let secs = t0.elapsed().as_secs_f64();
     let classes = logits.len() / test.count.max(1);
     let acc = accuracy(&logits, classes.max(1), &test.labels);

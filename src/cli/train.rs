@@ -12,7 +12,16 @@ use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;
 use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits};
+use wgpu_qat::output::OutputPath;
 use wgpu_qat::{QatError, Result};
+
+/// Names the flag in an output path's error.
+fn flag(name: &str, e: QatError) -> QatError {
+    match e {
+        QatError::Output { path, detail } => QatError::Output { path, detail: format!("{detail} (given as {name})") },
+        other => other,
+    }
+}
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -81,10 +90,12 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     if !(lr.is_finite() && lr > 0.0) {
         return Err(QatError::Invalid(format!("--lr {lr} must be a positive number")));
     }
-    if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
-            return Err(QatError::Invalid(format!("--out {}: folder {} does not exist", a.out.display(), parent.display())));
-        }
+    // Every output is checked before any work, so a bad path costs nothing and an existing
+    // file is left exactly as it was.
+    let out = OutputPath::check(&a.out).map_err(|e| flag("--out", e))?;
+    let metrics_out = a.metrics.as_deref().map(OutputPath::check).transpose().map_err(|e| flag("--metrics", e))?;
+    if metrics_out.as_ref().is_some_and(|m| m.target == out.target) {
+        return Err(QatError::Invalid(format!("--out and --metrics name the same file ({}); the metrics would replace the model", out.target.display())));
     }
     let started = Instant::now();
     if !(2..=8).contains(&a.bits) {
@@ -117,11 +128,13 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let (net, report) = train(gpu, &spec, &data, &cfg)?;
     let state = TrainedState::read(gpu, &net, cfg.bits)?;
     let model = quantize(&state)?;
-    let model_bytes = format::write(&model, &a.out)?;
+    // The one validation the reader runs too: a model that would not load is never written.
+    let model_bytes = format::to_bytes(&model).map_err(|e| format::invalid_export(&a.out, e))?;
+    out.write(&model_bytes)?;
 
     let test = test_split(&data, cfg.test_limit);
     let t0 = Instant::now();
-    let int8 = int8_logits(&model, &test);
+    let int8 = int8_logits(&model, &test)?;
     let int8_secs = t0.elapsed().as_secs_f64();
     let qat_test = report.qat_test.as_ref().ok_or_else(|| QatError::Invalid("no QAT evaluation".into()))?;
     let agree = compare(&qat_test.logits, &int8, qat_test.classes, model.logits_quant(), &test.labels);
@@ -152,8 +165,8 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         "max_logit_diff_lsb": agree.max_logit_diff_lsb,
         "mean_logit_diff_lsb": agree.mean_logit_diff_lsb,
         "float_weight_bytes": float_weight_bytes,
-        "int8_model_bytes": model_bytes,
-        "int8_to_float_size": model_bytes as f64 / float_weight_bytes as f64,
+        "int8_model_bytes": model_bytes.len(),
+        "int8_to_float_size": model_bytes.len() as f64 / float_weight_bytes as f64,
         "float_images_per_sec": report.float.images_per_sec,
         "qat_images_per_sec": report.qat.images_per_sec,
         "float_train_seconds": report.float.seconds,
@@ -162,11 +175,9 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         "total_seconds": started.elapsed().as_secs_f64(),
         "model_file": a.out.display().to_string(),
     });
-    if let Some(path) = &a.metrics {
-        let tmp = path.with_extension("json-tmp");
+    if let Some(m) = &metrics_out {
         let text = serde_json::to_string_pretty(&metrics).map_err(|e| QatError::Invalid(e.to_string()))?;
-        std::fs::write(&tmp, text).map_err(|e| QatError::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| QatError::io(path, e))?;
+        m.write(text.as_bytes())?;
     }
     println!("float test accuracy (GPU, float):      {:.4}", report.float_test_acc);
     println!("QAT test accuracy (GPU, fake quant):   {:.4}", qat_test.accuracy);
@@ -178,8 +189,8 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     println!(
         "wrote {} ({} bytes, {:.3} of the {} float32 weight bytes) in {:.1} s",
         a.out.display(),
-        model_bytes,
-        model_bytes as f64 / float_weight_bytes as f64,
+        model_bytes.len(),
+        model_bytes.len() as f64 / float_weight_bytes as f64,
         float_weight_bytes,
         started.elapsed().as_secs_f64()
     );

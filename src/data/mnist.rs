@@ -136,6 +136,9 @@ fn read_split(dir: &Path, images: &str, labels: &str, not_genuine: &mut Vec<Path
         return Err(QatError::BadData { path: lp, detail: format!("label {} at index {bad} is not a digit 0..9", lab.data[bad]) });
     }
     let count = img.dims[0] as usize;
+    if count == 0 || img.dims[1] == 0 || img.dims[2] == 0 {
+        return Err(QatError::BadData { path: ip, detail: format!("holds no images (dimensions {:?}): an empty split cannot be trained or evaluated on", img.dims) });
+    }
     Ok((Split { images: img.data, labels: lab.data, count }, img.dims[1] as usize, img.dims[2] as usize))
 }
 

@@ -1,14 +1,19 @@
 //! The model file, byte for byte as docs/FORMAT.md describes it: a 16-byte header (magic
 //! "QATM", format version, payload length, CRC-32 of the payload) and a little-endian payload
-//! holding the node graph. Reading checks everything a corrupt or truncated file could break
-//! and says where.
+//! holding the node graph. Reading parses the bytes (every count is bounded by the bytes left
+//! before anything is allocated) and then runs `export::validate`, the same validation the
+//! writer runs before it writes, so errors name the field, node and byte offset, and a file
+//! that loads can be run.
 
 use crate::export::model::{Clamp, QLayer, QNode, QuantModel};
-use crate::ops::conv2d::{output_size, Padding};
+use crate::export::validate::{validate, Invalid};
+use crate::model::limits::{self, InterpreterLimits};
+use crate::ops::conv2d::Padding;
 use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
 use crate::{QatError, Result};
+use std::io::Read;
 use std::path::Path;
 
 pub const MAGIC: [u8; 4] = *b"QATM";
@@ -26,9 +31,6 @@ const TAG_AVG_POOL: u8 = 6;
 const TAG_MEAN: u8 = 7;
 const TAG_ADD: u8 = 8;
 const TAG_CONCAT: u8 = 9;
-/// Largest dimension we accept, so that products cannot overflow and allocations stay sane.
-const MAX_DIM: u32 = 1 << 16;
-const MAX_NODES: u32 = 4096;
 
 struct Writer(Vec<u8>);
 
@@ -72,8 +74,14 @@ fn activation_byte(a: Activation) -> u8 {
     }
 }
 
-/// Serializes a model to bytes (header + payload).
-pub fn to_bytes(model: &QuantModel) -> Vec<u8> {
+/// Validates a model and serializes it to bytes (header + payload).
+pub fn to_bytes(model: &QuantModel) -> std::result::Result<Vec<u8>, Invalid> {
+    validate(model, &InterpreterLimits::from_env())?;
+    Ok(encode(model))
+}
+
+/// The bytes of a model that `validate` accepted: every count fits its field.
+fn encode(model: &QuantModel) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     w.u8(model.rounding as u8);
     w.0.extend_from_slice(&[0; 3]);
@@ -100,8 +108,8 @@ pub fn to_bytes(model: &QuantModel) -> Vec<u8> {
         w.u8(node.inputs.len() as u8);
         node.inputs.iter().for_each(|&t| w.u32(t as u32));
         let name = node.name.as_bytes();
-        w.0.extend_from_slice(&(name.len().min(u16::MAX as usize) as u16).to_le_bytes());
-        w.0.extend_from_slice(&name[..name.len().min(u16::MAX as usize)]);
+        w.0.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        w.0.extend_from_slice(name);
         match &node.op {
             QLayer::Conv2d { out_channels, kernel, in_channels, stride, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
                 for v in [*out_channels, kernel[0], kernel[1], *in_channels, *stride] {
@@ -153,23 +161,62 @@ pub fn to_bytes(model: &QuantModel) -> Vec<u8> {
     out
 }
 
-/// Writes the model to `path` atomically: a temporary file in the same folder, then a rename,
-/// so an existing file is never left half-written.
+/// Validates the model and writes it to `path` atomically (`output::OutputPath::write`): a model
+/// that would not load is refused with the node and the cause, and nothing is written.
 pub fn write(model: &QuantModel, path: &Path) -> Result<u64> {
-    let bytes = to_bytes(model);
-    let tmp = path.with_extension("qat-tmp");
-    std::fs::write(&tmp, &bytes).map_err(|e| QatError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        QatError::io(path, e)
-    })?;
+    let bytes = to_bytes(model).map_err(|e| invalid_export(path, e))?;
+    crate::output::write_atomic(path, &bytes)?;
     Ok(bytes.len() as u64)
 }
 
-/// Reads and validates a model file.
+/// The error for a model the writer refuses; a quantization parameter out of range is what a
+/// diverged run leaves behind, so say so.
+pub fn invalid_export(path: &Path, e: Invalid) -> QatError {
+    let hint = if e.looks_diverged() { "; training probably diverged: try a lower learning rate" } else { "" };
+    QatError::InvalidModel { path: path.into(), detail: format!("{e}{hint}") }
+}
+
+/// Reads and validates a model file with the interpreter limits from the environment
+/// (`InterpreterLimits::from_env`).
 pub fn read(path: &Path) -> Result<QuantModel> {
-    let bytes = std::fs::read(path).map_err(|e| QatError::io(path, e))?;
-    from_bytes(&bytes).map_err(|detail| QatError::BadModel { path: path.into(), detail })
+    read_with(path, &InterpreterLimits::from_env())
+}
+
+/// Reads and validates a model file. Only the 16-byte header is read before the file's length
+/// is known to be plausible: at most `limits::MAX_FILE_BYTES`, and what the header announces.
+pub fn read_with(path: &Path, limits: &InterpreterLimits) -> Result<QuantModel> {
+    let bad = |detail: String| QatError::BadModel { path: path.into(), detail };
+    let mut file = std::fs::File::open(path).map_err(|e| QatError::io(path, e))?;
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    (&mut file).take(HEADER_LEN as u64).read_to_end(&mut header).map_err(|e| QatError::io(path, e))?;
+    let payload_len = check_header(&header).map_err(bad)?;
+    let mut bytes = header;
+    (&mut file).take(payload_len as u64 + 1).read_to_end(&mut bytes).map_err(|e| QatError::io(path, e))?;
+    from_bytes_with(&bytes, limits).map_err(bad)
+}
+
+/// Checks the header's magic, version, flags and payload length; returns the payload length.
+fn check_header(bytes: &[u8]) -> R<usize> {
+    if bytes.len() < HEADER_LEN {
+        return Err(format!("{} bytes is shorter than the {HEADER_LEN}-byte header", bytes.len()));
+    }
+    if bytes[0..4] != MAGIC {
+        return Err(format!("magic {:02x?} is not \"QATM\"", &bytes[0..4]));
+    }
+    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    if version != VERSION {
+        let hint = if version < VERSION { "it was written by an earlier wgpu-qat; re-export the model" } else { "it was written by a newer wgpu-qat; update this one" };
+        return Err(format!("format version {version}; this build reads version {VERSION} ({hint})"));
+    }
+    let flags = u16::from_le_bytes([bytes[6], bytes[7]]);
+    if flags != 0 {
+        return Err(format!("header flags {flags:#06x} are not 0 (no flags are defined in version {VERSION})"));
+    }
+    let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as u64;
+    if len + HEADER_LEN as u64 > limits::MAX_FILE_BYTES {
+        return Err(format!("header announces {len} payload bytes, more than the {} bytes a model file may have", limits::MAX_FILE_BYTES));
+    }
+    Ok(len as usize)
 }
 
 struct Reader<'a> {
@@ -200,10 +247,20 @@ impl Reader<'_> {
         let b = self.take(4, what)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
+    /// A dimension or count: 1..=MAX_DIM, so no product of a few of them can wrap in u64 and
+    /// no loop over one runs long.
     fn dim(&mut self, what: &str) -> R<u32> {
         let v = self.u32(what)?;
-        if v == 0 || v > MAX_DIM {
-            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={MAX_DIM}", self.pos - 4));
+        if v == 0 || v > limits::MAX_DIM {
+            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={}", self.pos - 4, limits::MAX_DIM));
+        }
+        Ok(v)
+    }
+    /// A kernel, window or stride size: 1..=MAX_KERNEL.
+    fn window(&mut self, what: &str) -> R<u32> {
+        let v = self.u32(what)?;
+        if v == 0 || v > limits::MAX_KERNEL {
+            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={}", self.pos - 4, limits::MAX_KERNEL));
         }
         Ok(v)
     }
@@ -213,28 +270,13 @@ impl Reader<'_> {
     fn f32(&mut self, what: &str) -> R<f32> {
         Ok(f32::from_bits(self.u32(what)?))
     }
-    fn scale(&mut self, what: &str) -> R<f32> {
-        let s = self.f32(what)?;
-        if !(s.is_finite() && s > 0.0) {
-            return Err(format!("{what} = {s} is not a positive finite scale"));
-        }
-        Ok(s)
-    }
     fn quant(&mut self, what: &str) -> R<TensorQuant> {
-        let scale = self.scale(&format!("{what} scale"))?;
+        let scale = self.f32(&format!("{what} scale"))?;
         let zero_point = self.i32(&format!("{what} zero point"))?;
-        if !(-128..=127).contains(&zero_point) {
-            return Err(format!("{what} zero point {zero_point} is outside int8"));
-        }
         Ok(TensorQuant { scale, zero_point })
     }
     fn clamp(&mut self, what: &str) -> R<Clamp> {
-        let min = self.i32(what)?;
-        let max = self.i32(what)?;
-        if !(-128 <= min && min <= max && max <= 127) {
-            return Err(format!("{what} [{min}, {max}] is not a range inside int8"));
-        }
-        Ok(Clamp { min, max })
+        Ok(Clamp { min: self.i32(what)?, max: self.i32(what)? })
     }
     fn i32s(&mut self, n: usize, what: &str) -> R<Vec<i32>> {
         let b = self.take(4 * n, what)?;
@@ -243,36 +285,28 @@ impl Reader<'_> {
     fn i8s(&mut self, n: usize, what: &str) -> R<Vec<i8>> {
         Ok(self.take(n, what)?.iter().map(|&b| b as i8).collect())
     }
-    /// Per-channel weight scales, multipliers, shifts and biases.
+    fn f32s(&mut self, n: usize, what: &str) -> R<Vec<f32>> {
+        let b = self.take(4 * n, what)?;
+        Ok(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+    /// Per-channel weight scales, multipliers, shifts and biases (`n` <= MAX_DIM).
     fn per_channel(&mut self, n: usize) -> R<(Vec<f32>, Vec<QuantizedMultiplier>, Vec<i32>)> {
-        let scales = (0..n).map(|_| self.scale("weight scale")).collect::<R<Vec<_>>>()?;
+        let scales = self.f32s(n, "weight scales")?;
         let mults = self.i32s(n, "multipliers")?;
         let shifts = self.i32s(n, "shifts")?;
-        let mut multipliers = Vec::with_capacity(n);
-        for (m, s) in mults.into_iter().zip(shifts) {
-            if !(m == 0 || (1 << 30..=i32::MAX).contains(&m)) || !(-31..=30).contains(&s) {
-                return Err(format!("multiplier {m} with shift {s} is not a normalized Q31 multiplier"));
-            }
-            multipliers.push(QuantizedMultiplier { multiplier: m, shift: s });
-        }
+        let multipliers = mults.into_iter().zip(shifts).map(|(multiplier, shift)| QuantizedMultiplier { multiplier, shift }).collect();
         Ok((scales, multipliers, self.i32s(n, "bias")?))
     }
 }
 
-/// Parses and validates model bytes; the error names the field, node and offset.
+/// Parses and validates model bytes with the default interpreter limits.
 pub fn from_bytes(bytes: &[u8]) -> R<QuantModel> {
-    if bytes.len() < HEADER_LEN {
-        return Err(format!("{} bytes is shorter than the {HEADER_LEN}-byte header", bytes.len()));
-    }
-    if bytes[0..4] != MAGIC {
-        return Err(format!("magic {:02x?} is not \"QATM\"", &bytes[0..4]));
-    }
-    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-    if version != VERSION {
-        let hint = if version < VERSION { "it was written by an earlier wgpu-qat; re-export the model" } else { "it was written by a newer wgpu-qat; update this one" };
-        return Err(format!("format version {version}; this build reads version {VERSION} ({hint})"));
-    }
-    let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
+    from_bytes_with(bytes, &InterpreterLimits::default())
+}
+
+/// Parses and validates model bytes; the error names the field, node and offset.
+pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel> {
+    let len = check_header(bytes)?;
     let crc = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
     let payload = &bytes[HEADER_LEN..];
     if payload.len() != len {
@@ -287,33 +321,28 @@ pub fn from_bytes(bytes: &[u8]) -> R<QuantModel> {
         1 => Rounding::DoubleRounding,
         other => return Err(format!("unknown rounding rule {other}")),
     };
-    r.take(3, "reserved")?;
+    let reserved = r.take(3, "reserved")?;
+    if reserved != [0, 0, 0] {
+        return Err(format!("reserved bytes {reserved:02x?} at payload offset 1 are not zero"));
+    }
     let input_shape = [r.dim("input height")?, r.dim("input width")?, r.dim("input channels")?];
     let input_quant = r.quant("input")?;
     let count = r.u32("node count")?;
-    if count == 0 || count > MAX_NODES {
-        return Err(format!("node count {count} is implausible"));
+    if count == 0 || count as usize > limits::MAX_LAYERS {
+        return Err(format!("node count {count} is outside 1..={}", limits::MAX_LAYERS));
     }
-    let mut shapes = vec![input_shape];
-    let mut quants = vec![input_quant];
     let mut nodes = Vec::new();
     for i in 0..count as usize {
         let at = r.pos;
-        let ctx = |e: String| format!("node {i} (payload offset {at}): {e}");
-        let node = read_node(&mut r, i, &shapes, &quants).map_err(ctx)?;
-        let (node, shape) = node;
-        quants.push(node.op.output_quant().unwrap_or(quants[node.inputs[0]]));
-        shapes.push(shape);
+        let node = read_node(&mut r, i).map_err(|e| format!("node {i} (payload offset {at}): {e}"))?;
         nodes.push(node);
     }
     if r.pos != payload.len() {
         return Err(format!("{} unexpected bytes after the last node", payload.len() - r.pos));
     }
-    match nodes.last().map(|n| &n.op) {
-        Some(QLayer::FullyConnected { .. }) => {}
-        _ => return Err("the last node must be FULLY_CONNECTED (the logits)".into()),
-    }
-    Ok(QuantModel { rounding, input_shape, input_quant, nodes })
+    let model = QuantModel { rounding, input_shape, input_quant, nodes };
+    validate(&model, limits).map_err(|e| e.to_string())?;
+    Ok(model)
 }
 
 fn padding_of(b: u8) -> R<Padding> {
@@ -333,21 +362,14 @@ fn activation_of(b: u8) -> R<Activation> {
     }
 }
 
-/// Reads node `i` given the shapes and quantization of tensors 0..=i; returns it and its
-/// output shape.
-fn read_node(r: &mut Reader, i: usize, shapes: &[[u32; 3]], quants: &[TensorQuant]) -> R<(QNode, [u32; 3])> {
+/// Parses node `i`. Sizes are bounded (`Reader::dim`, `Reader::window`) and every array is
+/// sliced from the bytes present before it is copied; consistency with the graph is left to
+/// `validate`.
+fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
     let tag = r.u8("node tag")?;
     let b1 = r.u8("node flags")?;
     let b2 = r.u8("node flags")?;
     let n_inputs = r.u8("input count")? as usize;
-    let expected = match tag {
-        TAG_ADD => 2..=2,
-        TAG_CONCAT => 2..=64,
-        _ => 1..=1,
-    };
-    if !expected.contains(&n_inputs) {
-        return Err(format!("tag {tag} takes {expected:?} inputs, node has {n_inputs}"));
-    }
     let mut inputs = Vec::with_capacity(n_inputs);
     for _ in 0..n_inputs {
         let t = r.u32("input tensor")? as usize;
@@ -361,132 +383,85 @@ fn read_node(r: &mut Reader, i: usize, shapes: &[[u32; 3]], quants: &[TensorQuan
         u16::from_le_bytes([b[0], b[1]]) as usize
     };
     let name = String::from_utf8(r.take(name_len, "name")?.to_vec()).map_err(|_| "node name is not UTF-8".to_string())?;
+    // Flag bytes that an op does not use must be zero.
+    let unused = |b: u8, what: &str| if b == 0 { Ok(()) } else { Err(format!("{what} byte is {b}, must be 0 for this op")) };
     let named = |e: String| format!("{name:?}: {e}");
-    let [h, w, c] = shapes[inputs[0]];
-    let (op, shape) = (|| -> R<(QLayer, [u32; 3])> {
+    let op = (|| -> R<QLayer> {
         match tag {
             TAG_CONV2D => {
                 let padding = padding_of(b1)?;
                 let activation = activation_of(b2)?;
-                let o = r.dim("output channels")?;
-                let kernel = [r.dim("kernel height")?, r.dim("kernel width")?];
+                let out_channels = r.dim("output channels")?;
+                let kernel = [r.window("kernel height")?, r.window("kernel width")?];
                 let in_channels = r.dim("input channels")?;
-                let stride = r.dim("stride")?;
-                if in_channels != c {
-                    return Err(format!("CONV_2D expects {in_channels} input channels, its input has {c}"));
-                }
-                let (Some((oh, _)), Some((ow, _))) = (output_size(h, kernel[0], stride, padding), output_size(w, kernel[1], stride, padding)) else {
-                    return Err(format!("CONV_2D {kernel:?} stride {stride} does not fit input {h}x{w}"));
-                };
+                let stride = r.window("stride")?;
                 let output = r.quant("output")?;
                 let clamp = r.clamp("activation clamp")?;
-                let (weight_scales, multipliers, bias) = r.per_channel(o as usize)?;
-                let taps = (kernel[0] * kernel[1] * in_channels) as usize;
-                check_accumulator(taps, &bias)?;
-                let weights = r.i8s(o as usize * taps, "weights")?;
-                check_weights(&weights)?;
-                Ok((QLayer::Conv2d { out_channels: o, kernel, in_channels, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp }, [oh, ow, o]))
+                let (weight_scales, multipliers, bias) = r.per_channel(out_channels as usize)?;
+                // At most 2^16 * 64 * 64 * 2^16 < 2^44: no wrap in u64; `take` refuses what the
+                // file does not hold before anything is copied.
+                let count = out_channels as u64 * kernel[0] as u64 * kernel[1] as u64 * in_channels as u64;
+                let weights = r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
+                Ok(QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp })
             }
             TAG_DEPTHWISE => {
                 let padding = padding_of(b1)?;
                 let activation = activation_of(b2)?;
                 let channels = r.dim("channels")?;
-                let kernel = [r.dim("kernel height")?, r.dim("kernel width")?];
-                let stride = r.dim("stride")?;
-                if channels != c {
-                    return Err(format!("DEPTHWISE_CONV_2D has {channels} channels, its input has {c}"));
-                }
-                let (Some((oh, _)), Some((ow, _))) = (output_size(h, kernel[0], stride, padding), output_size(w, kernel[1], stride, padding)) else {
-                    return Err(format!("DEPTHWISE_CONV_2D {kernel:?} stride {stride} does not fit input {h}x{w}"));
-                };
+                let kernel = [r.window("kernel height")?, r.window("kernel width")?];
+                let stride = r.window("stride")?;
                 let output = r.quant("output")?;
                 let clamp = r.clamp("activation clamp")?;
-                let (weight_scales, multipliers, bias) = r.per_channel(c as usize)?;
-                let taps = (kernel[0] * kernel[1]) as usize;
-                check_accumulator(taps, &bias)?;
-                let weights = r.i8s(taps * c as usize, "weights")?;
-                check_weights(&weights)?;
-                Ok((QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp }, [oh, ow, c]))
+                let (weight_scales, multipliers, bias) = r.per_channel(channels as usize)?;
+                let count = kernel[0] as usize * kernel[1] as usize * channels as usize;
+                let weights = r.i8s(count, "weights")?;
+                Ok(QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp })
             }
-            TAG_MAX_POOL | TAG_AVG_POOL => {
-                let size = r.dim("pool size")?;
-                let stride = r.dim("pool stride")?;
-                if tag == TAG_MAX_POOL {
-                    if h < size || w < size {
-                        return Err(format!("MAX_POOL_2D window {size} does not fit input {h}x{w}"));
-                    }
-                    return Ok((QLayer::MaxPool { size, stride }, [(h - size) / stride + 1, (w - size) / stride + 1, c]));
-                }
+            TAG_MAX_POOL => {
+                unused(b1, "padding")?;
+                unused(b2, "activation")?;
+                Ok(QLayer::MaxPool { size: r.window("pool size")?, stride: r.window("pool stride")? })
+            }
+            TAG_AVG_POOL => {
                 let padding = padding_of(b1)?;
-                let (Some((oh, _)), Some((ow, _))) = (output_size(h, size, stride, padding), output_size(w, size, stride, padding)) else {
-                    return Err(format!("AVERAGE_POOL_2D window {size} does not fit input {h}x{w}"));
-                };
-                Ok((QLayer::AvgPool { size, stride, padding }, [oh, ow, c]))
+                unused(b2, "activation")?;
+                Ok(QLayer::AvgPool { size: r.window("pool size")?, stride: r.window("pool stride")?, padding })
             }
-            TAG_MEAN => Ok((QLayer::Mean { output: r.quant("output")? }, [1, 1, c])),
-            TAG_RESHAPE => Ok((QLayer::Flatten, [1, 1, h * w * c])),
+            TAG_MEAN | TAG_RESHAPE | TAG_CONCAT => {
+                unused(b1, "padding")?;
+                unused(b2, "activation")?;
+                Ok(match tag {
+                    TAG_MEAN => QLayer::Mean { output: r.quant("output")? },
+                    TAG_RESHAPE => QLayer::Flatten,
+                    _ => QLayer::Concat,
+                })
+            }
             TAG_FULLY_CONNECTED => {
+                unused(b1, "padding")?;
                 let activation = activation_of(b2)?;
                 let units = r.dim("units")?;
-                let n = r.u32("inputs")?;
-                if [h, w] != [1, 1] || n != c {
-                    return Err(format!("FULLY_CONNECTED expects {n} flat inputs, its input is {h}x{w}x{c}"));
+                let inputs = r.u32("inputs")?;
+                if inputs == 0 || inputs as u64 > limits::MAX_TENSOR_ELEMENTS {
+                    return Err(format!("inputs = {inputs} is out of range 1..={}", limits::MAX_TENSOR_ELEMENTS));
                 }
-                let weight_scale = r.scale("weight scale")?;
+                let weight_scale = r.f32("weight scale")?;
                 let output = r.quant("output")?;
                 let clamp = r.clamp("activation clamp")?;
                 let bias = r.i32s(units as usize, "bias")?;
-                check_accumulator(n as usize, &bias)?;
-                let weights = r.i8s(units as usize * n as usize, "weights")?;
-                check_weights(&weights)?;
-                Ok((QLayer::FullyConnected { units, inputs: n, activation, weight_scale, bias, weights, output, clamp }, [1, 1, units]))
+                let count = units as u64 * inputs as u64;
+                let weights = r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
+                Ok(QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, output, clamp })
             }
             TAG_ADD => {
+                unused(b1, "padding")?;
                 let activation = activation_of(b2)?;
-                if shapes[inputs[1]] != [h, w, c] {
-                    return Err(format!("ADD inputs have different shapes {:?} and {:?}", [h, w, c], shapes[inputs[1]]));
-                }
                 let output = r.quant("output")?;
                 let clamp = r.clamp("activation clamp")?;
-                Ok((QLayer::Add { activation, output, clamp }, [h, w, c]))
-            }
-            TAG_CONCAT => {
-                let q0 = quants[inputs[0]];
-                let mut channels = 0;
-                for &t in &inputs {
-                    let s = shapes[t];
-                    if s[0] != h || s[1] != w {
-                        return Err(format!("CONCATENATION inputs differ in height/width: {:?} and {s:?}", [h, w, c]));
-                    }
-                    if quants[t] != q0 {
-                        return Err(format!("CONCATENATION inputs must share one scale and zero point: tensor {t} has {:?}, tensor {} {q0:?}", quants[t], inputs[0]));
-                    }
-                    channels += s[2];
-                }
-                Ok((QLayer::Concat, [h, w, channels]))
+                Ok(QLayer::Add { activation, output, clamp })
             }
             t => Err(format!("unknown node tag {t}")),
         }
     })()
     .map_err(named)?;
-    Ok((QNode { name, inputs, op }, shape))
-}
-
-/// Weights are symmetric narrow-range int8: -128 never occurs.
-fn check_weights(w: &[i8]) -> R<()> {
-    match w.iter().position(|&v| v == -128) {
-        Some(i) => Err(format!("weight {i} is -128, outside the symmetric range [-127, 127]")),
-        None => Ok(()),
-    }
-}
-
-/// The int32 accumulator is safe when |bias| + taps * 255 * 127 < 2^31
-/// (|x - zp| <= 255 for int8 x and zp, |w| <= 127).
-fn check_accumulator(taps: usize, bias: &[i32]) -> R<()> {
-    let worst_bias = bias.iter().map(|b| (*b as i64).abs()).max().unwrap_or(0);
-    let bound = worst_bias + taps as i64 * 255 * 127;
-    if bound >= 1i64 << 31 {
-        return Err(format!("{taps} taps with |bias| up to {worst_bias} could overflow the int32 accumulator"));
-    }
-    Ok(())
+    Ok(QNode { name, inputs, op })
 }

@@ -51,6 +51,13 @@ impl Dispatch {
         buffers: &[&wgpu::Buffer],
         grid: Grid,
     ) -> Result<Dispatch> {
+        let most = gpu.limits.max_compute_workgroups_per_dimension;
+        if [grid.0, grid.1, grid.2].iter().any(|&d| d > most) {
+            return Err(crate::QatError::gpu(
+                format!("launching shader {shader:?}"),
+                format!("{grid:?} workgroups exceed this adapter's {most} per dimension"),
+            ));
+        }
         let pipeline = gpu.pipeline(shader)?;
         let uniform = buffers::uniform(&gpu.device, shader, params);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];

@@ -3,11 +3,13 @@
 //! unknown layer types and fields, missing options, inputs that name nothing (dangling), cycles,
 //! and shape errors. docs/MODELS.md describes the format.
 
-use crate::model::{Layer, ModelSpec, Node};
+use crate::model::{limits, Layer, ModelSpec, Node};
 use crate::ops::conv2d::Padding;
 use crate::quant::clamp::Activation;
 use crate::{QatError, Result};
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io::Read;
 use std::path::Path;
 
 #[derive(Debug, serde::Deserialize)]
@@ -50,9 +52,18 @@ struct RawLayer {
 /// The name by which layers refer to the model input.
 pub const INPUT: &str = "input";
 
+/// Largest spec file we read: far above any real model (a 4096-layer spec is about 400 KiB).
+pub const MAX_SPEC_BYTES: u64 = 16 << 20;
+
 pub fn read(path: &Path) -> Result<ModelSpec> {
-    let text = std::fs::read_to_string(path).map_err(|e| QatError::io(path, e))?;
     let bad = |detail: String| QatError::BadData { path: path.into(), detail };
+    let file = std::fs::File::open(path).map_err(|e| QatError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes).map_err(|e| QatError::io(path, e))?;
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(bad(format!("a spec file is at most {MAX_SPEC_BYTES} bytes")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8 text ({e})")))?;
     let raw: RawModel = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?
     } else {
@@ -118,6 +129,13 @@ fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, 
     if raw.layers.is_empty() {
         return Err("the model has no layers".into());
     }
+    if raw.layers.len() > limits::MAX_LAYERS {
+        return Err(format!("{} layers is more than the limit of {} (docs/MODELS.md)", raw.layers.len(), limits::MAX_LAYERS));
+    }
+    if let Some(l) = raw.layers.iter().find(|l| l.name.is_empty() || l.name.len() > limits::MAX_NAME_BYTES) {
+        let shown: String = l.name.chars().take(40).collect();
+        return Err(format!("layer name {shown:?}... has {} bytes; names have 1 to {} bytes", l.name.len(), limits::MAX_NAME_BYTES));
+    }
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, l) in raw.layers.iter().enumerate() {
         if l.name == INPUT || index.insert(l.name.as_str(), i).is_some() {
@@ -145,21 +163,32 @@ fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, 
         }
         reads.push(ids);
     }
-    // Topological order (Kahn), keeping file order among ready layers.
+    // Topological order (Kahn), keeping file order among ready layers: O(n log n) with a heap
+    // of ready layers and a list of readers per layer.
     let n = raw.layers.len();
     let mut pending: Vec<usize> = reads.iter().map(|r| r.iter().flatten().count()).collect();
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, r) in reads.iter().enumerate() {
+        for &j in r.iter().flatten() {
+            readers[j].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| pending[i] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(n);
     let mut placed = vec![false; n];
-    while order.len() < n {
-        let Some(next) = (0..n).find(|&i| !placed[i] && pending[i] == 0) else {
-            let stuck: Vec<&str> = (0..n).filter(|&i| !placed[i]).map(|i| raw.layers[i].name.as_str()).collect();
-            return Err(format!("layers {stuck:?} form a cycle (each waits for another's output); first: {:?}", stuck[0]));
-        };
+    while let Some(Reverse(next)) = ready.pop() {
         placed[next] = true;
         order.push(next);
-        for (i, r) in reads.iter().enumerate() {
-            pending[i] -= r.iter().filter(|&&x| x == Some(next)).count();
+        for &i in &readers[next] {
+            pending[i] -= 1;
+            if pending[i] == 0 {
+                ready.push(Reverse(i));
+            }
         }
+    }
+    if order.len() < n {
+        let stuck: Vec<&str> = (0..n).filter(|&i| !placed[i]).map(|i| raw.layers[i].name.as_str()).take(10).collect();
+        return Err(format!("layers {stuck:?} form a cycle (each waits for another's output); first: {:?}", stuck[0]));
     }
     let output = match &raw.output {
         Some(o) => *index.get(o.as_str()).ok_or_else(|| format!("output {o:?} is not a layer of this model"))?,

@@ -1,9 +1,10 @@
 //! Model descriptions: the DAG spec and shape inference (`spec`), parameter geometry
-//! (`geometry`), the built-in models (`builtin`) and spec files (`file`, docs/MODELS.md).
+//! (`geometry`), the size limits every model obeys (`limits`), the built-in models (`builtin`) and spec files (`file`, docs/MODELS.md).
 
 pub mod builtin;
 pub mod file;
 pub mod geometry;
+pub mod limits;
 pub mod spec;
 
 pub use spec::{Layer, ModelSpec, Node};

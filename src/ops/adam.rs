@@ -37,12 +37,13 @@ pub struct StepUniform {
     pub t: f32,
     /// Learning rate of this step.
     pub lr: f32,
-    pub _pad: u32,
+    /// The training step, counted from 1 over all phases (what health reports name).
+    pub step: u32,
 }
 
 impl StepUniform {
-    pub fn new(batch_start: u32, t: u32, lr: f32) -> Self {
-        StepUniform { batch_start, t: t as f32, lr, _pad: 0 }
+    pub fn new(batch_start: u32, t: u32, lr: f32, step: u32) -> Self {
+        StepUniform { batch_start, t: t as f32, lr, step }
     }
 }
 
@@ -51,7 +52,10 @@ impl AdamParams {
     pub fn new(count: usize, cfg: AdamConfig) -> Self {
         AdamParams { count: count as u32, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }
     }
-    pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "optim/adam", self, &[step, grad, w, m, v], Grid::items(self.count as usize, 64))
+    /// `totals` is the loss totals buffer, whose health words record a non-finite gradient or
+    /// weight (`ops::loss::Totals`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, "optim/adam", self, &[step, grad, w, m, v, totals], Grid::items(self.count as usize, 64))
     }
 }

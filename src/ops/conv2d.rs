@@ -42,9 +42,10 @@ pub fn output_size(input: u32, kernel: u32, stride: u32, padding: Padding) -> Op
     match padding {
         Padding::Valid => (input >= kernel).then(|| ((input - kernel) / stride + 1, 0)),
         Padding::Same => {
+            // In u64: a crafted kernel or stride near u32::MAX must not wrap.
             let out = input.div_ceil(stride);
-            let total = ((out - 1) * stride + kernel).saturating_sub(input);
-            Some((out, total / 2))
+            let total = ((out as u64 - 1) * stride as u64 + kernel as u64).saturating_sub(input as u64);
+            Some((out, u32::try_from(total / 2).ok()?))
         }
     }
 }

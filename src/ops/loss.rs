@@ -1,5 +1,6 @@
 //! Fused softmax cross-entropy (loss, gradient, correctness per sample) and the running totals
-//! [loss_sum, correct, samples, non_finite] kept on the GPU between readbacks.
+//! kept on the GPU between readbacks: loss and accuracy sums, and the training's health (the
+//! first step with a non-finite loss, gradient or weight, or an exploding loss).
 
 use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::Result;
@@ -13,14 +14,76 @@ pub struct LossParams {
 }
 
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct AccumulateParams {
     pub n: u32,
-    pub _pad: [u32; 3],
+    /// A batch whose mean loss exceeds this is recorded as exploding.
+    pub explode_limit: f32,
+    pub _pad: [u32; 2],
 }
 
-/// Number of words in the totals buffer.
-pub const TOTALS_WORDS: usize = 4;
+/// Number of u32 words in the totals buffer (layout in loss/accumulate.wgsl and `Totals`).
+pub const TOTALS_WORDS: usize = 8;
+
+/// A loss above this many times ln(classes), the loss of a uniform guess (where training
+/// starts), means training is exploding: a healthy run only goes below it.
+pub const EXPLODING_LOSS_FACTOR: f32 = 20.0;
+
+/// The totals buffer, read back.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Totals {
+    pub loss_sum: f32,
+    pub correct: f32,
+    pub samples: f32,
+    pub health: Health,
+}
+
+/// The first (global, 1-based) step at which each problem was seen, if it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Health {
+    pub non_finite_loss: Option<u32>,
+    pub exploding_loss: Option<u32>,
+    pub non_finite_gradient: Option<u32>,
+    pub non_finite_weight: Option<u32>,
+}
+
+impl Totals {
+    pub fn from_words(w: &[u32]) -> Totals {
+        let word = |i: usize| w.get(i).copied().unwrap_or(0);
+        let step = |i: usize| Some(word(i)).filter(|&s| s != 0);
+        Totals {
+            loss_sum: f32::from_bits(word(0)),
+            correct: f32::from_bits(word(1)),
+            samples: f32::from_bits(word(2)),
+            health: Health { non_finite_loss: step(3), exploding_loss: step(4), non_finite_gradient: step(5), non_finite_weight: step(6) },
+        }
+    }
+    pub fn to_words(&self) -> [u32; TOTALS_WORDS] {
+        let h = &self.health;
+        let s = |v: Option<u32>| v.unwrap_or(0);
+        [self.loss_sum.to_bits(), self.correct.to_bits(), self.samples.to_bits(), s(h.non_finite_loss), s(h.exploding_loss), s(h.non_finite_gradient), s(h.non_finite_weight), 0]
+    }
+}
+
+impl Health {
+    /// The earliest problem: (step, what happened).
+    pub fn first_problem(&self, explode_limit: f32) -> Option<(u32, String)> {
+        [
+            (self.non_finite_gradient, "a gradient became NaN or infinite".to_string()),
+            (self.non_finite_weight, "a weight became NaN or infinite".to_string()),
+            (self.non_finite_loss, "the loss became NaN or infinite".to_string()),
+            (self.exploding_loss, format!("the batch loss exceeded {explode_limit:.1} ({EXPLODING_LOSS_FACTOR} x the loss of a uniform guess): the loss is exploding")),
+        ]
+        .into_iter()
+        .filter_map(|(s, what)| s.map(|s| (s, what)))
+        .min_by_key(|(s, _)| *s)
+    }
+}
+
+/// The batch-mean loss above which a step counts as exploding, for `classes` classes.
+pub fn explode_limit(classes: u32) -> f32 {
+    EXPLODING_LOSS_FACTOR * (classes.max(2) as f32).ln()
+}
 
 impl LossParams {
     pub fn new(n: u32, classes: u32) -> Self {
@@ -30,8 +93,9 @@ impl LossParams {
     pub fn forward_backward(&self, gpu: &Gpu, logits: &wgpu::Buffer, labels: &wgpu::Buffer, dlogits: &wgpu::Buffer, per_sample: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "loss/softmax_cross_entropy", self, &[logits, labels, dlogits, per_sample], Grid::items(self.n as usize, 64))
     }
-    pub fn accumulate(&self, gpu: &Gpu, per_sample: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {
-        let p = AccumulateParams { n: self.n, _pad: [0; 3] };
-        Dispatch::new(gpu, "loss/accumulate", &p, &[per_sample, totals], Grid(1, 1, 1))
+    /// Adds the batch into `totals` (`TOTALS_WORDS` words); `step` is the `StepUniform`.
+    pub fn accumulate(&self, gpu: &Gpu, step: &wgpu::Buffer, per_sample: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {
+        let p = AccumulateParams { n: self.n, explode_limit: explode_limit(self.classes), _pad: [0; 2] };
+        Dispatch::new(gpu, "loss/accumulate", &p, &[step, per_sample, totals], Grid(1, 1, 1))
     }
 }

@@ -34,7 +34,7 @@ pub fn accuracy<T: PartialOrd + Copy>(logits: &[T], classes: usize, labels: &[u8
 
 /// Runs the forward pass over all of `data` in batches of `batch` (the last batch padded).
 pub fn evaluate(gpu: &Gpu, net: &Network, data: &GpuDataset, labels: &[u8], qat: bool, batch: u32, bits: u32) -> Result<EvalResult> {
-    let batch = batch.min(data.count.max(1) as u32).max(1);
+    let batch = crate::train::preflight::largest_batch(&gpu.limits, &net.spec, batch.min(data.count.max(1) as u32))?;
     let batches = data.count.div_ceil(batch as usize);
     let order_len = batches * batch as usize;
     let opts = PlanOptions { batch, qat, train: false, bn_frozen: true, adam: AdamConfig::default(), decay: 0.999, bits };
@@ -44,7 +44,7 @@ pub fn evaluate(gpu: &Gpu, net: &Network, data: &GpuDataset, labels: &[u8], qat:
     let classes = plan.classes as usize;
     let mut logits = Vec::with_capacity(order_len * classes);
     for b in 0..batches {
-        plan.run(gpu, (b * batch as usize) as u32, 1, 0.0)?;
+        plan.run(gpu, (b * batch as usize) as u32, 1, 0.0, 1)?;
         logits.extend(gpu.read::<f32>(&plan.logits, batch as usize * classes)?);
     }
     logits.truncate(data.count * classes);

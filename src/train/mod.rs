@@ -1,9 +1,10 @@
 //! Training: the network's GPU state (`network`), the recorded step and forward plans (`plan`),
-//! the epoch loop with progress and metrics (`trainer`), and evaluation on the GPU (`eval`).
+//! the adapter's limits against a model before any GPU work (`preflight`), the epoch loop with progress and metrics (`trainer`), and evaluation on the GPU (`eval`).
 
 pub mod eval;
 pub mod network;
 pub mod plan;
+pub mod preflight;
 pub mod schedule;
 pub mod trainer;
 

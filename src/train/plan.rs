@@ -26,7 +26,7 @@ use crate::ops::depthwise::Depthwise;
 use crate::ops::elementwise::{AddParams, ChannelScaleParams};
 use crate::ops::fake_quant::FakeQuantParams;
 use crate::ops::gather::GatherParams;
-use crate::ops::loss::{LossParams, TOTALS_WORDS};
+use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
 use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
 use crate::ops::pool::MaxPoolParams;
 use crate::ops::reduce::ColumnSumParams;
@@ -62,7 +62,7 @@ pub struct Plan {
     pub order_len: usize,
     pub logits: wgpu::Buffer,
     pub labels: wgpu::Buffer,
-    /// [loss_sum, correct, samples, non_finite] (train plans).
+    /// Loss and accuracy sums and the health words (`ops::loss::Totals`; train plans).
     pub totals: wgpu::Buffer,
     pub batch: u32,
     pub classes: u32,
@@ -395,6 +395,7 @@ struct Backward<'a> {
     updates: Vec<Dispatch>,
     grads: Vec<Option<wgpu::Buffer>>,
     step: &'a wgpu::Buffer,
+    totals: &'a wgpu::Buffer,
 }
 
 impl Backward<'_> {
@@ -432,7 +433,7 @@ impl Backward<'_> {
 
     fn adam(&mut self, len: usize, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer) -> Result<()> {
         if len > 0 {
-            self.updates.push(AdamParams::new(len, self.opts.adam).dispatch(self.gpu, self.step, grad, w, m, v)?);
+            self.updates.push(AdamParams::new(len, self.opts.adam).dispatch(self.gpu, self.step, grad, w, m, v, self.totals)?);
         }
         Ok(())
     }
@@ -543,7 +544,7 @@ impl Plan {
             let (step, order, totals) = match shared {
                 Some(s) if s.order_len == order_len => (s.step.clone(), s.order.clone(), s.totals.clone()),
                 _ => (
-                    crate::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, opts.adam.lr)),
+                    crate::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, opts.adam.lr, 1)),
                     gpu.storage("order", order_len),
                     gpu.storage("totals", TOTALS_WORDS),
                 ),
@@ -560,9 +561,9 @@ impl Plan {
                 let dlogits = gpu.storage("logits grad", (n * classes) as usize);
                 let per_sample = gpu.storage("per-sample loss", 2 * n as usize);
                 dispatches.push(loss.forward_backward(gpu, &logits, &labels, &dlogits, &per_sample)?);
-                dispatches.push(loss.accumulate(gpu, &per_sample, &totals)?);
+                dispatches.push(loss.accumulate(gpu, &step, &per_sample, &totals)?);
                 let tensors = b.outs.len();
-                let mut back = Backward { gpu, net, opts, out: Vec::new(), updates: Vec::new(), grads: vec![None; tensors], step: &step };
+                let mut back = Backward { gpu, net, opts, out: Vec::new(), updates: Vec::new(), grads: vec![None; tensors], step: &step, totals: &totals };
                 back.grads[tensors - 1] = Some(dlogits);
                 for (k, rec) in b.recs.iter().enumerate().rev() {
                     if let Some(dy) = back.grads[k + 1].take() {
@@ -579,18 +580,18 @@ impl Plan {
     }
 
     /// Replays the plan for the batch starting at `batch_start` in the order buffer; `t` is
-    /// Adam's step number and `lr` its learning rate. One write of 16 bytes, one submit.
-    pub fn run(&self, gpu: &Gpu, batch_start: u32, t: u32, lr: f32) -> Result<()> {
-        let s = StepUniform::new(batch_start, t, lr);
+    /// Adam's step number, `lr` its learning rate and `step` the training step (from 1) that
+    /// health reports name. One write of 16 bytes, one submit.
+    pub fn run(&self, gpu: &Gpu, batch_start: u32, t: u32, lr: f32, step: u32) -> Result<()> {
+        let s = StepUniform::new(batch_start, t, lr, step);
         gpu.queue.write_buffer(&self.step, 0, bytemuck::bytes_of(&s));
         gpu.run(&self.dispatches)
     }
 
-    /// Reads and clears the running totals: (mean loss, accuracy, samples, non-finite seen).
-    pub fn take_totals(&self, gpu: &Gpu) -> Result<(f32, f32, usize, bool)> {
-        let t: Vec<f32> = gpu.read(&self.totals, TOTALS_WORDS)?;
-        gpu.queue.write_buffer(&self.totals, 0, bytemuck::cast_slice(&[0.0f32; TOTALS_WORDS]));
-        let samples = t[2].max(1.0);
-        Ok((t[0] / samples, t[1] / samples, t[2] as usize, t[3] != 0.0))
+    /// Reads and clears the running totals and health words.
+    pub fn take_totals(&self, gpu: &Gpu) -> Result<Totals> {
+        let words: Vec<u32> = gpu.read(&self.totals, TOTALS_WORDS)?;
+        gpu.queue.write_buffer(&self.totals, 0, bytemuck::cast_slice(&[0u32; TOTALS_WORDS]));
+        Ok(Totals::from_words(&words))
     }
 }

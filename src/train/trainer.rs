@@ -1,6 +1,8 @@
 //! The training loop: float epochs, then QAT fine-tuning epochs (fresh Adam state, as a newly
 //! compiled Keras model gets), each epoch a seeded shuffle replayed through one recorded plan.
-//! Loss and accuracy are read back every `report_every` steps only.
+//! Loss, accuracy and the health words (non-finite or exploding values, recorded on the GPU
+//! with their step) are read back every `report_every` steps only; a problem stops the run
+//! with the step at which it first appeared.
 
 use crate::data::gpu::GpuDataset;
 use crate::data::mnist::{Mnist, Split};
@@ -8,6 +10,7 @@ use crate::data::rng::Rng;
 use crate::gpu::Gpu;
 use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
+use crate::ops::loss::explode_limit;
 use crate::train::eval::{evaluate, EvalResult};
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::schedule::LrSchedule;
@@ -102,6 +105,7 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     if spec.input != [data.rows as u32, data.cols as u32, 1] {
         return Err(QatError::Invalid(format!("model {} takes {:?} inputs but the data is {}x{}x1", spec.name, spec.input, data.rows, data.cols)));
     }
+    crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
     let pixels = data.pixels();
     let total = cfg.train_limit.unwrap_or(data.train.count).min(data.train.count);
     let val_count = ((total as f64) * cfg.validation_split).round() as usize;
@@ -220,14 +224,17 @@ fn run_phase(
             clock.step += 1;
             let active = plans[choose(phase_step).min(plans.len() - 1)];
             phase_step += 1;
-            active.run(gpu, (s * batch) as u32, clock.t, lr)?;
+            active.run(gpu, (s * batch) as u32, clock.t, lr, clock.step as u32)?;
             if (s + 1) % cfg.report_every == 0 || s + 1 == steps_per_epoch {
-                let (loss, acc, samples, non_finite) = plan.take_totals(gpu)?;
-                if non_finite {
-                    bar.abandon_with_message("non-finite loss");
-                    return Err(QatError::NonFinite { phase, epoch, step: s + 1 });
+                let totals = plan.take_totals(gpu)?;
+                // The GPU recorded the first step of each problem; stop at the earliest.
+                if let Some((step, what)) = totals.health.first_problem(explode_limit(plan.classes)) {
+                    bar.abandon_with_message("diverged");
+                    return Err(QatError::Diverged { phase, epoch, step: step as usize, what });
                 }
-                seen += samples;
+                let samples = totals.samples.max(1.0);
+                let (loss, acc) = (totals.loss_sum / samples, totals.correct / samples);
+                seen += totals.samples as usize;
                 report.last_loss = loss as f64;
                 report.last_train_acc = acc as f64;
                 let ips = seen as f64 / start.elapsed().as_secs_f64().max(1e-9);

@@ -25,15 +25,19 @@ pub fn softmax_cross_entropy(n: usize, classes: usize, logits: &[f32], labels: &
     (d, per)
 }
 
-/// Twin of loss/accumulate.wgsl: adds per-sample [loss, correct] pairs into
-/// totals = [loss_sum, correct_sum, samples, non_finite_flag].
-pub fn accumulate_totals(per_sample: &[f32], totals: &mut [f32; 4]) {
+/// Twin of loss/accumulate.wgsl: adds per-sample [loss, correct] pairs into the totals and
+/// records `step` as the first step with a non-finite or exploding batch loss.
+pub fn accumulate_totals(per_sample: &[f32], totals: &mut crate::ops::loss::Totals, step: u32, explode_limit: f32) {
     let loss: f32 = per_sample.iter().step_by(2).sum();
     let correct: f32 = per_sample.iter().skip(1).step_by(2).sum();
-    if !(loss.abs() <= 3.0e38) {
-        totals[3] = 1.0;
+    let n = (per_sample.len() / 2) as f32;
+    let h = &mut totals.health;
+    if !loss.is_finite() {
+        h.non_finite_loss.get_or_insert(step);
+    } else if loss > explode_limit * n {
+        h.exploding_loss.get_or_insert(step);
     }
-    totals[0] += loss;
-    totals[1] += correct;
-    totals[2] += (per_sample.len() / 2) as f32;
+    totals.loss_sum += loss;
+    totals.correct += correct;
+    totals.samples += n;
 }

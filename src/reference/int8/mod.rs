@@ -33,8 +33,15 @@ pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant) -> Tensor 
     Tensor { shape, data }
 }
 
-/// Runs the model on one image given as u8 pixels; returns the int8 logits.
-pub fn run_image(model: &QuantModel, pixels: &[u8]) -> Vec<i8> {
+/// Runs the model on one image given as u8 pixels (h * w * c of them, NHWC); returns the int8
+/// logits. The model must have passed `export::validate` (every model `export::format::read`
+/// returns has), which bounds every index and size below; an image of the wrong size is an
+/// error.
+pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
+    let want: u64 = model.input_shape.iter().map(|&d| d as u64).product();
+    if pixels.len() as u64 != want {
+        return Err(crate::QatError::Invalid(format!("the model takes {:?} = {want} input values, the image has {}", model.input_shape, pixels.len())));
+    }
     let quants = model.tensor_quants();
     let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant)];
     for (k, node) in model.nodes.iter().enumerate() {
@@ -67,13 +74,20 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> Vec<i8> {
         debug_assert_eq!(q_out, node.op.output_quant().unwrap_or(q_in));
         tensors.push(y);
     }
-    tensors.pop().map(|t| t.data).unwrap_or_default()
+    Ok(tensors.pop().map(|t| t.data).unwrap_or_default())
 }
 
 /// Runs the model on `count` images (row-major u8 pixels); returns [count, classes] int8 logits.
-pub fn run_batch(model: &QuantModel, images: &[u8], count: usize) -> Vec<i8> {
-    let pixels = model.input_shape.iter().product::<u32>() as usize;
-    (0..count).flat_map(|i| run_image(model, &images[i * pixels..(i + 1) * pixels])).collect()
+pub fn run_batch(model: &QuantModel, images: &[u8], count: usize) -> crate::Result<Vec<i8>> {
+    let pixels = model.input_shape.iter().map(|&d| d as usize).product::<usize>();
+    if Some(images.len()) != pixels.checked_mul(count) {
+        return Err(crate::QatError::Invalid(format!("{count} images of {:?} need {} values, got {}", model.input_shape, pixels.saturating_mul(count), images.len())));
+    }
+    let mut out = Vec::new();
+    for image in images.chunks_exact(pixels.max(1)).take(count) {
+        out.extend(run_image(model, image)?);
+    }
+    Ok(out)
 }
 
 pub(crate) fn clamp_i8(v: i32, c: Clamp) -> i8 {

@@ -1,0 +1,303 @@
+//! The one validation of an int8 model. The file reader runs it on every model it parses, and
+//! the writer runs it before a byte is written, so a model that would not load is never
+//! written, and a model that loads can be run by the interpreter without a panic, an overflow
+//! or an absurd allocation.
+//!
+//! It checks, node by node in graph order: names, input references and counts, every size
+//! against `model::limits` in u64 arithmetic, shapes (each node's output shape is inferred
+//! from its inputs), the lengths of weights, biases, scales and multipliers, quantization
+//! parameters (positive finite scales, int8 zero points, normalized Q31 multipliers with shifts
+//! in [-31, 30], clamps equal to what the fused activation gives), weights in the symmetric
+//! range [-127, 127], the int32 accumulator bound, Concat's shared quantization, and that the
+//! last node is FULLY_CONNECTED; then the whole model's working memory and work per image
+//! against `InterpreterLimits`.
+
+use crate::export::model::{Clamp, QLayer, QNode, QuantModel};
+use crate::model::limits::{self, InterpreterLimits};
+use crate::model::spec::elements;
+use crate::ops::conv2d::output_size;
+use crate::quant::multiplier::QuantizedMultiplier;
+use crate::quant::params::TensorQuant;
+
+/// What running one image takes, as the validation computed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Footprint {
+    /// Shape of every tensor (0: the input).
+    pub shapes: Vec<[u32; 3]>,
+    /// Bytes of all int8 tensors together.
+    pub working_bytes: u64,
+    /// Multiply-adds of conv, depthwise and dense nodes.
+    pub macs: u64,
+}
+
+/// Why a model is not valid: the node (index and name) when one is at fault, and the cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub node: Option<(usize, String, &'static str)>,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.node {
+            Some((k, name, op)) => write!(f, "node {k} {name:?} ({op}): {}", self.detail),
+            None => f.write_str(&self.detail),
+        }
+    }
+}
+
+impl Invalid {
+    /// True when the cause is a quantization parameter that a diverged training run produces
+    /// (a scale or multiplier out of range, an accumulator that could overflow).
+    pub fn looks_diverged(&self) -> bool {
+        ["scale", "multiplier", "accumulator", "bias"].iter().any(|w| self.detail.contains(w))
+    }
+}
+
+type R<T> = std::result::Result<T, String>;
+
+/// Validates `model` against the fixed limits and `limits`.
+pub fn validate(model: &QuantModel, limits: &InterpreterLimits) -> std::result::Result<Footprint, Invalid> {
+    let top = |detail: String| Invalid { node: None, detail };
+    let input = model.input_shape;
+    if input.iter().any(|&d| d == 0 || d > limits::MAX_DIM) || elements(input) > limits::MAX_TENSOR_ELEMENTS {
+        return Err(top(format!("input shape {input:?} must have dimensions in 1..={} and at most {} elements", limits::MAX_DIM, limits::MAX_TENSOR_ELEMENTS)));
+    }
+    quant(&model.input_quant, "input").map_err(top)?;
+    if model.nodes.is_empty() || model.nodes.len() > limits::MAX_LAYERS {
+        return Err(top(format!("{} nodes is outside 1..={}", model.nodes.len(), limits::MAX_LAYERS)));
+    }
+    let mut shapes = vec![input];
+    let mut quants = vec![model.input_quant];
+    let mut working_bytes = elements(input);
+    let mut macs = 0u64;
+    for (k, node) in model.nodes.iter().enumerate() {
+        let at = |detail: String| Invalid { node: Some((k, node.name.clone(), node.op.op_name())), detail };
+        let (shape, node_macs) = check_node(k, node, &shapes, &quants).map_err(at)?;
+        let n = elements(shape);
+        if n > limits::MAX_TENSOR_ELEMENTS {
+            return Err(at(format!("output {shape:?} has more than {} elements", limits::MAX_TENSOR_ELEMENTS)));
+        }
+        working_bytes += n;
+        macs += node_macs;
+        quants.push(node.op.output_quant().unwrap_or(quants[node.inputs[0]]));
+        shapes.push(shape);
+    }
+    if !matches!(model.nodes.last().map(|n| &n.op), Some(QLayer::FullyConnected { .. })) {
+        return Err(top("the last node must be FULLY_CONNECTED (the logits)".into()));
+    }
+    if working_bytes > limits.working_bytes {
+        return Err(top(format!(
+            "running one image needs {working_bytes} bytes of tensors, more than the limit of {} (raise it with QAT_MAX_MODEL_MB)",
+            limits.working_bytes
+        )));
+    }
+    if macs > limits.macs {
+        return Err(top(format!(
+            "one image needs {macs} multiply-adds, more than the limit of {} (raise it with QAT_MAX_MODEL_MMACS)",
+            limits.macs
+        )));
+    }
+    Ok(Footprint { shapes, working_bytes, macs })
+}
+
+/// Checks node `k` given the shapes and quantization of tensors 0..=k; returns its output shape
+/// and multiply-adds.
+fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant]) -> R<([u32; 3], u64)> {
+    if node.name.is_empty() || node.name.len() > limits::MAX_NAME_BYTES {
+        return Err(format!("a node name has 1 to {} bytes, this one {}", limits::MAX_NAME_BYTES, node.name.len()));
+    }
+    let arity = match node.op {
+        QLayer::Add { .. } => 2..=2,
+        QLayer::Concat => 2..=limits::MAX_CONCAT_INPUTS,
+        _ => 1..=1,
+    };
+    if !arity.contains(&node.inputs.len()) {
+        return Err(format!("takes {arity:?} inputs, has {}", node.inputs.len()));
+    }
+    if let Some(t) = node.inputs.iter().find(|&&t| t > k) {
+        return Err(format!("reads tensor {t}, which is not made before node {k}"));
+    }
+    let [h, w, c] = shapes[node.inputs[0]];
+    let q_in = quants[node.inputs[0]];
+    match &node.op {
+        QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp } => {
+            dim(*out_channels, "output channels")?;
+            window(kernel, *stride)?;
+            if *in_channels != c {
+                return Err(format!("expects {in_channels} input channels, its input has {c}"));
+            }
+            let (Some((oh, _)), Some((ow, _))) = (output_size(h, kernel[0], *stride, *padding), output_size(w, kernel[1], *stride, *padding)) else {
+                return Err(format!("{kernel:?} kernel, stride {stride} does not fit input {h}x{w}"));
+            };
+            let taps = kernel[0] as u64 * kernel[1] as u64 * c as u64;
+            weighted(*out_channels, taps, weight_scales, multipliers, bias, weights)?;
+            output_and_clamp(output, clamp, *activation)?;
+            Ok(([oh, ow, *out_channels], oh as u64 * ow as u64 * *out_channels as u64 * taps))
+        }
+        QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp } => {
+            window(kernel, *stride)?;
+            if *channels != c {
+                return Err(format!("has {channels} channels, its input has {c}"));
+            }
+            let (Some((oh, _)), Some((ow, _))) = (output_size(h, kernel[0], *stride, *padding), output_size(w, kernel[1], *stride, *padding)) else {
+                return Err(format!("{kernel:?} kernel, stride {stride} does not fit input {h}x{w}"));
+            };
+            let taps = kernel[0] as u64 * kernel[1] as u64;
+            weighted(c, taps, weight_scales, multipliers, bias, weights)?;
+            output_and_clamp(output, clamp, *activation)?;
+            Ok(([oh, ow, c], oh as u64 * ow as u64 * c as u64 * taps))
+        }
+        QLayer::MaxPool { size, stride } => {
+            window(&[*size, *size], *stride)?;
+            if h < *size || w < *size {
+                return Err(format!("window {size} does not fit input {h}x{w}"));
+            }
+            Ok(([(h - size) / stride + 1, (w - size) / stride + 1, c], 0))
+        }
+        QLayer::AvgPool { size, stride, padding } => {
+            window(&[*size, *size], *stride)?;
+            let (Some((oh, _)), Some((ow, _))) = (output_size(h, *size, *stride, *padding), output_size(w, *size, *stride, *padding)) else {
+                return Err(format!("window {size} stride {stride} does not fit input {h}x{w}"));
+            };
+            Ok(([oh, ow, c], 0))
+        }
+        QLayer::Mean { output } => {
+            if h as u64 * w as u64 > limits::MAX_MEAN_WINDOW {
+                return Err(format!("a mean over {h}x{w} values could overflow its int32 sum (limit {} values)", limits::MAX_MEAN_WINDOW));
+            }
+            quant(output, "output")?;
+            Ok(([1, 1, c], 0))
+        }
+        QLayer::Flatten => Ok(([1, 1, (h as u64 * w as u64 * c as u64) as u32], 0)),
+        QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, output, clamp } => {
+            dim(*units, "units")?;
+            if [h, w] != [1, 1] || *inputs != c {
+                return Err(format!("expects {inputs} flat inputs, its input is {h}x{w}x{c}"));
+            }
+            scale(*weight_scale, "weight scale")?;
+            let taps = *inputs as u64;
+            if weights.len() as u64 != *units as u64 * taps {
+                return Err(format!("has {} weights, {units} x {inputs} expected", weights.len()));
+            }
+            if bias.len() != *units as usize {
+                return Err(format!("has {} biases for {units} units", bias.len()));
+            }
+            accumulator(taps, bias)?;
+            symmetric(weights)?;
+            output_and_clamp(output, clamp, *activation)?;
+            // LiteRT's float64 rescale of this op must be a usable number.
+            let real = q_in.scale as f64 * *weight_scale as f64 / output.scale as f64;
+            if !(real.is_finite() && real > 0.0) {
+                return Err(format!("rescale multiplier {real} (input scale x weight scale / output scale) is not a positive finite number"));
+            }
+            Ok(([1, 1, *units], *units as u64 * taps))
+        }
+        QLayer::Add { activation, output, clamp } => {
+            if shapes[node.inputs[1]] != [h, w, c] {
+                return Err(format!("inputs have different shapes {:?} and {:?}", [h, w, c], shapes[node.inputs[1]]));
+            }
+            output_and_clamp(output, clamp, *activation)?;
+            Ok(([h, w, c], 0))
+        }
+        QLayer::Concat => {
+            let mut channels = 0u64;
+            for &t in &node.inputs {
+                let s = shapes[t];
+                if s[0] != h || s[1] != w {
+                    return Err(format!("inputs differ in height/width: {:?} and {s:?}", [h, w, c]));
+                }
+                if quants[t] != q_in {
+                    return Err(format!("inputs must share one scale and zero point: tensor {t} has {:?}, tensor {} {q_in:?}", quants[t], node.inputs[0]));
+                }
+                channels += s[2] as u64;
+            }
+            if channels > limits::MAX_DIM as u64 {
+                return Err(format!("{channels} output channels is more than {}", limits::MAX_DIM));
+            }
+            Ok(([h, w, channels as u32], 0))
+        }
+    }
+}
+
+fn dim(v: u32, what: &str) -> R<()> {
+    if v == 0 || v > limits::MAX_DIM {
+        return Err(format!("{what} = {v} is outside 1..={}", limits::MAX_DIM));
+    }
+    Ok(())
+}
+
+fn window(kernel: &[u32; 2], stride: u32) -> R<()> {
+    match kernel.iter().chain([&stride]).find(|&&d| d == 0 || d > limits::MAX_KERNEL) {
+        Some(d) => Err(format!("kernel {kernel:?} / stride {stride}: {d} is outside 1..={}", limits::MAX_KERNEL)),
+        None => Ok(()),
+    }
+}
+
+fn scale(s: f32, what: &str) -> R<()> {
+    if !(s.is_finite() && s > 0.0) {
+        return Err(format!("{what} {s} is not a positive finite scale"));
+    }
+    Ok(())
+}
+
+fn quant(q: &TensorQuant, what: &str) -> R<()> {
+    scale(q.scale, &format!("{what} scale"))?;
+    if !(-128..=127).contains(&q.zero_point) {
+        return Err(format!("{what} zero point {} is outside int8", q.zero_point));
+    }
+    Ok(())
+}
+
+fn output_and_clamp(output: &TensorQuant, clamp: &Clamp, activation: crate::quant::clamp::Activation) -> R<()> {
+    quant(output, "output")?;
+    let want = Clamp::fused(activation, *output);
+    if *clamp != want {
+        return Err(format!("activation clamp [{}, {}] is not the one {activation:?} gives for this output ([{}, {}])", clamp.min, clamp.max, want.min, want.max));
+    }
+    Ok(())
+}
+
+/// Per-channel weights of conv and depthwise: lengths, scales, multipliers, accumulator bound
+/// and symmetric range.
+fn weighted(channels: u32, taps: u64, scales: &[f32], multipliers: &[QuantizedMultiplier], bias: &[i32], weights: &[i8]) -> R<()> {
+    let n = channels as usize;
+    if scales.len() != n || multipliers.len() != n || bias.len() != n {
+        return Err(format!("{channels} channels but {} weight scales, {} multipliers, {} biases", scales.len(), multipliers.len(), bias.len()));
+    }
+    if weights.len() as u64 != channels as u64 * taps {
+        return Err(format!("has {} weights, {channels} channels x {taps} taps expected", weights.len()));
+    }
+    for (c, &s) in scales.iter().enumerate() {
+        scale(s, &format!("channel {c} weight scale"))?;
+    }
+    for (c, m) in multipliers.iter().enumerate() {
+        if !(m.multiplier == 0 || (1 << 30..=i32::MAX).contains(&m.multiplier)) || !(-31..=30).contains(&m.shift) {
+            return Err(format!("channel {c}: multiplier {} with shift {} is not a normalized Q31 multiplier with shift in [-31, 30]", m.multiplier, m.shift));
+        }
+    }
+    accumulator(taps, bias)?;
+    symmetric(weights)
+}
+
+/// Weights are symmetric narrow-range int8: -128 never occurs.
+fn symmetric(w: &[i8]) -> R<()> {
+    match w.iter().position(|&v| v == -128) {
+        Some(i) => Err(format!("weight {i} is -128, outside the symmetric range [-127, 127]")),
+        None => Ok(()),
+    }
+}
+
+/// The int32 accumulator is safe when |bias| + taps * 255 * 127 < 2^31
+/// (|x - zp| <= 255 for int8 x and zp, |w| <= 127).
+fn accumulator(taps: u64, bias: &[i32]) -> R<()> {
+    if taps > limits::MAX_TAPS {
+        return Err(format!("{taps} taps could overflow the int32 accumulator (limit {})", limits::MAX_TAPS));
+    }
+    let worst_bias = bias.iter().map(|b| (*b as i64).unsigned_abs()).max().unwrap_or(0);
+    let bound = worst_bias + taps * 255 * 127;
+    if bound >= 1u64 << 31 {
+        return Err(format!("{taps} taps with |bias| up to {worst_bias} could overflow the int32 accumulator"));
+    }
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Output files: checking a path before long work starts, and writing it atomically.
+//!
+//! A path is usable when, after following symlinks, it names a regular file or nothing, in a
+//! folder that exists and takes new files. A symlink is written through to its target (the
+//! link stays); a directory, device, fifo or socket is refused, never replaced. A write goes to
+//! a uniquely named temporary file in the target's folder (created exclusively, so it can never
+//! be the target or another run's file), is flushed to disk, renamed over the target, and the
+//! folder is synced: a crash leaves the old file or the new one, never a mix.
+
+use crate::{QatError, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Symlinks followed before we call it a loop (Linux's own limit).
+const MAX_LINK_HOPS: usize = 40;
+
+fn refuse(path: &Path, detail: impl Into<String>) -> QatError {
+    QatError::Output { path: path.into(), detail: detail.into() }
+}
+
+/// Follows symlinks from `path` to the file a write would replace: (target, whether it exists).
+fn resolve(path: &Path) -> Result<(PathBuf, bool)> {
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p).map_err(|e| QatError::io(&p, e))?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            Ok(m) if m.is_dir() => return Err(refuse(path, "is a directory; give a file name")),
+            Ok(m) if !m.is_file() => {
+                return Err(refuse(path, format!("{} is not a regular file (a device, fifo or socket); refusing to replace it", p.display())))
+            }
+            Ok(_) => return Ok((p, true)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((p, false)),
+            Err(e) => return Err(QatError::io(&p, e)),
+        }
+    }
+    Err(refuse(path, format!("more than {MAX_LINK_HOPS} symlinks (a loop?)")))
+}
+
+/// The folder of `target` ("." for a bare file name).
+fn folder(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A new, exclusively created temporary file beside `target`.
+fn temporary(target: &Path) -> Result<(PathBuf, std::fs::File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = folder(target);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for _ in 0..100 {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let tmp = dir.join(format!(".{name}.{}.{nanos:x}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(refuse(target, format!("cannot create a file in folder {} ({e})", dir.display()))),
+        }
+    }
+    Err(refuse(target, "could not find a free temporary name"))
+}
+
+/// A checked output path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputPath {
+    /// As the user gave it.
+    pub path: PathBuf,
+    /// The file a write replaces (symlinks followed), with its folder made absolute.
+    pub target: PathBuf,
+}
+
+impl OutputPath {
+    /// Checks `path` before any work: the target is a regular file or absent, its folder exists
+    /// and takes new files (tried by creating and removing a temporary file).
+    pub fn check(path: &Path) -> Result<OutputPath> {
+        if path.as_os_str().is_empty() {
+            return Err(refuse(path, "the path is empty"));
+        }
+        let (target, _) = resolve(path)?;
+        let dir = folder(&target);
+        if !dir.is_dir() {
+            return Err(refuse(path, format!("folder {} does not exist", dir.display())));
+        }
+        let (tmp, file) = temporary(&target)?;
+        drop(file);
+        std::fs::remove_file(&tmp).map_err(|e| QatError::io(&tmp, e))?;
+        let canonical = std::fs::canonicalize(&dir).map_err(|e| QatError::io(&dir, e))?;
+        let name = target.file_name().ok_or_else(|| refuse(path, "names no file"))?;
+        Ok(OutputPath { path: path.into(), target: canonical.join(name) })
+    }
+
+    /// Writes `bytes` atomically to the target (see the module comment).
+    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+        // Check again: the file system may have changed since `check`.
+        let (target, _) = resolve(&self.path)?;
+        let (tmp, mut file) = temporary(&target)?;
+        let written = file.write_all(bytes).and_then(|_| file.sync_all());
+        drop(file);
+        if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, &target)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(QatError::io(&self.path, e));
+        }
+        // Make the rename itself durable; not every platform can open a folder, so best effort.
+        if let Ok(d) = std::fs::File::open(folder(&target)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Checks `path` and writes `bytes` to it atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    OutputPath::check(path)?.write(bytes)
+}

@@ -1,0 +1,63 @@
+//! The adapter's limits against a model, before any GPU work: every buffer a recorded step
+//! creates for a layer (its input, output and their gradients at the batch size, its weights)
+//! must fit the adapter's `max_storage_buffer_binding_size` and `max_buffer_size`. A layer that
+//! does not fit is named with the bytes it needs, instead of a bare validation error from the
+//! driver half-way through recording.
+//!
+//! Dispatch sizes need no check of their own: kernels fold their workgroups into two dimensions
+//! of up to 65,535 each (`gpu::Grid`), so a dispatch over a buffer that fits the binding limit
+//! always fits too (`Dispatch::new` still refuses a grid over the adapter's limit).
+
+use crate::model::geometry;
+use crate::model::spec::elements;
+use crate::model::ModelSpec;
+use crate::{QatError, Result};
+
+/// Bytes of the largest buffer a step at `batch` creates for each layer: (layer index, bytes).
+fn layer_bytes(spec: &ModelSpec, batch: u32) -> Result<Vec<(usize, u64)>> {
+    let shapes = spec.shapes()?;
+    let batch = batch.max(1) as u64;
+    let input_bytes = batch * elements(spec.input) * 4;
+    Ok(spec
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(k, node)| {
+            let input = spec.tensor_shape(&shapes, node.inputs[0]);
+            let tensors = batch * elements(input).max(elements(shapes[k])) * 4;
+            let weights = geometry::weights(&node.layer, input).map_or(0, |g| g.weight_len as u64 * 4);
+            (k, tensors.max(weights).max(input_bytes))
+        })
+        .collect())
+}
+
+/// The binding limit that applies: the smaller of the binding and buffer size limits.
+fn buffer_limit(limits: &wgpu::Limits) -> u64 {
+    limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
+}
+
+/// Checks that training `spec` at `batch` fits the adapter; the error names the layer.
+pub fn check_device_limits(limits: &wgpu::Limits, spec: &ModelSpec, batch: u32) -> Result<()> {
+    let limit = buffer_limit(limits);
+    for (k, bytes) in layer_bytes(spec, batch)? {
+        if bytes > limit {
+            let node = &spec.nodes[k];
+            return Err(QatError::Shape {
+                layer: k,
+                op: node.layer.op_name(),
+                detail: format!(
+                    "{:?}: at batch {batch} it needs a GPU buffer of {bytes} bytes, more than this adapter's limit of {limit} (max_storage_buffer_binding_size); use a smaller --batch or a smaller layer",
+                    node.name
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The largest batch (at most `wanted`) whose buffers all fit the adapter; at least 1.
+pub fn largest_batch(limits: &wgpu::Limits, spec: &ModelSpec, wanted: u32) -> Result<u32> {
+    let per_image = layer_bytes(spec, 1)?.into_iter().map(|(_, b)| b).max().unwrap_or(1).max(1);
+    let fits = (buffer_limit(limits) / per_image).clamp(1, u32::MAX as u64) as u32;
+    Ok(wanted.min(fits).max(1))
+}
