@@ -119,3 +119,40 @@ fn genuine_mnist_has_the_published_shape_and_counts() {
     }
     assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
 }
+
+#[test]
+fn a_gzip_bomb_is_refused_after_the_bytes_its_header_announces() {
+    let dir = tmp_dir("bomb");
+    // 10 images of 28x28 announced, then 64 MiB of zeros: 64 KiB compressed.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&idx_bytes(&[10, 28, 28], &[])).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let bomb = dir.join("train-images-idx3-ubyte.gz");
+    std::fs::write(&bomb, enc.finish().unwrap()).unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    let e = read_idx(&bomb).unwrap_err().to_string();
+    assert!(e.contains("train-images-idx3-ubyte.gz") && e.contains("more data than dimensions [10, 28, 28]"), "{e}");
+    // A header that announces more than we ever read is refused from the header alone.
+    let huge = dir.join("huge-idx3-ubyte");
+    std::fs::write(&huge, idx_bytes(&[0xffff_ffff, 0xffff_ffff, 2], &[1, 2, 3])).unwrap();
+    let e = read_idx(&huge).unwrap_err().to_string();
+    assert!(e.contains("huge-idx3-ubyte") && e.contains("more than the"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_empty_split_is_an_error_naming_the_file() {
+    let dir = tmp_dir("empty-split");
+    let images = |n: u32| gzip(&idx_bytes(&[n, 28, 28], &vec![0; n as usize * 784]));
+    let labels = |n: u32| gzip(&idx_bytes(&[n], &vec![1; n as usize]));
+    std::fs::write(dir.join("train-images-idx3-ubyte.gz"), images(20)).unwrap();
+    std::fs::write(dir.join("train-labels-idx1-ubyte.gz"), labels(20)).unwrap();
+    std::fs::write(dir.join("t10k-images-idx3-ubyte.gz"), images(0)).unwrap();
+    std::fs::write(dir.join("t10k-labels-idx1-ubyte.gz"), labels(0)).unwrap();
+    let e = wgpu_qat::data::Mnist::load(&dir).unwrap_err().to_string();
+    assert!(e.contains("t10k-images-idx3-ubyte.gz") && e.contains("no images"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -125,3 +125,33 @@ fn per_tensor_weights_have_one_scale_per_layer() {
     let back = wgpu_qat::export::quantize::dequantize(&model).unwrap();
     assert_eq!(back.weight_quant, wgpu_qat::train::network::WeightQuant::PerTensor);
 }
+
+/// A chain of `n` flatten layers and a dense output, as TOML.
+fn long_chain(n: usize) -> String {
+    let mut text = String::from("input = [4, 4, 1]\n");
+    for i in 0..n {
+        text.push_str(&format!("[[layers]]\nname = \"l{i}\"\ntype = \"flatten\"\n"));
+    }
+    text + "[[layers]]\nname = \"logits\"\ntype = \"dense\"\nunits = 2\n"
+}
+
+#[test]
+fn layer_counts_are_bounded_and_parsing_is_linear() {
+    use wgpu_qat::model::limits::MAX_LAYERS;
+    // 100,000 layers: refused by the documented limit (the CLI measures 0.26 s for this file,
+    // nearly all of it TOML deserialization).
+    let e = from_toml(&long_chain(100_000)).unwrap_err();
+    assert!(e.contains("100001 layers") && e.contains(&format!("limit of {MAX_LAYERS}")), "{e}");
+    // At the limit, a chain listed in reverse order (the worst case of the old quadratic
+    // topological sort) parses into graph order.
+    let n = MAX_LAYERS - 1;
+    let mut reversed = format!("input = [4, 4, 1]\noutput = \"logits\"\n[[layers]]\nname = \"logits\"\ntype = \"dense\"\nunits = 2\ninput = \"l{}\"\n", n - 1);
+    for i in (0..n).rev() {
+        let input = if i == 0 { "input".to_string() } else { format!("l{}", i - 1) };
+        reversed.push_str(&format!("[[layers]]\nname = \"l{i}\"\ntype = \"flatten\"\ninput = \"{input}\"\n"));
+    }
+    let spec = from_toml(&reversed).unwrap();
+    assert_eq!(spec.nodes.len(), MAX_LAYERS);
+    assert_eq!(spec.nodes[0].name, "l0");
+    assert_eq!(spec.nodes[MAX_LAYERS - 2].name, format!("l{}", MAX_LAYERS - 2));
+}
