@@ -30,6 +30,6 @@ impl AddRescale {
     pub fn apply(&self, qa: i8, zpa: i32, qb: i8, zpb: i32, zp_out: i32) -> i32 {
         let a = multiply_by_quantized_multiplier((qa as i32 - zpa) << LEFT_SHIFT, self.input1);
         let b = multiply_by_quantized_multiplier((qb as i32 - zpb) << LEFT_SHIFT, self.input2);
-        multiply_by_quantized_multiplier(a + b, self.output) + zp_out
+        multiply_by_quantized_multiplier(a + b, self.output).saturating_add(zp_out)
     }
 }

@@ -24,6 +24,6 @@ impl MeanRescale {
     /// The int8 mean before clamping, from the raw sum of the int8 inputs.
     /// Overflow: |sum - zp * n| <= 255 n, far inside i32 for any image.
     pub fn apply(&self, sum: i32, zp_in: i32, zp_out: i32) -> i32 {
-        multiply_by_quantized_multiplier(sum - zp_in * self.count, self.multiplier) + zp_out
+        multiply_by_quantized_multiplier(sum - zp_in * self.count, self.multiplier).saturating_add(zp_out)
     }
 }

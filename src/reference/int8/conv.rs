@@ -10,7 +10,9 @@ use crate::quant::multiplier::multiply_by_quantized_multiplier;
 /// out = clamp(MBQM(acc, mult[c], shift[c]) + output_zero_point, act_min, act_max).
 /// Overflow: |w| <= 127 and |x - zp| <= 255, so each product is below 2^15 and the sum of
 /// `taps` products plus the bias stays inside i32 — the model reader rejects files where
-/// |bias| + taps * 255 * 127 could reach 2^31.
+/// |bias| + taps * 255 * 127 could reach 2^31. The zero-point add saturates: it cannot overflow
+/// for a multiplier below 1, and a valid file's larger multipliers (shift up to 30, as TFLite
+/// allows) must not make it undefined.
 pub fn conv2d(layer: &QLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
     let QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, multipliers, bias, weights, output, clamp, .. } = layer else {
         return x.clone();
@@ -43,7 +45,7 @@ pub fn conv2d(layer: &QLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
                     }
                 }
                 let scaled = multiply_by_quantized_multiplier(acc, multipliers[oc as usize]);
-                out[((oy * ow + ox) * o + oc) as usize] = clamp_i8(scaled + output.zero_point, *clamp);
+                out[((oy * ow + ox) * o + oc) as usize] = clamp_i8(scaled.saturating_add(output.zero_point), *clamp);
             }
         }
     }
@@ -95,7 +97,7 @@ pub fn depthwise_conv2d(layer: &DepthwiseLayer, x: &Tensor, input_zero_point: i3
                     }
                 }
                 let scaled = multiply_by_quantized_multiplier(acc, layer.multipliers[ch as usize]);
-                out[((oy * ow + ox) * c + ch) as usize] = clamp_i8(scaled + layer.output_zero_point, layer.clamp);
+                out[((oy * ow + ox) * c + ch) as usize] = clamp_i8(scaled.saturating_add(layer.output_zero_point), layer.clamp);
             }
         }
     }
