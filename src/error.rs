@@ -24,18 +24,15 @@ pub enum QatError {
     BadData { path: PathBuf, detail: String },
     #[error("no MNIST data found; looked for {looked_for}")]
     DataMissing { looked_for: String },
-    #[error("{path}: not a valid wgpu-qat model file: {detail}")]
-    BadModel { path: PathBuf, detail: String },
     #[error("layer {layer} ({op}): {detail}")]
     Shape { layer: usize, op: &'static str, detail: String },
-    #[error("{path}: the int8 model is not valid, so nothing was written: {detail}")]
-    InvalidModel { path: PathBuf, detail: String },
-    #[error("{path}: cannot write here: {detail}")]
-    Output { path: PathBuf, detail: String },
     #[error("training diverged at step {step} ({phase} epoch {epoch}): {what}; nothing was written; try a lower learning rate")]
     Diverged { phase: &'static str, epoch: usize, step: usize, what: String },
     #[error("{0}")]
     Invalid(String),
+    /// Reading, validating, writing or running an int8 model (`qat_int8`).
+    #[error(transparent)]
+    Int8(#[from] qat_int8::Int8Error),
 }
 
 pub type Result<T> = std::result::Result<T, QatError>;

@@ -13,10 +13,12 @@ pub mod export;
 pub mod gpu;
 pub mod model;
 pub mod ops;
-pub mod output;
+pub use qat_int8::output;
 pub mod quant;
 pub mod reference;
 pub mod train;
 pub mod verify;
 
 pub use error::{QatError, Result};
+/// The GPU-free half: int8 model, file format, quantization rules, shape math, interpreter.
+pub use qat_int8;

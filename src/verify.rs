@@ -65,7 +65,7 @@ pub fn network_from_state(gpu: &Gpu, state: &TrainedState) -> Result<Network> {
 
 /// Int8 logits of `split` on the CPU.
 pub fn int8_logits(model: &QuantModel, split: &Split) -> Result<Vec<i8>> {
-    run_batch(model, &split.images, split.count)
+    Ok(run_batch(model, &split.images, split.count)?)
 }
 
 /// Runs an int8 model file's fake-quant twin on the GPU and the int8 interpreter on the CPU

@@ -13,13 +13,14 @@ use wgpu_qat::train::schedule::LrSchedule;
 use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::output::OutputPath;
+use wgpu_qat::qat_int8::Int8Error;
 use wgpu_qat::{QatError, Result};
 
 /// Names the flag in an output path's error.
-fn flag(name: &str, e: QatError) -> QatError {
+fn flag(name: &str, e: Int8Error) -> QatError {
     match e {
-        QatError::Output { path, detail } => QatError::Output { path, detail: format!("{detail} (given as {name})") },
-        other => other,
+        Int8Error::Output { path, detail } => Int8Error::Output { path, detail: format!("{detail} (given as {name})") }.into(),
+        other => other.into(),
     }
 }
 

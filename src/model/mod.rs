@@ -4,7 +4,7 @@
 pub mod builtin;
 pub mod file;
 pub mod geometry;
-pub mod limits;
+pub use qat_int8::limits;
 pub mod spec;
 
 pub use spec::{Layer, ModelSpec, Node};

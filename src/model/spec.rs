@@ -5,6 +5,7 @@
 
 use crate::model::limits;
 use crate::ops::conv2d::{output_size, Padding};
+pub use qat_int8::shape::elements;
 use crate::quant::clamp::Activation;
 use crate::{QatError, Result};
 
@@ -223,10 +224,6 @@ impl ModelSpec {
     }
 }
 
-/// Elements of a [h, w, c] tensor, in u64 (cannot wrap for u32 dimensions).
-pub fn elements(shape: [u32; 3]) -> u64 {
-    shape.iter().map(|&d| d as u64).product()
-}
 
 /// The size limits of one layer on input `input` (`model::limits`): kernel, window and stride
 /// sizes, channel and unit counts, weights per layer, and taps per int32 accumulator.

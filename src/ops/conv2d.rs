@@ -6,12 +6,7 @@ use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::ops::matmul::MatmulParams;
 use crate::{QatError, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Padding {
-    Valid,
-    Same,
-}
+pub use qat_int8::shape::{output_size, Padding};
 
 /// Output channels one forward invocation computes (`BLOCK` in conv2d/forward.wgsl).
 pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
@@ -34,21 +29,6 @@ pub struct Conv2dParams {
     pub pad_left: u32,
 }
 
-/// Output size and leading padding along one axis, as TensorFlow computes them.
-pub fn output_size(input: u32, kernel: u32, stride: u32, padding: Padding) -> Option<(u32, u32)> {
-    if stride == 0 || kernel == 0 || input == 0 {
-        return None;
-    }
-    match padding {
-        Padding::Valid => (input >= kernel).then(|| ((input - kernel) / stride + 1, 0)),
-        Padding::Same => {
-            // In u64: a crafted kernel or stride near u32::MAX must not wrap.
-            let out = input.div_ceil(stride);
-            let total = ((out as u64 - 1) * stride as u64 + kernel as u64).saturating_sub(input as u64);
-            Some((out, u32::try_from(total / 2).ok()?))
-        }
-    }
-}
 
 impl Conv2dParams {
     /// Shapes for a batch of `n` `[h, w, c]` inputs and `o` filters of `kh x kw`.

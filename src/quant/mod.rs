@@ -1,13 +1,7 @@
-//! Quantization rules, each in one place: TF fake-quant nudging (`fake_quant`), the Q31
-//! fixed-point multiplier and requantization (`multiplier`), float rounding (`rounding`),
-//! per-tensor quantization parameters (`params`), fused activation clamps (`clamp`), and the
-//! prepared rescales of ADD (`add`) and MEAN (`mean`).
+//! Quantization rules. The rules themselves live in the GPU-free `qat_int8::quant` (re-exported
+//! here: fake-quant nudging, the Q31 multiplier, rounding, parameters, clamps, ADD and MEAN
+//! rescales); what only training needs stays here: where fake quant goes in a model graph
+//! (`placement`).
 
-pub mod add;
-pub mod clamp;
-pub mod fake_quant;
-pub mod mean;
-pub mod multiplier;
-pub mod params;
+pub use qat_int8::quant::{add, clamp, fake_quant, mean, multiplier, params, rounding};
 pub mod placement;
-pub mod rounding;

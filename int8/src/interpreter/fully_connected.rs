@@ -1,7 +1,7 @@
 //! FULLY_CONNECTED on int8, with LiteRT's float64 rescale.
 
 use super::{clamp_i8, Tensor};
-use crate::export::model::QLayer;
+use crate::model::QLayer;
 use crate::quant::rounding::round_half_away_f64;
 
 /// FULLY_CONNECTED as LiteRT's reference kernel computes it for int8:

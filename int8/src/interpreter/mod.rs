@@ -13,7 +13,7 @@ pub use elementwise::{add, concat};
 pub use fully_connected::fully_connected;
 pub use pool::{average_pool, max_pool, mean_hw};
 
-use crate::export::model::{Clamp, QLayer, QuantModel};
+use crate::model::{Clamp, QLayer, QuantModel};
 use crate::quant::add::AddRescale;
 use crate::quant::mean::MeanRescale;
 use crate::quant::params::TensorQuant;
@@ -40,7 +40,7 @@ pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant) -> Tensor 
 pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
     let want: u64 = model.input_shape.iter().map(|&d| d as u64).product();
     if pixels.len() as u64 != want {
-        return Err(crate::QatError::Invalid(format!("the model takes {:?} = {want} input values, the image has {}", model.input_shape, pixels.len())));
+        return Err(crate::Int8Error::Invalid(format!("the model takes {:?} = {want} input values, the image has {}", model.input_shape, pixels.len())));
     }
     let quants = model.tensor_quants();
     let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant)];
@@ -81,7 +81,7 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
 pub fn run_batch(model: &QuantModel, images: &[u8], count: usize) -> crate::Result<Vec<i8>> {
     let pixels = model.input_shape.iter().map(|&d| d as usize).product::<usize>();
     if Some(images.len()) != pixels.checked_mul(count) {
-        return Err(crate::QatError::Invalid(format!("{count} images of {:?} need {} values, got {}", model.input_shape, pixels.saturating_mul(count), images.len())));
+        return Err(crate::Int8Error::Invalid(format!("{count} images of {:?} need {} values, got {}", model.input_shape, pixels.saturating_mul(count), images.len())));
     }
     let mut out = Vec::new();
     for image in images.chunks_exact(pixels.max(1)).take(count) {

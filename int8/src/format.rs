@@ -5,14 +5,14 @@
 //! writer runs before it writes, so errors name the field, node and byte offset, and a file
 //! that loads can be run.
 
-use crate::export::model::{Clamp, QLayer, QNode, QuantModel};
-use crate::export::validate::{validate, Invalid};
-use crate::model::limits::{self, InterpreterLimits};
-use crate::ops::conv2d::Padding;
+use crate::model::{Clamp, QLayer, QNode, QuantModel};
+use crate::validate::{validate, Invalid};
+use crate::limits::{self, InterpreterLimits};
+use crate::shape::Padding;
 use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
-use crate::{QatError, Result};
+use crate::{Int8Error, Result};
 use std::io::Read;
 use std::path::Path;
 
@@ -171,9 +171,9 @@ pub fn write(model: &QuantModel, path: &Path) -> Result<u64> {
 
 /// The error for a model the writer refuses; a quantization parameter out of range is what a
 /// diverged run leaves behind, so say so.
-pub fn invalid_export(path: &Path, e: Invalid) -> QatError {
+pub fn invalid_export(path: &Path, e: Invalid) -> Int8Error {
     let hint = if e.looks_diverged() { "; training probably diverged: try a lower learning rate" } else { "" };
-    QatError::InvalidModel { path: path.into(), detail: format!("{e}{hint}") }
+    Int8Error::InvalidModel { path: path.into(), detail: format!("{e}{hint}") }
 }
 
 /// Reads and validates a model file with the interpreter limits from the environment
@@ -185,13 +185,13 @@ pub fn read(path: &Path) -> Result<QuantModel> {
 /// Reads and validates a model file. Only the 16-byte header is read before the file's length
 /// is known to be plausible: at most `limits::MAX_FILE_BYTES`, and what the header announces.
 pub fn read_with(path: &Path, limits: &InterpreterLimits) -> Result<QuantModel> {
-    let bad = |detail: String| QatError::BadModel { path: path.into(), detail };
-    let mut file = std::fs::File::open(path).map_err(|e| QatError::io(path, e))?;
+    let bad = |detail: String| Int8Error::BadModel { path: path.into(), detail };
+    let mut file = std::fs::File::open(path).map_err(|e| Int8Error::io(path, e))?;
     let mut header = Vec::with_capacity(HEADER_LEN);
-    (&mut file).take(HEADER_LEN as u64).read_to_end(&mut header).map_err(|e| QatError::io(path, e))?;
+    (&mut file).take(HEADER_LEN as u64).read_to_end(&mut header).map_err(|e| Int8Error::io(path, e))?;
     let payload_len = check_header(&header).map_err(bad)?;
     let mut bytes = header;
-    (&mut file).take(payload_len as u64 + 1).read_to_end(&mut bytes).map_err(|e| QatError::io(path, e))?;
+    (&mut file).take(payload_len as u64 + 1).read_to_end(&mut bytes).map_err(|e| Int8Error::io(path, e))?;
     from_bytes_with(&bytes, limits).map_err(bad)
 }
 

@@ -12,10 +12,10 @@
 //! last node is FULLY_CONNECTED; then the whole model's working memory and work per image
 //! against `InterpreterLimits`.
 
-use crate::export::model::{Clamp, QLayer, QNode, QuantModel};
-use crate::model::limits::{self, InterpreterLimits};
-use crate::model::spec::elements;
-use crate::ops::conv2d::output_size;
+use crate::model::{Clamp, QLayer, QNode, QuantModel};
+use crate::limits::{self, InterpreterLimits};
+use crate::shape::elements;
+use crate::shape::output_size;
 use crate::quant::multiplier::QuantizedMultiplier;
 use crate::quant::params::TensorQuant;
 

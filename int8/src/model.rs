@@ -4,7 +4,7 @@
 //! input's parameters; Concat's inputs and output share one set; the other ops carry their
 //! output's. Batch norm never appears: it is folded into the conv weights and biases.
 
-use crate::ops::conv2d::Padding;
+use crate::shape::Padding;
 use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;

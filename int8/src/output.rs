@@ -7,7 +7,7 @@
 //! be the target or another run's file), is flushed to disk, renamed over the target, and the
 //! folder is synced: a crash leaves the old file or the new one, never a mix.
 
-use crate::{QatError, Result};
+use crate::{Int8Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Symlinks followed before we call it a loop (Linux's own limit).
 const MAX_LINK_HOPS: usize = 40;
 
-fn refuse(path: &Path, detail: impl Into<String>) -> QatError {
-    QatError::Output { path: path.into(), detail: detail.into() }
+fn refuse(path: &Path, detail: impl Into<String>) -> Int8Error {
+    Int8Error::Output { path: path.into(), detail: detail.into() }
 }
 
 /// Follows symlinks from `path` to the file a write would replace: (target, whether it exists).
@@ -25,7 +25,7 @@ fn resolve(path: &Path) -> Result<(PathBuf, bool)> {
     for _ in 0..MAX_LINK_HOPS {
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
-                let link = std::fs::read_link(&p).map_err(|e| QatError::io(&p, e))?;
+                let link = std::fs::read_link(&p).map_err(|e| Int8Error::io(&p, e))?;
                 p = match p.parent() {
                     Some(dir) if link.is_relative() => dir.join(link),
                     _ => link,
@@ -37,7 +37,7 @@ fn resolve(path: &Path) -> Result<(PathBuf, bool)> {
             }
             Ok(_) => return Ok((p, true)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((p, false)),
-            Err(e) => return Err(QatError::io(&p, e)),
+            Err(e) => return Err(Int8Error::io(&p, e)),
         }
     }
     Err(refuse(path, format!("more than {MAX_LINK_HOPS} symlinks (a loop?)")))
@@ -91,8 +91,8 @@ impl OutputPath {
         }
         let (tmp, file) = temporary(&target)?;
         drop(file);
-        std::fs::remove_file(&tmp).map_err(|e| QatError::io(&tmp, e))?;
-        let canonical = std::fs::canonicalize(&dir).map_err(|e| QatError::io(&dir, e))?;
+        std::fs::remove_file(&tmp).map_err(|e| Int8Error::io(&tmp, e))?;
+        let canonical = std::fs::canonicalize(&dir).map_err(|e| Int8Error::io(&dir, e))?;
         let name = target.file_name().ok_or_else(|| refuse(path, "names no file"))?;
         Ok(OutputPath { path: path.into(), target: canonical.join(name) })
     }
@@ -106,7 +106,7 @@ impl OutputPath {
         drop(file);
         if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, &target)) {
             let _ = std::fs::remove_file(&tmp);
-            return Err(QatError::io(&self.path, e));
+            return Err(Int8Error::io(&self.path, e));
         }
         // Make the rename itself durable; not every platform can open a folder, so best effort.
         if let Ok(d) = std::fs::File::open(folder(&target)) {

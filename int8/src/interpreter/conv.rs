@@ -1,8 +1,8 @@
 //! CONV_2D and DEPTHWISE_CONV_2D on int8.
 
 use super::{clamp_i8, Tensor};
-use crate::export::model::QLayer;
-use crate::ops::conv2d::output_size;
+use crate::model::QLayer;
+use crate::shape::output_size;
 use crate::quant::multiplier::multiply_by_quantized_multiplier;
 
 /// CONV_2D, per output channel c:
@@ -59,7 +59,7 @@ pub fn conv2d(layer: &QLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
 pub struct DepthwiseLayer {
     pub kernel: [u32; 2],
     pub stride: u32,
-    pub padding: crate::ops::conv2d::Padding,
+    pub padding: crate::shape::Padding,
     pub weights: Vec<i8>,
     pub bias: Vec<i32>,
     pub multipliers: Vec<crate::quant::multiplier::QuantizedMultiplier>,

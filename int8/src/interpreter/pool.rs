@@ -29,8 +29,8 @@ pub fn max_pool(x: &Tensor, size: u32, stride: u32) -> Tensor {
 /// the sum of the raw int8 values over in-bounds taps (padding not counted), divided by the tap
 /// count rounding half away from zero with truncating division, then clamped.
 /// Overflow: at most k*k values of magnitude <= 128.
-pub fn average_pool(x: &Tensor, k: u32, stride: u32, padding: crate::ops::conv2d::Padding, clamp: crate::quant::clamp::Clamp) -> Tensor {
-    use crate::ops::conv2d::output_size;
+pub fn average_pool(x: &Tensor, k: u32, stride: u32, padding: crate::shape::Padding, clamp: crate::quant::clamp::Clamp) -> Tensor {
+    use crate::shape::output_size;
     let [h, w, c] = x.shape;
     let (oh, pad_top) = output_size(h, k, stride, padding).unwrap_or((0, 0));
     let (ow, pad_left) = output_size(w, k, stride, padding).unwrap_or((0, 0));

@@ -1,0 +1,27 @@
+//! qat-int8: everything about an int8 model that needs no GPU, so a server, an embedded build or
+//! a wasm page can read, validate and run what wgpu-qat trains without compiling wgpu.
+//!
+//! - `shape`: padding and output-size math, shared by training, the file reader and the kernels;
+//! - `limits`: the documented size limits of models and the interpreter's budget;
+//! - `quant`: the quantization rules, each in one place (fixed-point multiplier, rounding,
+//!   clamps, ADD and MEAN rescales, fake-quant nudging);
+//! - `model`: the int8 model (`QuantModel`), a DAG of TFLite-style int8 ops;
+//! - `validate`: the one validation every model passes before it is written or run;
+//! - `format`: the versioned, checksummed `.qat` file (docs/FORMAT.md);
+//! - `interpreter`: the integer-only CPU interpreter, in the manner of TFLite's reference kernels;
+//! - `output`: checked, atomic output files.
+//!
+//! Nothing here knows that training exists: the training side hands a finished `QuantModel` in.
+
+pub mod error;
+pub mod format;
+pub mod interpreter;
+pub mod limits;
+pub mod model;
+pub mod output;
+pub mod quant;
+pub mod shape;
+pub mod validate;
+
+pub use error::{Int8Error, Result};
+pub use model::{QLayer, QNode, QuantModel};
