@@ -9,11 +9,13 @@
 //! - `validate`: the one validation every model passes before it is written or run;
 //! - `format`: the versioned, checksummed `.qat` file (docs/FORMAT.md);
 //! - `interpreter`: the integer-only CPU interpreter, in the manner of TFLite's reference kernels;
+//! - `export`: the model as `.tflite` for LiteRT;
 //! - `output`: checked, atomic output files.
 //!
 //! Nothing here knows that training exists: the training side hands a finished `QuantModel` in.
 
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod interpreter;
 pub mod limits;

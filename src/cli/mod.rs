@@ -3,6 +3,7 @@
 mod bench;
 mod data;
 mod eval;
+mod export;
 mod info;
 mod inspect;
 mod train;
@@ -17,6 +18,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Test accuracy of an int8 model on the CPU int8 interpreter.
     Eval(eval::EvalArgs),
+    /// Write an int8 model file as .tflite for LiteRT (no GPU).
+    Export(export::ExportArgs),
     /// Compare an int8 model's GPU fake-quant forward with its CPU int8 forward, per test image.
     Verify(verify::VerifyArgs),
     /// Print the adapter, backend, features and the limits training relies on.
@@ -33,6 +36,7 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
         // Arguments, model files and data are checked before a device is opened.
         Command::Train(a) => train::run(a, &gpu),
         Command::Eval(a) => eval::run(a),
+        Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a, &gpu),
         Command::Info => info::run(&gpu()?),
         Command::Inspect(a) => inspect::run(a),

@@ -64,6 +64,9 @@ pub struct TrainArgs {
     /// Also write the metrics as JSON here.
     #[arg(long)]
     metrics: Option<PathBuf>,
+    /// Also export the int8 model in these formats beside --out (e.g. `--export tflite`).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    export: Vec<super::export::Format>,
     /// Train on the first N training images only (the last 10% of them validate).
     #[arg(long)]
     train_limit: Option<usize>,
@@ -95,6 +98,14 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     // file is left exactly as it was.
     let out = OutputPath::check(&a.out).map_err(|e| flag("--out", e))?;
     let metrics_out = a.metrics.as_deref().map(OutputPath::check).transpose().map_err(|e| flag("--metrics", e))?;
+    let exports = a
+        .export
+        .iter()
+        .map(|&f| Ok((f, OutputPath::check(&a.out.with_extension(f.extension())).map_err(|e| flag("--export", e))?)))
+        .collect::<Result<Vec<_>>>()?;
+    if exports.iter().any(|(_, p)| p.target == out.target || metrics_out.as_ref().is_some_and(|m| m.target == p.target)) {
+        return Err(QatError::Invalid("an --export file would replace the model or the metrics; give --out another extension".into()));
+    }
     if metrics_out.as_ref().is_some_and(|m| m.target == out.target) {
         return Err(QatError::Invalid(format!("--out and --metrics name the same file ({}); the metrics would replace the model", out.target.display())));
     }
@@ -132,6 +143,12 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     // The one validation the reader runs too: a model that would not load is never written.
     let model_bytes = format::to_bytes(&model).map_err(|e| format::invalid_export(&a.out, e))?;
     out.write(&model_bytes)?;
+    for (format, path) in &exports {
+        let n = super::export::write(&model, *format, false, &path.path)?;
+        if !a.quiet {
+            eprintln!("exported {} ({n} bytes)", path.path.display());
+        }
+    }
 
     let test = test_split(&data, cfg.test_limit);
     let t0 = Instant::now();

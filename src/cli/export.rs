@@ -1,0 +1,56 @@
+//! `qat export`: an int8 model file as a `.tflite` that LiteRT runs (no GPU).
+
+use std::path::{Path, PathBuf};
+use wgpu_qat::export::format;
+use wgpu_qat::export::model::QuantModel;
+use wgpu_qat::output::OutputPath;
+use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
+use wgpu_qat::Result;
+
+/// Formats `qat export` writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// TFLite FlatBuffer for LiteRT: float32 input, int8 inside, int8 logits.
+    Tflite,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Tflite => "tflite",
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The int8 model file written by `qat train`.
+    #[arg(long)]
+    model: PathBuf,
+    #[arg(long, value_enum, default_value = "tflite")]
+    format: Format,
+    /// Where to write; default: the model file with the format's extension.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Output float32 logits (a DEQUANTIZE after the int8 logits) instead of int8.
+    #[arg(long)]
+    float_output: bool,
+}
+
+/// Writes `model` in `format` to `out` (checked first, written atomically); returns the bytes.
+pub fn write(model: &QuantModel, format: Format, float_output: bool, out: &Path) -> Result<usize> {
+    let target = OutputPath::check(out)?;
+    let bytes = match format {
+        Format::Tflite => to_tflite(model, TfliteOptions { float_output }).map_err(|e| format::invalid_export(out, e))?,
+    };
+    target.write(&bytes)?;
+    Ok(bytes.len())
+}
+
+pub fn run(a: ExportArgs) -> Result<()> {
+    let model = format::read(&a.model)?;
+    let out = a.out.clone().unwrap_or_else(|| a.model.with_extension(a.format.extension()));
+    let n = write(&model, a.format, a.float_output, &out)?;
+    println!("wrote {} ({n} bytes, {:?})", out.display(), a.format);
+    Ok(())
+}
