@@ -4,6 +4,7 @@ use super::data::{load, DataArgs};
 use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::export::format;
+use wgpu_qat::output::OutputPath;
 use wgpu_qat::train::{eval::accuracy, trainer::test_split};
 use wgpu_qat::verify::int8_logits;
 use wgpu_qat::{QatError, Result};
@@ -21,12 +22,16 @@ pub struct EvalArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Also write the int8 logits here, raw: one signed byte per class, image after image.
+    #[arg(long)]
+    logits: Option<PathBuf>,
 }
 
 pub fn run(a: EvalArgs) -> Result<()> {
     if a.limit == Some(0) {
         return Err(QatError::Invalid("--limit must be at least 1".into()));
     }
+    let logits_out = a.logits.as_deref().map(OutputPath::check).transpose()?;
     let model = format::read(&a.model)?;
     let data = load(&a.data)?;
     let input = model.input_shape;
@@ -39,6 +44,9 @@ pub fn run(a: EvalArgs) -> Result<()> {
     let secs = t0.elapsed().as_secs_f64();
     let classes = logits.len() / test.count.max(1);
     let acc = accuracy(&logits, classes.max(1), &test.labels);
+    if let Some(out) = &logits_out {
+        out.write(&logits.iter().map(|&v| v as u8).collect::<Vec<u8>>())?;
+    }
     if a.json {
         super::print_json(&serde_json::json!({
             "model": a.model.display().to_string(),

@@ -1,9 +1,11 @@
-//! `qat export`: an int8 model file as a `.tflite` that LiteRT runs (no GPU).
+//! `qat export`: an int8 model file as a `.tflite` that LiteRT runs or an `.onnx` that
+//! onnxruntime runs (no GPU).
 
 use std::path::{Path, PathBuf};
 use wgpu_qat::export::format;
 use wgpu_qat::export::model::QuantModel;
 use wgpu_qat::output::OutputPath;
+use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
 use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use wgpu_qat::Result;
 
@@ -12,12 +14,15 @@ use wgpu_qat::Result;
 pub enum Format {
     /// TFLite FlatBuffer for LiteRT: float32 input, int8 inside, int8 logits.
     Tflite,
+    /// ONNX (opset 13) in QDQ form for onnxruntime: float32 NHWC input, int8 logits.
+    Onnx,
 }
 
 impl Format {
     pub fn extension(self) -> &'static str {
         match self {
             Format::Tflite => "tflite",
+            Format::Onnx => "onnx",
         }
     }
 }
@@ -41,8 +46,10 @@ pub struct ExportArgs {
 pub fn write(model: &QuantModel, format: Format, float_output: bool, out: &Path) -> Result<usize> {
     let target = OutputPath::check(out)?;
     let bytes = match format {
-        Format::Tflite => to_tflite(model, TfliteOptions { float_output }).map_err(|e| format::invalid_export(out, e))?,
-    };
+        Format::Tflite => to_tflite(model, TfliteOptions { float_output }),
+        Format::Onnx => to_onnx(model, OnnxOptions { float_output }),
+    }
+    .map_err(|e| format::invalid_export(out, e))?;
     target.write(&bytes)?;
     Ok(bytes.len())
 }

@@ -18,7 +18,7 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Test accuracy of an int8 model on the CPU int8 interpreter.
     Eval(eval::EvalArgs),
-    /// Write an int8 model file as .tflite for LiteRT (no GPU).
+    /// Write an int8 model file as .tflite (LiteRT) or .onnx (onnxruntime); no GPU.
     Export(export::ExportArgs),
     /// Compare an int8 model's GPU fake-quant forward with its CPU int8 forward, per test image.
     Verify(verify::VerifyArgs),

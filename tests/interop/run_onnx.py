@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Runs an ONNX model with onnxruntime on raw u8 images and writes its raw outputs.
+
+usage: run_onnx.py MODEL.onnx IMAGES.u8 H W C COUNT OUT.bin
+
+Each image is fed as float32 pixel / 255 in NHWC [1, H, W, C] (the same float input as the
+.tflite), one per run. OUT.bin receives the output's raw bytes, image after image. Prints one
+JSON line describing the session.
+"""
+import json
+import sys
+import warnings
+
+import numpy as np
+import onnxruntime as ort
+
+
+def main():
+    model, images, h, w, c, count, out = sys.argv[1:8]
+    h, w, c, count = int(h), int(w), int(c), int(count)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        options = ort.SessionOptions()
+        options.log_severity_level = 2  # warnings and errors reach stderr
+        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    pixels = np.fromfile(images, dtype=np.uint8).reshape(count, h, w, c)
+    inp = session.get_inputs()[0]
+    outp = session.get_outputs()[0]
+    results = []
+    for i in range(count):
+        x = (pixels[i].astype(np.float32) / np.float32(255.0)).reshape(1, h, w, c)
+        results.append(session.run([outp.name], {inp.name: x})[0].copy())
+    np.concatenate([r.reshape(-1) for r in results]).tofile(out)
+    print(json.dumps({
+        "input": {"name": inp.name, "type": inp.type, "shape": inp.shape},
+        "output": {"name": outp.name, "type": outp.type, "shape": outp.shape},
+        "onnxruntime": ort.__version__,
+        "warnings": [str(w.message) for w in caught],
+    }))
+
+
+if __name__ == "__main__":
+    main()
