@@ -142,3 +142,28 @@ fn eval_and_verify_run_on_real_data() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn export_writes_both_formats_beside_the_model_and_names_bad_input() {
+    let dir = tmp_dir("export");
+    let model = a_model(&dir);
+    let m = model.to_str().unwrap();
+    for (format, ext) in [("tflite", "tflite"), ("onnx", "onnx")] {
+        let (code, out, err) = qat(&["export", "--model", m, "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        let path = dir.join(format!("model.{ext}"));
+        assert!(out.contains(path.to_str().unwrap()), "{out}");
+        let bytes = std::fs::read(&path).unwrap();
+        match format {
+            "tflite" => assert_eq!(&bytes[4..8], b"TFL3"),
+            _ => assert!(bytes.windows(8).any(|w| w == b"wgpu-qat"), "the ONNX producer name"),
+        }
+    }
+    let crafted = dir.join("bad.qat");
+    std::fs::write(&crafted, b"QATM not really").unwrap();
+    fails_with(&["export", "--model", crafted.to_str().unwrap(), "--format", "onnx"], &["bad.qat"]);
+    fails_with(&["export", "--model", m, "--out", dir.to_str().unwrap()], &["is a directory"]);
+    let (code, _, err) = qat(&["export", "--model", m, "--format", "caffe"]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

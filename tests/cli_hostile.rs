@@ -200,7 +200,7 @@ fn a_symlinked_output_is_written_through_and_metrics_go_beside() {
     let link = dir.join("latest.qat");
     std::os::unix::fs::symlink("real.qat", &link).unwrap();
     let metrics = dir.join("metrics.json");
-    let (code, out, err) = qat(&["train", "--epochs", "0", "--qat-epochs", "1", "--train-limit", "400", "--test-limit", "100", "--out", s(&link), "--metrics", s(&metrics), "--quiet"]);
+    let (code, out, err) = qat(&["train", "--epochs", "0", "--qat-epochs", "1", "--train-limit", "400", "--test-limit", "100", "--out", s(&link), "--metrics", s(&metrics), "--export", "tflite,onnx", "--quiet"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("wrote"), "{out}");
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
@@ -210,6 +210,9 @@ fn a_symlinked_output_is_written_through_and_metrics_go_beside() {
     assert!(inspected.contains("FULLY_CONNECTED"), "{inspected}");
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
     assert_eq!(m["int8_model_bytes"].as_u64().unwrap(), std::fs::metadata(&real).unwrap().len());
-    assert_eq!(listing(&dir), ["latest.qat", "metrics.json", "real.qat"]);
+    // The exports go beside --out, named after it.
+    assert_eq!(&std::fs::read(dir.join("latest.tflite")).unwrap()[4..8], b"TFL3");
+    assert!(std::fs::metadata(dir.join("latest.onnx")).unwrap().len() > 1000);
+    assert_eq!(listing(&dir), ["latest.onnx", "latest.qat", "latest.tflite", "metrics.json", "real.qat"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
