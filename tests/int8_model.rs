@@ -74,6 +74,26 @@ fn export_uses_tflite_conventions() {
 }
 
 #[test]
+fn version_2_files_are_still_read_with_the_unit_input_normalization() {
+    let model = quantize(&random_state(9)).unwrap();
+    let v3 = to_bytes(&model).unwrap();
+    assert_eq!(u16::from_le_bytes([v3[4], v3[5]]), 3);
+    // Version 2 is version 3 without the normalization record (mean, std per input channel)
+    // after the input quantization.
+    let at = 4 + 12 + 8;
+    let mut payload = v3[HEADER_LEN..HEADER_LEN + at].to_vec();
+    assert_eq!(&v3[HEADER_LEN + at..HEADER_LEN + at + 8], [0.0f32.to_le_bytes(), 1.0f32.to_le_bytes()].concat().as_slice());
+    payload.extend_from_slice(&v3[HEADER_LEN + at + 8..]);
+    let mut v2 = MAGIC.to_vec();
+    v2.extend_from_slice(&2u16.to_le_bytes());
+    v2.extend_from_slice(&0u16.to_le_bytes());
+    v2.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    v2.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    v2.extend_from_slice(&payload);
+    assert_eq!(from_bytes(&v2).unwrap(), model);
+}
+
+#[test]
 fn corrupt_and_truncated_files_are_rejected_clearly() {
     let bytes = to_bytes(&quantize(&random_state(3)).unwrap()).unwrap();
     let err = |b: &[u8]| from_bytes(b).unwrap_err();
@@ -81,9 +101,9 @@ fn corrupt_and_truncated_files_are_rejected_clearly() {
     let mut bad = bytes.clone();
     bad[0] = b'X';
     assert!(err(&bad).contains("magic"));
-    let mut v3 = bytes.clone();
-    v3[4] = 3;
-    assert!(err(&v3).contains("version 3") && err(&v3).contains("newer"), "{}", err(&v3));
+    let mut v4 = bytes.clone();
+    v4[4] = 4;
+    assert!(err(&v4).contains("version 4") && err(&v4).contains("newer"), "{}", err(&v4));
     let mut v1 = bytes.clone();
     v1[4] = 1;
     assert!(err(&v1).contains("version 1") && err(&v1).contains("re-export"), "{}", err(&v1));
@@ -124,7 +144,8 @@ fn structurally_bad_payloads_never_panic() {
     }
     // A wrong layer tag is named.
     let mut p = payload.to_vec();
-    let first_layer = 4 + 12 + 8 + 4;
+    // Rounding and reserved, input shape, input quantization, normalization (1 channel), count.
+    let first_layer = 4 + 12 + 8 + 8 + 4;
     p[first_layer] = 77;
     let e = from_bytes(&seal(&p)).unwrap_err();
     assert!(e.contains("node 0") && e.contains("tag 77"), "{e}");
@@ -258,7 +279,7 @@ fn model_spec_rejects_bad_shapes_naming_the_layer() {
     l.remove(2);
     let spec = ModelSpec::sequential("bad", [28, 28, 1], l.iter().map(|(n, l)| (n.as_str(), l.clone())).collect());
     let e = spec.shapes().unwrap_err().to_string();
-    assert!(e.contains("logits") && e.contains("Flatten"), "{e}");
+    assert!(e.contains("logits") && e.contains("flatten"), "{e}");
     assert_eq!(ModelSpec::mnist_cnn().parameter_count().unwrap(), 108 + 12 + 20280 + 10);
     assert!(ModelSpec::builtin("resnet-9000").unwrap_err().to_string().contains("mnist-cnn"));
 }

@@ -7,6 +7,7 @@
 
 use wgpu_qat::export::format::{from_bytes, from_bytes_with, read, to_bytes, MAGIC, VERSION};
 use wgpu_qat::model::limits::{self, InterpreterLimits};
+use wgpu_qat::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use wgpu_qat::reference::int8::run_image;
 
 /// A payload under construction, field by field as docs/FORMAT.md lays it out.
@@ -38,7 +39,12 @@ impl Payload {
     }
     /// Rounding rule, reserved bytes, input shape and quantization, node count.
     fn model(input: [u32; 3], nodes: u32) -> Self {
-        Payload::default().u8(1).bytes(&[0, 0, 0]).u32(input[0]).u32(input[1]).u32(input[2]).f32(1.0 / 255.0).i32(-128).u32(nodes)
+        let mut p = Payload::default().u8(1).bytes(&[0, 0, 0]).u32(input[0]).u32(input[1]).u32(input[2]).f32(1.0 / 255.0).i32(-128);
+        // The input normalization (version 3): mean 0, std 1 per channel.
+        for _ in 0..input[2] {
+            p = p.f32(0.0).f32(1.0);
+        }
+        p.u32(nodes)
     }
     /// A node record's common part.
     fn node(self, tag: u8, b1: u8, b2: u8, inputs: &[u32], name: &str) -> Self {
@@ -52,16 +58,18 @@ impl Payload {
     fn output(self) -> Self {
         self.f32(0.05).i32(-128).i32(-128).i32(127)
     }
-    /// `n` channels of weight scale 0.01, multiplier 2^30 with shift -5, bias `bias`.
+    /// `n` channels of weight scale 0.01, bias `bias`, and the multiplier LiteRT derives for
+    /// input scale 1/255 and output scale 0.05 (the only scales these crafted models use).
     fn per_channel(mut self, n: u32, bias: i32) -> Self {
+        let m = conv_multiplier();
         for _ in 0..n {
             self = self.f32(0.01);
         }
         for _ in 0..n {
-            self = self.i32(1 << 30);
+            self = self.i32(m.multiplier);
         }
         for _ in 0..n {
-            self = self.i32(-5);
+            self = self.i32(m.shift);
         }
         for _ in 0..n {
             self = self.i32(bias);
@@ -96,6 +104,11 @@ impl Payload {
     fn seal(&self) -> Vec<u8> {
         self.seal_with_flags(0)
     }
+}
+
+/// QuantizeMultiplier(1/255 * 0.01 / 0.05), as LiteRT computes it from the scales.
+fn conv_multiplier() -> QuantizedMultiplier {
+    quantize_multiplier((1.0f32 / 255.0) as f64 * 0.01f32 as f64 / 0.05f32 as f64)
 }
 
 /// A small valid model: 4x4x1 input, conv 1x1 to 2 channels, flatten, dense 32 -> 3.
@@ -177,7 +190,7 @@ fn flags_reserved_bytes_and_unused_fields_must_be_zero() {
     let pool = Payload::model([4, 4, 1], 3).node(2, 0, 1, &[0], "pool").u32(2).u32(2).flatten(1, "flat").dense(2, "logits", 1, 4, 0, 4);
     refused(&pool.seal(), &["node 0", "\"pool\"", "activation byte"]);
     let mut pad = valid();
-    pad.0[29] = 3; // conv's padding byte
+    pad.0[37] = 3; // conv's padding byte
     refused(&pad.seal(), &["node 0", "padding 3"]);
 }
 
@@ -185,12 +198,12 @@ fn flags_reserved_bytes_and_unused_fields_must_be_zero() {
 fn forged_counts_with_valid_checksums_are_refused() {
     // More nodes announced than the limit, or than the file holds.
     let mut p = valid();
-    p.0[24..28].copy_from_slice(&5000u32.to_le_bytes());
+    p.0[32..36].copy_from_slice(&5000u32.to_le_bytes());
     refused(&p.seal(), &["node count 5000", "4096"]);
-    p.0[24..28].copy_from_slice(&4u32.to_le_bytes());
+    p.0[32..36].copy_from_slice(&4u32.to_le_bytes());
     refused(&p.seal(), &["node 3", "truncated"]);
     // Fewer nodes than are there: bytes left over.
-    p.0[24..28].copy_from_slice(&2u32.to_le_bytes());
+    p.0[32..36].copy_from_slice(&2u32.to_le_bytes());
     refused(&p.seal(), &["unexpected bytes"]);
     // A conv whose declared input channels differ from its input.
     let c = Payload::model([4, 4, 1], 3).conv(0, "conv", [2, 1, 1, 3, 1], 6).flatten(1, "flat").dense(2, "logits", 3, 32, 0, 96);
@@ -216,21 +229,30 @@ fn names_must_be_short_utf8() {
 fn quantization_that_a_diverged_run_leaves_is_refused() {
     // A shift of 35: out of [-31, 30].
     let mut p = valid();
-    let conv_shift = 28 + 10 + 4 + 20 + 16 + 8 + 8; // first conv's first shift
-    assert_eq!(&p.0[conv_shift..conv_shift + 4], &(-5i32).to_le_bytes());
+    let conv_shift = 36 + 10 + 4 + 20 + 16 + 8 + 8; // first conv's first shift
+    assert_eq!(&p.0[conv_shift..conv_shift + 4], &conv_multiplier().shift.to_le_bytes());
     p.0[conv_shift..conv_shift + 4].copy_from_slice(&35i32.to_le_bytes());
     refused(&p.seal(), &["node 0", "\"conv\"", "shift 35"]);
+    // A normalized multiplier that is not the one the scales give: LiteRT would compute other
+    // bytes from the same file.
+    let mut other = valid();
+    other.0[conv_shift..conv_shift + 4].copy_from_slice(&(conv_multiplier().shift + 1).to_le_bytes());
+    refused(&other.seal(), &["node 0", "is not the one its scales give"]);
     // A bias that could overflow the accumulator.
     let b = Payload::model([4, 4, 1], 3).conv(0, "conv", [2, 1, 1, 1, 1], 2).flatten(1, "flat").dense(2, "logits", 3, 32, i32::MAX - 10, 96);
     refused(&b.seal(), &["node 2", "\"logits\"", "accumulator"]);
     // An infinite output scale.
     let mut inf = valid();
-    inf.0[28 + 10 + 4 + 20..28 + 10 + 4 + 24].copy_from_slice(&f32::INFINITY.to_le_bytes());
+    inf.0[36 + 10 + 4 + 20..36 + 10 + 4 + 24].copy_from_slice(&f32::INFINITY.to_le_bytes());
     refused(&inf.seal(), &["node 0", "scale inf"]);
     // A clamp that is not what the activation gives.
     let mut clamp = valid();
-    clamp.0[28 + 10 + 4 + 28..28 + 10 + 4 + 32].copy_from_slice(&(-100i32).to_le_bytes());
+    clamp.0[36 + 10 + 4 + 28..36 + 10 + 4 + 32].copy_from_slice(&(-100i32).to_le_bytes());
     refused(&clamp.seal(), &["node 0", "clamp [-100, 127]"]);
+    // An input normalization with a zero standard deviation.
+    let mut norm = valid();
+    norm.0[28..32].copy_from_slice(&0.0f32.to_le_bytes());
+    refused(&norm.seal(), &["input channel 0", "positive std"]);
     // A weight of -128.
     let mut w = valid();
     let last = w.0.len() - 1;

@@ -5,7 +5,7 @@
 //! writer runs before it writes, so errors name the field, node and byte offset, and a file
 //! that loads can be run.
 
-use crate::model::{Clamp, QLayer, QNode, QuantModel};
+use crate::model::{Clamp, InputNorm, QLayer, QNode, QuantModel};
 use crate::validate::{validate, Invalid};
 use crate::limits::{self, InterpreterLimits};
 use crate::shape::Padding;
@@ -17,9 +17,12 @@ use std::io::Read;
 use std::path::Path;
 
 pub const MAGIC: [u8; 4] = *b"QATM";
-/// Version 2: node graphs (inputs per node, names), depthwise, pooling, mean, add, concat,
-/// ReLU6. Version 1 (single chains of conv/pool/reshape/fully-connected) is not read.
-pub const VERSION: u16 = 2;
+/// Version 3: version 2 and the input normalization. Version 2: node graphs (inputs per node,
+/// names), depthwise, pooling, mean, add, concat, ReLU6; still read (its normalization is
+/// x = p / 255). Version 1 (single chains of conv/pool/reshape/fully-connected) is not read.
+pub const VERSION: u16 = 3;
+/// The oldest version this build reads.
+pub const OLDEST_READ: u16 = 2;
 pub const HEADER_LEN: usize = 16;
 
 const TAG_CONV2D: u8 = 1;
@@ -89,6 +92,10 @@ fn encode(model: &QuantModel) -> Vec<u8> {
         w.u32(d);
     }
     w.quant(&model.input_quant);
+    for (&m, &s) in model.input_norm.mean.iter().zip(&model.input_norm.std) {
+        w.f32(m);
+        w.f32(s);
+    }
     w.u32(model.nodes.len() as u32);
     for node in &model.nodes {
         let (tag, b1, b2) = match &node.op {
@@ -204,9 +211,9 @@ fn check_header(bytes: &[u8]) -> R<usize> {
         return Err(format!("magic {:02x?} is not \"QATM\"", &bytes[0..4]));
     }
     let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-    if version != VERSION {
+    if !(OLDEST_READ..=VERSION).contains(&version) {
         let hint = if version < VERSION { "it was written by an earlier wgpu-qat; re-export the model" } else { "it was written by a newer wgpu-qat; update this one" };
-        return Err(format!("format version {version}; this build reads version {VERSION} ({hint})"));
+        return Err(format!("format version {version}; this build reads versions {OLDEST_READ} to {VERSION} ({hint})"));
     }
     let flags = u16::from_le_bytes([bytes[6], bytes[7]]);
     if flags != 0 {
@@ -327,6 +334,13 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     }
     let input_shape = [r.dim("input height")?, r.dim("input width")?, r.dim("input channels")?];
     let input_quant = r.quant("input")?;
+    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    let input_norm = if version >= 3 {
+        let pairs = r.f32s(2 * input_shape[2] as usize, "input normalization")?;
+        InputNorm { mean: pairs.iter().step_by(2).copied().collect(), std: pairs.iter().skip(1).step_by(2).copied().collect() }
+    } else {
+        InputNorm::unit(input_shape[2])
+    };
     let count = r.u32("node count")?;
     if count == 0 || count as usize > limits::MAX_LAYERS {
         return Err(format!("node count {count} is outside 1..={}", limits::MAX_LAYERS));
@@ -340,7 +354,7 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     if r.pos != payload.len() {
         return Err(format!("{} unexpected bytes after the last node", payload.len() - r.pos));
     }
-    let model = QuantModel { rounding, input_shape, input_quant, nodes };
+    let model = QuantModel { rounding, input_shape, input_quant, input_norm, nodes };
     validate(&model, limits).map_err(|e| e.to_string())?;
     Ok(model)
 }

@@ -26,4 +26,4 @@ pub mod shape;
 pub mod validate;
 
 pub use error::{Int8Error, Result};
-pub use model::{QLayer, QNode, QuantModel};
+pub use model::{InputNorm, QLayer, QNode, QuantModel};

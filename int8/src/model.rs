@@ -4,7 +4,7 @@
 //! input's parameters; Concat's inputs and output share one set; the other ops carry their
 //! output's. Batch norm never appears: it is folded into the conv weights and biases.
 
-use crate::shape::Padding;
+use crate::shape::{OpShape, Padding};
 use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
@@ -17,7 +17,33 @@ pub struct QuantModel {
     /// Input shape [h, w, c]; the float input is QUANTIZE'd with `input_quant`.
     pub input_shape: [u32; 3],
     pub input_quant: TensorQuant,
+    /// How an image becomes the float input (`InputNorm`).
+    pub input_norm: InputNorm,
     pub nodes: Vec<QNode>,
+}
+
+/// The input normalization: an image of u8 pixels p becomes the float input the model (and its
+/// `.tflite` and ONNX exports) takes, x[c] = (p / 255 - mean[c]) / std[c], in float32. Models
+/// trained here use mean 0 and std 1 (x = p / 255).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputNorm {
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+}
+
+impl InputNorm {
+    /// x = p / 255 for `channels` channels.
+    pub fn unit(channels: u32) -> InputNorm {
+        InputNorm { mean: vec![0.0; channels as usize], std: vec![1.0; channels as usize] }
+    }
+    /// The float input of pixel `p` in channel `c`.
+    pub fn apply(&self, p: u8, c: usize) -> f32 {
+        (p as f32 / 255.0 - self.mean[c]) / self.std[c]
+    }
+    /// True for x = p / 255.
+    pub fn is_unit(&self) -> bool {
+        self.mean.iter().all(|&m| m == 0.0) && self.std.iter().all(|&s| s == 1.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +124,20 @@ impl QLayer {
             QLayer::FullyConnected { .. } => "FULLY_CONNECTED",
             QLayer::Add { .. } => "ADD",
             QLayer::Concat => "CONCATENATION",
+        }
+    }
+    /// What the op's output shape depends on (`shape::infer` does the rest).
+    pub fn shape_op(&self) -> OpShape {
+        match *self {
+            QLayer::Conv2d { out_channels, kernel, stride, padding, .. } => OpShape::Conv { filters: out_channels, kernel, stride, padding },
+            QLayer::DepthwiseConv2d { kernel, stride, padding, .. } => OpShape::Depthwise { kernel, stride, padding },
+            QLayer::MaxPool { size, stride } => OpShape::MaxPool { size, stride },
+            QLayer::AvgPool { size, stride, padding } => OpShape::AvgPool { size, stride, padding },
+            QLayer::Mean { .. } => OpShape::Mean,
+            QLayer::Flatten => OpShape::Flatten,
+            QLayer::FullyConnected { units, .. } => OpShape::Dense { units },
+            QLayer::Add { .. } => OpShape::Add,
+            QLayer::Concat => OpShape::Concat,
         }
     }
     /// The output quantization this op sets, if it sets one.

@@ -3,20 +3,19 @@
 //! written, and a model that loads can be run by the interpreter without a panic, an overflow
 //! or an absurd allocation.
 //!
-//! It checks, node by node in graph order: names, input references and counts, every size
-//! against `model::limits` in u64 arithmetic, shapes (each node's output shape is inferred
-//! from its inputs), the lengths of weights, biases, scales and multipliers, quantization
-//! parameters (positive finite scales, int8 zero points, normalized Q31 multipliers with shifts
-//! in [-31, 30], clamps equal to what the fused activation gives), weights in the symmetric
-//! range [-127, 127], the int32 accumulator bound, Concat's shared quantization, and that the
-//! last node is FULLY_CONNECTED; then the whole model's working memory and work per image
-//! against `InterpreterLimits`.
+//! It checks, node by node in graph order: names, input references, shapes and every size
+//! limit (through `shape::infer`, the one shape inference, in u64 arithmetic), the lengths of
+//! weights, biases, scales and multipliers, quantization parameters (positive finite scales,
+//! int8 zero points, normalized Q31 multipliers with shifts in [-31, 30] that equal what LiteRT
+//! derives from the scales, clamps equal to what the fused activation gives), weights in the
+//! symmetric range [-127, 127], the int32 accumulator bound, Concat's shared quantization, and
+//! that the last node is FULLY_CONNECTED; then the whole model's working memory and work per
+//! image against `InterpreterLimits`.
 
 use crate::model::{Clamp, QLayer, QNode, QuantModel};
 use crate::limits::{self, InterpreterLimits};
-use crate::shape::elements;
-use crate::shape::output_size;
-use crate::quant::multiplier::QuantizedMultiplier;
+use crate::shape::{elements, infer};
+use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use crate::quant::params::TensorQuant;
 
 /// What running one image takes, as the validation computed it.
@@ -64,6 +63,13 @@ pub fn validate(model: &QuantModel, limits: &InterpreterLimits) -> std::result::
         return Err(top(format!("input shape {input:?} must have dimensions in 1..={} and at most {} elements", limits::MAX_DIM, limits::MAX_TENSOR_ELEMENTS)));
     }
     quant(&model.input_quant, "input").map_err(top)?;
+    let norm = &model.input_norm;
+    if norm.mean.len() != input[2] as usize || norm.std.len() != input[2] as usize {
+        return Err(top(format!("the input normalization has {} means and {} standard deviations for {} channels", norm.mean.len(), norm.std.len(), input[2])));
+    }
+    if let Some(c) = (0..norm.mean.len()).find(|&c| !(norm.mean[c].is_finite() && norm.std[c].is_finite() && norm.std[c] > 0.0)) {
+        return Err(top(format!("input channel {c}: normalization mean {} / std {} must be finite with a positive std", norm.mean[c], norm.std[c])));
+    }
     if model.nodes.is_empty() || model.nodes.len() > limits::MAX_LAYERS {
         return Err(top(format!("{} nodes is outside 1..={}", model.nodes.len(), limits::MAX_LAYERS)));
     }
@@ -102,78 +108,50 @@ pub fn validate(model: &QuantModel, limits: &InterpreterLimits) -> std::result::
 }
 
 /// Checks node `k` given the shapes and quantization of tensors 0..=k; returns its output shape
-/// and multiply-adds.
+/// and multiply-adds. The shape and every size limit come from `shape::infer`, the one shape
+/// inference; what is checked here is what only an int8 model has.
 fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant]) -> R<([u32; 3], u64)> {
     if node.name.is_empty() || node.name.len() > limits::MAX_NAME_BYTES {
         return Err(format!("a node name has 1 to {} bytes, this one {}", limits::MAX_NAME_BYTES, node.name.len()));
     }
-    let arity = match node.op {
-        QLayer::Add { .. } => 2..=2,
-        QLayer::Concat => 2..=limits::MAX_CONCAT_INPUTS,
-        _ => 1..=1,
-    };
-    if !arity.contains(&node.inputs.len()) {
-        return Err(format!("takes {arity:?} inputs, has {}", node.inputs.len()));
-    }
     if let Some(t) = node.inputs.iter().find(|&&t| t > k) {
         return Err(format!("reads tensor {t}, which is not made before node {k}"));
     }
-    let [h, w, c] = shapes[node.inputs[0]];
+    let inputs: Vec<[u32; 3]> = node.inputs.iter().map(|&t| shapes[t]).collect();
+    let shape = infer(node.op.shape_op(), &inputs)?;
+    let [oh, ow, oc] = shape;
+    let pixels = oh as u64 * ow as u64;
+    let c = inputs[0][2];
     let q_in = quants[node.inputs[0]];
-    match &node.op {
-        QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp } => {
-            dim(*out_channels, "output channels")?;
-            window(kernel, *stride)?;
+    let macs = match &node.op {
+        QLayer::Conv2d { kernel, in_channels, activation, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
             if *in_channels != c {
                 return Err(format!("expects {in_channels} input channels, its input has {c}"));
             }
-            let (Some((oh, _)), Some((ow, _))) = (output_size(h, kernel[0], *stride, *padding), output_size(w, kernel[1], *stride, *padding)) else {
-                return Err(format!("{kernel:?} kernel, stride {stride} does not fit input {h}x{w}"));
-            };
             let taps = kernel[0] as u64 * kernel[1] as u64 * c as u64;
-            weighted(*out_channels, taps, weight_scales, multipliers, bias, weights)?;
+            weighted(oc, taps, weight_scales, multipliers, bias, weights)?;
             output_and_clamp(output, clamp, *activation)?;
-            Ok(([oh, ow, *out_channels], oh as u64 * ow as u64 * *out_channels as u64 * taps))
+            requantization(q_in, weight_scales, multipliers, output)?;
+            pixels * oc as u64 * taps
         }
-        QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp } => {
-            window(kernel, *stride)?;
+        QLayer::DepthwiseConv2d { channels, kernel, activation, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
             if *channels != c {
                 return Err(format!("has {channels} channels, its input has {c}"));
             }
-            let (Some((oh, _)), Some((ow, _))) = (output_size(h, kernel[0], *stride, *padding), output_size(w, kernel[1], *stride, *padding)) else {
-                return Err(format!("{kernel:?} kernel, stride {stride} does not fit input {h}x{w}"));
-            };
             let taps = kernel[0] as u64 * kernel[1] as u64;
             weighted(c, taps, weight_scales, multipliers, bias, weights)?;
             output_and_clamp(output, clamp, *activation)?;
-            Ok(([oh, ow, c], oh as u64 * ow as u64 * c as u64 * taps))
+            requantization(q_in, weight_scales, multipliers, output)?;
+            pixels * c as u64 * taps
         }
-        QLayer::MaxPool { size, stride } => {
-            window(&[*size, *size], *stride)?;
-            if h < *size || w < *size {
-                return Err(format!("window {size} does not fit input {h}x{w}"));
-            }
-            Ok(([(h - size) / stride + 1, (w - size) / stride + 1, c], 0))
-        }
-        QLayer::AvgPool { size, stride, padding } => {
-            window(&[*size, *size], *stride)?;
-            let (Some((oh, _)), Some((ow, _))) = (output_size(h, *size, *stride, *padding), output_size(w, *size, *stride, *padding)) else {
-                return Err(format!("window {size} stride {stride} does not fit input {h}x{w}"));
-            };
-            Ok(([oh, ow, c], 0))
-        }
+        QLayer::MaxPool { .. } | QLayer::AvgPool { .. } | QLayer::Flatten => 0,
         QLayer::Mean { output } => {
-            if h as u64 * w as u64 > limits::MAX_MEAN_WINDOW {
-                return Err(format!("a mean over {h}x{w} values could overflow its int32 sum (limit {} values)", limits::MAX_MEAN_WINDOW));
-            }
             quant(output, "output")?;
-            Ok(([1, 1, c], 0))
+            0
         }
-        QLayer::Flatten => Ok(([1, 1, (h as u64 * w as u64 * c as u64) as u32], 0)),
         QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, output, clamp } => {
-            dim(*units, "units")?;
-            if [h, w] != [1, 1] || *inputs != c {
-                return Err(format!("expects {inputs} flat inputs, its input is {h}x{w}x{c}"));
+            if *inputs != c {
+                return Err(format!("expects {inputs} flat inputs, its input has {c}"));
             }
             scale(*weight_scale, "weight scale")?;
             let taps = *inputs as u64;
@@ -191,47 +169,36 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
             if !(real.is_finite() && real > 0.0) {
                 return Err(format!("rescale multiplier {real} (input scale x weight scale / output scale) is not a positive finite number"));
             }
-            Ok(([1, 1, *units], *units as u64 * taps))
+            *units as u64 * taps
         }
         QLayer::Add { activation, output, clamp } => {
-            if shapes[node.inputs[1]] != [h, w, c] {
-                return Err(format!("inputs have different shapes {:?} and {:?}", [h, w, c], shapes[node.inputs[1]]));
-            }
             output_and_clamp(output, clamp, *activation)?;
-            Ok(([h, w, c], 0))
+            0
         }
         QLayer::Concat => {
-            let mut channels = 0u64;
-            for &t in &node.inputs {
-                let s = shapes[t];
-                if s[0] != h || s[1] != w {
-                    return Err(format!("inputs differ in height/width: {:?} and {s:?}", [h, w, c]));
-                }
-                if quants[t] != q_in {
-                    return Err(format!("inputs must share one scale and zero point: tensor {t} has {:?}, tensor {} {q_in:?}", quants[t], node.inputs[0]));
-                }
-                channels += s[2] as u64;
+            if let Some(&t) = node.inputs.iter().find(|&&t| quants[t] != q_in) {
+                return Err(format!("inputs must share one scale and zero point: tensor {t} has {:?}, tensor {} {q_in:?}", quants[t], node.inputs[0]));
             }
-            if channels > limits::MAX_DIM as u64 {
-                return Err(format!("{channels} output channels is more than {}", limits::MAX_DIM));
-            }
-            Ok(([h, w, channels as u32], 0))
+            0
+        }
+    };
+    Ok((shape, macs))
+}
+
+/// Per-channel multipliers are what LiteRT derives from the scales it is given:
+/// QuantizeMultiplier(input_scale * weight_scale[c] / output_scale) in float64 (docs/NUMERICS.md),
+/// so an exported `.tflite` computes the bytes our interpreter computes.
+fn requantization(input: TensorQuant, weight_scales: &[f32], multipliers: &[QuantizedMultiplier], output: &TensorQuant) -> R<()> {
+    for (c, (&s, m)) in weight_scales.iter().zip(multipliers).enumerate() {
+        let want = quantize_multiplier(input.scale as f64 * s as f64 / output.scale as f64);
+        if *m != want {
+            return Err(format!(
+                "channel {c}: multiplier {} with shift {} is not the one its scales give ({} with shift {})",
+                m.multiplier, m.shift, want.multiplier, want.shift
+            ));
         }
     }
-}
-
-fn dim(v: u32, what: &str) -> R<()> {
-    if v == 0 || v > limits::MAX_DIM {
-        return Err(format!("{what} = {v} is outside 1..={}", limits::MAX_DIM));
-    }
     Ok(())
-}
-
-fn window(kernel: &[u32; 2], stride: u32) -> R<()> {
-    match kernel.iter().chain([&stride]).find(|&&d| d == 0 || d > limits::MAX_KERNEL) {
-        Some(d) => Err(format!("kernel {kernel:?} / stride {stride}: {d} is outside 1..={}", limits::MAX_KERNEL)),
-        None => Ok(()),
-    }
 }
 
 fn scale(s: f32, what: &str) -> R<()> {

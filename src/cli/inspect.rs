@@ -41,10 +41,23 @@ pub fn run(a: InspectArgs) -> Result<()> {
         })
         .collect();
     if a.json {
-        super::print_json(&serde_json::json!({ "model": a.model.display().to_string(), "input_scale": model.input_quant.scale, "input_zero_point": model.input_quant.zero_point, "nodes": rows }));
+        super::print_json(&serde_json::json!({
+            "model": a.model.display().to_string(),
+            "input_scale": model.input_quant.scale,
+            "input_zero_point": model.input_quant.zero_point,
+            "input_mean": model.input_norm.mean,
+            "input_std": model.input_norm.std,
+            "nodes": rows,
+        }));
         return Ok(());
     }
     println!("{}: input {:?}, scale {:e}, zero point {}", a.model.display(), model.input_shape, model.input_quant.scale, model.input_quant.zero_point);
+    let norm = &model.input_norm;
+    if norm.is_unit() {
+        println!("float input: pixel / 255");
+    } else {
+        println!("float input: (pixel / 255 - mean) / std, mean {:?}, std {:?}", norm.mean, norm.std);
+    }
     println!("{:>3}  {:<14} {:<18} {:<10} {:>12} {:>5}  weights", "t", "name", "op", "inputs", "scale", "zp");
     for r in &rows {
         let w = if r["weight_scales"] == 0 { String::new() } else { format!("{} scale(s) {:.3e}..{:.3e}", r["weight_scales"], r["weight_scale_min"].as_f64().unwrap_or(0.0), r["weight_scale_max"].as_f64().unwrap_or(0.0)) };

@@ -5,7 +5,7 @@
 //! input_scale * weight_scale (round half away from zero, in f64); multipliers come from
 //! `quant::multiplier::quantize_multiplier`; tensor quantization follows `quant::placement`.
 
-use crate::export::model::{QLayer, QNode, QuantModel};
+use crate::export::model::{InputNorm, QLayer, QNode, QuantModel};
 use crate::gpu::Gpu;
 use crate::model::geometry;
 use crate::model::{Layer, ModelSpec, Node};
@@ -168,13 +168,20 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
         quants.push(out);
         nodes.push(QNode { name: node.name.clone(), inputs: node.inputs.clone(), op });
     }
-    Ok(QuantModel { rounding: Rounding::DoubleRounding, input_shape: spec.input, input_quant: quants[0], nodes })
+    Ok(QuantModel { rounding: Rounding::DoubleRounding, input_shape: spec.input, input_quant: quants[0], input_norm: InputNorm::unit(spec.input[2]), nodes })
 }
 
 /// The float model an int8 model stands for: the folded graph (no batch norm) with dequantized
 /// weights and biases, and activation ranges equal to each tensor's representable range.
 /// `verify` runs this through the GPU fake-quant forward to compare it with the int8 interpreter.
 pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
+    // The GPU forward feeds pixel / 255, the normalization of every model trained here.
+    if !model.input_norm.is_unit() {
+        return Err(QatError::Invalid(format!(
+            "the model's input normalization (mean {:?}, std {:?}) is not pixel / 255, which the GPU forward assumes",
+            model.input_norm.mean, model.input_norm.std
+        )));
+    }
     let range = |t: &TensorQuant| [(-128 - t.zero_point) as f32 * t.scale, (127 - t.zero_point) as f32 * t.scale];
     let quants = model.tensor_quants();
     let mut nodes = Vec::new();

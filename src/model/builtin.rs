@@ -3,7 +3,7 @@
 
 use crate::model::{Layer, ModelSpec, Node};
 use crate::ops::conv2d::Padding;
-use crate::quant::clamp::Activation;
+use qat_int8::quant::clamp::Activation;
 
 pub fn by_name(name: &str) -> Option<ModelSpec> {
     match name {

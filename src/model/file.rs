@@ -5,7 +5,7 @@
 
 use crate::model::{limits, Layer, ModelSpec, Node};
 use crate::ops::conv2d::Padding;
-use crate::quant::clamp::Activation;
+use qat_int8::quant::clamp::Activation;
 use crate::{QatError, Result};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -4,9 +4,9 @@
 //! tensors are [1, 1, units].
 
 use crate::model::limits;
-use crate::ops::conv2d::{output_size, Padding};
+use qat_int8::shape::{infer, OpShape, Padding};
 pub use qat_int8::shape::elements;
-use crate::quant::clamp::Activation;
+use qat_int8::quant::clamp::Activation;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,12 +58,18 @@ impl Layer {
             _ => Activation::None,
         }
     }
-    /// How many inputs the layer takes (None: two or more).
-    fn arity(&self) -> Option<usize> {
-        match self {
-            Layer::Add { .. } => Some(2),
-            Layer::Concat => None,
-            _ => Some(1),
+    /// What the layer's output shape depends on (`qat_int8::shape::infer` does the rest).
+    pub fn shape_op(&self) -> OpShape {
+        match *self {
+            Layer::Conv2d { filters, kernel, stride, padding, .. } => OpShape::Conv { filters, kernel, stride, padding },
+            Layer::DepthwiseConv2d { kernel, stride, padding, .. } => OpShape::Depthwise { kernel, stride, padding },
+            Layer::MaxPool { size, stride } => OpShape::MaxPool { size, stride },
+            Layer::AvgPool { size, stride, padding } => OpShape::AvgPool { size, stride, padding },
+            Layer::GlobalAvgPool => OpShape::Mean,
+            Layer::Flatten => OpShape::Flatten,
+            Layer::Dense { units, .. } => OpShape::Dense { units },
+            Layer::Add { .. } => OpShape::Add,
+            Layer::Concat => OpShape::Concat,
         }
     }
 }
@@ -128,14 +134,6 @@ impl ModelSpec {
         let mut out: Vec<[u32; 3]> = Vec::with_capacity(self.nodes.len());
         for (k, node) in self.nodes.iter().enumerate() {
             let err = |detail: String| QatError::Shape { layer: k, op: node.layer.op_name(), detail: format!("{:?}: {detail}", node.name) };
-            match node.layer.arity() {
-                Some(n) if node.inputs.len() != n => return Err(err(format!("takes {n} input(s), has {}", node.inputs.len()))),
-                None if node.inputs.len() < 2 => return Err(err(format!("takes two or more inputs, has {}", node.inputs.len()))),
-                None if node.inputs.len() > limits::MAX_CONCAT_INPUTS => {
-                    return Err(err(format!("{} inputs is more than the limit of {}", node.inputs.len(), limits::MAX_CONCAT_INPUTS)))
-                }
-                _ => {}
-            }
             if node.name.is_empty() || node.name.len() > limits::MAX_NAME_BYTES {
                 return Err(err(format!("a layer name must have 1 to {} bytes, this one has {}", limits::MAX_NAME_BYTES, node.name.len())));
             }
@@ -143,59 +141,7 @@ impl ModelSpec {
                 return Err(err(format!("reads tensor {bad}, which is not made before it")));
             }
             let ins: Vec<[u32; 3]> = node.inputs.iter().map(|&t| if t == 0 { self.input } else { out[t - 1] }).collect();
-            let cur = ins[0];
-            check_layer_limits(&node.layer, cur).map_err(err)?;
-            let shape = match node.layer {
-                Layer::Conv2d { filters, kernel, stride, padding, .. } => match (output_size(cur[0], kernel[0], stride, padding), output_size(cur[1], kernel[1], stride, padding)) {
-                    (Some((oh, _)), Some((ow, _))) if filters > 0 => [oh, ow, filters],
-                    _ => return Err(err(format!("{kernel:?} kernel, stride {stride}, {padding:?} does not fit input {cur:?}"))),
-                },
-                Layer::DepthwiseConv2d { kernel, stride, padding, .. } => match (output_size(cur[0], kernel[0], stride, padding), output_size(cur[1], kernel[1], stride, padding)) {
-                    (Some((oh, _)), Some((ow, _))) => [oh, ow, cur[2]],
-                    _ => return Err(err(format!("{kernel:?} kernel, stride {stride}, {padding:?} does not fit input {cur:?}"))),
-                },
-                Layer::MaxPool { size, stride } => {
-                    if size == 0 || stride == 0 || cur[0] < size || cur[1] < size {
-                        return Err(err(format!("window {size} stride {stride} does not fit input {cur:?}")));
-                    }
-                    [(cur[0] - size) / stride + 1, (cur[1] - size) / stride + 1, cur[2]]
-                }
-                Layer::AvgPool { size, stride, padding } => match (output_size(cur[0], size, stride, padding), output_size(cur[1], size, stride, padding)) {
-                    (Some((oh, _)), Some((ow, _))) => [oh, ow, cur[2]],
-                    _ => return Err(err(format!("window {size} stride {stride} {padding:?} does not fit input {cur:?}"))),
-                },
-                Layer::GlobalAvgPool => [1, 1, cur[2]],
-                // `check_layer_limits` bounds every tensor by MAX_TENSOR_ELEMENTS (< 2^32).
-                Layer::Flatten => [1, 1, elements(cur) as u32],
-                Layer::Dense { units, .. } => {
-                    if cur[0] != 1 || cur[1] != 1 {
-                        return Err(err(format!("needs a flat input, got {cur:?} (add a Flatten or GlobalAvgPool)")));
-                    }
-                    if units == 0 {
-                        return Err(err("zero units".into()));
-                    }
-                    [1, 1, units]
-                }
-                Layer::Add { .. } => {
-                    if ins[1] != cur {
-                        return Err(err(format!("inputs have different shapes {cur:?} and {:?}", ins[1])));
-                    }
-                    cur
-                }
-                Layer::Concat => {
-                    if let Some(s) = ins.iter().find(|s| s[0] != cur[0] || s[1] != cur[1]) {
-                        return Err(err(format!("inputs differ in height/width: {cur:?} and {s:?}")));
-                    }
-                    let channels: u64 = ins.iter().map(|s| s[2] as u64).sum();
-                    if channels > limits::MAX_DIM as u64 {
-                        return Err(err(format!("{channels} output channels is more than the limit of {}", limits::MAX_DIM)));
-                    }
-                    [cur[0], cur[1], channels as u32]
-                }
-            };
-            if elements(shape) > limits::MAX_TENSOR_ELEMENTS {
-                return Err(err(format!("its output {shape:?} has more than the limit of {} elements per image", limits::MAX_TENSOR_ELEMENTS)));
-            }
+            let shape = infer(node.layer.shape_op(), &ins).map_err(err)?;
             out.push(shape);
         }
         match self.nodes.last() {
@@ -221,67 +167,5 @@ impl ModelSpec {
                 crate::model::geometry::weights(&node.layer, input).map_or(0, |g| g.weight_len + g.bias_len + 2 * g.bn_channels)
             })
             .sum())
-    }
-}
-
-
-/// The size limits of one layer on input `input` (`model::limits`): kernel, window and stride
-/// sizes, channel and unit counts, weights per layer, and taps per int32 accumulator.
-fn check_layer_limits(layer: &Layer, input: [u32; 3]) -> std::result::Result<(), String> {
-    let window = |what: &str, dims: &[u32]| -> std::result::Result<(), String> {
-        match dims.iter().find(|&&d| d == 0 || d > limits::MAX_KERNEL) {
-            Some(d) => Err(format!("{what} {d} is outside 1..={}", limits::MAX_KERNEL)),
-            None => Ok(()),
-        }
-    };
-    let count = |what: &str, n: u32| -> std::result::Result<(), String> {
-        if n == 0 || n > limits::MAX_DIM {
-            return Err(format!("{n} {what} is outside 1..={}", limits::MAX_DIM));
-        }
-        Ok(())
-    };
-    let accumulate = |taps: u64, weights: u64| -> std::result::Result<(), String> {
-        if taps > limits::MAX_TAPS {
-            return Err(format!(
-                "{taps} products per output could overflow the int8 model's int32 accumulator (limit {})",
-                limits::MAX_TAPS
-            ));
-        }
-        if weights > limits::MAX_WEIGHTS {
-            return Err(format!("{weights} weights is more than the limit of {} per layer", limits::MAX_WEIGHTS));
-        }
-        Ok(())
-    };
-    let c = input[2] as u64;
-    match *layer {
-        Layer::Conv2d { filters, kernel, stride, .. } => {
-            count("filters", filters)?;
-            window("kernel size", &kernel)?;
-            window("stride", &[stride])?;
-            let taps = kernel[0] as u64 * kernel[1] as u64 * c;
-            accumulate(taps, taps * filters as u64)
-        }
-        Layer::DepthwiseConv2d { kernel, stride, .. } => {
-            window("kernel size", &kernel)?;
-            window("stride", &[stride])?;
-            let taps = kernel[0] as u64 * kernel[1] as u64;
-            accumulate(taps, taps * c)
-        }
-        Layer::MaxPool { size, stride } | Layer::AvgPool { size, stride, .. } => {
-            window("window size", &[size])?;
-            window("stride", &[stride])
-        }
-        Layer::Dense { units, .. } => {
-            count("units", units)?;
-            let taps = elements(input);
-            accumulate(taps, taps * units as u64)
-        }
-        Layer::GlobalAvgPool if input[0] as u64 * input[1] as u64 > limits::MAX_MEAN_WINDOW => Err(format!(
-            "averaging {}x{} values could overflow the int8 model's int32 sum (limit {} values)",
-            input[0],
-            input[1],
-            limits::MAX_MEAN_WINDOW
-        )),
-        Layer::GlobalAvgPool | Layer::Flatten | Layer::Add { .. } | Layer::Concat => Ok(()),
     }
 }

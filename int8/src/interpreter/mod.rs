@@ -13,7 +13,7 @@ pub use elementwise::{add, concat};
 pub use fully_connected::fully_connected;
 pub use pool::{average_pool, max_pool, mean_hw};
 
-use crate::model::{Clamp, QLayer, QuantModel};
+use crate::model::{Clamp, InputNorm, QLayer, QuantModel};
 use crate::quant::add::AddRescale;
 use crate::quant::mean::MeanRescale;
 use crate::quant::params::TensorQuant;
@@ -26,10 +26,12 @@ pub struct Tensor {
     pub data: Vec<i8>,
 }
 
-/// QUANTIZE of an MNIST image: the u8 pixel p becomes the float32 p / 255 (as training
-/// scales it), then round_half_away(x / scale) + zero_point in float32, clamped.
-pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant) -> Tensor {
-    let data = pixels.iter().map(|&p| quantize_f32_to_i8(p as f32 / 255.0, q.scale, q.zero_point)).collect();
+/// QUANTIZE of an image: the u8 pixel p of channel c becomes the float32 input
+/// x = (p / 255 - mean[c]) / std[c] (`InputNorm`; p / 255 for models trained here), then
+/// round_half_away(x / scale) + zero_point in float32, clamped.
+pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant, norm: &InputNorm) -> Tensor {
+    let c = shape[2].max(1) as usize;
+    let data = pixels.iter().enumerate().map(|(i, &p)| quantize_f32_to_i8(norm.apply(p, i % c), q.scale, q.zero_point)).collect();
     Tensor { shape, data }
 }
 
@@ -43,7 +45,7 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
         return Err(crate::Int8Error::Invalid(format!("the model takes {:?} = {want} input values, the image has {}", model.input_shape, pixels.len())));
     }
     let quants = model.tensor_quants();
-    let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant)];
+    let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant, &model.input_norm)];
     for (k, node) in model.nodes.iter().enumerate() {
         let x = &tensors[node.inputs[0]];
         let q_in = quants[node.inputs[0]];

@@ -1,0 +1,178 @@
+//! Interop with the real runtimes (`ai-edge-litert` and `onnxruntime` from PyPI, in the venv
+//! that `.ci/run` creates), on every built-in model: once with random weights (wide, untrained
+//! ranges) and once trained briefly on an MNIST subset when a GPU and MNIST are present, and on
+//! 1,000 images (MNIST test images when present).
+//! - `.tflite` in LiteRT's reference kernels (`BUILTIN_REF`): the very int8 output bytes of our
+//!   CPU interpreter; LiteRT loads it without a warning; the float-output variant is the
+//!   dequantized bytes.
+//! - `.tflite` in LiteRT's default path (XNNPACK) and ONNX in onnxruntime: outputs within a few
+//!   LSB (both rescale in float32), and the same top-1 wherever ours leads by more than twice
+//!   the largest byte difference (elsewhere a near-tie may flip; docs/NUMERICS.md).
+//!
+//! The Python comes from `$QAT_INTEROP_PYTHON`, else `.venv-interop/bin/python`. Without one the
+//! tests skip with a message; `QAT_REQUIRE_INTEROP=1` (as in CI) makes that a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use wgpu_qat::bench::{synthetic_split, synthetic_state};
+use wgpu_qat::export::model::QuantModel;
+use wgpu_qat::export::quantize::{quantize, TrainedState};
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
+use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
+use wgpu_qat::reference::int8::run_batch;
+use wgpu_qat::train::network::WeightQuant;
+use wgpu_qat::train::{train, TrainConfig};
+
+fn python() -> Option<PathBuf> {
+    let candidate = std::env::var_os("QAT_INTEROP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-interop/bin/python"));
+    let works = Command::new(&candidate).args(["-c", "import ai_edge_litert.interpreter, onnxruntime, numpy"]).output().is_ok_and(|o| o.status.success());
+    if works {
+        return Some(candidate);
+    }
+    if std::env::var("QAT_REQUIRE_INTEROP").as_deref() == Ok("1") {
+        panic!("QAT_REQUIRE_INTEROP=1 but {} cannot import ai_edge_litert and onnxruntime", candidate.display());
+    }
+    eprintln!("SKIP: no Python with ai-edge-litert and onnxruntime at {} (run .ci/run, or set QAT_INTEROP_PYTHON)", candidate.display());
+    None
+}
+
+const IMAGES: usize = 1000;
+
+/// The test images: the first MNIST test images when present, else synthetic ones.
+fn images() -> &'static [u8] {
+    static IMAGES_U8: OnceLock<Vec<u8>> = OnceLock::new();
+    IMAGES_U8.get_or_init(|| match common::mnist() {
+        Some(data) => data.test.images[..IMAGES * 784].to_vec(),
+        None => synthetic_split(IMAGES, 784, 11).images,
+    })
+}
+
+/// Every built-in model (and mnist-dwbn with per-tensor weights), with random weights, and
+/// trained for one short QAT epoch when a GPU and MNIST are there.
+fn models() -> &'static [(String, QuantModel)] {
+    static MODELS: OnceLock<Vec<(String, QuantModel)>> = OnceLock::new();
+    MODELS.get_or_init(|| {
+        let variants = [("mnist-cnn", WeightQuant::PerChannel), ("mnist-dwbn", WeightQuant::PerChannel), ("mnist-resnet", WeightQuant::PerChannel), ("mnist-dwbn", WeightQuant::PerTensor)];
+        let mut out = Vec::new();
+        for (seed, (name, weights)) in variants.iter().enumerate() {
+            let mut state = synthetic_state(&ModelSpec::builtin(name).unwrap(), 21 + seed as u64).unwrap();
+            state.weight_quant = *weights;
+            out.push((format!("{name} {weights:?} random"), quantize(&state).unwrap()));
+        }
+        if let (Some(gpu), Some(data)) = (common::gpu(), common::mnist()) {
+            for (name, weights) in variants {
+                let cfg = TrainConfig { epochs: 0, qat_epochs: 1, train_limit: Some(1500), test_limit: Some(100), weight_quant: weights, progress: false, ..TrainConfig::default() };
+                let (net, _) = train(gpu, &ModelSpec::builtin(name).unwrap(), data, &cfg).unwrap();
+                out.push((format!("{name} {weights:?} trained"), quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap()));
+            }
+        }
+        out
+    })
+}
+
+/// Runs `script` (in tests/interop/) on `model_file` and the images; returns its JSON report,
+/// its stderr and the output bytes.
+fn run(python: &Path, script: &str, model_file: &Path, extra: &[&str], count: usize) -> (serde_json::Value, String, Vec<u8>) {
+    let dir = model_file.parent().unwrap();
+    let images_path = dir.join("images.u8");
+    std::fs::write(&images_path, &images()[..count * 784]).unwrap();
+    let out = dir.join("out.bin");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop").join(script);
+    let mut args = vec![model_file.to_str().unwrap().to_string(), images_path.to_str().unwrap().to_string(), "28".into(), "28".into(), "1".into(), count.to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(out.to_str().unwrap().to_string());
+    let result = Command::new(python).arg(&script).args(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+    assert!(result.status.success(), "{} failed on {}:\n{stderr}", script.display(), model_file.display());
+    let report = serde_json::from_slice(result.stdout.trim_ascii()).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&result.stdout)));
+    (report, stderr, std::fs::read(&out).unwrap())
+}
+
+fn argmax(row: &[i8]) -> usize {
+    (0..row.len()).fold(0, |best, i| if row[i] > row[best] { i } else { best })
+}
+
+/// Compares a float-rescaling runtime's int8 logits with ours: (top-1 agreement, max LSB).
+/// Asserts the bounds in the module comment.
+fn close_to_ours(what: &str, theirs: &[i8], ours: &[i8], count: usize) -> (f64, i32) {
+    assert_eq!(theirs.len(), ours.len(), "{what}");
+    let classes = ours.len() / count;
+    let row = |v: &[i8], i: usize| v[i * classes..(i + 1) * classes].to_vec();
+    let max_lsb = theirs.iter().zip(ours).map(|(&a, &b)| (a as i32 - b as i32).abs()).max().unwrap_or(0);
+    let agree = (0..count).filter(|&i| argmax(&row(theirs, i)) == argmax(&row(ours, i))).count();
+    let clear_disagreements = (0..count)
+        .filter(|&i| {
+            let mut r = row(ours, i);
+            r.sort_unstable_by(|a, b| b.cmp(a));
+            (r[0] as i32 - r[1] as i32) > 2 * max_lsb && argmax(&row(theirs, i)) != argmax(&row(ours, i))
+        })
+        .count();
+    assert!(max_lsb <= 4, "{what}: differs by {max_lsb} LSB");
+    assert_eq!(clear_disagreements, 0, "{what}: a clear top-1 changed");
+    (agree as f64 / count as f64, max_lsb)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("qat-interop-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn litert_reference_kernels_give_our_int8_bytes_and_xnnpack_agrees() {
+    let Some(python) = python() else { return };
+    let dir = tmp("litert");
+    let path = dir.join("model.tflite");
+    for (name, model) in models() {
+        let ours = run_batch(model, images(), IMAGES).unwrap();
+        std::fs::write(&path, to_tflite(model, TfliteOptions::default()).unwrap()).unwrap();
+        let (report, stderr, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN_REF"], IMAGES);
+        assert!(report["warnings"].as_array().unwrap().is_empty(), "{name}: {report}");
+        assert!(!stderr.to_lowercase().contains("warning") && !stderr.contains("ERROR"), "{name}: LiteRT said:\n{stderr}");
+        assert_eq!(report["output"]["dtype"], "int8", "{name}");
+        assert_eq!(report["output"]["zero_point"], model.logits_quant().zero_point, "{name}");
+        let theirs: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
+        assert_eq!(theirs.len(), ours.len(), "{name}");
+        let differing = theirs.iter().zip(&ours).filter(|(a, b)| a != b).count();
+        assert_eq!(differing, 0, "{name}: {differing} of {} int8 output bytes differ from LiteRT's reference kernels", ours.len());
+
+        let (_, _, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN"], IMAGES);
+        let xnn: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
+        let (agreement, max_lsb) = close_to_ours(&format!("{name} XNNPACK"), &xnn, &ours, IMAGES);
+        eprintln!("{name}: {IMAGES} images; BUILTIN_REF: 0 differing bytes; XNNPACK: top-1 agreement {agreement:.4}, max {max_lsb} LSB");
+    }
+    // The float-output variant: a DEQUANTIZE of the same bytes.
+    let (name, model) = &models()[0];
+    std::fs::write(&path, to_tflite(model, TfliteOptions { float_output: true }).unwrap()).unwrap();
+    let (report, _, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN_REF"], 10);
+    assert_eq!(report["output"]["dtype"], "float32", "{name}");
+    let floats: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let q = model.logits_quant();
+    let want: Vec<f32> = run_batch(model, &images()[..784 * 10], 10).unwrap().iter().map(|&v| q.dequantize(v)).collect();
+    assert_eq!(floats, want, "{name}: DEQUANTIZE of the int8 logits");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn onnxruntime_runs_the_qdq_export_and_agrees() {
+    let Some(python) = python() else { return };
+    let dir = tmp("onnx");
+    let path = dir.join("model.onnx");
+    for (name, model) in models() {
+        std::fs::write(&path, to_onnx(model, OnnxOptions::default()).unwrap()).unwrap();
+        let (report, stderr, bytes) = run(&python, "run_onnx.py", &path, &[], IMAGES);
+        assert!(report["warnings"].as_array().unwrap().is_empty() && !stderr.contains("W:") && !stderr.contains("E:"), "{name}: {report} {stderr}");
+        assert_eq!(report["output"]["type"], "tensor(int8)", "{name}");
+        let theirs: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
+        let ours = run_batch(model, images(), IMAGES).unwrap();
+        let (agreement, max_lsb) = close_to_ours(&format!("{name} onnxruntime"), &theirs, &ours, IMAGES);
+        eprintln!("{name}: onnxruntime {}: {IMAGES} images, top-1 agreement {agreement:.4}, max {max_lsb} LSB", report["onnxruntime"]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
