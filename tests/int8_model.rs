@@ -5,7 +5,7 @@ mod common;
 
 use wgpu_qat::bench::synthetic_split;
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::export::format::{from_bytes, read, to_bytes, write, HEADER_LEN, MAGIC, VERSION};
+use wgpu_qat::export::format::{from_bytes, read, to_bytes, write, HEADER_LEN};
 use wgpu_qat::export::model::{Clamp, QLayer, QuantModel};
 use wgpu_qat::export::quantize::{dequantize, quantize, TrainedState};
 use wgpu_qat::model::{Layer, ModelSpec};
@@ -84,13 +84,7 @@ fn version_2_files_are_still_read_with_the_unit_input_normalization() {
     let mut payload = v3[HEADER_LEN..HEADER_LEN + at].to_vec();
     assert_eq!(&v3[HEADER_LEN + at..HEADER_LEN + at + 8], [0.0f32.to_le_bytes(), 1.0f32.to_le_bytes()].concat().as_slice());
     payload.extend_from_slice(&v3[HEADER_LEN + at + 8..]);
-    let mut v2 = MAGIC.to_vec();
-    v2.extend_from_slice(&2u16.to_le_bytes());
-    v2.extend_from_slice(&0u16.to_le_bytes());
-    v2.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    v2.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    v2.extend_from_slice(&payload);
-    assert_eq!(from_bytes(&v2).unwrap(), model);
+    assert_eq!(from_bytes(&common::seal_with(&payload, 2, 0)).unwrap(), model);
 }
 
 #[test]
@@ -119,17 +113,6 @@ fn corrupt_and_truncated_files_are_rejected_clearly() {
     }
 }
 
-/// Re-seals a payload with a correct header, so structural validation is what gets tested.
-fn seal(payload: &[u8]) -> Vec<u8> {
-    let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
 #[test]
 fn structurally_bad_payloads_never_panic() {
     let bytes = to_bytes(&quantize(&random_state(4)).unwrap()).unwrap();
@@ -139,7 +122,7 @@ fn structurally_bad_payloads_never_panic() {
         for v in [0x00u8, 0xff, 0x7f, 0x80] {
             let mut p = payload.to_vec();
             p[i] = v;
-            let _ = from_bytes(&seal(&p));
+            let _ = from_bytes(&common::seal(&p));
         }
     }
     // A wrong layer tag is named.
@@ -147,7 +130,7 @@ fn structurally_bad_payloads_never_panic() {
     // Rounding and reserved, input shape, input quantization, normalization (1 channel), count.
     let first_layer = 4 + 12 + 8 + 8 + 4;
     p[first_layer] = 77;
-    let e = from_bytes(&seal(&p)).unwrap_err();
+    let e = from_bytes(&common::seal(&p)).unwrap_err();
     assert!(e.contains("node 0") && e.contains("tag 77"), "{e}");
 }
 

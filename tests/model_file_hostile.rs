@@ -5,7 +5,9 @@
 //! refused with an error naming the node (where one is at fault) and the cause, and none
 //! reaches the interpreter.
 
-use wgpu_qat::export::format::{from_bytes, from_bytes_with, read, to_bytes, MAGIC, VERSION};
+mod common;
+
+use wgpu_qat::export::format::{from_bytes, from_bytes_with, read, to_bytes, VERSION};
 use wgpu_qat::model::limits::{self, InterpreterLimits};
 use wgpu_qat::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use wgpu_qat::reference::int8::run_image;
@@ -93,13 +95,7 @@ impl Payload {
     }
     /// Header with the right length and CRC-32 (flags as given).
     fn seal_with_flags(&self, flags: u16) -> Vec<u8> {
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&flags.to_le_bytes());
-        out.extend_from_slice(&(self.0.len() as u32).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&self.0).to_le_bytes());
-        out.extend_from_slice(&self.0);
-        out
+        common::seal_with(&self.0, VERSION, flags)
     }
     fn seal(&self) -> Vec<u8> {
         self.seal_with_flags(0)

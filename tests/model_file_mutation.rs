@@ -5,27 +5,20 @@
 //! written back to the very same bytes, without a panic. One test in its own binary, so the
 //! process's peak memory is this test's.
 
+mod common;
+
+use common::seal;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 use wgpu_qat::bench::{synthetic_split, synthetic_state};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::export::format::{from_bytes, to_bytes, HEADER_LEN, MAGIC, VERSION};
+use wgpu_qat::export::format::{from_bytes, to_bytes, HEADER_LEN};
 use wgpu_qat::export::quantize::quantize;
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::reference::int8::run_image;
 
 /// Mutants per CI run (the acceptance asks for at least 20,000).
 const MUTANTS: usize = 24_000;
-
-fn seal(payload: &[u8]) -> Vec<u8> {
-    let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
 
 /// Values that hit limits, signs and wraps when they land on a u32 field.
 const INTERESTING: [u32; 14] = [0, 1, 2, 3, 64, 65, 255, 0xffff, 0x1_0000, 0x1_0001, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff];

@@ -86,3 +86,20 @@ pub fn run(gpu: &Gpu, d: wgpu_qat::gpu::Dispatch) {
 pub fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
     gpu.read(b, n).unwrap()
 }
+
+/// A model file around `payload` with a correct length and CRC-32 (version and flags as given),
+/// so a test exercises the reader's validation of the payload rather than its checksum.
+pub fn seal_with(payload: &[u8], version: u16, flags: u16) -> Vec<u8> {
+    let mut out = wgpu_qat::export::format::MAGIC.to_vec();
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// `seal_with` for the current version and no flags.
+pub fn seal(payload: &[u8]) -> Vec<u8> {
+    seal_with(payload, wgpu_qat::export::format::VERSION, 0)
+}
