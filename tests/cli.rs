@@ -167,3 +167,24 @@ fn export_writes_both_formats_beside_the_model_and_names_bad_input() {
     assert_eq!(code, 2, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn eval_inspect_and_export_open_no_gpu() {
+    let Some(_) = common::mnist() else { return };
+    let dir = tmp_dir("nogpu");
+    let model = a_model(&dir);
+    let m = model.to_str().unwrap();
+    // No Vulkan driver can be found: a command that opened a device would fail.
+    let no_gpu = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(args).env("VK_ICD_FILENAMES", "/nonexistent.json").env("VK_DRIVER_FILES", "/nonexistent.json").env("WGPU_BACKEND", "vulkan").output().unwrap();
+        assert!(out.status.success(), "qat {args:?} needed a GPU:\n{}", String::from_utf8_lossy(&out.stderr));
+    };
+    no_gpu(&["eval", "--model", m, "--limit", "20"]);
+    no_gpu(&["inspect", "--model", m]);
+    no_gpu(&["export", "--model", m, "--format", "tflite"]);
+    no_gpu(&["export", "--model", m, "--format", "onnx"]);
+    // And the same environment does stop a command that needs one.
+    let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(["info"]).env("VK_ICD_FILENAMES", "/nonexistent.json").env("VK_DRIVER_FILES", "/nonexistent.json").env("WGPU_BACKEND", "vulkan").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
