@@ -78,12 +78,14 @@ impl ReadbackPool {
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
         gpu.queue.submit([encoder.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
+        // The map completes as a future: the callback resolves a oneshot once the device has
+        // been polled (`gpu.wait`), and a dropped callback resolves it as cancelled.
+        let (tx, rx) = futures::channel::oneshot::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
         });
         gpu.wait()?;
-        rx.recv()
+        pollster::block_on(rx)
             .map_err(|_| QatError::gpu("reading back", "map callback never ran"))?
             .map_err(|e| QatError::gpu("mapping a readback buffer", e))?;
         let out = {
