@@ -1,8 +1,9 @@
 //! GPU-free: every shader under shaders/ is registered, parses and validates with naga, and its
-//! uniform struct has the size of the Rust struct that fills it.
+//! uniform structs match the Rust structs that fill them, field by field (name, offset, type).
 
-use wgpu_qat::gpu::shaders::{uniform_size, validate, SHADERS, SNIPPETS};
-use wgpu_qat::ops::uniform_sizes;
+use wgpu_qat::gpu::shaders::{validate, SHADERS, SNIPPETS};
+use wgpu_qat::gpu::uniform::{compare, reflect};
+use wgpu_qat::ops::uniform_layouts;
 
 fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -38,14 +39,43 @@ fn every_wgsl_file_is_registered_once() {
 }
 
 #[test]
-fn uniform_structs_match_wgsl_sizes() {
-    let sizes = uniform_sizes();
-    assert_eq!(sizes.len(), SHADERS.len(), "every shader needs a uniform size entry");
-    for (name, rust_size) in sizes {
+fn uniform_structs_match_the_wgsl_field_by_field() {
+    let layouts = uniform_layouts();
+    assert_eq!(layouts.len(), SHADERS.len(), "every shader needs a uniform layout entry");
+    for (name, params, step) in layouts {
         let src = wgpu_qat::gpu::shaders::source(name).unwrap();
         let module = validate(name, src).unwrap();
-        let wgsl = uniform_size(&module).unwrap_or_else(|| panic!("{name}: no uniform at binding 0"));
-        assert_eq!(wgsl as usize, rust_size, "{name}: WGSL uniform is {wgsl} bytes, Rust struct {rust_size}");
+        for (binding, rust) in [(0, Some(params)), (1, step)] {
+            let (rust, wgsl) = match (rust, reflect(&module, binding)) {
+                (None, None) => continue,
+                (Some(rust), Some(wgsl)) => (rust, wgsl),
+                _ => panic!("{name}: binding {binding}: a uniform on one side only"),
+            };
+            let wgsl = wgsl.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let fields = (rust.fields)();
+            // The listed fields cover the struct: none left out of `uniform_fields!`.
+            assert_eq!(fields.len() * 4, rust.size, "{name}: binding {binding}: uniform_fields! misses a field");
+            compare(&fields, &wgsl).unwrap_or_else(|e| panic!("{name}: binding {binding}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_renamed_reordered_or_retyped_field_is_caught() {
+    let src = wgpu_qat::gpu::shaders::source("optim/adam").unwrap();
+    let rust = <wgpu_qat::ops::adam::AdamParams as wgpu_qat::gpu::uniform::Uniform>::fields();
+    let ok = reflect(&validate("optim/adam", src).unwrap(), 0).unwrap().unwrap();
+    compare(&rust, &ok).unwrap();
+    for (change, broken) in [
+        // Each edit keeps a valid shader, so only the interface check can catch it.
+        ("renamed", src.replace("beta1", "beta_one")),
+        ("reordered", src.replacen("beta1: f32, beta2: f32", "beta2: f32, beta1: f32", 1)),
+        ("retyped", src.replacen("eps: f32", "eps: u32", 1).replace("p.eps", "bitcast<f32>(p.eps)")),
+    ] {
+        assert_ne!(broken, src, "{change}: the edit must apply");
+        let module = validate("optim/adam", &broken).unwrap_or_else(|e| panic!("{change}: {e}"));
+        let wgsl = reflect(&module, 0).unwrap().unwrap();
+        assert!(compare(&rust, &wgsl).is_err(), "{change} field not caught");
     }
 }
 

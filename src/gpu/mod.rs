@@ -6,6 +6,7 @@ pub mod buffers;
 pub mod dispatch;
 pub mod pipelines;
 pub mod shaders;
+pub mod uniform;
 
 use crate::{QatError, Result};
 use std::sync::{Arc, Mutex};

@@ -77,15 +77,3 @@ pub fn validate(name: &str, source: &str) -> crate::Result<naga::Module> {
     Ok(module)
 }
 
-/// Size in bytes of the struct bound as `@group(0) @binding(0) var<uniform>` in a shader,
-/// so tests can compare it with the Rust `#[repr(C)]` type that fills it.
-pub fn uniform_size(module: &naga::Module) -> Option<u32> {
-    module.global_variables.iter().find_map(|(_, var)| {
-        let b = var.binding.as_ref()?;
-        if b.group == 0 && b.binding == 0 && var.space == naga::AddressSpace::Uniform {
-            Some(module.types[var.ty].inner.size(module.to_ctx()))
-        } else {
-            None
-        }
-    })
-}

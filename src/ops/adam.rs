@@ -12,6 +12,8 @@ pub struct AdamParams {
     pub eps: f32,
 }
 
+crate::uniform_fields!(AdamParams: count, beta1, beta2, eps);
+
 /// Adam's hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamConfig {
@@ -40,6 +42,8 @@ pub struct StepUniform {
     /// The training step, counted from 1 over all phases (what health reports name).
     pub step: u32,
 }
+
+crate::uniform_fields!(StepUniform: batch_start, t, lr, step);
 
 impl StepUniform {
     pub fn new(batch_start: u32, t: u32, lr: f32, step: u32) -> Self {

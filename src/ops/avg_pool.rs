@@ -21,6 +21,8 @@ pub struct AvgPoolParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(AvgPoolParams: n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad);
+
 impl AvgPoolParams {
     pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32, padding: Padding) -> Result<Self> {
         match (output_size(h, k, stride, padding), output_size(w, k, stride, padding)) {
@@ -53,6 +55,8 @@ pub struct GlobalAvgPoolParams {
     pub c: u32,
     pub _pad: u32,
 }
+
+crate::uniform_fields!(GlobalAvgPoolParams: n, hw, c, _pad);
 
 impl GlobalAvgPoolParams {
     pub fn new(n: u32, [h, w, c]: [u32; 3]) -> Self {

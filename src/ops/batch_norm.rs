@@ -14,6 +14,8 @@ pub struct StatisticsParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(StatisticsParams: rows, channels, _pad);
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct NormalizeParams {
@@ -23,6 +25,8 @@ pub struct NormalizeParams {
     pub _pad: u32,
 }
 
+crate::uniform_fields!(NormalizeParams: count, channels, eps, _pad);
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct AffineGradParams {
@@ -31,6 +35,8 @@ pub struct AffineGradParams {
     pub eps: f32,
     pub _pad: u32,
 }
+
+crate::uniform_fields!(AffineGradParams: rows, channels, eps, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -44,6 +50,8 @@ pub struct InputGradParams {
     pub _pad: [u32; 3],
 }
 
+crate::uniform_fields!(InputGradParams: count, channels, rows, mode, eps, _pad);
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct MovingParams {
@@ -52,6 +60,8 @@ pub struct MovingParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(MovingParams: channels, momentum, _pad);
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct FoldParams {
@@ -59,6 +69,8 @@ pub struct FoldParams {
     pub eps: f32,
     pub _pad: [u32; 2],
 }
+
+crate::uniform_fields!(FoldParams: channels, eps, _pad);
 
 /// Keras's BatchNormalization epsilon.
 pub const EPSILON: f32 = 1e-3;

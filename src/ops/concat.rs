@@ -14,6 +14,8 @@ pub struct ConcatParams {
     pub offset: u32,
 }
 
+crate::uniform_fields!(ConcatParams: pixels, c_in, c_out, offset);
+
 impl ConcatParams {
     pub fn len_in(&self) -> usize {
         (self.pixels * self.c_in) as usize

@@ -29,6 +29,8 @@ pub struct Conv2dParams {
     pub pad_left: u32,
 }
 
+crate::uniform_fields!(Conv2dParams: n, h, w, c, oh, ow, o, kh, kw, stride, pad_top, pad_left);
+
 
 impl Conv2dParams {
     /// Shapes for a batch of `n` `[h, w, c]` inputs and `o` filters of `kh x kw`.

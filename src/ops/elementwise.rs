@@ -11,6 +11,8 @@ pub struct AddParams {
     pub _pad: [u32; 3],
 }
 
+crate::uniform_fields!(AddParams: count, _pad);
+
 impl AddParams {
     pub fn new(count: usize) -> Self {
         AddParams { count: count as u32, _pad: [0; 3] }
@@ -30,6 +32,8 @@ pub struct ChannelScaleParams {
     pub inner: u32,
     pub _pad: u32,
 }
+
+crate::uniform_fields!(ChannelScaleParams: count, channels, inner, _pad);
 
 impl ChannelScaleParams {
     /// Scales the last axis.

@@ -18,6 +18,8 @@ pub struct FakeQuantParams {
     pub _pad1: [u32; 2],
 }
 
+crate::uniform_fields!(FakeQuantParams: count, channels, inner, _pad0, qmin, qmax, _pad1);
+
 impl FakeQuantParams {
     pub fn new(count: usize, channels: usize, inner: usize, grid: QuantGrid) -> Self {
         FakeQuantParams {

@@ -11,6 +11,8 @@ pub struct GatherParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(GatherParams: batch, pixels, _pad);
+
 impl GatherParams {
     pub fn new(batch: u32, pixels: u32) -> Self {
         GatherParams { batch, pixels, _pad: [0; 2] }

@@ -13,6 +13,8 @@ pub struct LossParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(LossParams: n, classes, _pad);
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct AccumulateParams {
@@ -21,6 +23,8 @@ pub struct AccumulateParams {
     pub explode_limit: f32,
     pub _pad: [u32; 2],
 }
+
+crate::uniform_fields!(AccumulateParams: n, explode_limit, _pad);
 
 /// Number of u32 words in the totals buffer (layout in loss/accumulate.wgsl and `Totals`).
 pub const TOTALS_WORDS: usize = 8;

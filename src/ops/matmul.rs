@@ -21,6 +21,8 @@ pub struct MatmulParams {
     pub b_sn: u32,
 }
 
+crate::uniform_fields!(MatmulParams: m, n, k, has_bias, a_sm, a_sk, b_sk, b_sn);
+
 impl MatmulParams {
     /// Plain row-major `a [m, k]` times row-major `b [k, n]`.
     pub fn row_major(m: u32, n: u32, k: u32) -> Self {

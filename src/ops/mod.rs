@@ -1,4 +1,5 @@
-//! One file per op: its `#[repr(C)]` uniform struct (checked against the WGSL by a test), its
+//! One file per op: its `#[repr(C)]` uniform struct (checked field by field against the WGSL by
+//! a test, `gpu::uniform`), its
 //! shape math, and the host code that records its kernels as `Dispatch`es. CPU twins of every
 //! kernel live in `reference::f32`.
 
@@ -19,44 +20,57 @@ pub mod pool;
 pub mod reduce;
 pub mod relu;
 
-/// (shader, size of the Rust uniform struct bound at binding 0) for every registered shader.
-pub fn uniform_sizes() -> Vec<(&'static str, usize)> {
-    use std::mem::size_of;
+use crate::gpu::uniform::{Field, Uniform};
+
+/// The Rust side of a shader's uniforms: its fields (`gpu::uniform`) and the struct's size.
+pub struct UniformLayout {
+    pub fields: fn() -> Vec<Field>,
+    pub size: usize,
+}
+
+fn layout<T: Uniform>() -> UniformLayout {
+    UniformLayout { fields: T::fields, size: std::mem::size_of::<T>() }
+}
+
+/// For every registered shader: the Rust struct bound at binding 0 (its parameters) and, for
+/// the kernels that read the per-step uniform, the one at binding 1 (`adam::StepUniform`).
+pub fn uniform_layouts() -> Vec<(&'static str, UniformLayout, Option<UniformLayout>)> {
+    let step = || Some(layout::<adam::StepUniform>());
     vec![
-        ("conv2d/forward", size_of::<conv2d::Conv2dParams>()),
-        ("conv2d/backward_input", size_of::<conv2d::Conv2dParams>()),
-        ("conv2d/backward_weight", size_of::<conv2d::Conv2dParams>()),
-        ("matmul/strided", size_of::<matmul::MatmulParams>()),
-        ("matmul/row_major_b_vec4", size_of::<matmul::MatmulParams>()),
-        ("reduce/column_sum", size_of::<reduce::ColumnSumParams>()),
-        ("relu/forward", size_of::<relu::ReluParams>()),
-        ("relu/backward", size_of::<relu::ReluParams>()),
-        ("pool/max_forward", size_of::<pool::MaxPoolParams>()),
-        ("pool/max_backward", size_of::<pool::MaxPoolParams>()),
-        ("loss/softmax_cross_entropy", size_of::<loss::LossParams>()),
-        ("loss/accumulate", size_of::<loss::AccumulateParams>()),
-        ("fake_quant/forward", size_of::<fake_quant::FakeQuantParams>()),
-        ("fake_quant/backward", size_of::<fake_quant::FakeQuantParams>()),
-        ("observer/activation_range", size_of::<observer::ActivationRangeParams>()),
-        ("observer/weight_range", size_of::<observer::WeightRangeParams>()),
-        ("optim/adam", size_of::<adam::AdamParams>()),
-        ("data/gather_batch", size_of::<gather::GatherParams>()),
-        ("depthwise/forward", size_of::<conv2d::Conv2dParams>()),
-        ("depthwise/backward_input", size_of::<conv2d::Conv2dParams>()),
-        ("depthwise/backward_weight", size_of::<conv2d::Conv2dParams>()),
-        ("pool/avg_forward", size_of::<avg_pool::AvgPoolParams>()),
-        ("pool/avg_backward", size_of::<avg_pool::AvgPoolParams>()),
-        ("pool/global_avg_forward", size_of::<avg_pool::GlobalAvgPoolParams>()),
-        ("pool/global_avg_backward", size_of::<avg_pool::GlobalAvgPoolParams>()),
-        ("elementwise/add", size_of::<elementwise::AddParams>()),
-        ("elementwise/channel_scale", size_of::<elementwise::ChannelScaleParams>()),
-        ("concat/forward", size_of::<concat::ConcatParams>()),
-        ("concat/backward", size_of::<concat::ConcatParams>()),
-        ("batch_norm/statistics", size_of::<batch_norm::StatisticsParams>()),
-        ("batch_norm/forward", size_of::<batch_norm::NormalizeParams>()),
-        ("batch_norm/backward_affine", size_of::<batch_norm::AffineGradParams>()),
-        ("batch_norm/backward_input", size_of::<batch_norm::InputGradParams>()),
-        ("batch_norm/update_moving", size_of::<batch_norm::MovingParams>()),
-        ("batch_norm/fold_scale", size_of::<batch_norm::FoldParams>()),
+        ("conv2d/forward", layout::<conv2d::Conv2dParams>(), None),
+        ("conv2d/backward_input", layout::<conv2d::Conv2dParams>(), None),
+        ("conv2d/backward_weight", layout::<conv2d::Conv2dParams>(), None),
+        ("matmul/strided", layout::<matmul::MatmulParams>(), None),
+        ("matmul/row_major_b_vec4", layout::<matmul::MatmulParams>(), None),
+        ("reduce/column_sum", layout::<reduce::ColumnSumParams>(), None),
+        ("relu/forward", layout::<relu::ReluParams>(), None),
+        ("relu/backward", layout::<relu::ReluParams>(), None),
+        ("pool/max_forward", layout::<pool::MaxPoolParams>(), None),
+        ("pool/max_backward", layout::<pool::MaxPoolParams>(), None),
+        ("loss/softmax_cross_entropy", layout::<loss::LossParams>(), None),
+        ("loss/accumulate", layout::<loss::AccumulateParams>(), step()),
+        ("fake_quant/forward", layout::<fake_quant::FakeQuantParams>(), None),
+        ("fake_quant/backward", layout::<fake_quant::FakeQuantParams>(), None),
+        ("observer/activation_range", layout::<observer::ActivationRangeParams>(), None),
+        ("observer/weight_range", layout::<observer::WeightRangeParams>(), None),
+        ("optim/adam", layout::<adam::AdamParams>(), step()),
+        ("data/gather_batch", layout::<gather::GatherParams>(), step()),
+        ("depthwise/forward", layout::<conv2d::Conv2dParams>(), None),
+        ("depthwise/backward_input", layout::<conv2d::Conv2dParams>(), None),
+        ("depthwise/backward_weight", layout::<conv2d::Conv2dParams>(), None),
+        ("pool/avg_forward", layout::<avg_pool::AvgPoolParams>(), None),
+        ("pool/avg_backward", layout::<avg_pool::AvgPoolParams>(), None),
+        ("pool/global_avg_forward", layout::<avg_pool::GlobalAvgPoolParams>(), None),
+        ("pool/global_avg_backward", layout::<avg_pool::GlobalAvgPoolParams>(), None),
+        ("elementwise/add", layout::<elementwise::AddParams>(), None),
+        ("elementwise/channel_scale", layout::<elementwise::ChannelScaleParams>(), None),
+        ("concat/forward", layout::<concat::ConcatParams>(), None),
+        ("concat/backward", layout::<concat::ConcatParams>(), None),
+        ("batch_norm/statistics", layout::<batch_norm::StatisticsParams>(), None),
+        ("batch_norm/forward", layout::<batch_norm::NormalizeParams>(), None),
+        ("batch_norm/backward_affine", layout::<batch_norm::AffineGradParams>(), None),
+        ("batch_norm/backward_input", layout::<batch_norm::InputGradParams>(), None),
+        ("batch_norm/update_moving", layout::<batch_norm::MovingParams>(), None),
+        ("batch_norm/fold_scale", layout::<batch_norm::FoldParams>(), None),
     ]
 }

@@ -22,6 +22,8 @@ pub struct ActivationRangeParams {
     pub _pad: u32,
 }
 
+crate::uniform_fields!(ActivationRangeParams: count, mode, decay, _pad);
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct WeightRangeParams {
@@ -31,6 +33,8 @@ pub struct WeightRangeParams {
     pub count: u32,
     pub _pad: u32,
 }
+
+crate::uniform_fields!(WeightRangeParams: channels, inner, count, _pad);
 
 /// Words in an activation range buffer: min, max, seen flag.
 pub const ACTIVATION_RANGE_WORDS: usize = 3;

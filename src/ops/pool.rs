@@ -17,6 +17,8 @@ pub struct MaxPoolParams {
     pub stride: u32,
 }
 
+crate::uniform_fields!(MaxPoolParams: n, h, w, c, oh, ow, k, stride);
+
 impl MaxPoolParams {
     pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32) -> Result<Self> {
         if k == 0 || stride == 0 || h < k || w < k || c == 0 {

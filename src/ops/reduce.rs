@@ -11,6 +11,8 @@ pub struct ColumnSumParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(ColumnSumParams: rows, cols, _pad);
+
 impl ColumnSumParams {
     pub fn new(rows: u32, cols: u32) -> Self {
         ColumnSumParams { rows, cols, _pad: [0; 2] }

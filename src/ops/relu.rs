@@ -12,6 +12,8 @@ pub struct ReluParams {
     pub _pad: [u32; 2],
 }
 
+crate::uniform_fields!(ReluParams: count, cap, _pad);
+
 impl ReluParams {
     /// Plain ReLU.
     pub fn new(count: usize) -> Self {
