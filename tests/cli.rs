@@ -133,7 +133,12 @@ fn eval_and_verify_run_on_real_data() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["images"], 200);
-    assert!(v["int8_test_acc"].as_f64().unwrap() >= 0.0);
+    // The same accuracy the library computes on the same images.
+    let data = common::mnist().unwrap();
+    let test = wgpu_qat::train::trainer::test_split(data, Some(200));
+    let int8 = wgpu_qat::verify::int8_logits(&wgpu_qat::export::format::read(&model).unwrap(), &test).unwrap();
+    let want = wgpu_qat::train::eval::accuracy(&int8, 10, &test.labels);
+    assert_eq!(v["int8_test_acc"].as_f64().unwrap(), want);
     if common::gpu().is_some() {
         let (code, out, err) = qat(&["verify", "--model", model.to_str().unwrap(), "--limit", "200", "--json"]);
         assert_eq!(code, 0, "{err}");
