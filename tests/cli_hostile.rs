@@ -210,6 +210,9 @@ fn a_symlinked_output_is_written_through_and_metrics_go_beside() {
     assert!(inspected.contains("FULLY_CONNECTED"), "{inspected}");
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
     assert_eq!(m["int8_model_bytes"].as_u64().unwrap(), std::fs::metadata(&real).unwrap().len());
+    // Settings are spelled as the flags spell them.
+    assert_eq!((m["weights"].as_str(), m["lr_schedule"].as_str()), (Some("per-channel"), Some("cosine")));
+    assert_eq!(m["exported"].as_array().unwrap().len(), 2);
     // The exports go beside --out, named after it.
     assert_eq!(&std::fs::read(dir.join("latest.tflite")).unwrap()[4..8], b"TFL3");
     assert!(std::fs::metadata(dir.join("latest.onnx")).unwrap().len() > 1000);

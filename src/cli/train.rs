@@ -1,7 +1,9 @@
-//! `qat train`: float epochs, QAT epochs, export to int8, CPU int8 evaluation, agreement with
-//! the GPU fake-quant forward, and an optional metrics JSON.
+//! `qat train`: checks the arguments and outputs (`parse`), trains float then QAT epochs,
+//! writes the int8 model and its exports (`export`), evaluates it on the CPU against the GPU
+//! fake-quant forward (`evaluate`), and reports (stdout, and the typed metrics JSON).
 
 use super::data::{load, DataArgs};
+use super::export::Format;
 use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::export::{format, quantize::{quantize, TrainedState}};
@@ -10,7 +12,10 @@ use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::model::file::resolve;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;
-use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
+use wgpu_qat::data::Mnist;
+use wgpu_qat::export::model::QuantModel;
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::train::{train, trainer::test_split, TrainConfig, TrainReport};
 use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::output::OutputPath;
 use wgpu_qat::qat_int8::Int8Error;
@@ -21,6 +26,38 @@ fn flag(name: &str, e: Int8Error) -> QatError {
     match e {
         Int8Error::Output { path, detail } => Int8Error::Output { path, detail: format!("{detail} (given as {name})") }.into(),
         other => other.into(),
+    }
+}
+
+/// `--lr-schedule`, spelled as the library's `LrSchedule` serializes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ScheduleArg {
+    Constant,
+    Cosine,
+}
+
+impl From<ScheduleArg> for LrSchedule {
+    fn from(a: ScheduleArg) -> Self {
+        match a {
+            ScheduleArg::Constant => LrSchedule::Constant,
+            ScheduleArg::Cosine => LrSchedule::Cosine,
+        }
+    }
+}
+
+/// `--weights`, spelled as the library's `WeightQuant` serializes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum WeightsArg {
+    PerChannel,
+    PerTensor,
+}
+
+impl From<WeightsArg> for WeightQuant {
+    fn from(a: WeightsArg) -> Self {
+        match a {
+            WeightsArg::PerChannel => WeightQuant::PerChannel,
+            WeightsArg::PerTensor => WeightQuant::PerTensor,
+        }
     }
 }
 
@@ -48,10 +85,10 @@ pub struct TrainArgs {
     /// Learning-rate schedule over all epochs: cosine (one optimizer, decays to 0) or
     /// constant (TFMOT's recipe: fixed rate, fresh optimizer for QAT).
     #[arg(long, value_enum, default_value = "cosine")]
-    lr_schedule: LrSchedule,
+    lr_schedule: ScheduleArg,
     /// Conv and depthwise weights quantized per output channel or per tensor.
     #[arg(long, value_enum, default_value = "per-channel")]
-    weights: WeightQuant,
+    weights: WeightsArg,
     /// Bit width of weights and activations during QAT (the int8 export needs 8).
     #[arg(long, default_value_t = 8)]
     bits: u32,
@@ -66,7 +103,7 @@ pub struct TrainArgs {
     metrics: Option<PathBuf>,
     /// Also export the int8 model in these formats beside --out (e.g. `--export tflite`).
     #[arg(long, value_enum, value_delimiter = ',')]
-    export: Vec<super::export::Format>,
+    export: Vec<Format>,
     /// Train on the first N training images only (the last 10% of them validate).
     #[arg(long)]
     train_limit: Option<usize>,
@@ -78,44 +115,18 @@ pub struct TrainArgs {
     quiet: bool,
 }
 
+/// Checked arguments and outputs, ready to train.
+struct Plan {
+    lr: f32,
+    out: OutputPath,
+    metrics: Option<OutputPath>,
+    exports: Vec<(Format, OutputPath)>,
+}
+
+/// `qat train`: parse, train, export, report.
 pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
-    if a.qat_epochs == 0 {
-        return Err(QatError::Invalid("--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into()));
-    }
-    if a.batch == 0 {
-        return Err(QatError::Invalid("--batch must be at least 1".into()));
-    }
-    for (name, v) in [("--train-limit", a.train_limit), ("--test-limit", a.test_limit)] {
-        if v == Some(0) {
-            return Err(QatError::Invalid(format!("{name} must be at least 1")));
-        }
-    }
-    let lr = a.lr.unwrap_or(a.lr_schedule.default_rate());
-    if !(lr.is_finite() && lr > 0.0) {
-        return Err(QatError::Invalid(format!("--lr {lr} must be a positive number")));
-    }
-    // Every output is checked before any work, so a bad path costs nothing and an existing
-    // file is left exactly as it was.
-    let out = OutputPath::check(&a.out).map_err(|e| flag("--out", e))?;
-    let metrics_out = a.metrics.as_deref().map(OutputPath::check).transpose().map_err(|e| flag("--metrics", e))?;
-    let exports = a
-        .export
-        .iter()
-        .map(|&f| Ok((f, OutputPath::check(&a.out.with_extension(f.extension())).map_err(|e| flag("--export", e))?)))
-        .collect::<Result<Vec<_>>>()?;
-    if exports.iter().any(|(_, p)| p.target == out.target || metrics_out.as_ref().is_some_and(|m| m.target == p.target)) {
-        return Err(QatError::Invalid("an --export file would replace the model or the metrics; give --out another extension".into()));
-    }
-    if metrics_out.as_ref().is_some_and(|m| m.target == out.target) {
-        return Err(QatError::Invalid(format!("--out and --metrics name the same file ({}); the metrics would replace the model", out.target.display())));
-    }
     let started = Instant::now();
-    if !(2..=8).contains(&a.bits) {
-        return Err(QatError::Invalid(format!("--bits {} must be between 2 and 8", a.bits)));
-    }
-    if a.bits != 8 {
-        return Err(QatError::Invalid(format!("--bits {}: fake quant supports it, but the int8 model file and interpreter need 8 bits; other widths are not exported yet", a.bits)));
-    }
+    let plan = parse(&a)?;
     let spec = resolve(&a.model)?;
     let data = load(&a.data)?;
     let gpu = &open_gpu()?;
@@ -127,9 +138,9 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         qat_epochs: a.qat_epochs,
         batch: a.batch,
         seed: a.seed,
-        adam: AdamConfig { lr, ..AdamConfig::default() },
-        schedule: a.lr_schedule,
-        weight_quant: a.weights,
+        adam: AdamConfig { lr: plan.lr, ..AdamConfig::default() },
+        schedule: a.lr_schedule.into(),
+        weight_quant: a.weights.into(),
         bits: a.bits,
         bn_freeze: a.bn_freeze,
         train_limit: a.train_limit,
@@ -138,79 +149,186 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         ..TrainConfig::default()
     };
     let (net, report) = train(gpu, &spec, &data, &cfg)?;
-    let state = TrainedState::read(gpu, &net, cfg.bits)?;
-    let model = quantize(&state)?;
-    // The one validation the reader runs too: a model that would not load is never written.
-    let model_bytes = format::to_bytes(&model).map_err(|e| format::invalid_export(&a.out, e))?;
-    out.write(&model_bytes)?;
-    for (format, path) in &exports {
-        let n = super::export::write(&model, *format, false, &path.path)?;
+    let model = quantize(&TrainedState::read(gpu, &net, cfg.bits)?)?;
+    let model_bytes = export(&a, &plan, &model)?;
+    let metrics = evaluate(&a, &plan, &cfg, &spec, &data, gpu, &report, &model, model_bytes, started)?;
+    if let Some(m) = &plan.metrics {
+        let text = serde_json::to_string_pretty(&metrics).map_err(|e| QatError::Invalid(e.to_string()))?;
+        m.write(text.as_bytes())?;
+    }
+    print_report(&metrics);
+    Ok(())
+}
+
+/// Checks every argument and output path before any work, so a bad one costs nothing and an
+/// existing file is left exactly as it was.
+fn parse(a: &TrainArgs) -> Result<Plan> {
+    if a.qat_epochs == 0 {
+        return Err(QatError::Invalid("--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into()));
+    }
+    if a.batch == 0 {
+        return Err(QatError::Invalid("--batch must be at least 1".into()));
+    }
+    for (name, v) in [("--train-limit", a.train_limit), ("--test-limit", a.test_limit)] {
+        if v == Some(0) {
+            return Err(QatError::Invalid(format!("{name} must be at least 1")));
+        }
+    }
+    let lr = a.lr.unwrap_or(LrSchedule::from(a.lr_schedule).default_rate());
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(QatError::Invalid(format!("--lr {lr} must be a positive number")));
+    }
+    if !(2..=8).contains(&a.bits) {
+        return Err(QatError::Invalid(format!("--bits {} must be between 2 and 8", a.bits)));
+    }
+    if a.bits != 8 {
+        return Err(QatError::Invalid(format!("--bits {}: fake quant supports it, but the int8 model file and interpreter need 8 bits; other widths are not exported yet", a.bits)));
+    }
+    let out = OutputPath::check(&a.out).map_err(|e| flag("--out", e))?;
+    let metrics = a.metrics.as_deref().map(OutputPath::check).transpose().map_err(|e| flag("--metrics", e))?;
+    let exports = a
+        .export
+        .iter()
+        .map(|&f| Ok((f, OutputPath::check(&a.out.with_extension(f.extension())).map_err(|e| flag("--export", e))?)))
+        .collect::<Result<Vec<_>>>()?;
+    if exports.iter().any(|(_, p)| p.target == out.target || metrics.as_ref().is_some_and(|m| m.target == p.target)) {
+        return Err(QatError::Invalid("an --export file would replace the model or the metrics; give --out another extension".into()));
+    }
+    if metrics.as_ref().is_some_and(|m| m.target == out.target) {
+        return Err(QatError::Invalid(format!("--out and --metrics name the same file ({}); the metrics would replace the model", out.target.display())));
+    }
+    Ok(Plan { lr, out, metrics, exports })
+}
+
+/// Writes the model (validated as the reader validates, so it always loads) and its exports;
+/// returns the model file's size.
+fn export(a: &TrainArgs, plan: &Plan, model: &QuantModel) -> Result<usize> {
+    let bytes = format::to_bytes(model).map_err(|e| format::invalid_export(&a.out, e))?;
+    plan.out.write(&bytes)?;
+    for (format, path) in &plan.exports {
+        let n = super::export::write(model, *format, false, &path.path)?;
         if !a.quiet {
             eprintln!("exported {} ({n} bytes)", path.path.display());
         }
     }
+    Ok(bytes.len())
+}
 
-    let test = test_split(&data, cfg.test_limit);
+/// Evaluates the int8 model on the CPU against the GPU fake-quant forward and gathers the
+/// metrics.
+#[allow(clippy::too_many_arguments)]
+fn evaluate(a: &TrainArgs, plan: &Plan, cfg: &TrainConfig, spec: &ModelSpec, data: &Mnist, gpu: &Gpu, report: &TrainReport, model: &QuantModel, model_bytes: usize, started: Instant) -> Result<TrainMetrics> {
+    let test = test_split(data, cfg.test_limit);
     let t0 = Instant::now();
-    let int8 = int8_logits(&model, &test)?;
+    let int8 = int8_logits(model, &test)?;
     let int8_secs = t0.elapsed().as_secs_f64();
     let qat_test = report.qat_test.as_ref().ok_or_else(|| QatError::Invalid("no QAT evaluation".into()))?;
     let agree = compare(&qat_test.logits, &int8, qat_test.classes, model.logits_quant(), &test.labels);
     let float_weight_bytes = 4 * spec.parameter_count()? as u64;
+    Ok(TrainMetrics {
+        model: spec.name.clone(),
+        adapter: gpu.describe(),
+        epochs: a.epochs,
+        qat_epochs: a.qat_epochs,
+        batch: a.batch,
+        seed: a.seed,
+        lr: plan.lr,
+        lr_schedule: cfg.schedule,
+        weights: cfg.weight_quant,
+        bits: a.bits,
+        bn_freeze: a.bn_freeze,
+        int8_ops: model.nodes.iter().map(|n| n.op.op_name()).collect(),
+        train_samples: report.train_samples,
+        val_samples: report.val_samples,
+        test_samples: report.test_samples,
+        float_val_acc: report.float.val_acc.clone(),
+        qat_val_acc: report.qat.val_acc.clone(),
+        float_test_acc: report.float_test_acc,
+        qat_test_acc: qat_test.accuracy,
+        int8_test_acc: agree.int8_acc,
+        top1_agreement: agree.top1_agreement,
+        max_logit_diff_lsb: agree.max_logit_diff_lsb,
+        mean_logit_diff_lsb: agree.mean_logit_diff_lsb,
+        float_weight_bytes,
+        int8_model_bytes: model_bytes as u64,
+        int8_to_float_size: model_bytes as f64 / float_weight_bytes as f64,
+        float_images_per_sec: report.float.images_per_sec,
+        qat_images_per_sec: report.qat.images_per_sec,
+        float_train_seconds: report.float.seconds,
+        qat_train_seconds: report.qat.seconds,
+        int8_cpu_images_per_sec: test.count as f64 / int8_secs.max(1e-9),
+        total_seconds: started.elapsed().as_secs_f64(),
+        model_file: a.out.display().to_string(),
+        exported: plan.exports.iter().map(|(_, p)| p.path.display().to_string()).collect(),
+    })
+}
 
-    let metrics = serde_json::json!({
-        "model": spec.name,
-        "adapter": gpu.describe(),
-        "epochs": a.epochs,
-        "qat_epochs": a.qat_epochs,
-        "batch": a.batch,
-        "seed": a.seed,
-        "lr": lr,
-        "weights": format!("{:?}", a.weights),
-        "bits": a.bits,
-        "bn_freeze": a.bn_freeze,
-        "int8_ops": model.nodes.iter().map(|n| n.op.op_name()).collect::<Vec<_>>(),
-        "lr_schedule": format!("{:?}", a.lr_schedule).to_lowercase(),
-        "train_samples": report.train_samples,
-        "val_samples": report.val_samples,
-        "test_samples": report.test_samples,
-        "float_val_acc": report.float.val_acc,
-        "qat_val_acc": report.qat.val_acc,
-        "float_test_acc": report.float_test_acc,
-        "qat_test_acc": qat_test.accuracy,
-        "int8_test_acc": agree.int8_acc,
-        "top1_agreement": agree.top1_agreement,
-        "max_logit_diff_lsb": agree.max_logit_diff_lsb,
-        "mean_logit_diff_lsb": agree.mean_logit_diff_lsb,
-        "float_weight_bytes": float_weight_bytes,
-        "int8_model_bytes": model_bytes.len(),
-        "int8_to_float_size": model_bytes.len() as f64 / float_weight_bytes as f64,
-        "float_images_per_sec": report.float.images_per_sec,
-        "qat_images_per_sec": report.qat.images_per_sec,
-        "float_train_seconds": report.float.seconds,
-        "qat_train_seconds": report.qat.seconds,
-        "int8_cpu_images_per_sec": test.count as f64 / int8_secs.max(1e-9),
-        "total_seconds": started.elapsed().as_secs_f64(),
-        "model_file": a.out.display().to_string(),
-    });
-    if let Some(m) = &metrics_out {
-        let text = serde_json::to_string_pretty(&metrics).map_err(|e| QatError::Invalid(e.to_string()))?;
-        m.write(text.as_bytes())?;
-    }
-    println!("float test accuracy (GPU, float):      {:.4}", report.float_test_acc);
-    println!("QAT test accuracy (GPU, fake quant):   {:.4}", qat_test.accuracy);
-    println!("int8 test accuracy (CPU, integer only): {:.4}", agree.int8_acc);
+fn print_report(m: &TrainMetrics) {
+    println!("float test accuracy (GPU, float):      {:.4}", m.float_test_acc);
+    println!("QAT test accuracy (GPU, fake quant):   {:.4}", m.qat_test_acc);
+    println!("int8 test accuracy (CPU, integer only): {:.4}", m.int8_test_acc);
     println!(
         "top-1 agreement fake quant vs int8:     {:.4} (logits differ by at most {} LSB, mean {:.4})",
-        agree.top1_agreement, agree.max_logit_diff_lsb, agree.mean_logit_diff_lsb
+        m.top1_agreement, m.max_logit_diff_lsb, m.mean_logit_diff_lsb
     );
     println!(
         "wrote {} ({} bytes, {:.3} of the {} float32 weight bytes) in {:.1} s",
-        a.out.display(),
-        model_bytes.len(),
-        model_bytes.len() as f64 / float_weight_bytes as f64,
-        float_weight_bytes,
-        started.elapsed().as_secs_f64()
+        m.model_file, m.int8_model_bytes, m.int8_to_float_size, m.float_weight_bytes, m.total_seconds
     );
-    Ok(())
+}
+
+/// The metrics JSON of `qat train --metrics FILE` (README, "Metrics"): the run's settings, spelled
+/// as the flags spell them, and what it measured.
+#[derive(Debug, serde::Serialize)]
+pub struct TrainMetrics {
+    /// The model's name (a built-in's, or the spec file's `name`).
+    pub model: String,
+    /// The adapter: "name (backend, device type)".
+    pub adapter: String,
+    pub epochs: usize,
+    pub qat_epochs: usize,
+    pub batch: u32,
+    pub seed: u64,
+    /// The (peak) learning rate used.
+    pub lr: f32,
+    /// "cosine" or "constant", as `--lr-schedule`.
+    pub lr_schedule: LrSchedule,
+    /// "per-channel" or "per-tensor", as `--weights`.
+    pub weights: WeightQuant,
+    pub bits: u32,
+    /// The QAT step after which batch norm was frozen (null: never).
+    pub bn_freeze: Option<usize>,
+    /// The int8 model's ops in order (TFLite names).
+    pub int8_ops: Vec<&'static str>,
+    pub train_samples: usize,
+    pub val_samples: usize,
+    pub test_samples: usize,
+    /// Validation accuracy after each float epoch (GPU, float).
+    pub float_val_acc: Vec<f64>,
+    /// Validation accuracy after each QAT epoch (GPU, fake quant).
+    pub qat_val_acc: Vec<f64>,
+    pub float_test_acc: f64,
+    pub qat_test_acc: f64,
+    /// Test accuracy of the int8 model on the CPU interpreter.
+    pub int8_test_acc: f64,
+    /// Fraction of test images whose fake-quant and int8 top-1 agree.
+    pub top1_agreement: f64,
+    /// Largest difference between fake-quant and int8 logits, in output LSB.
+    pub max_logit_diff_lsb: i32,
+    pub mean_logit_diff_lsb: f64,
+    /// Bytes of the float32 weights, biases and batch-norm parameters.
+    pub float_weight_bytes: u64,
+    /// Bytes of the .qat file.
+    pub int8_model_bytes: u64,
+    pub int8_to_float_size: f64,
+    pub float_images_per_sec: f64,
+    pub qat_images_per_sec: f64,
+    pub float_train_seconds: f64,
+    pub qat_train_seconds: f64,
+    pub int8_cpu_images_per_sec: f64,
+    pub total_seconds: f64,
+    /// The .qat file written.
+    pub model_file: String,
+    /// The `--export` files written.
+    pub exported: Vec<String>,
 }

@@ -93,7 +93,7 @@ fn quantize_weights(w: &[f32], g: &geometry::Weights, per_channel: bool, grid: G
 /// Builds the int8 model from a trained state.
 pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
     if state.bits != 8 {
-        return Err(QatError::Invalid(format!("the int8 export needs 8-bit training (got --bits {})", state.bits)));
+        return Err(QatError::Invalid(format!("the int8 export needs 8-bit training (trained with {} bits)", state.bits)));
     }
     let act = Grid::activation(state.bits);
     let wgrid = Grid::weight(state.bits);

@@ -14,7 +14,8 @@ use crate::{QatError, Result};
 
 /// How weights are grouped for fake quant: per output channel (tfmot's default for conv and
 /// depthwise) or one range per tensor. Dense layers are always per tensor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum WeightQuant {
     #[default]
     PerChannel,

@@ -1,7 +1,8 @@
 //! Learning-rate schedules, evaluated on the host once per step and sent in the step uniform.
 
 /// How the learning rate moves over the whole run (float and QAT epochs together).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum LrSchedule {
     /// The same rate throughout; the QAT phase starts a fresh Adam optimizer, exactly as the
     /// TFMOT example recompiles its model.

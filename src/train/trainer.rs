@@ -100,7 +100,7 @@ pub fn test_split(data: &Mnist, limit: Option<usize>) -> Split {
 /// Trains `spec` on MNIST; returns the network (on the GPU) and the report.
 pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Result<(Network, TrainReport)> {
     if cfg.batch == 0 {
-        return Err(QatError::Invalid("--batch must be at least 1".into()));
+        return Err(QatError::Invalid("the batch size must be at least 1".into()));
     }
     if spec.input != [data.rows as u32, data.cols as u32, 1] {
         return Err(QatError::Invalid(format!("model {} takes {:?} inputs but the data is {}x{}x1", spec.name, spec.input, data.rows, data.cols)));
