@@ -84,3 +84,22 @@ fn a_broken_shader_is_reported_with_its_name() {
     let err = validate("broken/example", "fn main( {").unwrap_err().to_string();
     assert!(err.contains("broken/example"), "{err}");
 }
+
+#[test]
+fn every_kernel_uses_the_one_workgroup_size() {
+    let src = SNIPPETS.iter().find(|(n, _)| *n == "common/workgroup").unwrap().1;
+    let module = validate("common/workgroup", src).unwrap();
+    let (_, wg) = module.constants.iter().find(|(_, c)| c.name.as_deref() == Some("WG")).expect("const WG");
+    let naga::Expression::Literal(naga::Literal::U32(value)) = module.global_expressions[wg.init] else { panic!("WG is not a u32 literal") };
+    assert_eq!(value, wgpu_qat::gpu::WORKGROUP_SIZE, "shaders/common/workgroup.wgsl and gpu::WORKGROUP_SIZE disagree");
+    assert!(value.is_power_of_two(), "reductions halve the workgroup");
+    for (name, src) in SHADERS {
+        let module = validate(name, src).unwrap();
+        for ep in &module.entry_points {
+            // The one exception: the activation observer reduces a whole tensor in one
+            // workgroup of 256.
+            let want = if *name == "observer/activation_range" { [256, 1, 1] } else { [value, 1, 1] };
+            assert_eq!(ep.workgroup_size, want, "{name}");
+        }
+    }
+}

@@ -8,10 +8,10 @@ struct Params { rows: u32, channels: u32, eps: f32, _pad0: u32, }
 @group(0) @binding(3) var<storage, read> stats: array<f32>;
 @group(0) @binding(4) var<storage, read_write> daffine: array<f32>;
 
-var<workgroup> g_part: array<f32, 64>;
-var<workgroup> b_part: array<f32, 64>;
+var<workgroup> g_part: array<f32, WG>;
+var<workgroup> b_part: array<f32, WG>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
     let ch = wid.x;
     var g = 0.0;
@@ -19,7 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (ch < p.channels) {
         let mean = stats[2u * ch];
         let inv_std = inverseSqrt(stats[2u * ch + 1u] + p.eps);
-        for (var r = lane; r < p.rows; r += 64u) {
+        for (var r = lane; r < p.rows; r += WG) {
             let i = r * p.channels + ch;
             g += dy[i] * (x[i] - mean) * inv_std;
             b += dy[i];
@@ -28,7 +28,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     g_part[lane] = g;
     b_part[lane] = b;
     workgroupBarrier();
-    for (var s = 32u; s > 0u; s = s >> 1u) {
+    for (var s = WG / 2u; s > 0u; s = s >> 1u) {
         if (lane < s) {
             g_part[lane] += g_part[lane + s];
             b_part[lane] += b_part[lane + s];

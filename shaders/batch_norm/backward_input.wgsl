@@ -12,9 +12,9 @@ struct Params { count: u32, channels: u32, rows: u32, mode: u32, eps: f32, _pad0
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (idx >= p.count) { return; }
     let ch = channel_of(idx, p.channels);
     let inv_std = inverseSqrt(stats[2u * ch + 1u] + p.eps);

@@ -9,7 +9,7 @@ struct Params { channels: u32, eps: f32, _pad0: u32, _pad1: u32, }
 @group(0) @binding(3) var<storage, read_write> scale: array<f32>;
 @group(0) @binding(4) var<storage, read_write> inv_scale: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c = gid.x;
     if (c >= p.channels) { return; }

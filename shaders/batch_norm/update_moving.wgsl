@@ -5,7 +5,7 @@ struct Params { channels: u32, momentum: f32, _pad0: u32, _pad1: u32, }
 @group(0) @binding(1) var<storage, read> batch: array<f32>;
 @group(0) @binding(2) var<storage, read_write> moving: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x;
     if (i >= 2u * p.channels) { return; }

@@ -1,5 +1,5 @@
 // Conv2D gradient with respect to the weights: one workgroup per weight element (o, ky, kx, c);
-// its 64 lanes stride over the n*oh output rows, sweep each row without integer division
+// its WG lanes stride over the n*oh output rows, sweep each row without integer division
 // (which lavapipe cannot vectorize), and reduce in workgroup memory.
 // dw[o, ky, kx, c] = sum_{b, oy, ox} dy[b, oy, ox, o] * x[b, oy*s + ky - pad_top, ox*s + kx - pad_left, c]
 // Params: shaders/common/conv_params.wgsl.
@@ -8,9 +8,9 @@
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
-var<workgroup> partial: array<f32, 64>;
+var<workgroup> partial: array<f32, WG>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {
     let widx = wid.x + wid.y * nwg.x;
@@ -26,7 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var acc = 0.0;
     if (valid) {
         let rows = p.n * p.oh;
-        for (var row = lane; row < rows; row += 64u) {
+        for (var row = lane; row < rows; row += WG) {
             let oy = row % p.oh;
             let b = row / p.oh;
             let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
@@ -42,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     partial[lane] = acc;
     workgroupBarrier();
-    for (var s = 32u; s > 0u; s = s >> 1u) {
+    for (var s = WG / 2u; s > 0u; s = s >> 1u) {
         if (lane < s) { partial[lane] += partial[lane + s]; }
         workgroupBarrier();
     }

@@ -14,10 +14,10 @@
 
 const BLOCK: u32 = 16u;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>) {
-    let pixel = gid.x + gid.y * nwg.x * 64u;
+    let pixel = gid.x + gid.y * nwg.x * WG;
     let oc0 = wid.z * BLOCK;
     let nb = min(BLOCK, p.o - oc0);
     if (pixel >= p.n * p.oh * p.ow) { return; }

@@ -10,9 +10,9 @@ struct Step { batch_start: u32, t: f32, lr: f32, step: u32, }
 @group(0) @binding(5) var<storage, read_write> x: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<u32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (idx >= p.batch * p.pixels) { return; }
     let b = idx / p.pixels;
     let px = idx % p.pixels;

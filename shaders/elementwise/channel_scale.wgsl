@@ -8,9 +8,9 @@ struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (idx >= p.count) { return; }
     var ch = 0u;
     if (p.inner == 1u) { ch = channel_of(idx, p.channels); } else { ch = (idx / p.inner) % p.channels; }

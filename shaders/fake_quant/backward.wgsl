@@ -7,9 +7,9 @@ struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qm
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (idx >= p.count) { return; }
     // Per-tensor (channels == 1, uniform) needs no integer division.
     var ch = 0u;

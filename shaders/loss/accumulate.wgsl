@@ -11,26 +11,26 @@ struct Step { batch_start: u32, t: f32, lr: f32, step: u32, }
 @group(0) @binding(2) var<storage, read> per_sample: array<f32>;
 @group(0) @binding(3) var<storage, read_write> totals: array<u32>;
 
-var<workgroup> loss_part: array<f32, 64>;
-var<workgroup> correct_part: array<f32, 64>;
+var<workgroup> loss_part: array<f32, WG>;
+var<workgroup> correct_part: array<f32, WG>;
 
 // Exponent bits all set: infinity or NaN. Tested on the bits, which no compiler may fold away.
 fn non_finite(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lane: u32) {
     var l = 0.0;
     var c = 0.0;
-    for (var b = lane; b < p.n; b += 64u) {
+    for (var b = lane; b < p.n; b += WG) {
         l += per_sample[2u * b];
         c += per_sample[2u * b + 1u];
     }
     loss_part[lane] = l;
     correct_part[lane] = c;
     workgroupBarrier();
-    for (var s = 32u; s > 0u; s = s >> 1u) {
+    for (var s = WG / 2u; s > 0u; s = s >> 1u) {
         if (lane < s) {
             loss_part[lane] += loss_part[lane + s];
             correct_part[lane] += correct_part[lane + s];

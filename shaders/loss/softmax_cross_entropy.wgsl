@@ -8,9 +8,9 @@ struct Params { n: u32, classes: u32, _pad0: u32, _pad1: u32, }
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
 @group(0) @binding(4) var<storage, read_write> per_sample: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let b = gid.x + gid.y * nwg.x * 64u;
+    let b = gid.x + gid.y * nwg.x * WG;
     if (b >= p.n) { return; }
     let base = b * p.classes;
     var mx = logits[base];

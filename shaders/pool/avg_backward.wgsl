@@ -15,9 +15,9 @@ fn taps(o: u32, pad: u32, size: u32) -> u32 {
     return u32(max(hi - lo, 0));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (idx >= p.n * p.h * p.w * p.c) { return; }
     let ch = idx % p.c;
     var r = idx / p.c;

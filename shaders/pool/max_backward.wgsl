@@ -13,9 +13,9 @@ fn input_index(b: u32, iy: u32, ix: u32, ch: u32) -> u32 {
     return ((b * p.h + iy) * p.w + ix) * p.c + ch;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (p.k == p.stride) {
         if (idx >= p.n * p.oh * p.ow * p.c) { return; }
         let ch = idx % p.c;

@@ -6,9 +6,9 @@ struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * 64u;
+    let idx = gid.x + gid.y * nwg.x * WG;
     if (idx >= p.n * p.oh * p.ow * p.c) { return; }
     let ch = idx % p.c;
     var r = idx / p.c;

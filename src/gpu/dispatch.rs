@@ -11,6 +11,11 @@ pub struct Grid(pub u32, pub u32, pub u32);
 
 const MAX_PER_DIM: u32 = 65535;
 
+/// The workgroup size of every one-invocation-per-item or per-workgroup-reduction kernel: the
+/// `WG` of shaders/common/workgroup.wgsl, which the registry prepends to every shader (a test
+/// checks that the two agree).
+pub const WORKGROUP_SIZE: u32 = 64;
+
 impl Grid {
     /// One invocation per item with `wg`-wide workgroups, folded into y when x would exceed the
     /// per-dimension limit; shaders recover the flat index as `gid.x + gid.y * nwg.x * wg`.

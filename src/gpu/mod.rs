@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 
-pub use dispatch::{Dispatch, Grid};
+pub use dispatch::{Dispatch, Grid, WORKGROUP_SIZE};
 
 /// How long one wait for the GPU may take before we call it a hang.
 const WAIT_LIMIT: Duration = Duration::from_secs(300);

@@ -8,19 +8,17 @@ macro_rules! wgsl {
     };
 }
 
-/// `shader!("a/b")`: the file shaders/a/b.wgsl. `shader!("a/b", "a/lib")`: the snippet
-/// shaders/a/lib.wgsl followed by shaders/a/b.wgsl (WGSL has no includes; this is ours).
+/// `shader!("a/b", "x/s1", "y/s2")`: shaders/common/workgroup.wgsl (the workgroup size every
+/// kernel uses), then the snippets shaders/x/s1.wgsl, shaders/y/s2.wgsl in order, then
+/// shaders/a/b.wgsl (WGSL has no includes; this is ours).
 macro_rules! shader {
-    ($name:literal) => {
-        ($name, wgsl!($name))
-    };
-    ($name:literal, $snippet:literal) => {
-        ($name, concat!(wgsl!($snippet), "\n", wgsl!($name)))
+    ($name:literal $(, $snippet:literal)*) => {
+        ($name, concat!(wgsl!("common/workgroup"), "\n", $(wgsl!($snippet), "\n",)* wgsl!($name)))
     };
 }
 
 /// Files under `shaders/` that are not shaders of their own but are prepended to others.
-pub const SNIPPETS: &[(&str, &str)] = &[("fake_quant/nudge", wgsl!("fake_quant/nudge")), ("common/channel_of", wgsl!("common/channel_of")), ("common/conv_params", wgsl!("common/conv_params"))];
+pub const SNIPPETS: &[(&str, &str)] = &[("common/workgroup", wgsl!("common/workgroup")), ("fake_quant/nudge", wgsl!("fake_quant/nudge")), ("common/channel_of", wgsl!("common/channel_of")), ("common/conv_params", wgsl!("common/conv_params"))];
 
 /// (name, WGSL source). The name is the path under `shaders/` without `.wgsl`.
 pub const SHADERS: &[(&str, &str)] = &[

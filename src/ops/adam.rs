@@ -1,6 +1,6 @@
 //! Adam optimizer update (Keras's formulation and defaults), one dispatch per parameter tensor.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -60,6 +60,6 @@ impl AdamParams {
     /// weight (`ops::loss::Totals`).
     #[allow(clippy::too_many_arguments)]
     pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "optim/adam", self, &[step, grad, w, m, v, totals], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "optim/adam", self, &[step, grad, w, m, v, totals], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
 }

@@ -1,7 +1,7 @@
 //! Average pooling (k x k, stride, TF padding; the mean over in-bounds taps, as TFLite's
 //! AVERAGE_POOL_2D) and global average pooling (the mean over h*w per channel).
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::ops::conv2d::{output_size, Padding};
 use crate::{QatError, Result};
 
@@ -39,10 +39,10 @@ impl AvgPoolParams {
         (self.n * self.oh * self.ow * self.c) as usize
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/avg_forward", self, &[x, y], Grid::items(self.output_len(), 64))
+        Dispatch::new(gpu, "pool/avg_forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/avg_backward", self, &[dy, dx], Grid::items(self.input_len(), 64))
+        Dispatch::new(gpu, "pool/avg_backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
 }
 
@@ -69,9 +69,9 @@ impl GlobalAvgPoolParams {
         (self.n * self.c) as usize
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/global_avg_forward", self, &[x, y], Grid::items(self.output_len(), 64))
+        Dispatch::new(gpu, "pool/global_avg_forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/global_avg_backward", self, &[dy, dx], Grid::items(self.input_len(), 64))
+        Dispatch::new(gpu, "pool/global_avg_backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
 }

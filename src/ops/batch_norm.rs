@@ -3,7 +3,7 @@
 //! statistics update. Parameters live in one `affine` buffer [gamma (C), beta (C)] and their
 //! gradients in `daffine` of the same layout, so one Adam dispatch updates both.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -112,7 +112,7 @@ impl BatchNorm {
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer, affine: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
-        Dispatch::new(gpu, "batch_norm/forward", &p, &[x, stats, affine, y], Grid::items(self.len(), 64))
+        Dispatch::new(gpu, "batch_norm/forward", &p, &[x, stats, affine, y], Grid::items(self.len(), WORKGROUP_SIZE))
     }
     pub fn backward_affine(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, stats: &wgpu::Buffer, daffine: &wgpu::Buffer) -> Result<Dispatch> {
         let p = AffineGradParams { rows: self.rows, channels: self.channels, eps: self.eps, _pad: 0 };
@@ -125,15 +125,15 @@ impl BatchNorm {
             Statistics::Fixed => 1,
         };
         let p = InputGradParams { count: self.len() as u32, channels: self.channels, rows: self.rows, mode, eps: self.eps, _pad: [0; 3] };
-        Dispatch::new(gpu, "batch_norm/backward_input", &p, &[x, dy, stats, affine, daffine, dx], Grid::items(self.len(), 64))
+        Dispatch::new(gpu, "batch_norm/backward_input", &p, &[x, dy, stats, affine, daffine, dx], Grid::items(self.len(), WORKGROUP_SIZE))
     }
     /// scale = gamma / sqrt(moving_var + eps) and its inverse (BN folding during QAT).
     pub fn fold_scale(&self, gpu: &Gpu, affine: &wgpu::Buffer, moving: &wgpu::Buffer, scale: &wgpu::Buffer, inv_scale: &wgpu::Buffer) -> Result<Dispatch> {
         let p = FoldParams { channels: self.channels, eps: self.eps, _pad: [0; 2] };
-        Dispatch::new(gpu, "batch_norm/fold_scale", &p, &[affine, moving, scale, inv_scale], Grid::items(self.channels as usize, 64))
+        Dispatch::new(gpu, "batch_norm/fold_scale", &p, &[affine, moving, scale, inv_scale], Grid::items(self.channels as usize, WORKGROUP_SIZE))
     }
     pub fn update_moving(&self, gpu: &Gpu, momentum: f32, batch: &wgpu::Buffer, moving: &wgpu::Buffer) -> Result<Dispatch> {
         let p = MovingParams { channels: self.channels, momentum, _pad: [0; 2] };
-        Dispatch::new(gpu, "batch_norm/update_moving", &p, &[batch, moving], Grid::items(2 * self.channels as usize, 64))
+        Dispatch::new(gpu, "batch_norm/update_moving", &p, &[batch, moving], Grid::items(2 * self.channels as usize, WORKGROUP_SIZE))
     }
 }

@@ -1,6 +1,6 @@
 //! Channel concatenation (NHWC, last axis): one dispatch per input in each direction.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -21,9 +21,9 @@ impl ConcatParams {
         (self.pixels * self.c_in) as usize
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "concat/forward", self, &[x, y], Grid::items(self.len_in(), 64))
+        Dispatch::new(gpu, "concat/forward", self, &[x, y], Grid::items(self.len_in(), WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "concat/backward", self, &[dy, dx], Grid::items(self.len_in(), 64))
+        Dispatch::new(gpu, "concat/backward", self, &[dy, dx], Grid::items(self.len_in(), WORKGROUP_SIZE))
     }
 }

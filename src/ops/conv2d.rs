@@ -2,7 +2,7 @@
 //! forward, input-gradient and weight-gradient kernels. Pointwise (1x1, stride 1) gradients are
 //! GEMMs (`ops::matmul`). The bias gradient is `reduce::column_sum`.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::ops::matmul::MatmulParams;
 use crate::{QatError, Result};
 
@@ -64,7 +64,7 @@ impl Conv2dParams {
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, bias: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         let pixels = (self.n * self.oh * self.ow) as usize;
         let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
-        Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items_by_layer(pixels, 64, blocks))
+        Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks))
     }
     /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
     pub fn is_pointwise(&self) -> bool {
@@ -84,7 +84,7 @@ impl Conv2dParams {
         if self.is_pointwise() {
             return self.pointwise_backward_input_params().dispatch(gpu, dy, w, w, dx);
         }
-        Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), 64))
+        Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
     pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
         if self.is_pointwise() {

@@ -1,7 +1,7 @@
 //! Elementwise kernels: the sum of two tensors (Add, and gradient accumulation where a tensor
 //! has several consumers) and per-channel scaling.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -19,7 +19,7 @@ impl AddParams {
     }
     /// y = a + b.
     pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "elementwise/add", self, &[a, b, y], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "elementwise/add", self, &[a, b, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
 }
 
@@ -46,6 +46,6 @@ impl ChannelScaleParams {
     }
     /// y = x * s[channel].
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "elementwise/channel_scale", self, &[x, s, y], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "elementwise/channel_scale", self, &[x, s, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
 }

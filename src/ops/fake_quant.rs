@@ -1,7 +1,7 @@
 //! Fake quant kernels (forward and straight-through backward), per tensor or per channel.
 //! The nudging rule itself is `quant::fake_quant`; the WGSL restates it in f32 in the same order.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
 
@@ -33,9 +33,9 @@ impl FakeQuantParams {
         }
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "fake_quant/backward", self, &[x, ranges, dy, dx], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "fake_quant/backward", self, &[x, ranges, dy, dx], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
 }

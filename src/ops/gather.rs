@@ -1,6 +1,6 @@
 //! Batch assembly on the GPU from a resident u8 data set and an order buffer.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -19,6 +19,6 @@ impl GatherParams {
     }
     #[allow(clippy::too_many_arguments)]
     pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, images: &wgpu::Buffer, labels: &wgpu::Buffer, order: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "data/gather_batch", self, &[step, images, labels, order, x, y], Grid::items((self.batch * self.pixels) as usize, 64))
+        Dispatch::new(gpu, "data/gather_batch", self, &[step, images, labels, order, x, y], Grid::items((self.batch * self.pixels) as usize, WORKGROUP_SIZE))
     }
 }

@@ -2,7 +2,7 @@
 //! kept on the GPU between readbacks: loss and accuracy sums, and the training's health (the
 //! first step with a non-finite loss, gradient or weight, or an exploding loss).
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -95,7 +95,7 @@ impl LossParams {
     }
     /// `per_sample` holds 2 words per sample: loss, correct.
     pub fn forward_backward(&self, gpu: &Gpu, logits: &wgpu::Buffer, labels: &wgpu::Buffer, dlogits: &wgpu::Buffer, per_sample: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "loss/softmax_cross_entropy", self, &[logits, labels, dlogits, per_sample], Grid::items(self.n as usize, 64))
+        Dispatch::new(gpu, "loss/softmax_cross_entropy", self, &[logits, labels, dlogits, per_sample], Grid::items(self.n as usize, WORKGROUP_SIZE))
     }
     /// Adds the batch into `totals` (`TOTALS_WORDS` words); `step` is the `StepUniform`.
     pub fn accumulate(&self, gpu: &Gpu, step: &wgpu::Buffer, per_sample: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {

@@ -3,7 +3,7 @@
 //! loads) when b is row-major with n % 4 == 0, else the general `matmul/strided`. Dense forward
 //! and both dense gradients are this op.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -42,13 +42,13 @@ impl MatmulParams {
     /// `bias` is ignored (but must be bound) when `has_bias == 0`.
     pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
         if self.vec4_applies() {
-            let grid = Grid((self.n / 4).div_ceil(64), self.m.div_ceil(4), 1);
+            let grid = Grid((self.n / 4).div_ceil(WORKGROUP_SIZE), self.m.div_ceil(4), 1);
             return Dispatch::new(gpu, "matmul/row_major_b_vec4", self, &[a, b, bias, c], grid);
         }
         self.dispatch_strided(gpu, a, b, bias, c)
     }
     /// Always the general strided kernel (for tests and the benchmark).
     pub fn dispatch_strided(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "matmul/strided", self, &[a, b, bias, c], Grid::items((self.m * self.n) as usize, 64))
+        Dispatch::new(gpu, "matmul/strided", self, &[a, b, bias, c], Grid::items((self.m * self.n) as usize, WORKGROUP_SIZE))
     }
 }

@@ -1,7 +1,7 @@
 //! Max pooling with "valid" windows (k x k, stride s), NHWC; the forward records argmax indices
 //! that the backward routes gradients through.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::{QatError, Result};
 
 #[repr(C)]
@@ -33,11 +33,11 @@ impl MaxPoolParams {
         (self.n * self.oh * self.ow * self.c) as usize
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer, argmax: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/max_forward", self, &[x, y, argmax], Grid::items(self.output_len(), 64))
+        Dispatch::new(gpu, "pool/max_forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         // One invocation per window when windows do not overlap, else one per input element.
         let items = if self.k == self.stride { self.output_len() } else { self.input_len() };
-        Dispatch::new(gpu, "pool/max_backward", self, &[dy, argmax, dx], Grid::items(items, 64))
+        Dispatch::new(gpu, "pool/max_backward", self, &[dy, argmax, dx], Grid::items(items, WORKGROUP_SIZE))
     }
 }

@@ -1,6 +1,6 @@
 //! Capped ReLU (ReLU, ReLU6) forward and backward, elementwise.
 
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -24,9 +24,9 @@ impl ReluParams {
         ReluParams { count: count as u32, cap, _pad: [0; 2] }
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "relu/backward", self, &[x, dy, dx], Grid::items(self.count as usize, 64))
+        Dispatch::new(gpu, "relu/backward", self, &[x, dy, dx], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
 }
