@@ -113,9 +113,9 @@ fn depthwise_channels_are_independent() {
     let ms = vec![quantize_multiplier(0.02), quantize_multiplier(0.003)];
     let layer = DepthwiseLayer { kernel: [3, 3], stride: 1, padding: Padding::Valid, weights: w.clone(), bias: vec![10, -10], multipliers: ms.clone(), output_zero_point: 0, clamp: Clamp::FULL };
     let y = depthwise_conv2d(&layer, &x, -3);
-    for ch in 0..2 {
+    for (ch, &m) in ms.iter().enumerate() {
         let xc = Tensor { shape: [4, 4, 1], data: x.data.iter().skip(ch).step_by(2).copied().collect() };
-        let one = DepthwiseLayer { weights: w.iter().skip(ch).step_by(2).copied().collect(), bias: vec![layer.bias[ch]], multipliers: vec![ms[ch]], ..layer.clone() };
+        let one = DepthwiseLayer { weights: w.iter().skip(ch).step_by(2).copied().collect(), bias: vec![layer.bias[ch]], multipliers: vec![m], ..layer.clone() };
         let yc = depthwise_conv2d(&one, &xc, -3);
         assert_eq!(y.data.iter().skip(ch).step_by(2).copied().collect::<Vec<_>>(), yc.data, "channel {ch}");
     }

@@ -33,7 +33,7 @@ impl MatmulParams {
     }
     /// Whether the blocked vec4 kernel applies: b row-major and n a multiple of 4.
     pub fn vec4_applies(&self) -> bool {
-        self.b_sn == 1 && self.b_sk == self.n && self.n % 4 == 0 && self.m > 0
+        self.b_sn == 1 && self.b_sk == self.n && self.n.is_multiple_of(4) && self.m > 0
     }
     /// The kernel `dispatch` uses.
     pub fn kernel(&self) -> &'static str {

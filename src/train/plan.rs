@@ -163,7 +163,7 @@ struct ActRec {
 
 /// What the backward pass needs from each node, recorded in node order.
 enum Rec {
-    Weighted { kernel: Kernel, input: usize, x: wgpu::Buffer, w: WeightUse, bn: Option<BnRec>, act: Option<ActRec>, fq: Option<FqRec> },
+    Weighted { kernel: Kernel, input: usize, x: wgpu::Buffer, w: WeightUse, bn: Option<Box<BnRec>>, act: Option<ActRec>, fq: Option<FqRec> },
     MaxPool { p: MaxPoolParams, argmax: wgpu::Buffer, input: usize },
     AvgPool { p: AvgPoolParams, input: usize, fq: Option<FqRec> },
     GlobalAvgPool { p: GlobalAvgPoolParams, input: usize, fq: Option<FqRec> },
@@ -293,7 +293,7 @@ impl Builder<'_> {
             let normalized = gpu.storage("batch norm output", len);
             self.forward.push(bn.forward(gpu, &input, &stats, &b.affine, &normalized)?);
             y = normalized;
-            bn_rec = Some(BnRec { bn, input, stats, statistics });
+            bn_rec = Some(Box::new(BnRec { bn, input, stats, statistics }));
         }
         let (y, act, fq) = self.epilogue(k, y, len)?;
         self.recs.push(Rec::Weighted { kernel, input, x, w, bn: bn_rec, act, fq });

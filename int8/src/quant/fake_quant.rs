@@ -48,7 +48,8 @@ pub fn nudge(min: f32, max: f32, grid: Grid) -> Nudged {
     let qmin = grid.qmin as f32;
     let qmax = grid.qmax as f32;
     let mut scale = (max - min) / (qmax - qmin);
-    if !(scale > 0.0) {
+    // NaN (an empty or broken range) and non-positive scales both fall back to 1.
+    if scale.is_nan() || scale <= 0.0 {
         scale = 1.0;
     }
     let zp_from_min = qmin - min / scale;

@@ -20,7 +20,7 @@ pub struct QuantizedMultiplier {
 /// QuantizeMultiplier: frexp, round the fraction to Q31, fix the 2^31 overflow, flush tiny
 /// values to zero. M == 0 (or not finite/positive) gives (0, 0).
 pub fn quantize_multiplier(m: f64) -> QuantizedMultiplier {
-    if !(m > 0.0) || !m.is_finite() {
+    if m.is_nan() || m <= 0.0 || !m.is_finite() {
         return QuantizedMultiplier { multiplier: 0, shift: 0 };
     }
     let (q, mut shift) = frexp(m);
