@@ -1,6 +1,6 @@
 // TF's Nudge() for fake quant, shared by fake_quant/forward.wgsl and fake_quant/backward.wgsl
 // (the shader registry prepends this file to both). Same f32 operations, in the same order, as
-// src/quant/fake_quant.rs::nudge: scale = (max - min) / (qmax - qmin) (a non-positive scale
+// int8/src/quant/fake_quant.rs::nudge: scale = (max - min) / (qmax - qmin) (a non-positive scale
 // becomes 1); zp = clamp(floor(qmin - min / scale + 0.5), qmin, qmax) (round half away, as
 // the argument is >= qmin); nmin = (qmin - zp) * scale; nmax = (qmax - zp) * scale.
 struct Nudged { nmin: f32, nmax: f32, scale: f32, }
