@@ -196,14 +196,15 @@ pub fn read_with(path: &Path, limits: &InterpreterLimits) -> Result<QuantModel> 
     let mut file = std::fs::File::open(path).map_err(|e| Int8Error::io(path, e))?;
     let mut header = Vec::with_capacity(HEADER_LEN);
     (&mut file).take(HEADER_LEN as u64).read_to_end(&mut header).map_err(|e| Int8Error::io(path, e))?;
-    let payload_len = check_header(&header).map_err(bad)?;
+    let (_, payload_len) = check_header(&header).map_err(bad)?;
     let mut bytes = header;
     (&mut file).take(payload_len as u64 + 1).read_to_end(&mut bytes).map_err(|e| Int8Error::io(path, e))?;
     from_bytes_with(&bytes, limits).map_err(bad)
 }
 
-/// Checks the header's magic, version, flags and payload length; returns the payload length.
-fn check_header(bytes: &[u8]) -> R<usize> {
+/// Checks the header's magic, version, flags and payload length; returns the version and the
+/// payload length.
+fn check_header(bytes: &[u8]) -> R<(u16, usize)> {
     if bytes.len() < HEADER_LEN {
         return Err(format!("{} bytes is shorter than the {HEADER_LEN}-byte header", bytes.len()));
     }
@@ -223,7 +224,7 @@ fn check_header(bytes: &[u8]) -> R<usize> {
     if len + HEADER_LEN as u64 > limits::MAX_FILE_BYTES {
         return Err(format!("header announces {len} payload bytes, more than the {} bytes a model file may have", limits::MAX_FILE_BYTES));
     }
-    Ok(len as usize)
+    Ok((version, len as usize))
 }
 
 struct Reader<'a> {
@@ -313,7 +314,7 @@ pub fn from_bytes(bytes: &[u8]) -> R<QuantModel> {
 
 /// Parses and validates model bytes; the error names the field, node and offset.
 pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel> {
-    let len = check_header(bytes)?;
+    let (version, len) = check_header(bytes)?;
     let crc = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
     let payload = &bytes[HEADER_LEN..];
     if payload.len() != len {
@@ -334,7 +335,6 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     }
     let input_shape = [r.dim("input height")?, r.dim("input width")?, r.dim("input channels")?];
     let input_quant = r.quant("input")?;
-    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
     let input_norm = if version >= 3 {
         let pairs = r.f32s(2 * input_shape[2] as usize, "input normalization")?;
         InputNorm { mean: pairs.iter().step_by(2).copied().collect(), std: pairs.iter().skip(1).step_by(2).copied().collect() }

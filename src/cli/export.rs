@@ -1,7 +1,7 @@
 //! `qat export`: an int8 model file as a `.tflite` that LiteRT runs or an `.onnx` that
 //! onnxruntime runs (no GPU).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use wgpu_qat::export::format;
 use wgpu_qat::export::model::QuantModel;
 use wgpu_qat::output::OutputPath;
@@ -42,14 +42,13 @@ pub struct ExportArgs {
     float_output: bool,
 }
 
-/// Writes `model` in `format` to `out` (checked first, written atomically); returns the bytes.
-pub fn write(model: &QuantModel, format: Format, float_output: bool, out: &Path) -> Result<usize> {
-    let target = OutputPath::check(out)?;
+/// Writes `model` in `format` to an output checked beforehand (atomically); returns the bytes.
+pub fn write(model: &QuantModel, format: Format, float_output: bool, target: &OutputPath) -> Result<usize> {
     let bytes = match format {
         Format::Tflite => to_tflite(model, TfliteOptions { float_output }),
         Format::Onnx => to_onnx(model, OnnxOptions { float_output }),
     }
-    .map_err(|e| format::invalid_export(out, e))?;
+    .map_err(|e| format::invalid_export(&target.path, e))?;
     target.write(&bytes)?;
     Ok(bytes.len())
 }
@@ -57,7 +56,7 @@ pub fn write(model: &QuantModel, format: Format, float_output: bool, out: &Path)
 pub fn run(a: ExportArgs) -> Result<()> {
     let model = format::read(&a.model)?;
     let out = a.out.clone().unwrap_or_else(|| a.model.with_extension(a.format.extension()));
-    let n = write(&model, a.format, a.float_output, &out)?;
+    let n = write(&model, a.format, a.float_output, &OutputPath::check(&out)?)?;
     println!("wrote {} ({n} bytes, {:?})", out.display(), a.format);
     Ok(())
 }
