@@ -48,7 +48,14 @@ fn conv() -> Conv2dParams {
 fn conv2d_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = conv();
-        p.forward(g, &random_buffer(g, p.input_len()), &random_buffer(g, p.weight_len()), &random_buffer(g, 12), &g.storage("y", p.output_len())).unwrap()
+        p.forward(
+            g,
+            &random_buffer(g, p.input_len()),
+            &random_buffer(g, p.weight_len()),
+            &random_buffer(g, 12),
+            &g.storage("y", p.output_len()),
+        )
+        .unwrap()
     });
 }
 
@@ -56,7 +63,13 @@ fn conv2d_forward(b: divan::Bencher) {
 fn conv2d_backward_weight(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = conv();
-        p.backward_weight(g, &random_buffer(g, p.input_len()), &random_buffer(g, p.output_len()), &g.storage("dw", p.weight_len())).unwrap()
+        p.backward_weight(
+            g,
+            &random_buffer(g, p.input_len()),
+            &random_buffer(g, p.output_len()),
+            &g.storage("dw", p.weight_len()),
+        )
+        .unwrap()
     });
 }
 
@@ -64,7 +77,13 @@ fn conv2d_backward_weight(b: divan::Bencher) {
 fn conv2d_backward_input(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = conv();
-        p.backward_input(g, &random_buffer(g, p.output_len()), &random_buffer(g, p.weight_len()), &g.storage("dx", p.input_len())).unwrap()
+        p.backward_input(
+            g,
+            &random_buffer(g, p.output_len()),
+            &random_buffer(g, p.weight_len()),
+            &g.storage("dx", p.input_len()),
+        )
+        .unwrap()
     });
 }
 
@@ -72,7 +91,14 @@ fn conv2d_backward_input(b: divan::Bencher) {
 fn dense_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let s = DenseShape { n: N, inputs: 2028, outputs: 10 };
-        s.forward(g, &random_buffer(g, (N * 2028) as usize), &random_buffer(g, 20280), &random_buffer(g, 10), &g.storage("y", (N * 10) as usize)).unwrap()
+        s.forward(
+            g,
+            &random_buffer(g, (N * 2028) as usize),
+            &random_buffer(g, 20280),
+            &random_buffer(g, 10),
+            &g.storage("y", (N * 10) as usize),
+        )
+        .unwrap()
     });
 }
 
@@ -80,7 +106,8 @@ fn dense_forward(b: divan::Bencher) {
 fn max_pool_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = MaxPoolParams::new(N, [26, 26, 12], 2, 2).unwrap();
-        p.forward(g, &random_buffer(g, p.input_len()), &g.storage("y", p.output_len()), &g.storage("a", p.output_len())).unwrap()
+        p.forward(g, &random_buffer(g, p.input_len()), &g.storage("y", p.output_len()), &g.storage("a", p.output_len()))
+            .unwrap()
     });
 }
 
@@ -97,7 +124,14 @@ fn fake_quant_activation(b: divan::Bencher) {
 fn matmul_256(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = MatmulParams::row_major(256, 256, 256);
-        p.dispatch_strided(g, &random_buffer(g, 65536), &random_buffer(g, 65536), &g.storage("bias", 256), &g.storage("c", 65536)).unwrap()
+        p.dispatch_strided(
+            g,
+            &random_buffer(g, 65536),
+            &random_buffer(g, 65536),
+            &g.storage("bias", 256),
+            &g.storage("c", 65536),
+        )
+        .unwrap()
     });
 }
 
@@ -105,7 +139,14 @@ fn matmul_256(b: divan::Bencher) {
 fn matmul_256_blocked_vec4(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = MatmulParams::row_major(256, 256, 256);
-        p.dispatch(g, &random_buffer(g, 65536), &random_buffer(g, 65536), &g.storage("bias", 256), &g.storage("c", 65536)).unwrap()
+        p.dispatch(
+            g,
+            &random_buffer(g, 65536),
+            &random_buffer(g, 65536),
+            &g.storage("bias", 256),
+            &g.storage("c", 65536),
+        )
+        .unwrap()
     });
 }
 
@@ -120,7 +161,14 @@ fn depthwise_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let d = wgpu_qat::ops::depthwise::Depthwise::new(N, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap();
         let p = *d.params();
-        d.forward(g, &random_buffer(g, p.input_len()), &random_buffer(g, d.weight_len()), &random_buffer(g, 32), &g.storage("y", p.output_len())).unwrap()
+        d.forward(
+            g,
+            &random_buffer(g, p.input_len()),
+            &random_buffer(g, d.weight_len()),
+            &random_buffer(g, 32),
+            &g.storage("y", p.output_len()),
+        )
+        .unwrap()
     });
 }
 
@@ -129,7 +177,13 @@ fn depthwise_backward_input(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let d = wgpu_qat::ops::depthwise::Depthwise::new(N, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap();
         let p = *d.params();
-        d.backward_input(g, &random_buffer(g, p.output_len()), &random_buffer(g, d.weight_len()), &g.storage("dx", p.input_len())).unwrap()
+        d.backward_input(
+            g,
+            &random_buffer(g, p.output_len()),
+            &random_buffer(g, d.weight_len()),
+            &g.storage("dx", p.input_len()),
+        )
+        .unwrap()
     });
 }
 
@@ -138,7 +192,14 @@ fn batch_norm_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let bn = wgpu_qat::ops::batch_norm::BatchNorm::new(N * 14 * 14, 64);
         let stats = g.upload("stats", &[0.0f32, 1.0].repeat(64));
-        bn.forward(g, &random_buffer(g, bn.len()), &stats, &g.upload("affine", &[1.0f32; 128]), &g.storage("y", bn.len())).unwrap()
+        bn.forward(
+            g,
+            &random_buffer(g, bn.len()),
+            &stats,
+            &g.upload("affine", &[1.0f32; 128]),
+            &g.storage("y", bn.len()),
+        )
+        .unwrap()
     });
 }
 
@@ -146,6 +207,12 @@ fn batch_norm_forward(b: divan::Bencher) {
 fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let p = Conv2dParams::new(N, [14, 14, 32], 64, [1, 1], 1, Padding::Same).unwrap();
-        p.backward_weight(g, &random_buffer(g, p.input_len()), &random_buffer(g, p.output_len()), &g.storage("dw", p.weight_len())).unwrap()
+        p.backward_weight(
+            g,
+            &random_buffer(g, p.input_len()),
+            &random_buffer(g, p.output_len()),
+            &g.storage("dw", p.weight_len()),
+        )
+        .unwrap()
     });
 }

@@ -18,6 +18,9 @@ fn main() -> wgpu_qat::Result<()> {
     let test = test_split(&data, cfg.test_limit);
     let qat = report.qat_test.as_ref().expect("one QAT epoch ran");
     let a = compare(&qat.logits, &int8_logits(&model, &test)?, 10, model.logits_quant(), &test.labels);
-    println!("float {:.4}  fake quant {:.4}  int8 {:.4}  top-1 agreement {:.4}", report.float_test_acc, qat.accuracy, a.int8_acc, a.top1_agreement);
+    println!(
+        "float {:.4}  fake quant {:.4}  int8 {:.4}  top-1 agreement {:.4}",
+        report.float_test_acc, qat.accuracy, a.int8_acc, a.top1_agreement
+    );
     Ok(())
 }

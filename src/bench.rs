@@ -43,7 +43,8 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
     let samples = batch as usize * 4;
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
-    let opts = PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let opts =
+        PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
@@ -62,12 +63,19 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
 
 /// Time of each dispatch of one recorded training step, run alone `reps` times (submit + wait
 /// each), summed by kernel name, slowest first: (kernel, milliseconds per step, dispatches).
-pub fn profile_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, reps: usize) -> Result<Vec<(&'static str, f64, usize)>> {
+pub fn profile_step(
+    gpu: &Gpu,
+    spec: &ModelSpec,
+    batch: u32,
+    qat: bool,
+    reps: usize,
+) -> Result<Vec<(&'static str, f64, usize)>> {
     let pixels = spec.input.iter().product::<u32>() as usize;
     let samples = batch as usize;
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
-    let opts = PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let opts =
+        PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
@@ -104,7 +112,13 @@ pub fn matmul_gflops(gpu: &Gpu, kernel: &str, n: u32, reps: usize) -> Result<f64
     let bias = gpu.storage("bias", n as usize);
     let c = gpu.storage("c", len);
     let p = MatmulParams::row_major(n, n, n);
-    let one = || if kernel == "matmul/strided" { p.dispatch_strided(gpu, &ba, &bb, &bias, &c) } else { p.dispatch(gpu, &ba, &bb, &bias, &c) };
+    let one = || {
+        if kernel == "matmul/strided" {
+            p.dispatch_strided(gpu, &ba, &bb, &bias, &c)
+        } else {
+            p.dispatch(gpu, &ba, &bb, &bias, &c)
+        }
+    };
     let d: Vec<Dispatch> = (0..reps).map(|_| one()).collect::<Result<_>>()?;
     gpu.run(&d[..1])?;
     gpu.wait()?;
@@ -121,7 +135,9 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> Result<TrainedState> {
     let shapes = spec.shapes()?;
     let mut params = Vec::new();
     for node in &spec.nodes {
-        let Some(g) = crate::model::geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else { continue };
+        let Some(g) = crate::model::geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else {
+            continue;
+        };
         let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
         let c = g.bn_channels;
         params.push(crate::train::network::HostParams {
@@ -140,7 +156,10 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> Result<TrainedState> {
         spec: spec.clone(),
         params,
         input_range: [0.0, 1.0],
-        output_ranges: place.iter().map(|p| matches!(p, crate::quant::placement::OutputQuant::Own).then_some([-4.0, 6.0])).collect(),
+        output_ranges: place
+            .iter()
+            .map(|p| matches!(p, crate::quant::placement::OutputQuant::Own).then_some([-4.0, 6.0]))
+            .collect(),
         bits: 8,
         weight_quant: crate::train::network::WeightQuant::PerChannel,
     })
@@ -161,7 +180,8 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
 pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
     let spec = cfg.model.clone();
     let kernels = ["matmul/strided", "matmul/row_major_b_vec4"];
-    let measured: Vec<(&str, f64)> = kernels.iter().map(|k| Ok((*k, matmul_gflops(gpu, k, cfg.matmul_size, 8)?))).collect::<Result<_>>()?;
+    let measured: Vec<(&str, f64)> =
+        kernels.iter().map(|k| Ok((*k, matmul_gflops(gpu, k, cfg.matmul_size, 8)?))).collect::<Result<_>>()?;
     let (best_kernel, matmul) = measured.iter().copied().fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
     let mut steps = Vec::new();
     for &batch in &cfg.batches {

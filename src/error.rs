@@ -19,7 +19,11 @@ pub enum QatError {
     #[error("shader {name:?}: {detail}")]
     Shader { name: String, detail: String },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}: {detail}")]
     BadData { path: PathBuf, detail: String },
     #[error("no MNIST data found; looked for {looked_for}")]

@@ -6,7 +6,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "qat", version, about = "Quantization-aware training on any GPU through wgpu, with an int8 CPU reference")]
+#[command(
+    name = "qat",
+    version,
+    about = "Quantization-aware training on any GPU through wgpu, with an int8 CPU reference"
+)]
 struct Args {
     /// Use the first adapter whose name contains this (case-insensitive). Backends come from
     /// WGPU_BACKEND (vulkan, metal, dx12; the GL backend is not compiled in).
@@ -28,7 +32,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
 
 /// Mesa's Vulkan device-select layer probes for a display and prints "XDG_RUNTIME_DIR is
 /// invalid" on headless machines; wgpu picks the adapter itself (`--adapter`), so the layer is

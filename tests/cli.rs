@@ -37,8 +37,16 @@ fn a_model(dir: &Path) -> PathBuf {
     let state = TrainedState {
         spec,
         params: vec![
-            HostParams { weight: (0..108).map(|i| (i as f32 * 0.37).sin() * 0.3).collect(), bias: vec![0.01; 12], bn: None },
-            HostParams { weight: (0..20280).map(|i| (i as f32 * 0.11).cos() * 0.05).collect(), bias: vec![0.0; 10], bn: None },
+            HostParams {
+                weight: (0..108).map(|i| (i as f32 * 0.37).sin() * 0.3).collect(),
+                bias: vec![0.01; 12],
+                bn: None,
+            },
+            HostParams {
+                weight: (0..20280).map(|i| (i as f32 * 0.11).cos() * 0.05).collect(),
+                bias: vec![0.0; 10],
+                bn: None,
+            },
         ],
         input_range: [0.0, 1.0],
         output_ranges: vec![Some([0.0, 2.0]), None, None, Some([-5.0, 5.0])],
@@ -109,7 +117,10 @@ fn truncated_data_and_bad_arguments_are_named() {
     fails_with(&["eval", "--model", model.to_str().unwrap(), "--data", d], &["train-images-idx3-ubyte", "truncated"]);
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    fails_with(&["eval", "--model", model.to_str().unwrap(), "--data", empty.to_str().unwrap(), "--offline"], &["no MNIST data found", "t10k-labels-idx1-ubyte"]);
+    fails_with(
+        &["eval", "--model", model.to_str().unwrap(), "--data", empty.to_str().unwrap(), "--offline"],
+        &["no MNIST data found", "t10k-labels-idx1-ubyte"],
+    );
     fails_with(&["train", "--model", "resnet-9000", "--data", d], &["unknown model", "mnist-cnn"]);
     fails_with(&["train", "--qat-epochs", "0", "--data", d], &["--qat-epochs"]);
     fails_with(&["train", "--lr", "NaN", "--data", d], &["--lr"]);
@@ -181,7 +192,13 @@ fn eval_inspect_and_export_open_no_gpu() {
     let m = model.to_str().unwrap();
     // No Vulkan driver can be found: a command that opened a device would fail.
     let no_gpu = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(args).env("VK_ICD_FILENAMES", "/nonexistent.json").env("VK_DRIVER_FILES", "/nonexistent.json").env("WGPU_BACKEND", "vulkan").output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_qat"))
+            .args(args)
+            .env("VK_ICD_FILENAMES", "/nonexistent.json")
+            .env("VK_DRIVER_FILES", "/nonexistent.json")
+            .env("WGPU_BACKEND", "vulkan")
+            .output()
+            .unwrap();
         assert!(out.status.success(), "qat {args:?} needed a GPU:\n{}", String::from_utf8_lossy(&out.stderr));
     };
     no_gpu(&["eval", "--model", m, "--limit", "20"]);
@@ -189,7 +206,13 @@ fn eval_inspect_and_export_open_no_gpu() {
     no_gpu(&["export", "--model", m, "--format", "tflite"]);
     no_gpu(&["export", "--model", m, "--format", "onnx"]);
     // And the same environment does stop a command that needs one.
-    let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(["info"]).env("VK_ICD_FILENAMES", "/nonexistent.json").env("VK_DRIVER_FILES", "/nonexistent.json").env("WGPU_BACKEND", "vulkan").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qat"))
+        .args(["info"])
+        .env("VK_ICD_FILENAMES", "/nonexistent.json")
+        .env("VK_DRIVER_FILES", "/nonexistent.json")
+        .env("WGPU_BACKEND", "vulkan")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -10,7 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn qat(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(args).env("LP_NUM_THREADS", "0").env("NODEVICE_SELECT", "1").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qat"))
+        .args(args)
+        .env("LP_NUM_THREADS", "0")
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "qat {args:?} panicked:\n{stderr}");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
@@ -39,7 +44,8 @@ fn s(p: &Path) -> &str {
 
 /// The files in `dir` (names), sorted: no temporary file may be left behind.
 fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }
@@ -93,7 +99,10 @@ fn output_paths_are_checked_before_training_and_nothing_is_replaced() {
     let data = s(&data);
     let old = dir.join("old.qat");
     std::fs::write(&old, b"an earlier model").unwrap();
-    let same = fails_with(&["train", "--data", data, "--out", s(&old), "--metrics", s(&old)], &["--out and --metrics", "same file"]);
+    let same = fails_with(
+        &["train", "--data", data, "--out", s(&old), "--metrics", s(&old)],
+        &["--out and --metrics", "same file"],
+    );
     assert!(!same.contains("no-data"), "checked after the data:\n{same}");
     // The same file through a symlink is still the same file.
     let link = dir.join("link.json");
@@ -110,7 +119,10 @@ fn output_paths_are_checked_before_training_and_nothing_is_replaced() {
     std::os::unix::fs::symlink("/dev/full", &to_device).unwrap();
     fails_with(&["train", "--data", data, "--out", s(&to_device)], &["/dev/full", "not a regular file"]);
     fails_with(&["train", "--data", data, "--out", "/proc/qat-model.qat"], &["/proc", "cannot create a file"]);
-    fails_with(&["train", "--data", data, "--metrics", "/nonexistent-dir/m.json", "--out", s(&dir.join("m.qat"))], &["--metrics", "nonexistent-dir", "does not exist"]);
+    fails_with(
+        &["train", "--data", data, "--metrics", "/nonexistent-dir/m.json", "--out", s(&dir.join("m.qat"))],
+        &["--metrics", "nonexistent-dir", "does not exist"],
+    );
     // Nothing was replaced or left behind, and /dev/full is still a device.
     assert_eq!(std::fs::read(&old).unwrap(), b"an earlier model");
     assert_eq!(listing(&dir), ["fifo", "link.json", "old.qat", "to-device.qat", "to-fifo.qat"]);
@@ -128,7 +140,9 @@ fn oversized_specs_name_the_layer_before_any_work() {
         std::fs::write(&p, format!("input = [28, 28, 1]\n{body}[[layers]]\nname = \"flat\"\ntype = \"flatten\"\n[[layers]]\nname = \"logits\"\ntype = \"dense\"\nunits = 10\n")).unwrap();
         p
     };
-    let conv = |filters: u64, kernel: u64| format!("[[layers]]\nname = \"big\"\ntype = \"conv2d\"\nfilters = {filters}\nkernel = {kernel}\npadding = \"same\"\n");
+    let conv = |filters: u64, kernel: u64| {
+        format!("[[layers]]\nname = \"big\"\ntype = \"conv2d\"\nfilters = {filters}\nkernel = {kernel}\npadding = \"same\"\n")
+    };
     for (file, body, needles) in [
         ("filters.toml", conv(1_000_000_000, 3), vec!["\"big\"", "1000000000 filters"]),
         ("filters65537.toml", conv(65537, 3), vec!["\"big\"", "65537 filters", "1..=65536"]),
@@ -155,7 +169,10 @@ fn oversized_specs_name_the_layer_before_any_work() {
     fails_with(&["train", "--model", s(&p), "--data", data, "--out", s(&m)], &["\"cat\"", "65 inputs", "limit of 64"]);
     let long = dir.join("name.toml");
     std::fs::write(&long, format!("input = [4, 4, 1]\n[[layers]]\nname = \"{}é\"\ntype = \"flatten\"\n[[layers]]\nname = \"logits\"\ntype = \"dense\"\nunits = 2\n", "n".repeat(255))).unwrap();
-    fails_with(&["train", "--model", s(&long), "--data", data, "--out", s(&m)], &["name.toml", "257 bytes", "1 to 256"]);
+    fails_with(
+        &["train", "--model", s(&long), "--data", data, "--out", s(&m)],
+        &["name.toml", "257 bytes", "1 to 256"],
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -166,7 +183,10 @@ fn a_layer_too_big_for_the_adapter_is_named_before_training() {
     // 4096 filters on 28x28 at batch 256: a 3.3 GB output buffer, over any binding limit.
     let p = dir.join("wide.toml");
     std::fs::write(&p, "input = [28, 28, 1]\n[[layers]]\nname = \"wide\"\ntype = \"conv2d\"\nfilters = 4096\nkernel = 1\n[[layers]]\nname = \"g\"\ntype = \"global_avg_pool\"\n[[layers]]\nname = \"logits\"\ntype = \"dense\"\nunits = 10\n").unwrap();
-    let err = fails_with(&["train", "--model", s(&p), "--batch", "256", "--out", s(&dir.join("m.qat")), "--quiet"], &["\"wide\"", "max_storage_buffer_binding_size", "smaller batch"]);
+    let err = fails_with(
+        &["train", "--model", s(&p), "--batch", "256", "--out", s(&dir.join("m.qat")), "--quiet"],
+        &["\"wide\"", "max_storage_buffer_binding_size", "smaller batch"],
+    );
     assert!(!err.contains("epoch"), "{err}");
     assert_eq!(listing(&dir), ["wide.toml"]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -181,7 +201,24 @@ fn a_diverging_run_names_the_step_and_writes_nothing() {
     std::fs::write(&out, b"the model of yesterday").unwrap();
     for lr in ["1e6", "1e3", "30"] {
         let err = fails_with(
-            &["train", "--lr", lr, "--lr-schedule", "constant", "--epochs", "1", "--train-limit", "2000", "--test-limit", "100", "--out", s(&out), "--metrics", s(&metrics), "--quiet"],
+            &[
+                "train",
+                "--lr",
+                lr,
+                "--lr-schedule",
+                "constant",
+                "--epochs",
+                "1",
+                "--train-limit",
+                "2000",
+                "--test-limit",
+                "100",
+                "--out",
+                s(&out),
+                "--metrics",
+                s(&metrics),
+                "--quiet",
+            ],
             &["training diverged at step", "lower learning rate", "nothing was written"],
         );
         assert!(!err.contains("wrote"), "{err}");
@@ -200,7 +237,24 @@ fn a_symlinked_output_is_written_through_and_metrics_go_beside() {
     let link = dir.join("latest.qat");
     std::os::unix::fs::symlink("real.qat", &link).unwrap();
     let metrics = dir.join("metrics.json");
-    let (code, out, err) = qat(&["train", "--epochs", "0", "--qat-epochs", "1", "--train-limit", "400", "--test-limit", "100", "--out", s(&link), "--metrics", s(&metrics), "--export", "tflite,onnx", "--quiet"]);
+    let (code, out, err) = qat(&[
+        "train",
+        "--epochs",
+        "0",
+        "--qat-epochs",
+        "1",
+        "--train-limit",
+        "400",
+        "--test-limit",
+        "100",
+        "--out",
+        s(&link),
+        "--metrics",
+        s(&metrics),
+        "--export",
+        "tflite,onnx",
+        "--quiet",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("wrote"), "{out}");
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");

@@ -48,7 +48,7 @@ fn symmetric_weights_have_zero_point_zero_and_narrow_range() {
 #[test]
 fn forward_formula_and_ties() {
     let n = nudge(0.0, 2.55, Grid::activation(8)); // scale 0.01
-    // floor((x - min) / scale + 0.5) * scale + min: 0.015 is a tie and rounds up.
+                                                   // floor((x - min) / scale + 0.5) * scale + min: 0.015 is a tie and rounds up.
     let y = n.fake_quant(0.015);
     assert!((y - 0.02).abs() < 1e-6, "{y}");
     assert!((n.fake_quant(0.0149) - 0.01).abs() < 1e-6);

@@ -63,7 +63,7 @@ fn multiply_by_quantized_multiplier_examples() {
     assert_eq!(multiply_by_quantized_multiplier(100, half), 50);
     assert_eq!(multiply_by_quantized_multiplier(101, half), 51); // 50.5 -> 51
     assert_eq!(multiply_by_quantized_multiplier(-101, half), -50); // -50.5 -> -50 (SRDHM tie)
-    // Positive shift: x * 2 * 0.5.
+                                                                   // Positive shift: x * 2 * 0.5.
     let one = QuantizedMultiplier { multiplier: 1 << 30, shift: 1 };
     assert_eq!(multiply_by_quantized_multiplier(-7, one), -7);
     // Double rounding differs from single rounding here: 0.75 * 2^-2 * 3 = 0.5625.
@@ -83,7 +83,11 @@ fn round_away_pow2(n: i128, k: u32) -> i128 {
     let q = n.abs() / d;
     let r = n.abs() % d;
     let q = if 2 * r >= d { q + 1 } else { q };
-    if n < 0 { -q } else { q }
+    if n < 0 {
+        -q
+    } else {
+        q
+    }
 }
 
 proptest! {

@@ -20,14 +20,20 @@ use wgpu_qat::reference::f32 as cpu;
 fn conv2d_gradients_match_finite_differences() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(21);
-    for (shape, o, k, stride, padding) in [([6, 7, 2], 3, [3, 3], 1, Padding::Valid), ([7, 6, 3], 2, [3, 2], 2, Padding::Same), ([5, 5, 1], 4, [1, 1], 1, Padding::Same), ([6, 5, 8], 6, [1, 1], 1, Padding::Valid)] {
+    for (shape, o, k, stride, padding) in [
+        ([6, 7, 2], 3, [3, 3], 1, Padding::Valid),
+        ([7, 6, 3], 2, [3, 2], 2, Padding::Same),
+        ([5, 5, 1], 4, [1, 1], 1, Padding::Same),
+        ([6, 5, 8], 6, [1, 1], 1, Padding::Valid),
+    ] {
         let p = Conv2dParams::new(2, shape, o, k, stride, padding).unwrap();
         let x = random(&mut rng, p.input_len());
         let w = random(&mut rng, p.weight_len());
         let b = random(&mut rng, p.o as usize);
         let r = random(&mut rng, p.output_len());
         let br = gpu.upload("r", &r);
-        let (dx, dw, db) = (gpu.storage("dx", p.input_len()), gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
+        let (dx, dw, db) =
+            (gpu.storage("dx", p.input_len()), gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
         gpu.run(&[
             p.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(),
             p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap(),
@@ -35,9 +41,15 @@ fn conv2d_gradients_match_finite_differences() {
         ])
         .unwrap();
         let name = format!("conv2d {p:?}");
-        check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| dot(&r, &cpu::conv2d_forward(&p, x, &w, &b)));
-        check_fd(&format!("{name} weight"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| dot(&r, &cpu::conv2d_forward(&p, &x, w, &b)));
-        check_fd(&format!("{name} bias"), &b, &read(gpu, &db, b.len()), 1e-2, 1e-3, |b| dot(&r, &cpu::conv2d_forward(&p, &x, &w, b)));
+        check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+            dot(&r, &cpu::conv2d_forward(&p, x, &w, &b))
+        });
+        check_fd(&format!("{name} weight"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| {
+            dot(&r, &cpu::conv2d_forward(&p, &x, w, &b))
+        });
+        check_fd(&format!("{name} bias"), &b, &read(gpu, &db, b.len()), 1e-2, 1e-3, |b| {
+            dot(&r, &cpu::conv2d_forward(&p, &x, &w, b))
+        });
     }
 }
 
@@ -82,10 +94,14 @@ fn relu_and_max_pool_gradients_match_finite_differences() {
         let mut x: Vec<f32> = (0..p.input_len()).map(|i| i as f32 * 0.01).collect();
         rng.shuffle(&mut x);
         let r = random(&mut rng, p.output_len());
-        let (y, arg, dx) = (gpu.storage("y", p.output_len()), gpu.storage("arg", p.output_len()), gpu.storage("dx", p.input_len()));
+        let (y, arg, dx) =
+            (gpu.storage("y", p.output_len()), gpu.storage("arg", p.output_len()), gpu.storage("dx", p.input_len()));
         let bx = gpu.upload("x", &x);
-        gpu.run(&[p.forward(gpu, &bx, &y, &arg).unwrap(), p.backward(gpu, &gpu.upload("r", &r), &arg, &dx).unwrap()]).unwrap();
-        check_fd(&format!("max pool {k}/{s}"), &x, &read(gpu, &dx, p.input_len()), 1e-3, 1e-3, |x| dot(&r, &cpu::max_pool_forward(&p, x).0));
+        gpu.run(&[p.forward(gpu, &bx, &y, &arg).unwrap(), p.backward(gpu, &gpu.upload("r", &r), &arg, &dx).unwrap()])
+            .unwrap();
+        check_fd(&format!("max pool {k}/{s}"), &x, &read(gpu, &dx, p.input_len()), 1e-3, 1e-3, |x| {
+            dot(&r, &cpu::max_pool_forward(&p, x).0)
+        });
     }
 }
 
@@ -98,7 +114,8 @@ fn softmax_cross_entropy_gradient_matches_finite_differences() {
     let labels: Vec<u32> = (0..n).map(|_| rng.below(classes) as u32).collect();
     let p = LossParams::new(n as u32, classes as u32);
     let (d, per) = (gpu.storage("d", n * classes), gpu.storage("per", 2 * n));
-    gpu.run(&[p.forward_backward(gpu, &gpu.upload("l", &logits), &gpu.upload("y", &labels), &d, &per).unwrap()]).unwrap();
+    gpu.run(&[p.forward_backward(gpu, &gpu.upload("l", &logits), &gpu.upload("y", &labels), &d, &per).unwrap()])
+        .unwrap();
     let mean_loss = |l: &[f32]| {
         let (_, per) = cpu::softmax_cross_entropy(n, classes, l, &labels);
         per.iter().step_by(2).map(|v| *v as f64).sum::<f64>() / n as f64
@@ -116,11 +133,15 @@ fn fake_quant_gradient_is_the_derivative_of_its_clamp() {
     let ranges = [-0.7f32, 1.3];
     let n = nudge(ranges[0], ranges[1], grid);
     // Avoid points within eps of the range ends.
-    let x: Vec<f32> = (0..300).map(|_| rng.uniform(-1.5, 2.0)).filter(|v| (v - n.min).abs() > 1e-2 && (v - n.max).abs() > 1e-2).collect();
+    let x: Vec<f32> = (0..300)
+        .map(|_| rng.uniform(-1.5, 2.0))
+        .filter(|v| (v - n.min).abs() > 1e-2 && (v - n.max).abs() > 1e-2)
+        .collect();
     let r = random(&mut rng, x.len());
     let p = FakeQuantParams::new(x.len(), 1, x.len(), grid);
     let dx = gpu.storage("dx", x.len());
-    gpu.run(&[p.backward(gpu, &gpu.upload("x", &x), &gpu.upload("r", &ranges), &gpu.upload("dy", &r), &dx).unwrap()]).unwrap();
+    gpu.run(&[p.backward(gpu, &gpu.upload("x", &x), &gpu.upload("r", &ranges), &gpu.upload("dy", &r), &dx).unwrap()])
+        .unwrap();
     check_fd("fake quant (STE)", &x, &read(gpu, &dx, x.len()), 1e-3, 1e-3, |x| {
         dot(&r, &x.iter().map(|v| v.clamp(n.min, n.max)).collect::<Vec<_>>())
     });

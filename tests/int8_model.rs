@@ -11,21 +11,29 @@ use wgpu_qat::export::quantize::{dequantize, quantize, TrainedState};
 use wgpu_qat::model::{Layer, ModelSpec};
 use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
 use wgpu_qat::ops::pool::MaxPoolParams;
+use wgpu_qat::quant::clamp::Activation;
 use wgpu_qat::quant::fake_quant::{nudge, Grid};
 use wgpu_qat::quant::multiplier::{quantize_multiplier, Rounding};
 use wgpu_qat::quant::params::TensorQuant;
 use wgpu_qat::reference::f32 as cpu;
 use wgpu_qat::reference::int8::{fully_connected, run_batch, run_image, Tensor};
 use wgpu_qat::train::eval::argmax;
-use wgpu_qat::quant::clamp::Activation;
 use wgpu_qat::train::network::{HostParams, WeightQuant};
 
 /// A mnist-cnn state with random weights and fixed ranges.
 fn random_state(seed: u64) -> TrainedState {
     let spec = ModelSpec::mnist_cnn();
     let mut rng = Rng::new(seed);
-    let conv = HostParams { weight: (0..108).map(|_| rng.uniform(-0.5, 0.5)).collect(), bias: (0..12).map(|_| rng.uniform(-0.1, 0.1)).collect(), bn: None };
-    let dense = HostParams { weight: (0..20280).map(|_| rng.uniform(-0.05, 0.05)).collect(), bias: (0..10).map(|_| rng.uniform(-0.1, 0.1)).collect(), bn: None };
+    let conv = HostParams {
+        weight: (0..108).map(|_| rng.uniform(-0.5, 0.5)).collect(),
+        bias: (0..12).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+        bn: None,
+    };
+    let dense = HostParams {
+        weight: (0..20280).map(|_| rng.uniform(-0.05, 0.05)).collect(),
+        bias: (0..10).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+        bn: None,
+    };
     TrainedState {
         spec,
         params: vec![conv, dense],
@@ -57,7 +65,9 @@ fn export_round_trips_exactly() {
 fn export_uses_tflite_conventions() {
     let model = quantize(&random_state(2)).unwrap();
     assert_eq!(model.input_quant, TensorQuant { scale: 1.0 / 255.0, zero_point: -128 });
-    let QLayer::Conv2d { weights, weight_scales, bias, multipliers, output, clamp, .. } = &model.nodes[0].op else { panic!() };
+    let QLayer::Conv2d { weights, weight_scales, bias, multipliers, output, clamp, .. } = &model.nodes[0].op else {
+        panic!()
+    };
     // Per-channel symmetric: every channel reaches +-127 exactly once its max is quantized.
     for c in 0..12 {
         let ch = &weights[c * 9..(c + 1) * 9];
@@ -82,7 +92,10 @@ fn version_2_files_are_still_read_with_the_unit_input_normalization() {
     // after the input quantization.
     let at = 4 + 12 + 8;
     let mut payload = v3[HEADER_LEN..HEADER_LEN + at].to_vec();
-    assert_eq!(&v3[HEADER_LEN + at..HEADER_LEN + at + 8], [0.0f32.to_le_bytes(), 1.0f32.to_le_bytes()].concat().as_slice());
+    assert_eq!(
+        &v3[HEADER_LEN + at..HEADER_LEN + at + 8],
+        [0.0f32.to_le_bytes(), 1.0f32.to_le_bytes()].concat().as_slice()
+    );
     payload.extend_from_slice(&v3[HEADER_LEN + at + 8..]);
     assert_eq!(from_bytes(&common::seal_with(&payload, 2, 0)).unwrap(), model);
 }
@@ -182,7 +195,7 @@ fn fully_connected_uses_the_float64_rescale() {
     };
     let y = fully_connected(&layer, &Tensor { shape: [1, 1, 1], data: vec![10] }, -2, 0.5);
     assert_eq!(y.data, vec![8]); // 5 + 3
-    // A tie: acc = 4 * (1 - (-1)) + 4 = 12, 12 * 0.125 = 1.5 -> 2 (away from zero); -1.5 -> -2.
+                                 // A tie: acc = 4 * (1 - (-1)) + 4 = 12, 12 * 0.125 = 1.5 -> 2 (away from zero); -1.5 -> -2.
     let tie = |bias: i32| {
         let l = QLayer::FullyConnected {
             units: 1,

@@ -86,7 +86,16 @@ fn depthwise_with_one_channel_is_a_one_filter_conv() {
     let weights: Vec<i8> = vec![5, -7, 9, 11, -127, 3, 2, 0, 127];
     let m = quantize_multiplier(0.0123);
     let clamp = Clamp::fused(Activation::Relu6, q(0.05, -20));
-    let dw = DepthwiseLayer { kernel: [3, 3], stride: 2, padding: Padding::Same, weights: weights.clone(), bias: vec![-300], multipliers: vec![m], output_zero_point: -20, clamp };
+    let dw = DepthwiseLayer {
+        kernel: [3, 3],
+        stride: 2,
+        padding: Padding::Same,
+        weights: weights.clone(),
+        bias: vec![-300],
+        multipliers: vec![m],
+        output_zero_point: -20,
+        clamp,
+    };
     let conv = QLayer::Conv2d {
         out_channels: 1,
         kernel: [3, 3],
@@ -111,11 +120,25 @@ fn depthwise_channels_are_independent() {
     let x = Tensor { shape: [4, 4, 2], data: (0..32).map(|i| (i * 7 % 200 - 100) as i8).collect() };
     let w: Vec<i8> = (0..18).map(|i| (i * 13 % 255 - 127) as i8).collect();
     let ms = vec![quantize_multiplier(0.02), quantize_multiplier(0.003)];
-    let layer = DepthwiseLayer { kernel: [3, 3], stride: 1, padding: Padding::Valid, weights: w.clone(), bias: vec![10, -10], multipliers: ms.clone(), output_zero_point: 0, clamp: Clamp::FULL };
+    let layer = DepthwiseLayer {
+        kernel: [3, 3],
+        stride: 1,
+        padding: Padding::Valid,
+        weights: w.clone(),
+        bias: vec![10, -10],
+        multipliers: ms.clone(),
+        output_zero_point: 0,
+        clamp: Clamp::FULL,
+    };
     let y = depthwise_conv2d(&layer, &x, -3);
     for (ch, &m) in ms.iter().enumerate() {
         let xc = Tensor { shape: [4, 4, 1], data: x.data.iter().skip(ch).step_by(2).copied().collect() };
-        let one = DepthwiseLayer { weights: w.iter().skip(ch).step_by(2).copied().collect(), bias: vec![layer.bias[ch]], multipliers: vec![m], ..layer.clone() };
+        let one = DepthwiseLayer {
+            weights: w.iter().skip(ch).step_by(2).copied().collect(),
+            bias: vec![layer.bias[ch]],
+            multipliers: vec![m],
+            ..layer.clone()
+        };
         let yc = depthwise_conv2d(&one, &xc, -3);
         assert_eq!(y.data.iter().skip(ch).step_by(2).copied().collect::<Vec<_>>(), yc.data, "channel {ch}");
     }

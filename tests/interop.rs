@@ -31,14 +31,20 @@ fn python() -> Option<PathBuf> {
     let candidate = std::env::var_os("QAT_INTEROP_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-interop/bin/python"));
-    let works = Command::new(&candidate).args(["-c", "import ai_edge_litert.interpreter, onnxruntime, numpy"]).output().is_ok_and(|o| o.status.success());
+    let works = Command::new(&candidate)
+        .args(["-c", "import ai_edge_litert.interpreter, onnxruntime, numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if works {
         return Some(candidate);
     }
     if std::env::var("QAT_REQUIRE_INTEROP").as_deref() == Ok("1") {
         panic!("QAT_REQUIRE_INTEROP=1 but {} cannot import ai_edge_litert and onnxruntime", candidate.display());
     }
-    eprintln!("SKIP: no Python with ai-edge-litert and onnxruntime at {} (run .ci/run, or set QAT_INTEROP_PYTHON)", candidate.display());
+    eprintln!(
+        "SKIP: no Python with ai-edge-litert and onnxruntime at {} (run .ci/run, or set QAT_INTEROP_PYTHON)",
+        candidate.display()
+    );
     None
 }
 
@@ -58,7 +64,12 @@ fn images() -> &'static [u8] {
 fn models() -> &'static [(String, QuantModel)] {
     static MODELS: OnceLock<Vec<(String, QuantModel)>> = OnceLock::new();
     MODELS.get_or_init(|| {
-        let variants = [("mnist-cnn", WeightQuant::PerChannel), ("mnist-dwbn", WeightQuant::PerChannel), ("mnist-resnet", WeightQuant::PerChannel), ("mnist-dwbn", WeightQuant::PerTensor)];
+        let variants = [
+            ("mnist-cnn", WeightQuant::PerChannel),
+            ("mnist-dwbn", WeightQuant::PerChannel),
+            ("mnist-resnet", WeightQuant::PerChannel),
+            ("mnist-dwbn", WeightQuant::PerTensor),
+        ];
         let mut out = Vec::new();
         for (seed, (name, weights)) in variants.iter().enumerate() {
             let mut state = synthetic_state(&ModelSpec::builtin(name).unwrap(), 21 + seed as u64).unwrap();
@@ -67,9 +78,20 @@ fn models() -> &'static [(String, QuantModel)] {
         }
         if let (Some(gpu), Some(data)) = (common::gpu(), common::mnist()) {
             for (name, weights) in variants {
-                let cfg = TrainConfig { epochs: 0, qat_epochs: 1, train_limit: Some(1500), test_limit: Some(100), weight_quant: weights, progress: false, ..TrainConfig::default() };
+                let cfg = TrainConfig {
+                    epochs: 0,
+                    qat_epochs: 1,
+                    train_limit: Some(1500),
+                    test_limit: Some(100),
+                    weight_quant: weights,
+                    progress: false,
+                    ..TrainConfig::default()
+                };
                 let (net, _) = train(gpu, &ModelSpec::builtin(name).unwrap(), data, &cfg).unwrap();
-                out.push((format!("{name} {weights:?} trained"), quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap()));
+                out.push((
+                    format!("{name} {weights:?} trained"),
+                    quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap(),
+                ));
             }
         }
         out
@@ -78,19 +100,33 @@ fn models() -> &'static [(String, QuantModel)] {
 
 /// Runs `script` (in tests/interop/) on `model_file` and the images; returns its JSON report,
 /// its stderr and the output bytes.
-fn run(python: &Path, script: &str, model_file: &Path, extra: &[&str], count: usize) -> (serde_json::Value, String, Vec<u8>) {
+fn run(
+    python: &Path,
+    script: &str,
+    model_file: &Path,
+    extra: &[&str],
+    count: usize,
+) -> (serde_json::Value, String, Vec<u8>) {
     let dir = model_file.parent().unwrap();
     let images_path = dir.join("images.u8");
     std::fs::write(&images_path, &images()[..count * 784]).unwrap();
     let out = dir.join("out.bin");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop").join(script);
-    let mut args = vec![model_file.to_str().unwrap().to_string(), images_path.to_str().unwrap().to_string(), "28".into(), "28".into(), "1".into(), count.to_string()];
+    let mut args = vec![
+        model_file.to_str().unwrap().to_string(),
+        images_path.to_str().unwrap().to_string(),
+        "28".into(),
+        "28".into(),
+        "1".into(),
+        count.to_string(),
+    ];
     args.extend(extra.iter().map(|s| s.to_string()));
     args.push(out.to_str().unwrap().to_string());
     let result = Command::new(python).arg(&script).args(&args).output().unwrap();
     let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
     assert!(result.status.success(), "{} failed on {}:\n{stderr}", script.display(), model_file.display());
-    let report = serde_json::from_slice(result.stdout.trim_ascii()).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&result.stdout)));
+    let report = serde_json::from_slice(result.stdout.trim_ascii())
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&result.stdout)));
     (report, stderr, std::fs::read(&out).unwrap())
 }
 
@@ -134,13 +170,21 @@ fn litert_reference_kernels_give_our_int8_bytes_and_xnnpack_agrees() {
         std::fs::write(&path, to_tflite(model, TfliteOptions::default()).unwrap()).unwrap();
         let (report, stderr, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN_REF"], IMAGES);
         assert!(report["warnings"].as_array().unwrap().is_empty(), "{name}: {report}");
-        assert!(!stderr.to_lowercase().contains("warning") && !stderr.contains("ERROR"), "{name}: LiteRT said:\n{stderr}");
+        assert!(
+            !stderr.to_lowercase().contains("warning") && !stderr.contains("ERROR"),
+            "{name}: LiteRT said:\n{stderr}"
+        );
         assert_eq!(report["output"]["dtype"], "int8", "{name}");
         assert_eq!(report["output"]["zero_point"], model.logits_quant().zero_point, "{name}");
         let theirs: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
         assert_eq!(theirs.len(), ours.len(), "{name}");
         let differing = theirs.iter().zip(&ours).filter(|(a, b)| a != b).count();
-        assert_eq!(differing, 0, "{name}: {differing} of {} int8 output bytes differ from LiteRT's reference kernels", ours.len());
+        assert_eq!(
+            differing,
+            0,
+            "{name}: {differing} of {} int8 output bytes differ from LiteRT's reference kernels",
+            ours.len()
+        );
 
         let (_, _, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN"], IMAGES);
         let xnn: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
@@ -154,7 +198,8 @@ fn litert_reference_kernels_give_our_int8_bytes_and_xnnpack_agrees() {
     assert_eq!(report["output"]["dtype"], "float32", "{name}");
     let floats: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
     let q = model.logits_quant();
-    let want: Vec<f32> = run_batch(model, &images()[..784 * 10], 10).unwrap().iter().map(|&v| q.dequantize(v)).collect();
+    let want: Vec<f32> =
+        run_batch(model, &images()[..784 * 10], 10).unwrap().iter().map(|&v| q.dequantize(v)).collect();
     assert_eq!(floats, want, "{name}: DEQUANTIZE of the int8 logits");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -167,12 +212,18 @@ fn onnxruntime_runs_the_qdq_export_and_agrees() {
     for (name, model) in models() {
         std::fs::write(&path, to_onnx(model, OnnxOptions::default()).unwrap()).unwrap();
         let (report, stderr, bytes) = run(&python, "run_onnx.py", &path, &[], IMAGES);
-        assert!(report["warnings"].as_array().unwrap().is_empty() && !stderr.contains("W:") && !stderr.contains("E:"), "{name}: {report} {stderr}");
+        assert!(
+            report["warnings"].as_array().unwrap().is_empty() && !stderr.contains("W:") && !stderr.contains("E:"),
+            "{name}: {report} {stderr}"
+        );
         assert_eq!(report["output"]["type"], "tensor(int8)", "{name}");
         let theirs: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
         let ours = run_batch(model, images(), IMAGES).unwrap();
         let (agreement, max_lsb) = close_to_ours(&format!("{name} onnxruntime"), &theirs, &ours, IMAGES);
-        eprintln!("{name}: onnxruntime {}: {IMAGES} images, top-1 agreement {agreement:.4}, max {max_lsb} LSB", report["onnxruntime"]);
+        eprintln!(
+            "{name}: onnxruntime {}: {IMAGES} images, top-1 agreement {agreement:.4}, max {max_lsb} LSB",
+            report["onnxruntime"]
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -54,15 +54,30 @@ fn conv2d_kernels_match_cpu() {
         let y = gpu.storage("y", p.output_len());
         run(gpu, p.forward(gpu, &bx, &bw, &bb, &y).unwrap());
         let k = (p.kh * p.kw * p.c) as usize;
-        assert_close(&format!("conv forward {p:?}"), &read(gpu, &y, p.output_len()), &cpu::conv2d_forward(&p, &x, &w, &b), sum_tol(k));
+        assert_close(
+            &format!("conv forward {p:?}"),
+            &read(gpu, &y, p.output_len()),
+            &cpu::conv2d_forward(&p, &x, &w, &b),
+            sum_tol(k),
+        );
         let dx = gpu.storage("dx", p.input_len());
         run(gpu, p.backward_input(gpu, &bdy, &bw, &dx).unwrap());
         let kin = (p.kh * p.kw * p.o) as usize;
-        assert_close(&format!("conv backward_input {p:?}"), &read(gpu, &dx, p.input_len()), &cpu::conv2d_backward_input(&p, &dy, &w), sum_tol(kin));
+        assert_close(
+            &format!("conv backward_input {p:?}"),
+            &read(gpu, &dx, p.input_len()),
+            &cpu::conv2d_backward_input(&p, &dy, &w),
+            sum_tol(kin),
+        );
         let dw = gpu.storage("dw", p.weight_len());
         run(gpu, p.backward_weight(gpu, &bx, &bdy, &dw).unwrap());
         let kw = (p.n * p.oh * p.ow) as usize;
-        assert_close(&format!("conv backward_weight {p:?}"), &read(gpu, &dw, p.weight_len()), &cpu::conv2d_backward_weight(&p, &x, &dy), sum_tol(kw));
+        assert_close(
+            &format!("conv backward_weight {p:?}"),
+            &read(gpu, &dw, p.weight_len()),
+            &cpu::conv2d_backward_weight(&p, &x, &dy),
+            sum_tol(kw),
+        );
     }
 }
 
@@ -101,7 +116,12 @@ fn matmul_and_column_sum_match_cpu() {
         let bias4 = random(&mut rng, n4 as usize);
         let c4 = gpu.storage("c4", (m * n4) as usize);
         run(gpu, q.dispatch(gpu, &ba, &gpu.upload("b4", &b4), &gpu.upload("bias4", &bias4), &c4).unwrap());
-        assert_close(&format!("matmul/row_major_b_vec4 {q:?}"), &read(gpu, &c4, (m * n4) as usize), &cpu::matmul_strided(&q, &a, &b4, &bias4), sum_tol(k as usize));
+        assert_close(
+            &format!("matmul/row_major_b_vec4 {q:?}"),
+            &read(gpu, &c4, (m * n4) as usize),
+            &cpu::matmul_strided(&q, &a, &b4, &bias4),
+            sum_tol(k as usize),
+        );
 
         let rows = 1 + rng.below(3000);
         let cols = 1 + rng.below(20);
@@ -119,7 +139,8 @@ fn relu_and_max_pool_match_cpu_exactly() {
     let x = random(&mut rng, 1000);
     let dy = random(&mut rng, 1000);
     let p = ReluParams::new(1000);
-    let (bx, bdy, y, dx) = (gpu.upload("x", &x), gpu.upload("dy", &dy), gpu.storage("y", 1000), gpu.storage("dx", 1000));
+    let (bx, bdy, y, dx) =
+        (gpu.upload("x", &x), gpu.upload("dy", &dy), gpu.storage("y", 1000), gpu.storage("dx", 1000));
     run(gpu, p.forward(gpu, &bx, &y).unwrap());
     run(gpu, p.backward(gpu, &bx, &bdy, &dx).unwrap());
     assert_eq!(read(gpu, &y, 1000), cpu::relu_forward(&x));
@@ -129,7 +150,8 @@ fn relu_and_max_pool_match_cpu_exactly() {
         let p = MaxPoolParams::new(2, shape, k, s).unwrap();
         let x = random(&mut rng, p.input_len());
         let dy = random(&mut rng, p.output_len());
-        let (y, arg, dx) = (gpu.storage("y", p.output_len()), gpu.storage("arg", p.output_len()), gpu.storage("dx", p.input_len()));
+        let (y, arg, dx) =
+            (gpu.storage("y", p.output_len()), gpu.storage("arg", p.output_len()), gpu.storage("dx", p.input_len()));
         let bx = gpu.upload("x", &x);
         run(gpu, p.forward(gpu, &bx, &y, &arg).unwrap());
         run(gpu, p.backward(gpu, &gpu.upload("dy", &dy), &arg, &dx).unwrap());
@@ -137,7 +159,12 @@ fn relu_and_max_pool_match_cpu_exactly() {
         assert_eq!(read(gpu, &y, p.output_len()), cy, "max pool forward {p:?}");
         assert_eq!(gpu.read::<u32>(&arg, p.output_len()).unwrap(), carg, "max pool argmax {p:?}");
         // Overlapping windows add gradients in a different order: allow rounding.
-        assert_close(&format!("max pool backward {p:?}"), &read(gpu, &dx, p.input_len()), &cpu::max_pool_backward(&p, &dy, &carg), 1e-6);
+        assert_close(
+            &format!("max pool backward {p:?}"),
+            &read(gpu, &dx, p.input_len()),
+            &cpu::max_pool_backward(&p, &dy, &carg),
+            1e-6,
+        );
     }
 }
 
@@ -149,11 +176,15 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     let logits: Vec<f32> = (0..n * classes).map(|_| rng.uniform(-8.0, 8.0)).collect();
     let labels: Vec<u32> = (0..n).map(|_| rng.below(classes) as u32).collect();
     let p = LossParams::new(n as u32, classes as u32);
-    let (d, per, totals) = (gpu.storage("d", n * classes), gpu.storage("per", 2 * n), gpu.storage("totals", TOTALS_WORDS));
+    let (d, per, totals) =
+        (gpu.storage("d", n * classes), gpu.storage("per", 2 * n), gpu.storage("totals", TOTALS_WORDS));
     let limit = explode_limit(classes as u32);
     let step = |s: u32| wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, 0.0, s));
     let read_totals = || Totals::from_words(&gpu.read::<u32>(&totals, TOTALS_WORDS).unwrap());
-    run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &logits), &gpu.upload("labels", &labels), &d, &per).unwrap());
+    run(
+        gpu,
+        p.forward_backward(gpu, &gpu.upload("logits", &logits), &gpu.upload("labels", &labels), &d, &per).unwrap(),
+    );
     run(gpu, p.accumulate(gpu, &step(1), &per, &totals).unwrap());
     run(gpu, p.accumulate(gpu, &step(2), &per, &totals).unwrap());
     let (cd, cper) = cpu::softmax_cross_entropy(n, classes, &logits, &labels);
@@ -163,11 +194,18 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     cpu::accumulate_totals(&cper, &mut want, 1, limit);
     cpu::accumulate_totals(&cper, &mut want, 2, limit);
     let got = read_totals();
-    assert_close("totals", &[got.loss_sum, got.correct, got.samples], &[want.loss_sum, want.correct, want.samples], 1e-5);
+    assert_close(
+        "totals",
+        &[got.loss_sum, got.correct, got.samples],
+        &[want.loss_sum, want.correct, want.samples],
+        1e-5,
+    );
     assert_eq!(got.health, Health::default(), "logits in [-8, 8] are healthy");
     assert_eq!(want.health, Health::default());
     // Logits of 1e4 on the wrong class: a finite loss far above the limit, from step 3 on.
-    let huge: Vec<f32> = (0..n * classes).map(|i| if i % classes == (labels[i / classes] as usize + 1) % classes { 1e4 } else { 0.0 }).collect();
+    let huge: Vec<f32> = (0..n * classes)
+        .map(|i| if i % classes == (labels[i / classes] as usize + 1) % classes { 1e4 } else { 0.0 })
+        .collect();
     run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &huge), &gpu.upload("labels", &labels), &d, &per).unwrap());
     run(gpu, p.accumulate(gpu, &step(3), &per, &totals).unwrap());
     run(gpu, p.accumulate(gpu, &step(4), &per, &totals).unwrap());
@@ -193,7 +231,12 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
 fn fake_quant_kernels_match_cpu_exactly() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(15);
-    for (count, channels, inner, grid) in [(1000, 1, 1000, Grid::activation(8)), (12 * 9, 12, 9, Grid::weight(8)), (600, 5, 7, Grid::activation(8)), (300, 1, 300, Grid::new(4, false))] {
+    for (count, channels, inner, grid) in [
+        (1000, 1, 1000, Grid::activation(8)),
+        (12 * 9, 12, 9, Grid::weight(8)),
+        (600, 5, 7, Grid::activation(8)),
+        (300, 1, 300, Grid::new(4, false)),
+    ] {
         let x: Vec<f32> = (0..count).map(|_| rng.uniform(-3.0, 3.0)).collect();
         let ranges: Vec<f32> = (0..channels).flat_map(|_| [rng.uniform(-2.0, 0.0), rng.uniform(0.1, 2.5)]).collect();
         let dy = random(&mut rng, count);
@@ -231,7 +274,11 @@ fn observers_match_cpu() {
         let w = random(&mut rng, count);
         let r = gpu.storage("wr", 2 * channels);
         run(gpu, WeightRangeParams::new(count, channels, inner).dispatch(gpu, &gpu.upload("w", &w), &r).unwrap());
-        assert_eq!(read(gpu, &r, 2 * channels), cpu::weight_range(&w, channels, inner), "({count}, {channels}, {inner})");
+        assert_eq!(
+            read(gpu, &r, 2 * channels),
+            cpu::weight_range(&w, channels, inner),
+            "({count}, {channels}, {inner})"
+        );
     }
 }
 
@@ -278,7 +325,12 @@ fn gather_batch_matches_cpu() {
     rng.shuffle(&mut order);
     let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(5, 1, 0.0, 1));
     let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
-    run(gpu, GatherParams::new(batch as u32, pixels as u32).dispatch(gpu, &step, &ds.images, &ds.labels, &gpu.upload("order", &order), &x, &y).unwrap());
+    run(
+        gpu,
+        GatherParams::new(batch as u32, pixels as u32)
+            .dispatch(gpu, &step, &ds.images, &ds.labels, &gpu.upload("order", &order), &x, &y)
+            .unwrap(),
+    );
     let (cx, cy) = cpu::gather_batch(&split.images, &split.labels, pixels, &order, 5, batch);
     assert_close("gather images", &read(gpu, &x, batch * pixels), &cx, 1e-7);
     assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);

@@ -16,7 +16,11 @@ use wgpu_qat::reference::f32 as cpu;
 fn depthwise_gradients_match_finite_differences() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(41);
-    for (shape, k, stride, padding) in [([6, 7, 3], [3, 3], 1, Padding::Same), ([7, 7, 4], [3, 3], 2, Padding::Same), ([5, 6, 2], [2, 3], 1, Padding::Valid)] {
+    for (shape, k, stride, padding) in [
+        ([6, 7, 3], [3, 3], 1, Padding::Same),
+        ([7, 7, 4], [3, 3], 2, Padding::Same),
+        ([5, 6, 2], [2, 3], 1, Padding::Valid),
+    ] {
         let d = Depthwise::new(2, shape, k, stride, padding).unwrap();
         let p = *d.params();
         let x = random(&mut rng, p.input_len());
@@ -25,9 +29,17 @@ fn depthwise_gradients_match_finite_differences() {
         let r = random(&mut rng, p.output_len());
         let br = gpu.upload("r", &r);
         let (dx, dw) = (gpu.storage("dx", p.input_len()), gpu.storage("dw", d.weight_len()));
-        gpu.run(&[d.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(), d.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap()]).unwrap();
-        check_fd(&format!("depthwise input {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| dot(&r, &cpu::depthwise_forward(&p, x, &w, &b)));
-        check_fd(&format!("depthwise weight {p:?}"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| dot(&r, &cpu::depthwise_forward(&p, &x, w, &b)));
+        gpu.run(&[
+            d.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(),
+            d.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap(),
+        ])
+        .unwrap();
+        check_fd(&format!("depthwise input {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+            dot(&r, &cpu::depthwise_forward(&p, x, &w, &b))
+        });
+        check_fd(&format!("depthwise weight {p:?}"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| {
+            dot(&r, &cpu::depthwise_forward(&p, &x, w, &b))
+        });
     }
 }
 
@@ -41,17 +53,22 @@ fn pooling_and_relu6_gradients_match_finite_differences() {
         let r = random(&mut rng, p.output_len());
         let dx = gpu.storage("dx", p.input_len());
         gpu.run(&[p.backward(gpu, &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
-        check_fd(&format!("avg pool {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| dot(&r, &cpu::avg_pool_forward(&p, x)));
+        check_fd(&format!("avg pool {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+            dot(&r, &cpu::avg_pool_forward(&p, x))
+        });
     }
     let p = GlobalAvgPoolParams::new(2, [5, 4, 3]);
     let x = random(&mut rng, p.input_len());
     let r = random(&mut rng, p.output_len());
     let dx = gpu.storage("dx", p.input_len());
     gpu.run(&[p.backward(gpu, &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
-    check_fd("global avg pool", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| dot(&r, &cpu::global_avg_pool_forward(&p, x)));
+    check_fd("global avg pool", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+        dot(&r, &cpu::global_avg_pool_forward(&p, x))
+    });
 
     // ReLU6: keep inputs away from the kinks at 0 and 6.
-    let x: Vec<f32> = (0..300).map(|i| -2.0 + (i as f32) * 0.031).filter(|v| v.abs() > 0.01 && (v - 6.0).abs() > 0.01).collect();
+    let x: Vec<f32> =
+        (0..300).map(|i| -2.0 + (i as f32) * 0.031).filter(|v| v.abs() > 0.01 && (v - 6.0).abs() > 0.01).collect();
     let r = random(&mut rng, x.len());
     let p = ReluParams::capped(x.len(), 6.0);
     let dx = gpu.storage("dx", x.len());
@@ -77,14 +94,18 @@ fn batch_norm_gradients_match_finite_differences() {
     ])
     .unwrap();
     // Training mode: the statistics depend on x.
-    let train = |x: &[f32], affine: &[f32]| dot(&r, &cpu::batch_norm_forward(&bn, x, &cpu::batch_norm_statistics(&bn, x), affine));
+    let train = |x: &[f32], affine: &[f32]| {
+        dot(&r, &cpu::batch_norm_forward(&bn, x, &cpu::batch_norm_statistics(&bn, x), affine))
+    };
     check_fd("batch norm input (batch statistics)", &x, &read(gpu, &dx, x.len()), 1e-2, 2e-3, |x| train(x, &affine));
     check_fd("batch norm gamma/beta", &affine, &read(gpu, &daff, 2 * c), 1e-2, 2e-3, |a| train(&x, a));
     // Frozen statistics: BN is a per-channel affine map.
     let fixed: Vec<f32> = vec![0.3, 0.8, -0.2, 1.5, 0.1, 0.6];
     let bfixed = gpu.upload("fixed", &fixed);
     gpu.run(&[bn.backward_input(gpu, Statistics::Fixed, &bx, &br, &bfixed, &baff, &daff, &dx).unwrap()]).unwrap();
-    check_fd("batch norm input (fixed statistics)", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| dot(&r, &cpu::batch_norm_forward(&bn, x, &fixed, &affine)));
+    check_fd("batch norm input (fixed statistics)", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+        dot(&r, &cpu::batch_norm_forward(&bn, x, &fixed, &affine))
+    });
 }
 
 #[test]
@@ -99,7 +120,8 @@ fn linear_backward_paths_match_finite_differences() {
     let r = random(&mut rng, 60);
     let dx = gpu.storage("dx", 60);
     // d/dx sum r * (x * s) = r * s: the same kernel applied to r.
-    gpu.run(&[ChannelScaleParams::new(60, 4).dispatch(gpu, &gpu.upload("r", &r), &gpu.upload("s", &s), &dx).unwrap()]).unwrap();
+    gpu.run(&[ChannelScaleParams::new(60, 4).dispatch(gpu, &gpu.upload("r", &r), &gpu.upload("s", &s), &dx).unwrap()])
+        .unwrap();
     check_fd("channel scale", &x, &read(gpu, &dx, 60), 1e-2, 1e-3, |x| dot(&r, &cpu::channel_scale(x, &s, 1)));
     let p = ConcatParams { pixels: 10, c_in: 3, c_out: 5, offset: 2 };
     let x = random(&mut rng, p.len_in());

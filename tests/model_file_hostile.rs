@@ -41,7 +41,14 @@ impl Payload {
     }
     /// Rounding rule, reserved bytes, input shape and quantization, node count.
     fn model(input: [u32; 3], nodes: u32) -> Self {
-        let mut p = Payload::default().u8(1).bytes(&[0, 0, 0]).u32(input[0]).u32(input[1]).u32(input[2]).f32(1.0 / 255.0).i32(-128);
+        let mut p = Payload::default()
+            .u8(1)
+            .bytes(&[0, 0, 0])
+            .u32(input[0])
+            .u32(input[1])
+            .u32(input[2])
+            .f32(1.0 / 255.0)
+            .i32(-128);
         // The input normalization (version 3): mean 0, std 1 per channel.
         for _ in 0..input[2] {
             p = p.f32(0.0).f32(1.0);
@@ -80,7 +87,15 @@ impl Payload {
     }
     /// CONV_2D on tensor `input`: fields, per-channel block and `weights` bytes of value 1.
     fn conv(self, input: u32, name: &str, [o, kh, kw, c, stride]: [u32; 5], weights: usize) -> Self {
-        self.node(1, 0, 0, &[input], name).u32(o).u32(kh).u32(kw).u32(c).u32(stride).output().per_channel(o, 0).bytes(&vec![1; weights])
+        self.node(1, 0, 0, &[input], name)
+            .u32(o)
+            .u32(kh)
+            .u32(kw)
+            .u32(c)
+            .u32(stride)
+            .output()
+            .per_channel(o, 0)
+            .bytes(&vec![1; weights])
     }
     /// FULLY_CONNECTED with weight scale 0.01, bias `bias` and `weights` bytes of value 1.
     fn dense(self, input: u32, name: &str, units: u32, inputs: u32, bias: i32, weights: usize) -> Self {
@@ -135,7 +150,10 @@ fn the_crafted_baseline_is_valid_and_runs() {
 #[test]
 fn size_products_that_would_wrap_in_32_bits_are_refused() {
     // The 8 KB file of the report: a 65536 x 65536 x 1 kernel, whose tap count wrapped to 0.
-    let wrap = Payload::model([28, 28, 1], 3).conv(0, "conv", [1, 65536, 65536, 1, 1], 0).flatten(1, "flat").dense(2, "logits", 1, 784, 0, 784);
+    let wrap = Payload::model([28, 28, 1], 3)
+        .conv(0, "conv", [1, 65536, 65536, 1, 1], 0)
+        .flatten(1, "flat")
+        .dense(2, "logits", 1, 784, 0, 784);
     refused(&wrap.seal(), &["node 0", "\"conv\"", "kernel height = 65536", "1..=64"]);
     // A fully connected layer whose units x inputs is 2^32: the weights it announces are not there.
     let fc = Payload::model([1, 1, 65536], 1).dense(0, "logits", 65536, 65536, 0, 16);
@@ -153,7 +171,10 @@ fn size_products_that_would_wrap_in_32_bits_are_refused() {
 fn tensors_and_work_over_the_limits_are_refused_before_anything_runs() {
     // The 9 KB file that asked for a 13 GB intermediate: a "same" conv with 65536 filters on
     // a 224x224 input (each weight is there; the output tensor is not allowed).
-    let big = Payload::model([224, 224, 1], 3).conv(0, "wide", [65536, 1, 1, 1, 1], 65536).flatten(1, "flat").dense(2, "logits", 1, 1, 0, 1);
+    let big = Payload::model([224, 224, 1], 3)
+        .conv(0, "wide", [65536, 1, 1, 1, 1], 65536)
+        .flatten(1, "flat")
+        .dense(2, "logits", 1, 1, 0, 1);
     refused(&big.seal(), &["node 0", "\"wide\"", "elements"]);
     // Many tensors each under the per-tensor limit, together over a working-memory limit.
     let bytes = valid().seal();
@@ -172,7 +193,10 @@ fn huge_concatenations_and_bad_input_references_are_refused() {
     let mut p = Payload::model([1, 1, 2], 3).node(9, 0, 0, &[0; 65], "cat65");
     p = p.flatten(1, "flat").dense(2, "logits", 1, 130, 0, 130);
     refused(&p.seal(), &["node 0", "\"cat65\"", "65"]);
-    let forward = Payload::model([4, 4, 1], 3).conv(3, "conv", [2, 1, 1, 1, 1], 2).flatten(1, "flat").dense(2, "logits", 3, 32, 0, 96);
+    let forward = Payload::model([4, 4, 1], 3)
+        .conv(3, "conv", [2, 1, 1, 1, 1], 2)
+        .flatten(1, "flat")
+        .dense(2, "logits", 3, 32, 0, 96);
     refused(&forward.seal(), &["node 0", "tensor 3"]);
 }
 
@@ -183,7 +207,12 @@ fn flags_reserved_bytes_and_unused_fields_must_be_zero() {
     p.0[2] = 7;
     refused(&p.seal(), &["reserved"]);
     // A max pool with an activation byte set.
-    let pool = Payload::model([4, 4, 1], 3).node(2, 0, 1, &[0], "pool").u32(2).u32(2).flatten(1, "flat").dense(2, "logits", 1, 4, 0, 4);
+    let pool = Payload::model([4, 4, 1], 3)
+        .node(2, 0, 1, &[0], "pool")
+        .u32(2)
+        .u32(2)
+        .flatten(1, "flat")
+        .dense(2, "logits", 1, 4, 0, 4);
     refused(&pool.seal(), &["node 0", "\"pool\"", "activation byte"]);
     let mut pad = valid();
     pad.0[37] = 3; // conv's padding byte
@@ -202,7 +231,10 @@ fn forged_counts_with_valid_checksums_are_refused() {
     p.0[32..36].copy_from_slice(&2u32.to_le_bytes());
     refused(&p.seal(), &["unexpected bytes"]);
     // A conv whose declared input channels differ from its input.
-    let c = Payload::model([4, 4, 1], 3).conv(0, "conv", [2, 1, 1, 3, 1], 6).flatten(1, "flat").dense(2, "logits", 3, 32, 0, 96);
+    let c = Payload::model([4, 4, 1], 3)
+        .conv(0, "conv", [2, 1, 1, 3, 1], 6)
+        .flatten(1, "flat")
+        .dense(2, "logits", 3, 32, 0, 96);
     refused(&c.seal(), &["node 0", "\"conv\"", "3 input channels"]);
     // The file length in the header is a lie (checksum of what is there is right).
     let mut bytes = valid().seal();
@@ -213,7 +245,10 @@ fn forged_counts_with_valid_checksums_are_refused() {
 #[test]
 fn names_must_be_short_utf8() {
     let long = "n".repeat(limits::MAX_NAME_BYTES + 1);
-    let p = Payload::model([4, 4, 1], 3).conv(0, &long, [2, 1, 1, 1, 1], 2).flatten(1, "flat").dense(2, "logits", 3, 32, 0, 96);
+    let p = Payload::model([4, 4, 1], 3)
+        .conv(0, &long, [2, 1, 1, 1, 1], 2)
+        .flatten(1, "flat")
+        .dense(2, "logits", 3, 32, 0, 96);
     refused(&p.seal(), &["node 0", "name", "257"]);
     let mut bad = valid();
     let at = bad.0.iter().position(|&b| b == b'c').unwrap();
@@ -235,7 +270,14 @@ fn quantization_that_a_diverged_run_leaves_is_refused() {
     other.0[conv_shift..conv_shift + 4].copy_from_slice(&(conv_multiplier().shift + 1).to_le_bytes());
     refused(&other.seal(), &["node 0", "is not the one its scales give"]);
     // A bias that could overflow the accumulator.
-    let b = Payload::model([4, 4, 1], 3).conv(0, "conv", [2, 1, 1, 1, 1], 2).flatten(1, "flat").dense(2, "logits", 3, 32, i32::MAX - 10, 96);
+    let b = Payload::model([4, 4, 1], 3).conv(0, "conv", [2, 1, 1, 1, 1], 2).flatten(1, "flat").dense(
+        2,
+        "logits",
+        3,
+        32,
+        i32::MAX - 10,
+        96,
+    );
     refused(&b.seal(), &["node 2", "\"logits\"", "accumulator"]);
     // An infinite output scale.
     let mut inf = valid();

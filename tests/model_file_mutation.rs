@@ -21,13 +21,20 @@ use wgpu_qat::reference::int8::run_image;
 const MUTANTS: usize = 24_000;
 
 /// Values that hit limits, signs and wraps when they land on a u32 field.
-const INTERESTING: [u32; 14] = [0, 1, 2, 3, 64, 65, 255, 0xffff, 0x1_0000, 0x1_0001, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff];
+const INTERESTING: [u32; 14] =
+    [0, 1, 2, 3, 64, 65, 255, 0xffff, 0x1_0000, 0x1_0001, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff];
 
 fn mutate(payload: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut p = payload.to_vec();
     // Most of a file is weights; aim three mutants in four at the structure before them.
     let structure = p.len().min(600);
-    let at = |rng: &mut Rng, len: usize| if rng.below(4) < 3 { rng.below(structure.min(len).max(1)) } else { rng.below(len.max(1)) };
+    let at = |rng: &mut Rng, len: usize| {
+        if rng.below(4) < 3 {
+            rng.below(structure.min(len).max(1))
+        } else {
+            rng.below(len.max(1))
+        }
+    };
     for _ in 0..1 + rng.below(3) {
         match rng.below(6) {
             0 | 1 => {
@@ -95,10 +102,13 @@ fn mutated_model_files_never_panic_and_stay_bounded() {
                 let pixels: usize = model.input_shape.iter().map(|&d| d as usize).product();
                 let image: Vec<u8> = image.iter().copied().cycle().take(pixels).collect();
                 let logits = run_image(&model, &image).unwrap();
-                assert_eq!(logits.len() as u32, model.nodes.last().map_or(0, |n| match n.op {
-                    wgpu_qat::export::QLayer::FullyConnected { units, .. } => units,
-                    _ => 0,
-                }));
+                assert_eq!(
+                    logits.len() as u32,
+                    model.nodes.last().map_or(0, |n| match n.op {
+                        wgpu_qat::export::QLayer::FullyConnected { units, .. } => units,
+                        _ => 0,
+                    })
+                );
                 // The writer accepts what the reader accepts, and writes the same bytes.
                 assert_eq!(to_bytes(&model).unwrap(), bytes, "mutant {i}: the writer disagrees with the reader");
                 Ok(())
@@ -115,7 +125,13 @@ fn mutated_model_files_never_panic_and_stay_bounded() {
         match outcome {
             Ok(Ok(())) => accepted += 1,
             Ok(Err(_)) => refused += 1,
-            Err(p) => panics.push((i, p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())),
+            Err(p) => panics.push((
+                i,
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default(),
+            )),
         }
     }
     let peak = peak_rss_kib();

@@ -56,7 +56,10 @@ fn bad_spec_files_name_the_layer() {
     // Shape error.
     rejects(&format!("{HEAD}[[layers]]\nname = \"big\"\ntype = \"conv2d\"\nfilters = 4\nkernel = 40\n[[layers]]\nname = \"d\"\ntype = \"dense\"\nunits = 2\n"), &["big", "does not fit"]);
     // Unknown layer type.
-    rejects(&format!("{HEAD}[[layers]]\nname = \"weird\"\ntype = \"conv3d\"\n"), &["weird", "unknown layer type", "conv3d"]);
+    rejects(
+        &format!("{HEAD}[[layers]]\nname = \"weird\"\ntype = \"conv3d\"\n"),
+        &["weird", "unknown layer type", "conv3d"],
+    );
     // Cycle.
     rejects(
         &format!("{HEAD}[[layers]]\nname = \"a\"\ntype = \"add\"\ninputs = [\"input\", \"b\"]\n[[layers]]\nname = \"b\"\ntype = \"add\"\ninputs = [\"a\", \"input\"]\n[[layers]]\nname = \"f\"\ntype = \"flatten\"\ninput = \"a\"\n[[layers]]\nname = \"d\"\ntype = \"dense\"\nunits = 2\n"),
@@ -108,7 +111,12 @@ fn exported_graphs_fold_batch_norm_and_share_concat_scales() {
     }
     let model = quantize(&synthetic_state(&ModelSpec::builtin("mnist-resnet").unwrap(), 4).unwrap()).unwrap();
     let ops: Vec<_> = model.nodes.iter().map(|n| n.op.op_name()).collect();
-    assert!(ops.contains(&"ADD") && ops.contains(&"CONCATENATION") && ops.contains(&"DEPTHWISE_CONV_2D") && ops.contains(&"MEAN"));
+    assert!(
+        ops.contains(&"ADD")
+            && ops.contains(&"CONCATENATION")
+            && ops.contains(&"DEPTHWISE_CONV_2D")
+            && ops.contains(&"MEAN")
+    );
 }
 
 #[test]

@@ -90,7 +90,9 @@ fn every_kernel_uses_the_one_workgroup_size() {
     let src = SNIPPETS.iter().find(|(n, _)| *n == "common/workgroup").unwrap().1;
     let module = validate("common/workgroup", src).unwrap();
     let (_, wg) = module.constants.iter().find(|(_, c)| c.name.as_deref() == Some("WG")).expect("const WG");
-    let naga::Expression::Literal(naga::Literal::U32(value)) = module.global_expressions[wg.init] else { panic!("WG is not a u32 literal") };
+    let naga::Expression::Literal(naga::Literal::U32(value)) = module.global_expressions[wg.init] else {
+        panic!("WG is not a u32 literal")
+    };
     assert_eq!(value, wgpu_qat::gpu::WORKGROUP_SIZE, "shaders/common/workgroup.wgsl and gpu::WORKGROUP_SIZE disagree");
     assert!(value.is_power_of_two(), "reductions halve the workgroup");
     for (name, src) in SHADERS {

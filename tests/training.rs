@@ -14,7 +14,13 @@ use wgpu_qat::verify::{compare, int8_logits, verify_model};
 use wgpu_qat::QatError;
 
 fn small(train_limit: usize) -> TrainConfig {
-    TrainConfig { train_limit: Some(train_limit), test_limit: Some(1000), progress: false, report_every: 20, ..TrainConfig::default() }
+    TrainConfig {
+        train_limit: Some(train_limit),
+        test_limit: Some(1000),
+        progress: false,
+        report_every: 20,
+        ..TrainConfig::default()
+    }
 }
 
 #[test]
@@ -95,7 +101,11 @@ fn mobilenet_and_residual_models_learn_and_int8_agrees() {
 
 #[test]
 fn per_tensor_weights_train_end_to_end() {
-    let cfg = TrainConfig { weight_quant: wgpu_qat::train::network::WeightQuant::PerTensor, test_limit: Some(300), ..small(2000) };
+    let cfg = TrainConfig {
+        weight_quant: wgpu_qat::train::network::WeightQuant::PerTensor,
+        test_limit: Some(300),
+        ..small(2000)
+    };
     let Some((acc, agreement)) = train_and_compare(&ModelSpec::mnist_cnn(), &cfg) else { return };
     assert!(acc > 0.7, "per-tensor QAT accuracy {acc}");
     assert!(agreement >= 0.98, "per-tensor agreement {agreement}");

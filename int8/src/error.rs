@@ -6,7 +6,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Int8Error {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}: not a valid wgpu-qat model file: {detail}")]
     BadModel { path: PathBuf, detail: String },
     #[error("{path}: the int8 model is not valid, so nothing was written: {detail}")]

@@ -5,13 +5,13 @@
 //! writer runs before it writes, so errors name the field, node and byte offset, and a file
 //! that loads can be run.
 
-use crate::model::{Clamp, InputNorm, QLayer, QNode, QuantModel};
-use crate::validate::{validate, Invalid};
 use crate::limits::{self, InterpreterLimits};
-use crate::shape::Padding;
+use crate::model::{Clamp, InputNorm, QLayer, QNode, QuantModel};
 use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
+use crate::shape::Padding;
+use crate::validate::{validate, Invalid};
 use crate::{Int8Error, Result};
 use std::io::Read;
 use std::path::Path;
@@ -100,7 +100,9 @@ fn encode(model: &QuantModel) -> Vec<u8> {
     for node in &model.nodes {
         let (tag, b1, b2) = match &node.op {
             QLayer::Conv2d { padding, activation, .. } => (TAG_CONV2D, *padding as u8, activation_byte(*activation)),
-            QLayer::DepthwiseConv2d { padding, activation, .. } => (TAG_DEPTHWISE, *padding as u8, activation_byte(*activation)),
+            QLayer::DepthwiseConv2d { padding, activation, .. } => {
+                (TAG_DEPTHWISE, *padding as u8, activation_byte(*activation))
+            }
             QLayer::MaxPool { .. } => (TAG_MAX_POOL, 0, 0),
             QLayer::AvgPool { padding, .. } => (TAG_AVG_POOL, *padding as u8, 0),
             QLayer::Mean { .. } => (TAG_MEAN, 0, 0),
@@ -118,7 +120,19 @@ fn encode(model: &QuantModel) -> Vec<u8> {
         w.0.extend_from_slice(&(name.len() as u16).to_le_bytes());
         w.0.extend_from_slice(name);
         match &node.op {
-            QLayer::Conv2d { out_channels, kernel, in_channels, stride, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
+            QLayer::Conv2d {
+                out_channels,
+                kernel,
+                in_channels,
+                stride,
+                weight_scales,
+                multipliers,
+                bias,
+                weights,
+                output,
+                clamp,
+                ..
+            } => {
                 for v in [*out_channels, kernel[0], kernel[1], *in_channels, *stride] {
                     w.u32(v);
                 }
@@ -127,7 +141,18 @@ fn encode(model: &QuantModel) -> Vec<u8> {
                 w.per_channel(weight_scales, multipliers, bias);
                 w.i8s(weights);
             }
-            QLayer::DepthwiseConv2d { channels, kernel, stride, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
+            QLayer::DepthwiseConv2d {
+                channels,
+                kernel,
+                stride,
+                weight_scales,
+                multipliers,
+                bias,
+                weights,
+                output,
+                clamp,
+                ..
+            } => {
                 for v in [*channels, kernel[0], kernel[1], *stride] {
                     w.u32(v);
                 }
@@ -213,7 +238,11 @@ fn check_header(bytes: &[u8]) -> R<(u16, usize)> {
     }
     let version = u16::from_le_bytes([bytes[4], bytes[5]]);
     if !(OLDEST_READ..=VERSION).contains(&version) {
-        let hint = if version < VERSION { "it was written by an earlier wgpu-qat; re-export the model" } else { "it was written by a newer wgpu-qat; update this one" };
+        let hint = if version < VERSION {
+            "it was written by an earlier wgpu-qat; re-export the model"
+        } else {
+            "it was written by a newer wgpu-qat; update this one"
+        };
         return Err(format!("format version {version}; this build reads versions {OLDEST_READ} to {VERSION} ({hint})"));
     }
     let flags = u16::from_le_bytes([bytes[6], bytes[7]]);
@@ -222,7 +251,10 @@ fn check_header(bytes: &[u8]) -> R<(u16, usize)> {
     }
     let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as u64;
     if len + HEADER_LEN as u64 > limits::MAX_FILE_BYTES {
-        return Err(format!("header announces {len} payload bytes, more than the {} bytes a model file may have", limits::MAX_FILE_BYTES));
+        return Err(format!(
+            "header announces {len} payload bytes, more than the {} bytes a model file may have",
+            limits::MAX_FILE_BYTES
+        ));
     }
     Ok((version, len as usize))
 }
@@ -260,7 +292,11 @@ impl Reader<'_> {
     fn dim(&mut self, what: &str) -> R<u32> {
         let v = self.u32(what)?;
         if v == 0 || v > limits::MAX_DIM {
-            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={}", self.pos - 4, limits::MAX_DIM));
+            return Err(format!(
+                "{what} = {v} at payload offset {} is out of range 1..={}",
+                self.pos - 4,
+                limits::MAX_DIM
+            ));
         }
         Ok(v)
     }
@@ -268,7 +304,11 @@ impl Reader<'_> {
     fn window(&mut self, what: &str) -> R<u32> {
         let v = self.u32(what)?;
         if v == 0 || v > limits::MAX_KERNEL {
-            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={}", self.pos - 4, limits::MAX_KERNEL));
+            return Err(format!(
+                "{what} = {v} at payload offset {} is out of range 1..={}",
+                self.pos - 4,
+                limits::MAX_KERNEL
+            ));
         }
         Ok(v)
     }
@@ -302,7 +342,11 @@ impl Reader<'_> {
         let scales = self.f32s(n, "weight scales")?;
         let mults = self.i32s(n, "multipliers")?;
         let shifts = self.i32s(n, "shifts")?;
-        let multipliers = mults.into_iter().zip(shifts).map(|(multiplier, shift)| QuantizedMultiplier { multiplier, shift }).collect();
+        let multipliers = mults
+            .into_iter()
+            .zip(shifts)
+            .map(|(multiplier, shift)| QuantizedMultiplier { multiplier, shift })
+            .collect();
         Ok((scales, multipliers, self.i32s(n, "bias")?))
     }
 }
@@ -337,7 +381,10 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     let input_quant = r.quant("input")?;
     let input_norm = if version >= 3 {
         let pairs = r.f32s(2 * input_shape[2] as usize, "input normalization")?;
-        InputNorm { mean: pairs.iter().step_by(2).copied().collect(), std: pairs.iter().skip(1).step_by(2).copied().collect() }
+        InputNorm {
+            mean: pairs.iter().step_by(2).copied().collect(),
+            std: pairs.iter().skip(1).step_by(2).copied().collect(),
+        }
     } else {
         InputNorm::unit(input_shape[2])
     };
@@ -396,9 +443,11 @@ fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
         let b = r.take(2, "name length")?;
         u16::from_le_bytes([b[0], b[1]]) as usize
     };
-    let name = String::from_utf8(r.take(name_len, "name")?.to_vec()).map_err(|_| "node name is not UTF-8".to_string())?;
+    let name =
+        String::from_utf8(r.take(name_len, "name")?.to_vec()).map_err(|_| "node name is not UTF-8".to_string())?;
     // Flag bytes that an op does not use must be zero.
-    let unused = |b: u8, what: &str| if b == 0 { Ok(()) } else { Err(format!("{what} byte is {b}, must be 0 for this op")) };
+    let unused =
+        |b: u8, what: &str| if b == 0 { Ok(()) } else { Err(format!("{what} byte is {b}, must be 0 for this op")) };
     let named = |e: String| format!("{name:?}: {e}");
     let op = (|| -> R<QLayer> {
         match tag {
@@ -415,8 +464,22 @@ fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
                 // At most 2^16 * 64 * 64 * 2^16 < 2^44: no wrap in u64; `take` refuses what the
                 // file does not hold before anything is copied.
                 let count = out_channels as u64 * kernel[0] as u64 * kernel[1] as u64 * in_channels as u64;
-                let weights = r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
-                Ok(QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp })
+                let weights =
+                    r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
+                Ok(QLayer::Conv2d {
+                    out_channels,
+                    kernel,
+                    in_channels,
+                    stride,
+                    padding,
+                    activation,
+                    weight_scales,
+                    multipliers,
+                    bias,
+                    weights,
+                    output,
+                    clamp,
+                })
             }
             TAG_DEPTHWISE => {
                 let padding = padding_of(b1)?;
@@ -429,7 +492,19 @@ fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
                 let (weight_scales, multipliers, bias) = r.per_channel(channels as usize)?;
                 let count = kernel[0] as usize * kernel[1] as usize * channels as usize;
                 let weights = r.i8s(count, "weights")?;
-                Ok(QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, multipliers, bias, weights, output, clamp })
+                Ok(QLayer::DepthwiseConv2d {
+                    channels,
+                    kernel,
+                    stride,
+                    padding,
+                    activation,
+                    weight_scales,
+                    multipliers,
+                    bias,
+                    weights,
+                    output,
+                    clamp,
+                })
             }
             TAG_MAX_POOL => {
                 unused(b1, "padding")?;
@@ -463,7 +538,8 @@ fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
                 let clamp = r.clamp("activation clamp")?;
                 let bias = r.i32s(units as usize, "bias")?;
                 let count = units as u64 * inputs as u64;
-                let weights = r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
+                let weights =
+                    r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
                 Ok(QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, output, clamp })
             }
             TAG_ADD => {

@@ -4,10 +4,10 @@
 //! input's parameters; Concat's inputs and output share one set; the other ops carry their
 //! output's. Batch norm never appears: it is folded into the conv weights and biases.
 
-use crate::shape::{OpShape, Padding};
 use crate::quant::clamp::Activation;
 use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
+use crate::shape::{OpShape, Padding};
 
 pub use crate::quant::clamp::Clamp;
 
@@ -129,7 +129,9 @@ impl QLayer {
     /// What the op's output shape depends on (`shape::infer` does the rest).
     pub fn shape_op(&self) -> OpShape {
         match *self {
-            QLayer::Conv2d { out_channels, kernel, stride, padding, .. } => OpShape::Conv { filters: out_channels, kernel, stride, padding },
+            QLayer::Conv2d { out_channels, kernel, stride, padding, .. } => {
+                OpShape::Conv { filters: out_channels, kernel, stride, padding }
+            }
             QLayer::DepthwiseConv2d { kernel, stride, padding, .. } => OpShape::Depthwise { kernel, stride, padding },
             QLayer::MaxPool { size, stride } => OpShape::MaxPool { size, stride },
             QLayer::AvgPool { size, stride, padding } => OpShape::AvgPool { size, stride, padding },

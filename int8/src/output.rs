@@ -33,7 +33,10 @@ fn resolve(path: &Path) -> Result<(PathBuf, bool)> {
             }
             Ok(m) if m.is_dir() => return Err(refuse(path, "is a directory; give a file name")),
             Ok(m) if !m.is_file() => {
-                return Err(refuse(path, format!("{} is not a regular file (a device, fifo or socket); refusing to replace it", p.display())))
+                return Err(refuse(
+                    path,
+                    format!("{} is not a regular file (a device, fifo or socket); refusing to replace it", p.display()),
+                ))
             }
             Ok(_) => return Ok((p, true)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((p, false)),
@@ -58,7 +61,11 @@ fn temporary(target: &Path) -> Result<(PathBuf, std::fs::File)> {
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     for _ in 0..100 {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let tmp = dir.join(format!(".{name}.{}.{nanos:x}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+        let tmp = dir.join(format!(
+            ".{name}.{}.{nanos:x}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
         match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

@@ -83,14 +83,28 @@ pub fn infer(op: OpShape, inputs: &[[u32; 3]]) -> Result<[u32; 3], String> {
     }
     let x = inputs[0];
     let [h, w, c] = x;
-    let window = |what: &str, dims: &[u32], stride: u32| match dims.iter().map(|&d| (what, d)).chain([("stride", stride)]).find(|&(_, d)| d == 0 || d > limits::MAX_KERNEL) {
+    let window = |what: &str, dims: &[u32], stride: u32| match dims
+        .iter()
+        .map(|&d| (what, d))
+        .chain([("stride", stride)])
+        .find(|&(_, d)| d == 0 || d > limits::MAX_KERNEL)
+    {
         Some((what, d)) => Err(format!("{what} {d} is outside 1..={}", limits::MAX_KERNEL)),
         None => Ok(()),
     };
-    let count = |what: &str, n: u32| if n == 0 || n > limits::MAX_DIM { Err(format!("{n} {what} is outside 1..={}", limits::MAX_DIM)) } else { Ok(()) };
+    let count = |what: &str, n: u32| {
+        if n == 0 || n > limits::MAX_DIM {
+            Err(format!("{n} {what} is outside 1..={}", limits::MAX_DIM))
+        } else {
+            Ok(())
+        }
+    };
     let accumulate = |taps: u64, weights: u64| {
         if taps > limits::MAX_TAPS {
-            return Err(format!("{taps} products per output could overflow the int8 model's int32 accumulator (limit {})", limits::MAX_TAPS));
+            return Err(format!(
+                "{taps} products per output could overflow the int8 model's int32 accumulator (limit {})",
+                limits::MAX_TAPS
+            ));
         }
         if weights > limits::MAX_WEIGHTS {
             return Err(format!("{weights} weights is more than the limit of {} per layer", limits::MAX_WEIGHTS));
@@ -98,7 +112,8 @@ pub fn infer(op: OpShape, inputs: &[[u32; 3]]) -> Result<[u32; 3], String> {
         Ok(())
     };
     let fits = |kernel: [u32; 2], stride: u32, padding: Padding| {
-        window_output([h, w], kernel, stride, padding).ok_or_else(|| format!("{kernel:?} window, stride {stride}, {padding:?} padding does not fit input {x:?}"))
+        window_output([h, w], kernel, stride, padding)
+            .ok_or_else(|| format!("{kernel:?} window, stride {stride}, {padding:?} padding does not fit input {x:?}"))
     };
     let shape = match op {
         OpShape::Conv { filters, kernel, stride, padding } => {
@@ -128,7 +143,10 @@ pub fn infer(op: OpShape, inputs: &[[u32; 3]]) -> Result<[u32; 3], String> {
         }
         OpShape::Mean => {
             if h as u64 * w as u64 > limits::MAX_MEAN_WINDOW {
-                return Err(format!("averaging {h}x{w} values could overflow the int8 model's int32 sum (limit {} values)", limits::MAX_MEAN_WINDOW));
+                return Err(format!(
+                    "averaging {h}x{w} values could overflow the int8 model's int32 sum (limit {} values)",
+                    limits::MAX_MEAN_WINDOW
+                ));
             }
             [1, 1, c]
         }
@@ -160,7 +178,10 @@ pub fn infer(op: OpShape, inputs: &[[u32; 3]]) -> Result<[u32; 3], String> {
         }
     };
     if elements(shape) > limits::MAX_TENSOR_ELEMENTS {
-        return Err(format!("its output {shape:?} has more than the limit of {} elements per image", limits::MAX_TENSOR_ELEMENTS));
+        return Err(format!(
+            "its output {shape:?} has more than the limit of {} elements per image",
+            limits::MAX_TENSOR_ELEMENTS
+        ));
     }
     Ok(shape)
 }

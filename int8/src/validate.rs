@@ -12,11 +12,11 @@
 //! that the last node is FULLY_CONNECTED; then the whole model's working memory and work per
 //! image against `InterpreterLimits`.
 
-use crate::model::{Clamp, QLayer, QNode, QuantModel};
 use crate::limits::{self, InterpreterLimits};
-use crate::shape::{elements, infer};
+use crate::model::{Clamp, QLayer, QNode, QuantModel};
 use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use crate::quant::params::TensorQuant;
+use crate::shape::{elements, infer};
 
 /// What running one image takes, as the validation computed it.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,15 +60,29 @@ pub fn validate(model: &QuantModel, limits: &InterpreterLimits) -> std::result::
     let top = |detail: String| Invalid { node: None, detail };
     let input = model.input_shape;
     if input.iter().any(|&d| d == 0 || d > limits::MAX_DIM) || elements(input) > limits::MAX_TENSOR_ELEMENTS {
-        return Err(top(format!("input shape {input:?} must have dimensions in 1..={} and at most {} elements", limits::MAX_DIM, limits::MAX_TENSOR_ELEMENTS)));
+        return Err(top(format!(
+            "input shape {input:?} must have dimensions in 1..={} and at most {} elements",
+            limits::MAX_DIM,
+            limits::MAX_TENSOR_ELEMENTS
+        )));
     }
     quant(&model.input_quant, "input").map_err(top)?;
     let norm = &model.input_norm;
     if norm.mean.len() != input[2] as usize || norm.std.len() != input[2] as usize {
-        return Err(top(format!("the input normalization has {} means and {} standard deviations for {} channels", norm.mean.len(), norm.std.len(), input[2])));
+        return Err(top(format!(
+            "the input normalization has {} means and {} standard deviations for {} channels",
+            norm.mean.len(),
+            norm.std.len(),
+            input[2]
+        )));
     }
-    if let Some(c) = (0..norm.mean.len()).find(|&c| !(norm.mean[c].is_finite() && norm.std[c].is_finite() && norm.std[c] > 0.0)) {
-        return Err(top(format!("input channel {c}: normalization mean {} / std {} must be finite with a positive std", norm.mean[c], norm.std[c])));
+    if let Some(c) =
+        (0..norm.mean.len()).find(|&c| !(norm.mean[c].is_finite() && norm.std[c].is_finite() && norm.std[c] > 0.0))
+    {
+        return Err(top(format!(
+            "input channel {c}: normalization mean {} / std {} must be finite with a positive std",
+            norm.mean[c], norm.std[c]
+        )));
     }
     if model.nodes.is_empty() || model.nodes.len() > limits::MAX_LAYERS {
         return Err(top(format!("{} nodes is outside 1..={}", model.nodes.len(), limits::MAX_LAYERS)));
@@ -124,7 +138,18 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
     let c = inputs[0][2];
     let q_in = quants[node.inputs[0]];
     let macs = match &node.op {
-        QLayer::Conv2d { kernel, in_channels, activation, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
+        QLayer::Conv2d {
+            kernel,
+            in_channels,
+            activation,
+            weight_scales,
+            multipliers,
+            bias,
+            weights,
+            output,
+            clamp,
+            ..
+        } => {
             if *in_channels != c {
                 return Err(format!("expects {in_channels} input channels, its input has {c}"));
             }
@@ -134,7 +159,18 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
             requantization(q_in, weight_scales, multipliers, output)?;
             pixels * oc as u64 * taps
         }
-        QLayer::DepthwiseConv2d { channels, kernel, activation, weight_scales, multipliers, bias, weights, output, clamp, .. } => {
+        QLayer::DepthwiseConv2d {
+            channels,
+            kernel,
+            activation,
+            weight_scales,
+            multipliers,
+            bias,
+            weights,
+            output,
+            clamp,
+            ..
+        } => {
             if *channels != c {
                 return Err(format!("has {channels} channels, its input has {c}"));
             }
@@ -177,7 +213,10 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
         }
         QLayer::Concat => {
             if let Some(&t) = node.inputs.iter().find(|&&t| quants[t] != q_in) {
-                return Err(format!("inputs must share one scale and zero point: tensor {t} has {:?}, tensor {} {q_in:?}", quants[t], node.inputs[0]));
+                return Err(format!(
+                    "inputs must share one scale and zero point: tensor {t} has {:?}, tensor {} {q_in:?}",
+                    quants[t], node.inputs[0]
+                ));
             }
             0
         }
@@ -188,7 +227,12 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
 /// Per-channel multipliers are what LiteRT derives from the scales it is given:
 /// QuantizeMultiplier(input_scale * weight_scale[c] / output_scale) in float64 (docs/NUMERICS.md),
 /// so an exported `.tflite` computes the bytes our interpreter computes.
-fn requantization(input: TensorQuant, weight_scales: &[f32], multipliers: &[QuantizedMultiplier], output: &TensorQuant) -> R<()> {
+fn requantization(
+    input: TensorQuant,
+    weight_scales: &[f32],
+    multipliers: &[QuantizedMultiplier],
+    output: &TensorQuant,
+) -> R<()> {
     for (c, (&s, m)) in weight_scales.iter().zip(multipliers).enumerate() {
         let want = quantize_multiplier(input.scale as f64 * s as f64 / output.scale as f64);
         if *m != want {
@@ -220,17 +264,32 @@ fn output_and_clamp(output: &TensorQuant, clamp: &Clamp, activation: crate::quan
     quant(output, "output")?;
     let want = Clamp::fused(activation, *output);
     if *clamp != want {
-        return Err(format!("activation clamp [{}, {}] is not the one {activation:?} gives for this output ([{}, {}])", clamp.min, clamp.max, want.min, want.max));
+        return Err(format!(
+            "activation clamp [{}, {}] is not the one {activation:?} gives for this output ([{}, {}])",
+            clamp.min, clamp.max, want.min, want.max
+        ));
     }
     Ok(())
 }
 
 /// Per-channel weights of conv and depthwise: lengths, scales, multipliers, accumulator bound
 /// and symmetric range.
-fn weighted(channels: u32, taps: u64, scales: &[f32], multipliers: &[QuantizedMultiplier], bias: &[i32], weights: &[i8]) -> R<()> {
+fn weighted(
+    channels: u32,
+    taps: u64,
+    scales: &[f32],
+    multipliers: &[QuantizedMultiplier],
+    bias: &[i32],
+    weights: &[i8],
+) -> R<()> {
     let n = channels as usize;
     if scales.len() != n || multipliers.len() != n || bias.len() != n {
-        return Err(format!("{channels} channels but {} weight scales, {} multipliers, {} biases", scales.len(), multipliers.len(), bias.len()));
+        return Err(format!(
+            "{channels} channels but {} weight scales, {} multipliers, {} biases",
+            scales.len(),
+            multipliers.len(),
+            bias.len()
+        ));
     }
     if weights.len() as u64 != channels as u64 * taps {
         return Err(format!("has {} weights, {channels} channels x {taps} taps expected", weights.len()));
@@ -240,7 +299,10 @@ fn weighted(channels: u32, taps: u64, scales: &[f32], multipliers: &[QuantizedMu
     }
     for (c, m) in multipliers.iter().enumerate() {
         if !(m.multiplier == 0 || (1 << 30..=i32::MAX).contains(&m.multiplier)) || !(-31..=30).contains(&m.shift) {
-            return Err(format!("channel {c}: multiplier {} with shift {} is not a normalized Q31 multiplier with shift in [-31, 30]", m.multiplier, m.shift));
+            return Err(format!(
+                "channel {c}: multiplier {} with shift {} is not a normalized Q31 multiplier with shift in [-31, 30]",
+                m.multiplier, m.shift
+            ));
         }
     }
     accumulator(taps, bias)?;

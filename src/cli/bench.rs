@@ -32,7 +32,16 @@ pub fn run(a: BenchArgs, gpu: &Gpu) -> Result<()> {
     if !(16..=4096).contains(&a.matmul) {
         return Err(wgpu_qat::QatError::Invalid(format!("--matmul {} must be between 16 and 4096", a.matmul)));
     }
-    let report = run_all(gpu, &BenchConfig { model: wgpu_qat::model::file::resolve(&a.model)?, steps: a.steps, profile: a.profile, matmul_size: a.matmul, batches: vec![32, 128] })?;
+    let report = run_all(
+        gpu,
+        &BenchConfig {
+            model: wgpu_qat::model::file::resolve(&a.model)?,
+            steps: a.steps,
+            profile: a.profile,
+            matmul_size: a.matmul,
+            batches: vec![32, 128],
+        },
+    )?;
     super::print_json(&report);
     Ok(())
 }

@@ -36,7 +36,12 @@ pub fn run(a: EvalArgs) -> Result<()> {
     let data = load(&a.data)?;
     let input = model.input_shape;
     if input != [data.rows as u32, data.cols as u32, 1] {
-        return Err(QatError::Invalid(format!("{} takes {input:?} inputs; the data is {}x{}x1", a.model.display(), data.rows, data.cols)));
+        return Err(QatError::Invalid(format!(
+            "{} takes {input:?} inputs; the data is {}x{}x1",
+            a.model.display(),
+            data.rows,
+            data.cols
+        )));
     }
     let test = test_split(&data, a.limit);
     let t0 = Instant::now();
@@ -55,7 +60,11 @@ pub fn run(a: EvalArgs) -> Result<()> {
             "images_per_sec": test.count as f64 / secs.max(1e-9),
         }));
     } else {
-        println!("int8 test accuracy (CPU, integer only): {acc:.4} on {} images ({:.0} images/s)", test.count, test.count as f64 / secs.max(1e-9));
+        println!(
+            "int8 test accuracy (CPU, integer only): {acc:.4} on {} images ({:.0} images/s)",
+            test.count,
+            test.count as f64 / secs.max(1e-9)
+        );
     }
     Ok(())
 }

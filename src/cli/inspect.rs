@@ -23,7 +23,9 @@ pub fn run(a: InspectArgs) -> Result<()> {
         .enumerate()
         .map(|(k, n)| {
             let scales = match &n.op {
-                QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } => weight_scales.clone(),
+                QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } => {
+                    weight_scales.clone()
+                }
                 QLayer::FullyConnected { weight_scale, .. } => vec![*weight_scale],
                 _ => Vec::new(),
             };
@@ -51,7 +53,13 @@ pub fn run(a: InspectArgs) -> Result<()> {
         }));
         return Ok(());
     }
-    println!("{}: input {:?}, scale {:e}, zero point {}", a.model.display(), model.input_shape, model.input_quant.scale, model.input_quant.zero_point);
+    println!(
+        "{}: input {:?}, scale {:e}, zero point {}",
+        a.model.display(),
+        model.input_shape,
+        model.input_quant.scale,
+        model.input_quant.zero_point
+    );
     let norm = &model.input_norm;
     if norm.is_unit() {
         println!("float input: pixel / 255");
@@ -60,7 +68,16 @@ pub fn run(a: InspectArgs) -> Result<()> {
     }
     println!("{:>3}  {:<14} {:<18} {:<10} {:>12} {:>5}  weights", "t", "name", "op", "inputs", "scale", "zp");
     for r in &rows {
-        let w = if r["weight_scales"] == 0 { String::new() } else { format!("{} scale(s) {:.3e}..{:.3e}", r["weight_scales"], r["weight_scale_min"].as_f64().unwrap_or(0.0), r["weight_scale_max"].as_f64().unwrap_or(0.0)) };
+        let w = if r["weight_scales"] == 0 {
+            String::new()
+        } else {
+            format!(
+                "{} scale(s) {:.3e}..{:.3e}",
+                r["weight_scales"],
+                r["weight_scale_min"].as_f64().unwrap_or(0.0),
+                r["weight_scale_max"].as_f64().unwrap_or(0.0)
+            )
+        };
         println!(
             "{:>3}  {:<14} {:<18} {:<10} {:>12.6e} {:>5}  {w}",
             r["tensor"].as_u64().unwrap_or(0),

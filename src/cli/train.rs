@@ -6,25 +6,30 @@ use super::data::{load, DataArgs};
 use super::export::Format;
 use std::path::PathBuf;
 use std::time::Instant;
-use wgpu_qat::export::{format, quantize::{quantize, TrainedState}};
-use wgpu_qat::gpu::Gpu;
-use wgpu_qat::ops::adam::AdamConfig;
-use wgpu_qat::model::file::resolve;
-use wgpu_qat::train::network::WeightQuant;
-use wgpu_qat::train::schedule::LrSchedule;
 use wgpu_qat::data::Mnist;
 use wgpu_qat::export::model::QuantModel;
+use wgpu_qat::export::{
+    format,
+    quantize::{quantize, TrainedState},
+};
+use wgpu_qat::gpu::Gpu;
+use wgpu_qat::model::file::resolve;
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::train::{train, trainer::test_split, TrainConfig, TrainReport};
-use wgpu_qat::verify::{compare, int8_logits};
+use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::output::OutputPath;
 use wgpu_qat::qat_int8::Int8Error;
+use wgpu_qat::train::network::WeightQuant;
+use wgpu_qat::train::schedule::LrSchedule;
+use wgpu_qat::train::{train, trainer::test_split, TrainConfig, TrainReport};
+use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::{QatError, Result};
 
 /// Names the flag in an output path's error.
 fn flag(name: &str, e: Int8Error) -> QatError {
     match e {
-        Int8Error::Output { path, detail } => Int8Error::Output { path, detail: format!("{detail} (given as {name})") }.into(),
+        Int8Error::Output { path, detail } => {
+            Int8Error::Output { path, detail: format!("{detail} (given as {name})") }.into()
+        }
         other => other.into(),
     }
 }
@@ -164,7 +169,9 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
 /// existing file is left exactly as it was.
 fn parse(a: &TrainArgs) -> Result<Plan> {
     if a.qat_epochs == 0 {
-        return Err(QatError::Invalid("--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into()));
+        return Err(QatError::Invalid(
+            "--qat-epochs must be at least 1: the int8 export needs the ranges QAT observes".into(),
+        ));
     }
     if a.batch == 0 {
         return Err(QatError::Invalid("--batch must be at least 1".into()));
@@ -192,10 +199,15 @@ fn parse(a: &TrainArgs) -> Result<Plan> {
         .map(|&f| Ok((f, OutputPath::check(&a.out.with_extension(f.extension())).map_err(|e| flag("--export", e))?)))
         .collect::<Result<Vec<_>>>()?;
     if exports.iter().any(|(_, p)| p.target == out.target || metrics.as_ref().is_some_and(|m| m.target == p.target)) {
-        return Err(QatError::Invalid("an --export file would replace the model or the metrics; give --out another extension".into()));
+        return Err(QatError::Invalid(
+            "an --export file would replace the model or the metrics; give --out another extension".into(),
+        ));
     }
     if metrics.as_ref().is_some_and(|m| m.target == out.target) {
-        return Err(QatError::Invalid(format!("--out and --metrics name the same file ({}); the metrics would replace the model", out.target.display())));
+        return Err(QatError::Invalid(format!(
+            "--out and --metrics name the same file ({}); the metrics would replace the model",
+            out.target.display()
+        )));
     }
     Ok(Plan { lr, out, metrics, exports })
 }
@@ -217,7 +229,18 @@ fn export(a: &TrainArgs, plan: &Plan, model: &QuantModel) -> Result<usize> {
 /// Evaluates the int8 model on the CPU against the GPU fake-quant forward and gathers the
 /// metrics.
 #[allow(clippy::too_many_arguments)]
-fn evaluate(a: &TrainArgs, plan: &Plan, cfg: &TrainConfig, spec: &ModelSpec, data: &Mnist, gpu: &Gpu, report: &TrainReport, model: &QuantModel, model_bytes: usize, started: Instant) -> Result<TrainMetrics> {
+fn evaluate(
+    a: &TrainArgs,
+    plan: &Plan,
+    cfg: &TrainConfig,
+    spec: &ModelSpec,
+    data: &Mnist,
+    gpu: &Gpu,
+    report: &TrainReport,
+    model: &QuantModel,
+    model_bytes: usize,
+    started: Instant,
+) -> Result<TrainMetrics> {
     let test = test_split(data, cfg.test_limit);
     let t0 = Instant::now();
     let int8 = int8_logits(model, &test)?;

@@ -28,7 +28,13 @@ pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let model = format::read(&a.model)?;
     let data = load(&a.data)?;
     if model.input_shape != [data.rows as u32, data.cols as u32, 1] {
-        return Err(QatError::Invalid(format!("{} takes {:?} inputs; the data is {}x{}x1", a.model.display(), model.input_shape, data.rows, data.cols)));
+        return Err(QatError::Invalid(format!(
+            "{} takes {:?} inputs; the data is {}x{}x1",
+            a.model.display(),
+            model.input_shape,
+            data.rows,
+            data.cols
+        )));
     }
     let test = test_split(&data, a.limit);
     let gpu = &open_gpu()?;

@@ -50,10 +50,14 @@ pub fn ensure(dir: &Path, mirror: &str) -> Result<PathBuf> {
             .arg(&tmp)
             .arg(&url)
             .status()
-            .map_err(|e| QatError::Invalid(format!("could not run curl to download {url}: {e} (or give the data folder)")))?;
+            .map_err(|e| {
+                QatError::Invalid(format!("could not run curl to download {url}: {e} (or give the data folder)"))
+            })?;
         if !status.success() {
             let _ = std::fs::remove_file(&tmp);
-            return Err(QatError::Invalid(format!("download of {url} failed ({status}); give the data folder or retry")));
+            return Err(QatError::Invalid(format!(
+                "download of {url} failed ({status}); give the data folder or retry"
+            )));
         }
         accept_verified(&tmp, &dest, sha)?;
     }

@@ -45,7 +45,9 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
         return Err(bad(format!("truncated: dimensions {dims:?} need {expected} data bytes, file has {have}")));
     }
     if have > expected {
-        return Err(bad(format!("more data than dimensions {dims:?} announce ({expected} bytes); the file is damaged")));
+        return Err(bad(format!(
+            "more data than dimensions {dims:?} announce ({expected} bytes); the file is damaged"
+        )));
     }
     Ok(IdxArray { dims, data })
 }

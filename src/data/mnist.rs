@@ -114,8 +114,10 @@ fn expect_dims(path: &Path, arr: &IdxArray, ndim: usize) -> Result<()> {
 }
 
 fn read_split(dir: &Path, images: &str, labels: &str, not_genuine: &mut Vec<PathBuf>) -> Result<(Split, usize, usize)> {
-    let ip = find_file(dir, images).ok_or_else(|| QatError::DataMissing { looked_for: dir.join(images).display().to_string() })?;
-    let lp = find_file(dir, labels).ok_or_else(|| QatError::DataMissing { looked_for: dir.join(labels).display().to_string() })?;
+    let ip = find_file(dir, images)
+        .ok_or_else(|| QatError::DataMissing { looked_for: dir.join(images).display().to_string() })?;
+    let lp = find_file(dir, labels)
+        .ok_or_else(|| QatError::DataMissing { looked_for: dir.join(labels).display().to_string() })?;
     for (p, stem) in [(&ip, images), (&lp, labels)] {
         if is_genuine(p, stem)? == Some(false) {
             log::warn!("{}: sha256 differs from the published MNIST file; using it anyway", p.display());
@@ -133,11 +135,20 @@ fn read_split(dir: &Path, images: &str, labels: &str, not_genuine: &mut Vec<Path
         });
     }
     if let Some(bad) = lab.data.iter().position(|&l| l > 9) {
-        return Err(QatError::BadData { path: lp, detail: format!("label {} at index {bad} is not a digit 0..9", lab.data[bad]) });
+        return Err(QatError::BadData {
+            path: lp,
+            detail: format!("label {} at index {bad} is not a digit 0..9", lab.data[bad]),
+        });
     }
     let count = img.dims[0] as usize;
     if count == 0 || img.dims[1] == 0 || img.dims[2] == 0 {
-        return Err(QatError::BadData { path: ip, detail: format!("holds no images (dimensions {:?}): an empty split cannot be trained or evaluated on", img.dims) });
+        return Err(QatError::BadData {
+            path: ip,
+            detail: format!(
+                "holds no images (dimensions {:?}): an empty split cannot be trained or evaluated on",
+                img.dims
+            ),
+        });
     }
     Ok((Split { images: img.data, labels: lab.data, count }, img.dims[1] as usize, img.dims[2] as usize))
 }

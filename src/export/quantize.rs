@@ -40,7 +40,9 @@ impl TrainedState {
     pub fn read(gpu: &Gpu, net: &Network, bits: u32) -> Result<TrainedState> {
         let seen = |r: [f32; 3], what: &str| -> Result<[f32; 2]> {
             if r[2] == 0.0 {
-                return Err(QatError::Invalid(format!("the {what} range was never observed: run at least one QAT step before export")));
+                return Err(QatError::Invalid(format!(
+                    "the {what} range was never observed: run at least one QAT step before export"
+                )));
             }
             Ok([r[0], r[1]])
         };
@@ -52,7 +54,14 @@ impl TrainedState {
                 None => None,
             });
         }
-        Ok(TrainedState { spec: net.spec.clone(), params: net.read_params(gpu)?, input_range: input, output_ranges: outputs, bits, weight_quant: net.weight_quant })
+        Ok(TrainedState {
+            spec: net.spec.clone(),
+            params: net.read_params(gpu)?,
+            input_range: input,
+            output_ranges: outputs,
+            bits,
+            weight_quant: net.weight_quant,
+        })
     }
 }
 
@@ -93,17 +102,24 @@ fn quantize_weights(w: &[f32], g: &geometry::Weights, per_channel: bool, grid: G
 /// Builds the int8 model from a trained state.
 pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
     if state.bits != 8 {
-        return Err(QatError::Invalid(format!("the int8 export needs 8-bit training (trained with {} bits)", state.bits)));
+        return Err(QatError::Invalid(format!(
+            "the int8 export needs 8-bit training (trained with {} bits)",
+            state.bits
+        )));
     }
     let act = Grid::activation(state.bits);
     let wgrid = Grid::weight(state.bits);
     let spec = &state.spec;
     let shapes = spec.shapes()?;
     let place = placement(spec)?;
-    let own = |k: usize| -> Result<TensorQuant> {
-        let r = state.output_ranges.get(k).copied().flatten().ok_or_else(|| QatError::Invalid(format!("layer {:?} has no observed range", spec.nodes[k].name)))?;
-        Ok(tensor_quant(&nudge(r[0], r[1], act)))
-    };
+    let own =
+        |k: usize| -> Result<TensorQuant> {
+            let r =
+                state.output_ranges.get(k).copied().flatten().ok_or_else(|| {
+                    QatError::Invalid(format!("layer {:?} has no observed range", spec.nodes[k].name))
+                })?;
+            Ok(tensor_quant(&nudge(r[0], r[1], act)))
+        };
     let mut quants = vec![tensor_quant(&nudge(state.input_range[0], state.input_range[1], act))];
     let mut params = state.params.iter();
     let mut nodes = Vec::new();
@@ -120,12 +136,19 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
         let weighted = geometry::weights(&node.layer, in_shape);
         let op = match (&node.layer, weighted) {
             (Layer::Conv2d { .. } | Layer::DepthwiseConv2d { .. } | Layer::Dense { .. }, Some(g)) => {
-                let p = params.next().ok_or_else(|| QatError::Invalid(format!("layer {:?} has no trained parameters", node.name)))?;
+                let p = params
+                    .next()
+                    .ok_or_else(|| QatError::Invalid(format!("layer {:?} has no trained parameters", node.name)))?;
                 let (w, b) = folded(p, &g);
-                let per_channel = state.weight_quant == WeightQuant::PerChannel && !matches!(node.layer, Layer::Dense { .. });
+                let per_channel =
+                    state.weight_quant == WeightQuant::PerChannel && !matches!(node.layer, Layer::Dense { .. });
                 let (weights, weight_scales) = quantize_weights(&w, &g, per_channel, wgrid);
-                let bias: Vec<i32> = (0..g.channels).map(|c| bias_to_i32(b[c], s_in as f64 * weight_scales[c] as f64)).collect();
-                let multipliers = weight_scales.iter().map(|&s| quantize_multiplier(s_in as f64 * s as f64 / out.scale as f64)).collect();
+                let bias: Vec<i32> =
+                    (0..g.channels).map(|c| bias_to_i32(b[c], s_in as f64 * weight_scales[c] as f64)).collect();
+                let multipliers = weight_scales
+                    .iter()
+                    .map(|&s| quantize_multiplier(s_in as f64 * s as f64 / out.scale as f64))
+                    .collect();
                 match node.layer {
                     Layer::Conv2d { filters, kernel, stride, padding, activation, .. } => QLayer::Conv2d {
                         out_channels: filters,
@@ -141,9 +164,19 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
                         output: out,
                         clamp,
                     },
-                    Layer::DepthwiseConv2d { kernel, stride, padding, activation, .. } => {
-                        QLayer::DepthwiseConv2d { channels: in_shape[2], kernel, stride, padding, activation, weight_scales, multipliers, bias, weights, output: out, clamp }
-                    }
+                    Layer::DepthwiseConv2d { kernel, stride, padding, activation, .. } => QLayer::DepthwiseConv2d {
+                        channels: in_shape[2],
+                        kernel,
+                        stride,
+                        padding,
+                        activation,
+                        weight_scales,
+                        multipliers,
+                        bias,
+                        weights,
+                        output: out,
+                        clamp,
+                    },
                     Layer::Dense { units, activation } => QLayer::FullyConnected {
                         units,
                         inputs: in_shape.iter().product(),
@@ -158,17 +191,31 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
                 }
             }
             (Layer::MaxPool { size, stride }, _) => QLayer::MaxPool { size: *size, stride: *stride },
-            (Layer::AvgPool { size, stride, padding }, _) => QLayer::AvgPool { size: *size, stride: *stride, padding: *padding },
+            (Layer::AvgPool { size, stride, padding }, _) => {
+                QLayer::AvgPool { size: *size, stride: *stride, padding: *padding }
+            }
             (Layer::GlobalAvgPool, _) => QLayer::Mean { output: out },
             (Layer::Flatten, _) => QLayer::Flatten,
             (Layer::Add { activation }, _) => QLayer::Add { activation: *activation, output: out, clamp },
             (Layer::Concat, _) => QLayer::Concat,
-            (l, None) => return Err(QatError::Invalid(format!("layer {:?} ({}) has no weight geometry", node.name, l.op_name()))),
+            (l, None) => {
+                return Err(QatError::Invalid(format!(
+                    "layer {:?} ({}) has no weight geometry",
+                    node.name,
+                    l.op_name()
+                )))
+            }
         };
         quants.push(out);
         nodes.push(QNode { name: node.name.clone(), inputs: node.inputs.clone(), op });
     }
-    Ok(QuantModel { rounding: Rounding::DoubleRounding, input_shape: spec.input, input_quant: quants[0], input_norm: InputNorm::unit(spec.input[2]), nodes })
+    Ok(QuantModel {
+        rounding: Rounding::DoubleRounding,
+        input_shape: spec.input,
+        input_quant: quants[0],
+        input_norm: InputNorm::unit(spec.input[2]),
+        nodes,
+    })
 }
 
 /// The float model an int8 model stands for: the folded graph (no batch norm) with dequantized
@@ -189,21 +236,54 @@ pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
     for n in &model.nodes {
         let s_in = quants[n.inputs[0]].scale as f64;
         let (layer, host) = match &n.op {
-            QLayer::Conv2d { out_channels, kernel, stride, padding, activation, weight_scales, bias, weights, .. } => {
+            QLayer::Conv2d {
+                out_channels, kernel, stride, padding, activation, weight_scales, bias, weights, ..
+            } => {
                 let inner = weights.len() / (*out_channels as usize).max(1);
                 (
-                    Layer::Conv2d { filters: *out_channels, kernel: *kernel, stride: *stride, padding: *padding, batch_norm: false, activation: *activation },
+                    Layer::Conv2d {
+                        filters: *out_channels,
+                        kernel: *kernel,
+                        stride: *stride,
+                        padding: *padding,
+                        batch_norm: false,
+                        activation: *activation,
+                    },
                     Some(HostParams {
                         weight: weights.iter().enumerate().map(|(k, &q)| q as f32 * weight_scales[k / inner]).collect(),
-                        bias: bias.iter().zip(weight_scales).map(|(&b, &s)| (b as f64 * s_in * s as f64) as f32).collect(),
+                        bias: bias
+                            .iter()
+                            .zip(weight_scales)
+                            .map(|(&b, &s)| (b as f64 * s_in * s as f64) as f32)
+                            .collect(),
                         bn: None,
                     }),
                 )
             }
-            QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, bias, weights, .. } => (
-                Layer::DepthwiseConv2d { kernel: *kernel, stride: *stride, padding: *padding, batch_norm: false, activation: *activation },
+            QLayer::DepthwiseConv2d {
+                channels,
+                kernel,
+                stride,
+                padding,
+                activation,
+                weight_scales,
+                bias,
+                weights,
+                ..
+            } => (
+                Layer::DepthwiseConv2d {
+                    kernel: *kernel,
+                    stride: *stride,
+                    padding: *padding,
+                    batch_norm: false,
+                    activation: *activation,
+                },
                 Some(HostParams {
-                    weight: weights.iter().enumerate().map(|(k, &q)| q as f32 * weight_scales[k % *channels as usize]).collect(),
+                    weight: weights
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &q)| q as f32 * weight_scales[k % *channels as usize])
+                        .collect(),
                     bias: bias.iter().zip(weight_scales).map(|(&b, &s)| (b as f64 * s_in * s as f64) as f32).collect(),
                     bn: None,
                 }),
@@ -217,7 +297,9 @@ pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
                 }),
             ),
             QLayer::MaxPool { size, stride } => (Layer::MaxPool { size: *size, stride: *stride }, None),
-            QLayer::AvgPool { size, stride, padding } => (Layer::AvgPool { size: *size, stride: *stride, padding: *padding }, None),
+            QLayer::AvgPool { size, stride, padding } => {
+                (Layer::AvgPool { size: *size, stride: *stride, padding: *padding }, None)
+            }
             QLayer::Mean { .. } => (Layer::GlobalAvgPool, None),
             QLayer::Flatten => (Layer::Flatten, None),
             QLayer::Add { activation, .. } => (Layer::Add { activation: *activation }, None),
@@ -228,13 +310,15 @@ pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
     }
     let spec = ModelSpec { name: "from-file".into(), input: model.input_shape, nodes };
     let place = placement(&spec)?;
-    let output_ranges = place.iter().enumerate().map(|(k, p)| matches!(p, OutputQuant::Own).then(|| range(&quants[k + 1]))).collect();
+    let output_ranges =
+        place.iter().enumerate().map(|(k, p)| matches!(p, OutputQuant::Own).then(|| range(&quants[k + 1]))).collect();
     // A model quantized per tensor has equal scales in every channel of every layer.
     let per_tensor = model.nodes.iter().all(|n| match &n.op {
-        QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } => weight_scales.windows(2).all(|w| w[0] == w[1]),
+        QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } => {
+            weight_scales.windows(2).all(|w| w[0] == w[1])
+        }
         _ => true,
     });
     let weight_quant = if per_tensor { WeightQuant::PerTensor } else { WeightQuant::PerChannel };
     Ok(TrainedState { spec, params, input_range: range(&model.input_quant), output_ranges, bits: 8, weight_quant })
 }
-

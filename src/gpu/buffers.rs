@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use wgpu::util::DeviceExt;
 
-const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
-    .union(wgpu::BufferUsages::COPY_SRC)
-    .union(wgpu::BufferUsages::COPY_DST);
+const STORAGE: wgpu::BufferUsages =
+    wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
 
 /// A zeroed storage buffer of `words` 32-bit words (at least one word, as empty bindings are invalid).
 pub fn storage(device: &wgpu::Device, label: &str, words: usize) -> wgpu::Buffer {
@@ -45,7 +44,6 @@ pub fn uniform<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, value: &T) 
 pub struct ReadbackPool {
     idle: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
 }
-
 
 impl ReadbackPool {
     pub fn read<T: bytemuck::Pod>(&self, gpu: &Gpu, src: &wgpu::Buffer, words: usize) -> Result<Vec<T>> {

@@ -12,7 +12,6 @@ use crate::{QatError, Result};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-
 pub use dispatch::{Dispatch, Grid, WORKGROUP_SIZE};
 
 /// How long one wait for the GPU may take before we call it a hang.
@@ -66,13 +65,9 @@ impl Gpu {
                 let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
                 let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
                 let wanted = filter.to_lowercase();
-                adapters
-                    .into_iter()
-                    .find(|a| a.get_info().name.to_lowercase().contains(&wanted))
-                    .ok_or_else(|| QatError::NoAdapter {
-                        filter: Some(filter.clone()),
-                        detail: format!("adapters present: {names:?}"),
-                    })?
+                adapters.into_iter().find(|a| a.get_info().name.to_lowercase().contains(&wanted)).ok_or_else(|| {
+                    QatError::NoAdapter { filter: Some(filter.clone()), detail: format!("adapters present: {names:?}") }
+                })?
             }
             None => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
@@ -80,7 +75,9 @@ impl Gpu {
             }))
             .map_err(|e| QatError::NoAdapter {
                 filter: None,
-                detail: format!("{e} (on Linux without a GPU, install Mesa's lavapipe: apt-get install mesa-vulkan-drivers)"),
+                detail: format!(
+                    "{e} (on Linux without a GPU, install Mesa's lavapipe: apt-get install mesa-vulkan-drivers)"
+                ),
             })?,
         };
         Self::from_adapter(adapter)

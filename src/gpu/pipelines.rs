@@ -13,10 +13,8 @@ pub struct PipelineCache {
 
 impl PipelineCache {
     pub fn get(&self, gpu: &Gpu, name: &'static str) -> Result<wgpu::ComputePipeline> {
-        let mut map = self
-            .pipelines
-            .lock()
-            .map_err(|_| QatError::gpu("creating a pipeline", "pipeline cache poisoned"))?;
+        let mut map =
+            self.pipelines.lock().map_err(|_| QatError::gpu("creating a pipeline", "pipeline cache poisoned"))?;
         if let Some(p) = map.get(name) {
             return Ok(p.clone());
         }

@@ -18,7 +18,12 @@ macro_rules! shader {
 }
 
 /// Files under `shaders/` that are not shaders of their own but are prepended to others.
-pub const SNIPPETS: &[(&str, &str)] = &[("common/workgroup", wgsl!("common/workgroup")), ("fake_quant/nudge", wgsl!("fake_quant/nudge")), ("common/channel_of", wgsl!("common/channel_of")), ("common/conv_params", wgsl!("common/conv_params"))];
+pub const SNIPPETS: &[(&str, &str)] = &[
+    ("common/workgroup", wgsl!("common/workgroup")),
+    ("fake_quant/nudge", wgsl!("fake_quant/nudge")),
+    ("common/channel_of", wgsl!("common/channel_of")),
+    ("common/conv_params", wgsl!("common/conv_params")),
+];
 
 /// (name, WGSL source). The name is the path under `shaders/` without `.wgsl`.
 pub const SHADERS: &[(&str, &str)] = &[
@@ -59,7 +64,6 @@ pub const SHADERS: &[(&str, &str)] = &[
     shader!("batch_norm/fold_scale"),
 ];
 
-
 /// The WGSL source of a registered shader.
 pub fn source(name: &str) -> Option<&'static str> {
     SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
@@ -74,4 +78,3 @@ pub fn validate(name: &str, source: &str) -> crate::Result<naga::Module> {
         .map_err(|e| crate::QatError::Shader { name: name.into(), detail: e.emit_to_string(source) })?;
     Ok(module)
 }
-

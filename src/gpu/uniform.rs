@@ -62,7 +62,11 @@ pub fn expand<S, T: WgslScalars>(name: &str, offset: usize, _field: fn(&S) -> &T
     scalars
         .into_iter()
         .enumerate()
-        .map(|(i, scalar)| Field { name: if many { format!("{name}[{i}]") } else { name.to_string() }, offset: (offset + 4 * i) as u32, scalar })
+        .map(|(i, scalar)| Field {
+            name: if many { format!("{name}[{i}]") } else { name.to_string() },
+            offset: (offset + 4 * i) as u32,
+            scalar,
+        })
         .collect()
 }
 
@@ -85,7 +89,8 @@ macro_rules! uniform_fields {
 /// None when the shader binds no uniform there. An error names a member of a type we do not use.
 pub fn reflect(module: &naga::Module, binding: u32) -> Option<Result<Vec<Field>, String>> {
     let (_, var) = module.global_variables.iter().find(|(_, v)| {
-        v.space == naga::AddressSpace::Uniform && v.binding.as_ref().is_some_and(|b| b.group == 0 && b.binding == binding)
+        v.space == naga::AddressSpace::Uniform
+            && v.binding.as_ref().is_some_and(|b| b.group == 0 && b.binding == binding)
     })?;
     let naga::TypeInner::Struct { members, .. } = &module.types[var.ty].inner else {
         return Some(Err("the uniform is not a struct".into()));
@@ -105,7 +110,9 @@ pub fn reflect(module: &naga::Module, binding: u32) -> Option<Result<Vec<Field>,
             naga::TypeInner::Array { base, size: naga::ArraySize::Constant(n), stride } => {
                 for i in 0..n.get() {
                     match scalar(base) {
-                        Ok(s) => out.push(Field { name: format!("{name}[{i}]"), offset: m.offset + i * stride, scalar: s }),
+                        Ok(s) => {
+                            out.push(Field { name: format!("{name}[{i}]"), offset: m.offset + i * stride, scalar: s })
+                        }
                         Err(e) => return Some(Err(format!("{name}: {e}"))),
                     }
                 }
@@ -128,7 +135,10 @@ pub fn compare(rust: &[Field], wgsl: &[Field]) -> Result<(), String> {
     for (r, w) in rust.iter().zip(wgsl) {
         let both_padding = r.name.starts_with('_') && w.name.starts_with('_');
         if r.offset != w.offset || r.scalar != w.scalar || (!both_padding && r.name != w.name) {
-            problems.push(format!("Rust {} {:?} at {} vs WGSL {} {:?} at {}", r.name, r.scalar, r.offset, w.name, w.scalar, w.offset));
+            problems.push(format!(
+                "Rust {} {:?} at {} vs WGSL {} {:?} at {}",
+                r.name, r.scalar, r.offset, w.name, w.scalar, w.offset
+            ));
         }
     }
     if problems.is_empty() {

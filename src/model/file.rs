@@ -5,8 +5,8 @@
 
 use crate::model::{limits, Layer, ModelSpec, Node};
 use crate::ops::conv2d::Padding;
-use qat_int8::quant::clamp::Activation;
 use crate::{QatError, Result};
+use qat_int8::quant::clamp::Activation;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::Read;
@@ -130,11 +130,19 @@ fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, 
         return Err("the model has no layers".into());
     }
     if raw.layers.len() > limits::MAX_LAYERS {
-        return Err(format!("{} layers is more than the limit of {} (docs/MODELS.md)", raw.layers.len(), limits::MAX_LAYERS));
+        return Err(format!(
+            "{} layers is more than the limit of {} (docs/MODELS.md)",
+            raw.layers.len(),
+            limits::MAX_LAYERS
+        ));
     }
     if let Some(l) = raw.layers.iter().find(|l| l.name.is_empty() || l.name.len() > limits::MAX_NAME_BYTES) {
         let shown: String = l.name.chars().take(40).collect();
-        return Err(format!("layer name {shown:?}... has {} bytes; names have 1 to {} bytes", l.name.len(), limits::MAX_NAME_BYTES));
+        return Err(format!(
+            "layer name {shown:?}... has {} bytes; names have 1 to {} bytes",
+            l.name.len(),
+            limits::MAX_NAME_BYTES
+        ));
     }
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, l) in raw.layers.iter().enumerate() {
@@ -157,7 +165,9 @@ fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, 
             if n == INPUT {
                 ids.push(None);
             } else {
-                let &j = index.get(n.as_str()).ok_or_else(|| format!("layer {:?}: input {n:?} is not a layer of this model (dangling input)", l.name))?;
+                let &j = index.get(n.as_str()).ok_or_else(|| {
+                    format!("layer {:?}: input {n:?} is not a layer of this model (dangling input)", l.name)
+                })?;
                 ids.push(Some(j));
             }
         }

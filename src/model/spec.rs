@@ -4,10 +4,10 @@
 //! tensors are [1, 1, units].
 
 use crate::model::limits;
-use qat_int8::shape::{infer, OpShape, Padding};
-pub use qat_int8::shape::elements;
-use qat_int8::quant::clamp::Activation;
 use crate::{QatError, Result};
+use qat_int8::quant::clamp::Activation;
+pub use qat_int8::shape::elements;
+use qat_int8::shape::{infer, OpShape, Padding};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Layer {
@@ -54,14 +54,19 @@ impl Layer {
     }
     pub fn activation(&self) -> Activation {
         match self {
-            Layer::Conv2d { activation, .. } | Layer::DepthwiseConv2d { activation, .. } | Layer::Dense { activation, .. } | Layer::Add { activation } => *activation,
+            Layer::Conv2d { activation, .. }
+            | Layer::DepthwiseConv2d { activation, .. }
+            | Layer::Dense { activation, .. }
+            | Layer::Add { activation } => *activation,
             _ => Activation::None,
         }
     }
     /// What the layer's output shape depends on (`qat_int8::shape::infer` does the rest).
     pub fn shape_op(&self) -> OpShape {
         match *self {
-            Layer::Conv2d { filters, kernel, stride, padding, .. } => OpShape::Conv { filters, kernel, stride, padding },
+            Layer::Conv2d { filters, kernel, stride, padding, .. } => {
+                OpShape::Conv { filters, kernel, stride, padding }
+            }
             Layer::DepthwiseConv2d { kernel, stride, padding, .. } => OpShape::Depthwise { kernel, stride, padding },
             Layer::MaxPool { size, stride } => OpShape::MaxPool { size, stride },
             Layer::AvgPool { size, stride, padding } => OpShape::AvgPool { size, stride, padding },
@@ -97,7 +102,11 @@ pub const BUILTINS: &[&str] = &["mnist-cnn", "mnist-dwbn", "mnist-resnet"];
 impl ModelSpec {
     /// Sequential graph: each layer reads the previous one.
     pub fn sequential(name: &str, input: [u32; 3], layers: Vec<(&str, Layer)>) -> ModelSpec {
-        let nodes = layers.into_iter().enumerate().map(|(k, (n, layer))| Node { name: n.into(), layer, inputs: vec![k] }).collect();
+        let nodes = layers
+            .into_iter()
+            .enumerate()
+            .map(|(k, (n, layer))| Node { name: n.into(), layer, inputs: vec![k] })
+            .collect();
         ModelSpec { name: name.into(), input, nodes }
     }
 
@@ -108,18 +117,28 @@ impl ModelSpec {
     }
 
     pub fn builtin(name: &str) -> Result<ModelSpec> {
-        crate::model::builtin::by_name(name)
-            .ok_or_else(|| QatError::Invalid(format!("unknown model {name:?}; built-in models: {} (or a .toml/.json spec file)", BUILTINS.join(", "))))
+        crate::model::builtin::by_name(name).ok_or_else(|| {
+            QatError::Invalid(format!(
+                "unknown model {name:?}; built-in models: {} (or a .toml/.json spec file)",
+                BUILTINS.join(", ")
+            ))
+        })
     }
 
     /// Input shape of node `k`'s i-th input.
     pub fn tensor_shape(&self, shapes: &[[u32; 3]], tensor: usize) -> [u32; 3] {
-        if tensor == 0 { self.input } else { shapes[tensor - 1] }
+        if tensor == 0 {
+            self.input
+        } else {
+            shapes[tensor - 1]
+        }
     }
 
     /// Output shape of every node, in order; errors name the layer and the shapes.
     pub fn shapes(&self) -> Result<Vec<[u32; 3]>> {
-        if self.input.iter().any(|&d| d == 0 || d > limits::MAX_DIM) || elements(self.input) > limits::MAX_TENSOR_ELEMENTS {
+        if self.input.iter().any(|&d| d == 0 || d > limits::MAX_DIM)
+            || elements(self.input) > limits::MAX_TENSOR_ELEMENTS
+        {
             return Err(QatError::Invalid(format!(
                 "model {}: input shape {:?} must have dimensions in 1..={} and at most {} elements",
                 self.name,
@@ -129,24 +148,41 @@ impl ModelSpec {
             )));
         }
         if self.nodes.len() > limits::MAX_LAYERS {
-            return Err(QatError::Invalid(format!("model {}: {} layers is more than the limit of {}", self.name, self.nodes.len(), limits::MAX_LAYERS)));
+            return Err(QatError::Invalid(format!(
+                "model {}: {} layers is more than the limit of {}",
+                self.name,
+                self.nodes.len(),
+                limits::MAX_LAYERS
+            )));
         }
         let mut out: Vec<[u32; 3]> = Vec::with_capacity(self.nodes.len());
         for (k, node) in self.nodes.iter().enumerate() {
-            let err = |detail: String| QatError::Shape { layer: k, op: node.layer.op_name(), detail: format!("{:?}: {detail}", node.name) };
+            let err = |detail: String| QatError::Shape {
+                layer: k,
+                op: node.layer.op_name(),
+                detail: format!("{:?}: {detail}", node.name),
+            };
             if node.name.is_empty() || node.name.len() > limits::MAX_NAME_BYTES {
-                return Err(err(format!("a layer name must have 1 to {} bytes, this one has {}", limits::MAX_NAME_BYTES, node.name.len())));
+                return Err(err(format!(
+                    "a layer name must have 1 to {} bytes, this one has {}",
+                    limits::MAX_NAME_BYTES,
+                    node.name.len()
+                )));
             }
             if let Some(&bad) = node.inputs.iter().find(|&&t| t > k) {
                 return Err(err(format!("reads tensor {bad}, which is not made before it")));
             }
-            let ins: Vec<[u32; 3]> = node.inputs.iter().map(|&t| if t == 0 { self.input } else { out[t - 1] }).collect();
+            let ins: Vec<[u32; 3]> =
+                node.inputs.iter().map(|&t| if t == 0 { self.input } else { out[t - 1] }).collect();
             let shape = infer(node.layer.shape_op(), &ins).map_err(err)?;
             out.push(shape);
         }
         match self.nodes.last() {
             Some(Node { layer: Layer::Dense { .. }, .. }) => Ok(out),
-            _ => Err(QatError::Invalid(format!("model {}: the output (last) layer must be Dense (the logits)", self.name))),
+            _ => Err(QatError::Invalid(format!(
+                "model {}: the output (last) layer must be Dense (the logits)",
+                self.name
+            ))),
         }
     }
 
@@ -164,7 +200,8 @@ impl ModelSpec {
             .iter()
             .map(|node| {
                 let input = self.tensor_shape(&shapes, node.inputs[0]);
-                crate::model::geometry::weights(&node.layer, input).map_or(0, |g| g.weight_len + g.bias_len + 2 * g.bn_channels)
+                crate::model::geometry::weights(&node.layer, input)
+                    .map_or(0, |g| g.weight_len + g.bias_len + 2 * g.bn_channels)
             })
             .sum())
     }

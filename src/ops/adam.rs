@@ -59,7 +59,22 @@ impl AdamParams {
     /// `totals` is the loss totals buffer, whose health words record a non-finite gradient or
     /// weight (`ops::loss::Totals`).
     #[allow(clippy::too_many_arguments)]
-    pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "optim/adam", self, &[step, grad, w, m, v, totals], Grid::items(self.count as usize, WORKGROUP_SIZE))
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        step: &wgpu::Buffer,
+        grad: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        m: &wgpu::Buffer,
+        v: &wgpu::Buffer,
+        totals: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "optim/adam",
+            self,
+            &[step, grad, w, m, v, totals],
+            Grid::items(self.count as usize, WORKGROUP_SIZE),
+        )
     }
 }

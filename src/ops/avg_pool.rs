@@ -29,7 +29,9 @@ impl AvgPoolParams {
             (Some((oh, pad_top)), Some((ow, pad_left))) if c > 0 => {
                 Ok(AvgPoolParams { n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad: [0; 2] })
             }
-            _ => Err(QatError::Invalid(format!("average pool {k}x{k} stride {stride} {padding:?} does not fit input {h}x{w}x{c}"))),
+            _ => Err(QatError::Invalid(format!(
+                "average pool {k}x{k} stride {stride} {padding:?} does not fit input {h}x{w}x{c}"
+            ))),
         }
     }
     pub fn input_len(&self) -> usize {

@@ -110,30 +110,92 @@ impl BatchNorm {
         let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
         Dispatch::new(gpu, "batch_norm/statistics", &p, &[x, stats], Grid(self.channels.max(1), 1, 1))
     }
-    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer, affine: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        stats: &wgpu::Buffer,
+        affine: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
         Dispatch::new(gpu, "batch_norm/forward", &p, &[x, stats, affine, y], Grid::items(self.len(), WORKGROUP_SIZE))
     }
-    pub fn backward_affine(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, stats: &wgpu::Buffer, daffine: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_affine(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        stats: &wgpu::Buffer,
+        daffine: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let p = AffineGradParams { rows: self.rows, channels: self.channels, eps: self.eps, _pad: 0 };
         Dispatch::new(gpu, "batch_norm/backward_affine", &p, &[x, dy, stats, daffine], Grid(self.channels.max(1), 1, 1))
     }
     #[allow(clippy::too_many_arguments)]
-    pub fn backward_input(&self, gpu: &Gpu, statistics: Statistics, x: &wgpu::Buffer, dy: &wgpu::Buffer, stats: &wgpu::Buffer, affine: &wgpu::Buffer, daffine: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_input(
+        &self,
+        gpu: &Gpu,
+        statistics: Statistics,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        stats: &wgpu::Buffer,
+        affine: &wgpu::Buffer,
+        daffine: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let mode = match statistics {
             Statistics::Batch => 0,
             Statistics::Fixed => 1,
         };
-        let p = InputGradParams { count: self.len() as u32, channels: self.channels, rows: self.rows, mode, eps: self.eps, _pad: [0; 3] };
-        Dispatch::new(gpu, "batch_norm/backward_input", &p, &[x, dy, stats, affine, daffine, dx], Grid::items(self.len(), WORKGROUP_SIZE))
+        let p = InputGradParams {
+            count: self.len() as u32,
+            channels: self.channels,
+            rows: self.rows,
+            mode,
+            eps: self.eps,
+            _pad: [0; 3],
+        };
+        Dispatch::new(
+            gpu,
+            "batch_norm/backward_input",
+            &p,
+            &[x, dy, stats, affine, daffine, dx],
+            Grid::items(self.len(), WORKGROUP_SIZE),
+        )
     }
     /// scale = gamma / sqrt(moving_var + eps) and its inverse (BN folding during QAT).
-    pub fn fold_scale(&self, gpu: &Gpu, affine: &wgpu::Buffer, moving: &wgpu::Buffer, scale: &wgpu::Buffer, inv_scale: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn fold_scale(
+        &self,
+        gpu: &Gpu,
+        affine: &wgpu::Buffer,
+        moving: &wgpu::Buffer,
+        scale: &wgpu::Buffer,
+        inv_scale: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let p = FoldParams { channels: self.channels, eps: self.eps, _pad: [0; 2] };
-        Dispatch::new(gpu, "batch_norm/fold_scale", &p, &[affine, moving, scale, inv_scale], Grid::items(self.channels as usize, WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            "batch_norm/fold_scale",
+            &p,
+            &[affine, moving, scale, inv_scale],
+            Grid::items(self.channels as usize, WORKGROUP_SIZE),
+        )
     }
-    pub fn update_moving(&self, gpu: &Gpu, momentum: f32, batch: &wgpu::Buffer, moving: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn update_moving(
+        &self,
+        gpu: &Gpu,
+        momentum: f32,
+        batch: &wgpu::Buffer,
+        moving: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let p = MovingParams { channels: self.channels, momentum, _pad: [0; 2] };
-        Dispatch::new(gpu, "batch_norm/update_moving", &p, &[batch, moving], Grid::items(2 * self.channels as usize, WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            "batch_norm/update_moving",
+            &p,
+            &[batch, moving],
+            Grid::items(2 * self.channels as usize, WORKGROUP_SIZE),
+        )
     }
 }

@@ -31,7 +31,6 @@ pub struct Conv2dParams {
 
 crate::uniform_fields!(Conv2dParams: n, h, w, c, oh, ow, o, kh, kw, stride, pad_top, pad_left);
 
-
 impl Conv2dParams {
     /// Shapes for a batch of `n` `[h, w, c]` inputs and `o` filters of `kh x kw`.
     pub fn new(n: u32, [h, w, c]: [u32; 3], o: u32, [kh, kw]: [u32; 2], stride: u32, padding: Padding) -> Result<Self> {
@@ -61,10 +60,23 @@ impl Conv2dParams {
         self.output_len() as u64 * (self.kh * self.kw * self.c) as u64
     }
 
-    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, bias: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        bias: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let pixels = (self.n * self.oh * self.ow) as usize;
         let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
-        Dispatch::new(gpu, "conv2d/forward", self, &[x, w, bias, y], Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks))
+        Dispatch::new(
+            gpu,
+            "conv2d/forward",
+            self,
+            &[x, w, bias, y],
+            Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks),
+        )
     }
     /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
     pub fn is_pointwise(&self) -> bool {
@@ -80,13 +92,25 @@ impl Conv2dParams {
         let positions = self.n * self.h * self.w;
         MatmulParams { m: self.o, n: self.c, k: positions, has_bias: 0, a_sm: 1, a_sk: self.o, b_sk: self.c, b_sn: 1 }
     }
-    pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_input(
+        &self,
+        gpu: &Gpu,
+        dy: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         if self.is_pointwise() {
             return self.pointwise_backward_input_params().dispatch(gpu, dy, w, w, dx);
         }
         Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
-    pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         if self.is_pointwise() {
             return self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw);
         }

@@ -25,13 +25,32 @@ impl DenseShape {
         let DenseShape { n, inputs, outputs } = *self;
         MatmulParams { m: outputs, n: inputs, k: n, has_bias: 0, a_sm: 1, a_sk: outputs, b_sk: inputs, b_sn: 1 }
     }
-    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         self.forward_params().dispatch(gpu, x, w, b, y)
     }
-    pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_input(
+        &self,
+        gpu: &Gpu,
+        dy: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         self.backward_input_params().dispatch(gpu, dy, w, w, dx)
     }
-    pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         self.backward_weight_params().dispatch(gpu, dy, x, x, dw)
     }
     pub fn backward_bias(&self, gpu: &Gpu, dy: &wgpu::Buffer, db: &wgpu::Buffer) -> Result<Dispatch> {

@@ -23,13 +23,44 @@ impl Depthwise {
     pub fn macs(&self) -> u64 {
         self.0.output_len() as u64 * (self.0.kh * self.0.kw) as u64
     }
-    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, bias: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "depthwise/forward", &self.0, &[x, w, bias, y], Grid::items(self.0.output_len(), WORKGROUP_SIZE))
+    pub fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        bias: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "depthwise/forward",
+            &self.0,
+            &[x, w, bias, y],
+            Grid::items(self.0.output_len(), WORKGROUP_SIZE),
+        )
     }
-    pub fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "depthwise/backward_input", &self.0, &[dy, w, dx], Grid::items(self.0.input_len(), WORKGROUP_SIZE))
+    pub fn backward_input(
+        &self,
+        gpu: &Gpu,
+        dy: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "depthwise/backward_input",
+            &self.0,
+            &[dy, w, dx],
+            Grid::items(self.0.input_len(), WORKGROUP_SIZE),
+        )
     }
-    pub fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         Dispatch::new(gpu, "depthwise/backward_weight", &self.0, &[x, dy, dw], Grid::groups(self.weight_len()))
     }
 }

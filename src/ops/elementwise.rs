@@ -46,6 +46,12 @@ impl ChannelScaleParams {
     }
     /// y = x * s[channel].
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "elementwise/channel_scale", self, &[x, s, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            "elementwise/channel_scale",
+            self,
+            &[x, s, y],
+            Grid::items(self.count as usize, WORKGROUP_SIZE),
+        )
     }
 }

@@ -33,9 +33,28 @@ impl FakeQuantParams {
         }
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            "fake_quant/forward",
+            self,
+            &[x, ranges, y],
+            Grid::items(self.count as usize, WORKGROUP_SIZE),
+        )
     }
-    pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "fake_quant/backward", self, &[x, ranges, dy, dx], Grid::items(self.count as usize, WORKGROUP_SIZE))
+    pub fn backward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        ranges: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "fake_quant/backward",
+            self,
+            &[x, ranges, dy, dx],
+            Grid::items(self.count as usize, WORKGROUP_SIZE),
+        )
     }
 }

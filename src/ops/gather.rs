@@ -18,7 +18,22 @@ impl GatherParams {
         GatherParams { batch, pixels, _pad: [0; 2] }
     }
     #[allow(clippy::too_many_arguments)]
-    pub fn dispatch(&self, gpu: &Gpu, step: &wgpu::Buffer, images: &wgpu::Buffer, labels: &wgpu::Buffer, order: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "data/gather_batch", self, &[step, images, labels, order, x, y], Grid::items((self.batch * self.pixels) as usize, WORKGROUP_SIZE))
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        step: &wgpu::Buffer,
+        images: &wgpu::Buffer,
+        labels: &wgpu::Buffer,
+        order: &wgpu::Buffer,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "data/gather_batch",
+            self,
+            &[step, images, labels, order, x, y],
+            Grid::items((self.batch * self.pixels) as usize, WORKGROUP_SIZE),
+        )
     }
 }

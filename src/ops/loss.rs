@@ -59,13 +59,27 @@ impl Totals {
             loss_sum: f32::from_bits(word(0)),
             correct: f32::from_bits(word(1)),
             samples: f32::from_bits(word(2)),
-            health: Health { non_finite_loss: step(3), exploding_loss: step(4), non_finite_gradient: step(5), non_finite_weight: step(6) },
+            health: Health {
+                non_finite_loss: step(3),
+                exploding_loss: step(4),
+                non_finite_gradient: step(5),
+                non_finite_weight: step(6),
+            },
         }
     }
     pub fn to_words(&self) -> [u32; TOTALS_WORDS] {
         let h = &self.health;
         let s = |v: Option<u32>| v.unwrap_or(0);
-        [self.loss_sum.to_bits(), self.correct.to_bits(), self.samples.to_bits(), s(h.non_finite_loss), s(h.exploding_loss), s(h.non_finite_gradient), s(h.non_finite_weight), 0]
+        [
+            self.loss_sum.to_bits(),
+            self.correct.to_bits(),
+            self.samples.to_bits(),
+            s(h.non_finite_loss),
+            s(h.exploding_loss),
+            s(h.non_finite_gradient),
+            s(h.non_finite_weight),
+            0,
+        ]
     }
 }
 
@@ -94,11 +108,30 @@ impl LossParams {
         LossParams { n, classes, _pad: [0; 2] }
     }
     /// `per_sample` holds 2 words per sample: loss, correct.
-    pub fn forward_backward(&self, gpu: &Gpu, logits: &wgpu::Buffer, labels: &wgpu::Buffer, dlogits: &wgpu::Buffer, per_sample: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "loss/softmax_cross_entropy", self, &[logits, labels, dlogits, per_sample], Grid::items(self.n as usize, WORKGROUP_SIZE))
+    pub fn forward_backward(
+        &self,
+        gpu: &Gpu,
+        logits: &wgpu::Buffer,
+        labels: &wgpu::Buffer,
+        dlogits: &wgpu::Buffer,
+        per_sample: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "loss/softmax_cross_entropy",
+            self,
+            &[logits, labels, dlogits, per_sample],
+            Grid::items(self.n as usize, WORKGROUP_SIZE),
+        )
     }
     /// Adds the batch into `totals` (`TOTALS_WORDS` words); `step` is the `StepUniform`.
-    pub fn accumulate(&self, gpu: &Gpu, step: &wgpu::Buffer, per_sample: &wgpu::Buffer, totals: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn accumulate(
+        &self,
+        gpu: &Gpu,
+        step: &wgpu::Buffer,
+        per_sample: &wgpu::Buffer,
+        totals: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         let p = AccumulateParams { n: self.n, explode_limit: explode_limit(self.classes), _pad: [0; 2] };
         Dispatch::new(gpu, "loss/accumulate", &p, &[step, per_sample, totals], Grid(1, 1, 1))
     }

@@ -37,10 +37,21 @@ impl MatmulParams {
     }
     /// The kernel `dispatch` uses.
     pub fn kernel(&self) -> &'static str {
-        if self.vec4_applies() { "matmul/row_major_b_vec4" } else { "matmul/strided" }
+        if self.vec4_applies() {
+            "matmul/row_major_b_vec4"
+        } else {
+            "matmul/strided"
+        }
     }
     /// `bias` is ignored (but must be bound) when `has_bias == 0`.
-    pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        a: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        bias: &wgpu::Buffer,
+        c: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid((self.n / 4).div_ceil(WORKGROUP_SIZE), self.m.div_ceil(4), 1);
             return Dispatch::new(gpu, "matmul/row_major_b_vec4", self, &[a, b, bias, c], grid);
@@ -48,7 +59,20 @@ impl MatmulParams {
         self.dispatch_strided(gpu, a, b, bias, c)
     }
     /// Always the general strided kernel (for tests and the benchmark).
-    pub fn dispatch_strided(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: &wgpu::Buffer, c: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "matmul/strided", self, &[a, b, bias, c], Grid::items((self.m * self.n) as usize, WORKGROUP_SIZE))
+    pub fn dispatch_strided(
+        &self,
+        gpu: &Gpu,
+        a: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        bias: &wgpu::Buffer,
+        c: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "matmul/strided",
+            self,
+            &[a, b, bias, c],
+            Grid::items((self.m * self.n) as usize, WORKGROUP_SIZE),
+        )
     }
 }

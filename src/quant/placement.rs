@@ -32,7 +32,12 @@ pub fn placement(spec: &ModelSpec) -> Result<Vec<OutputQuant>> {
     for (k, node) in spec.nodes.iter().enumerate() {
         let own = matches!(
             node.layer,
-            Layer::Conv2d { .. } | Layer::DepthwiseConv2d { .. } | Layer::Dense { .. } | Layer::Add { .. } | Layer::GlobalAvgPool | Layer::Concat
+            Layer::Conv2d { .. }
+                | Layer::DepthwiseConv2d { .. }
+                | Layer::Dense { .. }
+                | Layer::Add { .. }
+                | Layer::GlobalAvgPool
+                | Layer::Concat
         );
         let concat_reader = readers[k + 1].iter().copied().find(|&r| spec.nodes[r].layer == Layer::Concat);
         out.push(match concat_reader {

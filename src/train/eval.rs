@@ -33,11 +33,20 @@ pub fn accuracy<T: PartialOrd + Copy>(logits: &[T], classes: usize, labels: &[u8
 }
 
 /// Runs the forward pass over all of `data` in batches of `batch` (the last batch padded).
-pub fn evaluate(gpu: &Gpu, net: &Network, data: &GpuDataset, labels: &[u8], qat: bool, batch: u32, bits: u32) -> Result<EvalResult> {
+pub fn evaluate(
+    gpu: &Gpu,
+    net: &Network,
+    data: &GpuDataset,
+    labels: &[u8],
+    qat: bool,
+    batch: u32,
+    bits: u32,
+) -> Result<EvalResult> {
     let batch = crate::train::preflight::largest_batch(&gpu.limits, &net.spec, batch.min(data.count.max(1) as u32))?;
     let batches = data.count.div_ceil(batch as usize);
     let order_len = batches * batch as usize;
-    let opts = PlanOptions { batch, qat, train: false, bn_frozen: true, adam: AdamConfig::default(), decay: 0.999, bits };
+    let opts =
+        PlanOptions { batch, qat, train: false, bn_frozen: true, adam: AdamConfig::default(), decay: 0.999, bits };
     let plan = Plan::build(gpu, net, data, order_len, opts)?;
     let order: Vec<u32> = (0..order_len).map(|i| (i % data.count.max(1)) as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));

@@ -106,7 +106,12 @@ impl Network {
                 let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
                 let weight = (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect();
                 let c = g.bn_channels;
-                let bn = (c > 0).then(|| HostBn { gamma: vec![1.0; c], beta: vec![0.0; c], moving_mean: vec![0.0; c], moving_var: vec![1.0; c] });
+                let bn = (c > 0).then(|| HostBn {
+                    gamma: vec![1.0; c],
+                    beta: vec![0.0; c],
+                    moving_mean: vec![0.0; c],
+                    moving_var: vec![1.0; c],
+                });
                 host.push(HostParams { weight, bias: vec![0.0; g.bias_len], bn });
             }
         }
@@ -122,17 +127,23 @@ impl Network {
         let mut it = host.iter();
         for (k, node) in spec.nodes.iter().enumerate() {
             let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else { continue };
-            let hp = it.next().ok_or_else(|| QatError::Invalid(format!("no parameters given for layer {:?}", node.name)))?;
+            let hp =
+                it.next().ok_or_else(|| QatError::Invalid(format!("no parameters given for layer {:?}", node.name)))?;
             let bn_ok = match (&hp.bn, g.bn_channels) {
                 (None, 0) => true,
-                (Some(b), c) => c > 0 && [&b.gamma, &b.beta, &b.moving_mean, &b.moving_var].iter().all(|v| v.len() == c),
+                (Some(b), c) => {
+                    c > 0 && [&b.gamma, &b.beta, &b.moving_mean, &b.moving_var].iter().all(|v| v.len() == c)
+                }
                 _ => false,
             };
             if hp.weight.len() != g.weight_len || hp.bias.len() != g.bias_len || !bn_ok {
                 return Err(QatError::Shape {
                     layer: k,
                     op: node.layer.op_name(),
-                    detail: format!("{:?}: expected {} weights, {} biases and {} batch-norm channels", node.name, g.weight_len, g.bias_len, g.bn_channels),
+                    detail: format!(
+                        "{:?}: expected {} weights, {} biases and {} batch-norm channels",
+                        node.name, g.weight_len, g.bias_len, g.bn_channels
+                    ),
                 });
             }
             let range_channels = match (weight_quant, &node.layer) {

@@ -109,7 +109,14 @@ impl Kernel {
             Kernel::Dense(s) => s.forward_params().flops() / 2,
         }
     }
-    fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, w: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+    fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
         match self {
             Kernel::Conv(p) => p.forward(gpu, x, w, b, y),
             Kernel::Depthwise(d) => d.forward(gpu, x, w, b, y),
@@ -163,13 +170,43 @@ struct ActRec {
 
 /// What the backward pass needs from each node, recorded in node order.
 enum Rec {
-    Weighted { kernel: Kernel, input: usize, x: wgpu::Buffer, w: WeightUse, bn: Option<Box<BnRec>>, act: Option<ActRec>, fq: Option<FqRec> },
-    MaxPool { p: MaxPoolParams, argmax: wgpu::Buffer, input: usize },
-    AvgPool { p: AvgPoolParams, input: usize, fq: Option<FqRec> },
-    GlobalAvgPool { p: GlobalAvgPoolParams, input: usize, fq: Option<FqRec> },
-    Flatten { input: usize },
-    Add { inputs: [usize; 2], count: usize, act: Option<ActRec>, fq: Option<FqRec> },
-    Concat { parts: Vec<(ConcatParams, usize)>, fq: Option<FqRec> },
+    Weighted {
+        kernel: Kernel,
+        input: usize,
+        x: wgpu::Buffer,
+        w: WeightUse,
+        bn: Option<Box<BnRec>>,
+        act: Option<ActRec>,
+        fq: Option<FqRec>,
+    },
+    MaxPool {
+        p: MaxPoolParams,
+        argmax: wgpu::Buffer,
+        input: usize,
+    },
+    AvgPool {
+        p: AvgPoolParams,
+        input: usize,
+        fq: Option<FqRec>,
+    },
+    GlobalAvgPool {
+        p: GlobalAvgPoolParams,
+        input: usize,
+        fq: Option<FqRec>,
+    },
+    Flatten {
+        input: usize,
+    },
+    Add {
+        inputs: [usize; 2],
+        count: usize,
+        act: Option<ActRec>,
+        fq: Option<FqRec>,
+    },
+    Concat {
+        parts: Vec<(ConcatParams, usize)>,
+        fq: Option<FqRec>,
+    },
 }
 
 struct Builder<'a> {
@@ -193,7 +230,13 @@ fn cap(a: Activation) -> Option<f32> {
 
 impl Builder<'_> {
     /// Fake quant of an activation with `range`; updates the range first when `observe`.
-    fn fake_quant(&mut self, x: &wgpu::Buffer, count: usize, range: wgpu::Buffer, observe: Option<RangeMode>) -> Result<(wgpu::Buffer, FqRec)> {
+    fn fake_quant(
+        &mut self,
+        x: &wgpu::Buffer,
+        count: usize,
+        range: wgpu::Buffer,
+        observe: Option<RangeMode>,
+    ) -> Result<(wgpu::Buffer, FqRec)> {
         if let (Some(mode), true) = (observe, self.opts.train) {
             self.forward.push(ActivationRangeParams::new(count, mode).dispatch(self.gpu, x, &range)?);
         }
@@ -204,7 +247,12 @@ impl Builder<'_> {
     }
 
     /// Activation and output fake quant of node `k` (as `quant::placement` says).
-    fn epilogue(&mut self, k: usize, y: wgpu::Buffer, count: usize) -> Result<(wgpu::Buffer, Option<ActRec>, Option<FqRec>)> {
+    fn epilogue(
+        &mut self,
+        k: usize,
+        y: wgpu::Buffer,
+        count: usize,
+    ) -> Result<(wgpu::Buffer, Option<ActRec>, Option<FqRec>)> {
         let node = &self.net.spec.nodes[k];
         let mut y = y;
         let mut act = None;
@@ -222,7 +270,8 @@ impl Builder<'_> {
         let (y, fq) = match self.net.placement[k] {
             OutputQuant::Own => {
                 let range = self.net.output_ranges[k].clone().ok_or_else(missing)?;
-                let (y, r) = self.fake_quant(&y, count, range, Some(RangeMode::MovingAverage { decay: self.opts.decay }))?;
+                let (y, r) =
+                    self.fake_quant(&y, count, range, Some(RangeMode::MovingAverage { decay: self.opts.decay }))?;
                 (y, Some(r))
             }
             OutputQuant::InputRange => {
@@ -248,11 +297,18 @@ impl Builder<'_> {
             let bn = BatchNorm::new(1, b.channels as u32);
             self.forward.push(bn.fold_scale(self.gpu, &b.affine, &b.moving, &b.scale, &b.inv_scale)?);
             let folded = self.gpu.storage("folded weight", g.weight_len);
-            self.forward.push(ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner).dispatch(self.gpu, &p.weight, &b.scale, &folded)?);
+            self.forward.push(
+                ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner)
+                    .dispatch(self.gpu, &p.weight, &b.scale, &folded)?,
+            );
             src = folded;
         }
         let (groups, inner) = p.range_layout();
-        self.forward.push(WeightRangeParams::new(g.weight_len, groups, inner).dispatch(self.gpu, &src, &p.weight_range)?);
+        self.forward.push(WeightRangeParams::new(g.weight_len, groups, inner).dispatch(
+            self.gpu,
+            &src,
+            &p.weight_range,
+        )?);
         let fq = FakeQuantParams::new(g.weight_len, groups, inner, Grid::weight(self.opts.bits));
         let used = self.gpu.storage("fake-quant weight", g.weight_len);
         self.forward.push(fq.forward(self.gpu, &src, &p.weight_range, &used)?);
@@ -263,7 +319,10 @@ impl Builder<'_> {
         let gpu = self.gpu;
         let node = &self.net.spec.nodes[k];
         let input = node.inputs[0];
-        let param = self.net.param_index(k).ok_or_else(|| QatError::Invalid(format!("layer {:?} has no parameters", node.name)))?;
+        let param = self
+            .net
+            .param_index(k)
+            .ok_or_else(|| QatError::Invalid(format!("layer {:?} has no parameters", node.name)))?;
         let w = self.weights(param)?;
         let x = self.outs[input].0.clone();
         let len = kernel.output_len();
@@ -277,7 +336,12 @@ impl Builder<'_> {
             let bn = BatchNorm::new(rows, channels);
             let input = if self.opts.qat {
                 let unscaled = gpu.storage("unscaled conv output", len);
-                self.forward.push(ChannelScaleParams::new(len, channels as usize).dispatch(gpu, &z, &b.inv_scale, &unscaled)?);
+                self.forward.push(ChannelScaleParams::new(len, channels as usize).dispatch(
+                    gpu,
+                    &z,
+                    &b.inv_scale,
+                    &unscaled,
+                )?);
                 unscaled
             } else {
                 z
@@ -309,12 +373,19 @@ impl Builder<'_> {
         let shape = self.net.tensor_shape(input);
         let x = self.outs[input].0.clone();
         match node.layer {
-            Layer::Conv2d { filters, kernel, stride, padding, .. } => self.weighted(k, Kernel::Conv(Conv2dParams::new(n, shape, filters, kernel, stride, padding)?)),
-            Layer::DepthwiseConv2d { kernel, stride, padding, .. } => self.weighted(k, Kernel::Depthwise(Depthwise::new(n, shape, kernel, stride, padding)?)),
-            Layer::Dense { units, .. } => self.weighted(k, Kernel::Dense(DenseShape { n, inputs: shape.iter().product(), outputs: units })),
+            Layer::Conv2d { filters, kernel, stride, padding, .. } => {
+                self.weighted(k, Kernel::Conv(Conv2dParams::new(n, shape, filters, kernel, stride, padding)?))
+            }
+            Layer::DepthwiseConv2d { kernel, stride, padding, .. } => {
+                self.weighted(k, Kernel::Depthwise(Depthwise::new(n, shape, kernel, stride, padding)?))
+            }
+            Layer::Dense { units, .. } => {
+                self.weighted(k, Kernel::Dense(DenseShape { n, inputs: shape.iter().product(), outputs: units }))
+            }
             Layer::MaxPool { size, stride } => {
                 let p = MaxPoolParams::new(n, shape, size, stride)?;
-                let (y, argmax) = (gpu.storage("pool output", p.output_len()), gpu.storage("pool argmax", p.output_len()));
+                let (y, argmax) =
+                    (gpu.storage("pool output", p.output_len()), gpu.storage("pool argmax", p.output_len()));
                 self.forward.push(p.forward(gpu, &x, &y, &argmax)?);
                 self.recs.push(Rec::MaxPool { p, argmax, input });
                 Ok((y, p.output_len()))
@@ -431,9 +502,24 @@ impl Backward<'_> {
         Ok(dy)
     }
 
-    fn adam(&mut self, len: usize, grad: &wgpu::Buffer, w: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer) -> Result<()> {
+    fn adam(
+        &mut self,
+        len: usize,
+        grad: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        m: &wgpu::Buffer,
+        v: &wgpu::Buffer,
+    ) -> Result<()> {
         if len > 0 {
-            self.updates.push(AdamParams::new(len, self.opts.adam).dispatch(self.gpu, self.step, grad, w, m, v, self.totals)?);
+            self.updates.push(AdamParams::new(len, self.opts.adam).dispatch(
+                self.gpu,
+                self.step,
+                grad,
+                w,
+                m,
+                v,
+                self.totals,
+            )?);
         }
         Ok(())
     }
@@ -451,11 +537,25 @@ impl Backward<'_> {
                         let daffine = gpu.storage("bn grad", 2 * b.channels);
                         self.out.push(r.bn.backward_affine(gpu, &r.input, &dy, &r.stats, &daffine)?);
                         let d_in = gpu.storage("grad", len);
-                        self.out.push(r.bn.backward_input(gpu, r.statistics, &r.input, &dy, &r.stats, &b.affine, &daffine, &d_in)?);
+                        self.out.push(r.bn.backward_input(
+                            gpu,
+                            r.statistics,
+                            &r.input,
+                            &dy,
+                            &r.stats,
+                            &b.affine,
+                            &daffine,
+                            &d_in,
+                        )?);
                         self.adam(2 * b.channels, &daffine, &b.affine, &b.affine_m, &b.affine_v)?;
                         if self.opts.qat {
                             let dz = gpu.storage("grad", len);
-                            self.out.push(ChannelScaleParams::new(len, b.channels).dispatch(gpu, &d_in, &b.inv_scale, &dz)?);
+                            self.out.push(ChannelScaleParams::new(len, b.channels).dispatch(
+                                gpu,
+                                &d_in,
+                                &b.inv_scale,
+                                &dz,
+                            )?);
                             dz
                         } else {
                             d_in
@@ -479,7 +579,10 @@ impl Backward<'_> {
                 }
                 if let (true, Some(b)) = (self.opts.qat, &p.bn) {
                     let d = gpu.storage("weight grad", g.weight_len);
-                    self.out.push(ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner).dispatch(gpu, &dw, &b.scale, &d)?);
+                    self.out.push(
+                        ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner)
+                            .dispatch(gpu, &dw, &b.scale, &d)?,
+                    );
                     dw = d;
                 }
                 self.adam(g.weight_len, &dw, &p.weight, &p.weight_m, &p.weight_v)?;
@@ -537,7 +640,14 @@ impl Plan {
 
     /// As `build`, reusing the step uniform, order and totals buffers of `shared` (so two plans
     /// of one phase, e.g. before and after freezing batch norm, replay one schedule).
-    pub fn build_sharing(gpu: &Gpu, net: &Network, data: &GpuDataset, order_len: usize, opts: PlanOptions, shared: Option<&Plan>) -> Result<Plan> {
+    pub fn build_sharing(
+        gpu: &Gpu,
+        net: &Network,
+        data: &GpuDataset,
+        order_len: usize,
+        opts: PlanOptions,
+        shared: Option<&Plan>,
+    ) -> Result<Plan> {
         gpu.scoped("recording a training step", || {
             let classes = net.spec.classes()?;
             let n = opts.batch;
@@ -552,7 +662,15 @@ impl Plan {
             let x = gpu.storage("batch images", n as usize * data.pixels);
             let labels = gpu.storage("batch labels", n as usize);
             let mut b = Builder { gpu, net, opts, forward: Vec::new(), recs: Vec::new(), outs: Vec::new(), flops: 0 };
-            b.forward.push(GatherParams::new(n, data.pixels as u32).dispatch(gpu, &step, &data.images, &data.labels, &order, &x, &labels)?);
+            b.forward.push(GatherParams::new(n, data.pixels as u32).dispatch(
+                gpu,
+                &step,
+                &data.images,
+                &data.labels,
+                &order,
+                &x,
+                &labels,
+            )?);
             let logits = b.forward(x)?;
             let mut dispatches = std::mem::take(&mut b.forward);
             let mut flops = b.flops;
@@ -563,7 +681,16 @@ impl Plan {
                 dispatches.push(loss.forward_backward(gpu, &logits, &labels, &dlogits, &per_sample)?);
                 dispatches.push(loss.accumulate(gpu, &step, &per_sample, &totals)?);
                 let tensors = b.outs.len();
-                let mut back = Backward { gpu, net, opts, out: Vec::new(), updates: Vec::new(), grads: vec![None; tensors], step: &step, totals: &totals };
+                let mut back = Backward {
+                    gpu,
+                    net,
+                    opts,
+                    out: Vec::new(),
+                    updates: Vec::new(),
+                    grads: vec![None; tensors],
+                    step: &step,
+                    totals: &totals,
+                };
                 back.grads[tensors - 1] = Some(dlogits);
                 for (k, rec) in b.recs.iter().enumerate().rev() {
                     if let Some(dy) = back.grads[k + 1].take() {
@@ -575,7 +702,18 @@ impl Plan {
             } else {
                 flops /= 3;
             }
-            Ok(Plan { dispatches, step, order, order_len, logits, labels, totals, batch: n, classes, flops_per_step: flops })
+            Ok(Plan {
+                dispatches,
+                step,
+                order,
+                order_len,
+                logits,
+                labels,
+                totals,
+                batch: n,
+                classes,
+                flops_per_step: flops,
+            })
         })
     }
 

@@ -12,9 +12,9 @@ use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
 use crate::ops::loss::explode_limit;
 use crate::train::eval::{evaluate, EvalResult};
+use crate::train::network::WeightQuant;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::schedule::LrSchedule;
-use crate::train::network::WeightQuant;
 use crate::train::Network;
 use crate::{QatError, Result};
 use std::time::Instant;
@@ -103,7 +103,10 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
         return Err(QatError::Invalid("the batch size must be at least 1".into()));
     }
     if spec.input != [data.rows as u32, data.cols as u32, 1] {
-        return Err(QatError::Invalid(format!("model {} takes {:?} inputs but the data is {}x{}x1", spec.name, spec.input, data.rows, data.cols)));
+        return Err(QatError::Invalid(format!(
+            "model {} takes {:?} inputs but the data is {}x{}x1",
+            spec.name, spec.input, data.rows, data.cols
+        )));
     }
     crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
     let pixels = data.pixels();
@@ -111,7 +114,10 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     let val_count = ((total as f64) * cfg.validation_split).round() as usize;
     let train_count = total - val_count;
     if train_count < cfg.batch as usize {
-        return Err(QatError::Invalid(format!("{train_count} training samples is fewer than one batch of {}", cfg.batch)));
+        return Err(QatError::Invalid(format!(
+            "{train_count} training samples is fewer than one batch of {}",
+            cfg.batch
+        )));
     }
     let train_split = data.train.slice(0, train_count, pixels);
     let val_split = data.train.slice(train_count, val_count, pixels);
@@ -123,7 +129,15 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     let net = Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?;
     let mut rng = Rng::new(cfg.seed);
     let steps_per_epoch = train_count / cfg.batch as usize;
-    let mut opts = PlanOptions { batch: cfg.batch, qat: false, train: true, bn_frozen: false, adam: cfg.adam, decay: cfg.decay, bits: cfg.bits };
+    let mut opts = PlanOptions {
+        batch: cfg.batch,
+        qat: false,
+        train: true,
+        bn_frozen: false,
+        adam: cfg.adam,
+        decay: cfg.decay,
+        bits: cfg.bits,
+    };
 
     let validate = |qat: bool| -> Result<Option<f64>> {
         match &val_ds {
@@ -136,7 +150,20 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     let mut float = PhaseReport { epochs: cfg.epochs, ..Default::default() };
     if cfg.epochs > 0 {
         let plan = Plan::build(gpu, &net, &train_ds, train_count, opts)?;
-        run_phase(gpu, &[&plan], &|_| 0, cfg, "float", cfg.epochs, steps_per_epoch, train_count, &mut rng, &mut clock, &mut float, &|| validate(false))?;
+        run_phase(
+            gpu,
+            &[&plan],
+            &|_| 0,
+            cfg,
+            "float",
+            cfg.epochs,
+            steps_per_epoch,
+            train_count,
+            &mut rng,
+            &mut clock,
+            &mut float,
+            &|| validate(false),
+        )?;
     }
     let float_test_acc = evaluate(gpu, &net, &test_ds, &test.labels, false, cfg.eval_batch, cfg.bits)?.accuracy;
 
@@ -152,14 +179,34 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
         // After `bn_freeze` QAT steps, batch norm runs on its moving statistics only.
         let has_bn = spec.nodes.iter().any(|n| n.layer.has_batch_norm());
         let frozen = match cfg.bn_freeze {
-            Some(_) if has_bn => Some(Plan::build_sharing(gpu, &net, &train_ds, train_count, PlanOptions { bn_frozen: true, ..opts }, Some(&plan))?),
+            Some(_) if has_bn => Some(Plan::build_sharing(
+                gpu,
+                &net,
+                &train_ds,
+                train_count,
+                PlanOptions { bn_frozen: true, ..opts },
+                Some(&plan),
+            )?),
             _ => None,
         };
         let mut plans = vec![&plan];
         plans.extend(frozen.as_ref());
         let freeze_at = cfg.bn_freeze.unwrap_or(usize::MAX);
         let choose = move |step: usize| usize::from(step >= freeze_at);
-        run_phase(gpu, &plans, &choose, cfg, "qat", cfg.qat_epochs, steps_per_epoch, train_count, &mut rng, &mut clock, &mut qat, &|| validate(true))?;
+        run_phase(
+            gpu,
+            &plans,
+            &choose,
+            cfg,
+            "qat",
+            cfg.qat_epochs,
+            steps_per_epoch,
+            train_count,
+            &mut rng,
+            &mut clock,
+            &mut qat,
+            &|| validate(true),
+        )?;
         qat_test = Some(evaluate(gpu, &net, &test_ds, &test.labels, true, cfg.eval_batch, cfg.bits)?);
     }
     let report = TrainReport {

@@ -66,7 +66,8 @@ pub fn dot(r: &[f32], y: &[f32]) -> f64 {
 /// Checks `grad` against central differences of `loss` at up to 40 coordinates of `x`.
 pub fn check_fd(what: &str, x: &[f32], grad: &[f32], eps: f32, tol: f64, loss: impl Fn(&[f32]) -> f64) {
     let mut rng = Rng::new(99);
-    let picks: Vec<usize> = if x.len() <= 40 { (0..x.len()).collect() } else { (0..40).map(|_| rng.below(x.len())).collect() };
+    let picks: Vec<usize> =
+        if x.len() <= 40 { (0..x.len()).collect() } else { (0..40).map(|_| rng.below(x.len())).collect() };
     for i in picks {
         let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
         xp[i] += eps;

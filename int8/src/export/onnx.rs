@@ -40,17 +40,37 @@ const INT8: i32 = 3;
 const INT32: i32 = 6;
 
 fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
-    pb::AttributeProto { name: Some(name.into()), r#type: Some(pb::attribute_proto::AttributeType::Int as i32), i: Some(v), ..Default::default() }
+    pb::AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(pb::attribute_proto::AttributeType::Int as i32),
+        i: Some(v),
+        ..Default::default()
+    }
 }
 
 fn attr_ints(name: &str, v: Vec<i64>) -> pb::AttributeProto {
-    pb::AttributeProto { name: Some(name.into()), r#type: Some(pb::attribute_proto::AttributeType::Ints as i32), ints: v, ..Default::default() }
+    pb::AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(pb::attribute_proto::AttributeType::Ints as i32),
+        ints: v,
+        ..Default::default()
+    }
 }
 
 fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
-    let dim = dims.iter().map(|&d| pb::tensor_shape_proto::Dimension { value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)), ..Default::default() }).collect();
+    let dim = dims
+        .iter()
+        .map(|&d| pb::tensor_shape_proto::Dimension {
+            value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
+            ..Default::default()
+        })
+        .collect();
     let tensor = pb::type_proto::Tensor { elem_type: Some(elem_type), shape: Some(pb::TensorShapeProto { dim }) };
-    pb::ValueInfoProto { name: Some(name.into()), r#type: Some(pb::TypeProto { value: Some(pb::type_proto::Value::TensorType(tensor)), ..Default::default() }), ..Default::default() }
+    pb::ValueInfoProto {
+        name: Some(name.into()),
+        r#type: Some(pb::TypeProto { value: Some(pb::type_proto::Value::TensorType(tensor)), ..Default::default() }),
+        ..Default::default()
+    }
 }
 
 /// Nodes and initializers of the graph under construction, with unique names.
@@ -70,13 +90,26 @@ impl Graph {
     fn node(&mut self, op: &str, inputs: Vec<String>, attributes: Vec<pb::AttributeProto>, base: &str) -> String {
         let out = self.fresh(base);
         let name = self.fresh(&format!("{base}/{op}"));
-        self.nodes.push(pb::NodeProto { input: inputs, output: vec![out.clone()], name: Some(name), op_type: Some(op.into()), attribute: attributes, ..Default::default() });
+        self.nodes.push(pb::NodeProto {
+            input: inputs,
+            output: vec![out.clone()],
+            name: Some(name),
+            op_type: Some(op.into()),
+            attribute: attributes,
+            ..Default::default()
+        });
         out
     }
 
     fn initializer(&mut self, base: &str, dims: Vec<i64>, data_type: i32, raw: Vec<u8>) -> String {
         let name = self.fresh(base);
-        self.initializers.push(pb::TensorProto { dims, data_type: Some(data_type), raw_data: Some(raw), name: Some(name.clone()), ..Default::default() });
+        self.initializers.push(pb::TensorProto {
+            dims,
+            data_type: Some(data_type),
+            raw_data: Some(raw),
+            name: Some(name.clone()),
+            ..Default::default()
+        });
         name
     }
 
@@ -116,11 +149,21 @@ impl Graph {
     /// Int32 biases at scale input_scale * weight_scale (zero point 0), dequantized.
     fn bias(&mut self, base: &str, bias: &[i32], input_scale: f32, weight_scales: &[f32]) -> String {
         let per_axis = weight_scales.len() > 1;
-        let b = self.initializer(&format!("{base}/bias"), vec![bias.len() as i64], INT32, bias.iter().flat_map(|v| v.to_le_bytes()).collect());
+        let b = self.initializer(
+            &format!("{base}/bias"),
+            vec![bias.len() as i64],
+            INT32,
+            bias.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        );
         let scales: Vec<f32> = weight_scales.iter().map(|&s| (input_scale as f64 * s as f64) as f32).collect();
         let s = self.floats(&format!("{base}/bias_scale"), &scales, !per_axis);
         let z = if per_axis {
-            self.initializer(&format!("{base}/bias_zero_point"), vec![scales.len() as i64], INT32, vec![0; 4 * scales.len()])
+            self.initializer(
+                &format!("{base}/bias_zero_point"),
+                vec![scales.len() as i64],
+                INT32,
+                vec![0; 4 * scales.len()],
+            )
         } else {
             self.initializer(&format!("{base}/bias_zero_point"), vec![], INT32, vec![0; 4])
         };
@@ -190,18 +233,55 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
         let s_in = quants[node.inputs[0]].scale;
         let q_out = quants[k + 1];
         let (y, is_flat) = match &node.op {
-            QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, activation, weight_scales, bias, weights, .. } => {
+            QLayer::Conv2d {
+                out_channels,
+                kernel,
+                in_channels,
+                stride,
+                padding,
+                activation,
+                weight_scales,
+                bias,
+                weights,
+                ..
+            } => {
                 let dims = [*out_channels as usize, kernel[0] as usize, kernel[1] as usize, *in_channels as usize];
-                let wf = g.weights(base, vec![dims[0] as i64, dims[3] as i64, dims[1] as i64, dims[2] as i64], ohwi_to_oihw(weights, dims), weight_scales, true);
+                let wf = g.weights(
+                    base,
+                    vec![dims[0] as i64, dims[3] as i64, dims[1] as i64, dims[2] as i64],
+                    ohwi_to_oihw(weights, dims),
+                    weight_scales,
+                    true,
+                );
                 let bf = g.bias(base, bias, s_in, weight_scales);
-                let attrs = vec![attr_ints("kernel_shape", vec![kernel[0] as i64, kernel[1] as i64]), attr_ints("strides", vec![*stride as i64; 2]), attr_ints("pads", pads([ih, iw], *kernel, *stride, *padding))];
+                let attrs = vec![
+                    attr_ints("kernel_shape", vec![kernel[0] as i64, kernel[1] as i64]),
+                    attr_ints("strides", vec![*stride as i64; 2]),
+                    attr_ints("pads", pads([ih, iw], *kernel, *stride, *padding)),
+                ];
                 let y = g.node("Conv", vec![x, wf, bf], attrs, base);
                 (g.activation(y, *activation, base), false)
             }
-            QLayer::DepthwiseConv2d { channels, kernel, stride, padding, activation, weight_scales, bias, weights, .. } => {
+            QLayer::DepthwiseConv2d {
+                channels,
+                kernel,
+                stride,
+                padding,
+                activation,
+                weight_scales,
+                bias,
+                weights,
+                ..
+            } => {
                 // [KH, KW, C] is OHWI with O = 1, I = C; ONNX wants [C, 1, KH, KW] with group C.
                 let oihw = ohwi_to_oihw(weights, [1, kernel[0] as usize, kernel[1] as usize, *channels as usize]);
-                let wf = g.weights(base, vec![*channels as i64, 1, kernel[0] as i64, kernel[1] as i64], oihw, weight_scales, true);
+                let wf = g.weights(
+                    base,
+                    vec![*channels as i64, 1, kernel[0] as i64, kernel[1] as i64],
+                    oihw,
+                    weight_scales,
+                    true,
+                );
                 let bf = g.bias(base, bias, s_in, weight_scales);
                 let attrs = vec![
                     attr_ints("kernel_shape", vec![kernel[0] as i64, kernel[1] as i64]),
@@ -213,7 +293,10 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
                 (g.activation(y, *activation, base), false)
             }
             QLayer::MaxPool { size, stride } => {
-                let attrs = vec![attr_ints("kernel_shape", vec![*size as i64; 2]), attr_ints("strides", vec![*stride as i64; 2])];
+                let attrs = vec![
+                    attr_ints("kernel_shape", vec![*size as i64; 2]),
+                    attr_ints("strides", vec![*stride as i64; 2]),
+                ];
                 (g.node("MaxPool", vec![x], attrs, base), false)
             }
             QLayer::AvgPool { size, stride, padding } => {
@@ -228,12 +311,17 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
             QLayer::Mean { .. } => (g.node("GlobalAveragePool", vec![x], vec![], base), false),
             QLayer::Flatten => {
                 // Back to NHWC first, so the flat order is ours.
-                let nhwc = if flat[node.inputs[0]] { x } else { g.node("Transpose", vec![x], vec![attr_ints("perm", vec![0, 2, 3, 1])], base) };
+                let nhwc = if flat[node.inputs[0]] {
+                    x
+                } else {
+                    g.node("Transpose", vec![x], vec![attr_ints("perm", vec![0, 2, 3, 1])], base)
+                };
                 (g.node("Flatten", vec![nhwc], vec![attr_int("axis", 1)], base), true)
             }
             QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, .. } => {
                 // The validated input is [1, 1, 1, K] or already flat.
-                let x = if flat[node.inputs[0]] { x } else { g.node("Flatten", vec![x], vec![attr_int("axis", 1)], base) };
+                let x =
+                    if flat[node.inputs[0]] { x } else { g.node("Flatten", vec![x], vec![attr_int("axis", 1)], base) };
                 let wf = g.weights(base, vec![*units as i64, *inputs as i64], weights.clone(), &[*weight_scale], false);
                 let bf = g.bias(base, bias, s_in, &[*weight_scale]);
                 let y = g.node("Gemm", vec![x, wf, bf], vec![attr_int("transB", 1)], base);
@@ -255,14 +343,17 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
         flat.push(is_flat);
     }
     let classes = shapes.last().map_or(1, |s| s[2]) as i64;
-    let (output, elem_type) = if options.float_output {
-        (floats.last().cloned().unwrap_or_default(), FLOAT)
-    } else {
-        (last_int8, INT8)
-    };
+    let (output, elem_type) =
+        if options.float_output { (floats.last().cloned().unwrap_or_default(), FLOAT) } else { (last_int8, INT8) };
     // Name the graph output plainly.
     let logits = if elem_type == INT8 { "logits" } else { "logits_float" };
-    g.nodes.push(pb::NodeProto { input: vec![output], output: vec![logits.into()], name: Some("output/Identity".into()), op_type: Some("Identity".into()), ..Default::default() });
+    g.nodes.push(pb::NodeProto {
+        input: vec![output],
+        output: vec![logits.into()],
+        name: Some("output/Identity".into()),
+        op_type: Some("Identity".into()),
+        ..Default::default()
+    });
     let graph = pb::GraphProto {
         node: g.nodes,
         name: Some("wgpu-qat".into()),

@@ -16,12 +16,12 @@
 //! from the scales, and `validate` guarantees ours are what that recomputation gives.
 
 use super::tflite_schema::tflite as fb;
+use crate::limits::InterpreterLimits;
 use crate::model::{QLayer, QuantModel};
 use crate::quant::clamp::Activation;
 use crate::quant::params::TensorQuant;
 use crate::shape::Padding;
 use crate::validate::{validate, Invalid};
-use crate::limits::InterpreterLimits;
 
 /// Choices of the `.tflite` export.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,7 +42,12 @@ struct Graph {
 }
 
 fn quantization(scales: Vec<f32>, zero_points: Vec<i64>, dimension: i32) -> Option<Box<fb::QuantizationParameters>> {
-    Some(Box::new(fb::QuantizationParameters { scale: Some(scales), zero_point: Some(zero_points), quantized_dimension: dimension, ..Default::default() }))
+    Some(Box::new(fb::QuantizationParameters {
+        scale: Some(scales),
+        zero_point: Some(zero_points),
+        quantized_dimension: dimension,
+        ..Default::default()
+    }))
 }
 
 fn per_tensor(q: TensorQuant) -> Option<Box<fb::QuantizationParameters>> {
@@ -71,7 +76,14 @@ fn dims(d: &[u32]) -> Vec<i32> {
 
 impl Graph {
     /// Adds a tensor (with constant `data` if given); returns its index.
-    fn tensor(&mut self, name: &str, shape: Vec<i32>, type_: fb::TensorType, quantization: Option<Box<fb::QuantizationParameters>>, data: Option<Vec<u8>>) -> i32 {
+    fn tensor(
+        &mut self,
+        name: &str,
+        shape: Vec<i32>,
+        type_: fb::TensorType,
+        quantization: Option<Box<fb::QuantizationParameters>>,
+        data: Option<Vec<u8>>,
+    ) -> i32 {
         let buffer = match data {
             Some(bytes) => {
                 self.buffers.push(fb::Buffer { data: Some(bytes), ..Default::default() });
@@ -79,17 +91,36 @@ impl Graph {
             }
             None => 0,
         };
-        self.tensors.push(fb::Tensor { shape: Some(shape), type_, buffer, name: Some(name.to_string()), quantization, ..Default::default() });
+        self.tensors.push(fb::Tensor {
+            shape: Some(shape),
+            type_,
+            buffer,
+            name: Some(name.to_string()),
+            quantization,
+            ..Default::default()
+        });
         (self.tensors.len() - 1) as i32
     }
 
-    fn int32_constant(&mut self, name: &str, values: &[i32], quantization: Option<Box<fb::QuantizationParameters>>) -> i32 {
+    fn int32_constant(
+        &mut self,
+        name: &str,
+        values: &[i32],
+        quantization: Option<Box<fb::QuantizationParameters>>,
+    ) -> i32 {
         let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.tensor(name, vec![values.len() as i32], fb::TensorType::Int32, quantization, Some(bytes))
     }
 
     /// Adds an operator, registering its code with `version`.
-    fn op(&mut self, code: fb::BuiltinOperator, version: i32, inputs: Vec<i32>, outputs: Vec<i32>, options: Option<fb::BuiltinOptions>) {
+    fn op(
+        &mut self,
+        code: fb::BuiltinOperator,
+        version: i32,
+        inputs: Vec<i32>,
+        outputs: Vec<i32>,
+        options: Option<fb::BuiltinOptions>,
+    ) {
         let index = match self.codes.iter().position(|&(c, _)| c == code) {
             Some(i) => {
                 self.codes[i].1 = self.codes[i].1.max(version);
@@ -100,7 +131,13 @@ impl Graph {
                 self.codes.len() - 1
             }
         };
-        self.operators.push(fb::Operator { opcode_index: index as u32, inputs: Some(inputs), outputs: Some(outputs), builtin_options: options, ..Default::default() });
+        self.operators.push(fb::Operator {
+            opcode_index: index as u32,
+            inputs: Some(inputs),
+            outputs: Some(outputs),
+            builtin_options: options,
+            ..Default::default()
+        });
     }
 }
 
@@ -110,12 +147,19 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
     let shapes = &footprint.shapes;
     let quants = model.tensor_quants();
     // Buffer 0 is the empty sentinel that tensors without data point at.
-    let mut g = Graph { tensors: Vec::new(), buffers: vec![fb::Buffer::default()], codes: Vec::new(), operators: Vec::new() };
+    let mut g =
+        Graph { tensors: Vec::new(), buffers: vec![fb::Buffer::default()], codes: Vec::new(), operators: Vec::new() };
     let [h, w, c] = model.input_shape;
     let input = g.tensor("input", dims(&[1, h, w, c]), fb::TensorType::Float32, None, None);
     let mut ids: Vec<i32> = Vec::with_capacity(model.nodes.len() + 1);
     ids.push(g.tensor("input_int8", dims(&[1, h, w, c]), fb::TensorType::Int8, per_tensor(model.input_quant), None));
-    g.op(fb::BuiltinOperator::Quantize, 2, vec![input], vec![ids[0]], Some(fb::BuiltinOptions::QuantizeOptions(Box::default())));
+    g.op(
+        fb::BuiltinOperator::Quantize,
+        2,
+        vec![input],
+        vec![ids[0]],
+        Some(fb::BuiltinOptions::QuantizeOptions(Box::default())),
+    );
     for (k, node) in model.nodes.iter().enumerate() {
         let x = ids[node.inputs[0]];
         let s_in = quants[node.inputs[0]].scale;
@@ -130,7 +174,13 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
         };
         let weights = |g: &mut Graph, shape: Vec<i32>, w: &[i8], scales: &[f32], dimension: i32| {
             let q = quantization(scales.to_vec(), vec![0; scales.len()], dimension);
-            g.tensor(&format!("{name}/weights"), shape, fb::TensorType::Int8, q, Some(w.iter().map(|&v| v as u8).collect()))
+            g.tensor(
+                &format!("{name}/weights"),
+                shape,
+                fb::TensorType::Int8,
+                q,
+                Some(w.iter().map(|&v| v as u8).collect()),
+            )
         };
         let out_shape = match node.op {
             QLayer::Flatten => dims(&[1, oc]),
@@ -139,50 +189,138 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
         };
         let y = g.tensor(name, out_shape, fb::TensorType::Int8, out_quant, None);
         match &node.op {
-            QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding: p, activation: a, weight_scales, bias: b, weights: wt, .. } => {
-                let wi = weights(&mut g, dims(&[*out_channels, kernel[0], kernel[1], *in_channels]), wt, weight_scales, 0);
+            QLayer::Conv2d {
+                out_channels,
+                kernel,
+                in_channels,
+                stride,
+                padding: p,
+                activation: a,
+                weight_scales,
+                bias: b,
+                weights: wt,
+                ..
+            } => {
+                let wi =
+                    weights(&mut g, dims(&[*out_channels, kernel[0], kernel[1], *in_channels]), wt, weight_scales, 0);
                 let bi = bias(&mut g, b, weight_scales);
-                let o = fb::Conv2DOptions { padding: padding(*p), stride_w: *stride as i32, stride_h: *stride as i32, fused_activation_function: activation(*a), dilation_w_factor: 1, dilation_h_factor: 1, ..Default::default() };
-                g.op(fb::BuiltinOperator::Conv2d, 3, vec![x, wi, bi], vec![y], Some(fb::BuiltinOptions::Conv2DOptions(Box::new(o))));
+                let o = fb::Conv2DOptions {
+                    padding: padding(*p),
+                    stride_w: *stride as i32,
+                    stride_h: *stride as i32,
+                    fused_activation_function: activation(*a),
+                    dilation_w_factor: 1,
+                    dilation_h_factor: 1,
+                    ..Default::default()
+                };
+                g.op(
+                    fb::BuiltinOperator::Conv2d,
+                    3,
+                    vec![x, wi, bi],
+                    vec![y],
+                    Some(fb::BuiltinOptions::Conv2DOptions(Box::new(o))),
+                );
             }
-            QLayer::DepthwiseConv2d { channels, kernel, stride, padding: p, activation: a, weight_scales, bias: b, weights: wt, .. } => {
+            QLayer::DepthwiseConv2d {
+                channels,
+                kernel,
+                stride,
+                padding: p,
+                activation: a,
+                weight_scales,
+                bias: b,
+                weights: wt,
+                ..
+            } => {
                 let wi = weights(&mut g, dims(&[1, kernel[0], kernel[1], *channels]), wt, weight_scales, 3);
                 let bi = bias(&mut g, b, weight_scales);
-                let o = fb::DepthwiseConv2DOptions { padding: padding(*p), stride_w: *stride as i32, stride_h: *stride as i32, depth_multiplier: 1, fused_activation_function: activation(*a), dilation_w_factor: 1, dilation_h_factor: 1 };
-                g.op(fb::BuiltinOperator::DepthwiseConv2d, 3, vec![x, wi, bi], vec![y], Some(fb::BuiltinOptions::DepthwiseConv2DOptions(Box::new(o))));
+                let o = fb::DepthwiseConv2DOptions {
+                    padding: padding(*p),
+                    stride_w: *stride as i32,
+                    stride_h: *stride as i32,
+                    depth_multiplier: 1,
+                    fused_activation_function: activation(*a),
+                    dilation_w_factor: 1,
+                    dilation_h_factor: 1,
+                };
+                g.op(
+                    fb::BuiltinOperator::DepthwiseConv2d,
+                    3,
+                    vec![x, wi, bi],
+                    vec![y],
+                    Some(fb::BuiltinOptions::DepthwiseConv2DOptions(Box::new(o))),
+                );
             }
             QLayer::MaxPool { size, stride } | QLayer::AvgPool { size, stride, .. } => {
                 let (code, p) = match node.op {
                     QLayer::AvgPool { padding: p, .. } => (fb::BuiltinOperator::AveragePool2d, p),
                     _ => (fb::BuiltinOperator::MaxPool2d, Padding::Valid),
                 };
-                let o = fb::Pool2DOptions { padding: padding(p), stride_w: *stride as i32, stride_h: *stride as i32, filter_width: *size as i32, filter_height: *size as i32, fused_activation_function: fb::ActivationFunctionType::None };
+                let o = fb::Pool2DOptions {
+                    padding: padding(p),
+                    stride_w: *stride as i32,
+                    stride_h: *stride as i32,
+                    filter_width: *size as i32,
+                    filter_height: *size as i32,
+                    fused_activation_function: fb::ActivationFunctionType::None,
+                };
                 g.op(code, 2, vec![x], vec![y], Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o))));
             }
             QLayer::Mean { .. } => {
                 let axes = g.int32_constant(&format!("{name}/axes"), &[1, 2], None);
-                g.op(fb::BuiltinOperator::Mean, 2, vec![x, axes], vec![y], Some(fb::BuiltinOptions::ReducerOptions(Box::new(fb::ReducerOptions { keep_dims: true }))));
+                g.op(
+                    fb::BuiltinOperator::Mean,
+                    2,
+                    vec![x, axes],
+                    vec![y],
+                    Some(fb::BuiltinOptions::ReducerOptions(Box::new(fb::ReducerOptions { keep_dims: true }))),
+                );
             }
             QLayer::Flatten => {
                 let shape = g.int32_constant(&format!("{name}/shape"), &[1, oc as i32], None);
                 let o = fb::ReshapeOptions { new_shape: Some(vec![1, oc as i32]) };
-                g.op(fb::BuiltinOperator::Reshape, 1, vec![x, shape], vec![y], Some(fb::BuiltinOptions::ReshapeOptions(Box::new(o))));
+                g.op(
+                    fb::BuiltinOperator::Reshape,
+                    1,
+                    vec![x, shape],
+                    vec![y],
+                    Some(fb::BuiltinOptions::ReshapeOptions(Box::new(o))),
+                );
             }
             QLayer::FullyConnected { units, inputs, activation: a, weight_scale, bias: b, weights: wt, .. } => {
                 let wi = weights(&mut g, dims(&[*units, *inputs]), wt, &[*weight_scale], 0);
                 // Per tensor: one weight scale, one bias scale.
                 let bi = bias(&mut g, b, &[*weight_scale]);
                 let o = fb::FullyConnectedOptions { fused_activation_function: activation(*a), ..Default::default() };
-                g.op(fb::BuiltinOperator::FullyConnected, 4, vec![x, wi, bi], vec![y], Some(fb::BuiltinOptions::FullyConnectedOptions(Box::new(o))));
+                g.op(
+                    fb::BuiltinOperator::FullyConnected,
+                    4,
+                    vec![x, wi, bi],
+                    vec![y],
+                    Some(fb::BuiltinOptions::FullyConnectedOptions(Box::new(o))),
+                );
             }
             QLayer::Add { activation: a, .. } => {
                 let o = fb::AddOptions { fused_activation_function: activation(*a), pot_scale_int16: true };
-                g.op(fb::BuiltinOperator::Add, 2, vec![x, ids[node.inputs[1]]], vec![y], Some(fb::BuiltinOptions::AddOptions(Box::new(o))));
+                g.op(
+                    fb::BuiltinOperator::Add,
+                    2,
+                    vec![x, ids[node.inputs[1]]],
+                    vec![y],
+                    Some(fb::BuiltinOptions::AddOptions(Box::new(o))),
+                );
             }
             QLayer::Concat => {
                 let inputs = node.inputs.iter().map(|&t| ids[t]).collect();
-                let o = fb::ConcatenationOptions { axis: 3, fused_activation_function: fb::ActivationFunctionType::None };
-                g.op(fb::BuiltinOperator::Concatenation, 2, inputs, vec![y], Some(fb::BuiltinOptions::ConcatenationOptions(Box::new(o))));
+                let o =
+                    fb::ConcatenationOptions { axis: 3, fused_activation_function: fb::ActivationFunctionType::None };
+                g.op(
+                    fb::BuiltinOperator::Concatenation,
+                    2,
+                    inputs,
+                    vec![y],
+                    Some(fb::BuiltinOptions::ConcatenationOptions(Box::new(o))),
+                );
             }
         }
         ids.push(y);
@@ -191,7 +329,13 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
     let output = if options.float_output {
         let shape = g.tensors[logits as usize].shape.clone().unwrap_or_default();
         let f = g.tensor("logits_float", shape, fb::TensorType::Float32, None, None);
-        g.op(fb::BuiltinOperator::Dequantize, 2, vec![logits], vec![f], Some(fb::BuiltinOptions::DequantizeOptions(Box::default())));
+        g.op(
+            fb::BuiltinOperator::Dequantize,
+            2,
+            vec![logits],
+            vec![f],
+            Some(fb::BuiltinOptions::DequantizeOptions(Box::default())),
+        );
         f
     } else {
         logits
@@ -206,7 +350,14 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
             fb::OperatorCode { deprecated_builtin_code: deprecated, version, builtin_code: code, custom_code: None }
         })
         .collect();
-    let subgraph = fb::SubGraph { tensors: Some(g.tensors), inputs: Some(vec![input]), outputs: Some(vec![output]), operators: Some(g.operators), name: Some("main".into()), ..Default::default() };
+    let subgraph = fb::SubGraph {
+        tensors: Some(g.tensors),
+        inputs: Some(vec![input]),
+        outputs: Some(vec![output]),
+        operators: Some(g.operators),
+        name: Some("main".into()),
+        ..Default::default()
+    };
     let model = fb::Model {
         version: SCHEMA_VERSION,
         operator_codes: Some(operator_codes),

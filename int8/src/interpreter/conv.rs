@@ -2,8 +2,8 @@
 
 use super::{clamp_i8, Tensor};
 use crate::model::QLayer;
-use crate::shape::output_size;
 use crate::quant::multiplier::multiply_by_quantized_multiplier;
+use crate::shape::output_size;
 
 /// CONV_2D, per output channel c:
 /// acc = bias[c] + sum over in-bounds taps of w[c, ky, kx, ci] * (x - input_zero_point);
@@ -14,7 +14,20 @@ use crate::quant::multiplier::multiply_by_quantized_multiplier;
 /// for a multiplier below 1, and a valid file's larger multipliers (shift up to 30, as TFLite
 /// allows) must not make it undefined.
 pub fn conv2d(layer: &QLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
-    let QLayer::Conv2d { out_channels, kernel, in_channels, stride, padding, multipliers, bias, weights, output, clamp, .. } = layer else {
+    let QLayer::Conv2d {
+        out_channels,
+        kernel,
+        in_channels,
+        stride,
+        padding,
+        multipliers,
+        bias,
+        weights,
+        output,
+        clamp,
+        ..
+    } = layer
+    else {
         return x.clone();
     };
     let [h, w, c] = x.shape;
@@ -51,7 +64,6 @@ pub fn conv2d(layer: &QLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
     }
     Tensor { shape: [oh, ow, o], data: out }
 }
-
 
 /// A DEPTHWISE_CONV_2D with depth multiplier 1: int8 weights [KH, KW, C] per channel
 /// (zero point 0), int32 bias at scale input_scale * weight_scale[c], one multiplier per channel.
@@ -97,7 +109,8 @@ pub fn depthwise_conv2d(layer: &DepthwiseLayer, x: &Tensor, input_zero_point: i3
                     }
                 }
                 let scaled = multiply_by_quantized_multiplier(acc, layer.multipliers[ch as usize]);
-                out[((oy * ow + ox) * c + ch) as usize] = clamp_i8(scaled.saturating_add(layer.output_zero_point), layer.clamp);
+                out[((oy * ow + ox) * c + ch) as usize] =
+                    clamp_i8(scaled.saturating_add(layer.output_zero_point), layer.clamp);
             }
         }
     }

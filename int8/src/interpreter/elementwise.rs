@@ -6,7 +6,12 @@ use crate::quant::clamp::Clamp;
 
 /// ADD of two int8 tensors of one shape with the 20-bit scheme of `quant::add`.
 pub fn add(a: &Tensor, zp_a: i32, b: &Tensor, zp_b: i32, rescale: &AddRescale, zp_out: i32, clamp: Clamp) -> Tensor {
-    let data = a.data.iter().zip(&b.data).map(|(&qa, &qb)| clamp_i8(rescale.apply(qa, zp_a, qb, zp_b, zp_out), clamp)).collect();
+    let data = a
+        .data
+        .iter()
+        .zip(&b.data)
+        .map(|(&qa, &qb)| clamp_i8(rescale.apply(qa, zp_a, qb, zp_b, zp_out), clamp))
+        .collect();
     Tensor { shape: a.shape, data }
 }
 

@@ -31,7 +31,11 @@ pub struct Tensor {
 /// round_half_away(x / scale) + zero_point in float32, clamped.
 pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant, norm: &InputNorm) -> Tensor {
     let c = shape[2].max(1) as usize;
-    let data = pixels.iter().enumerate().map(|(i, &p)| quantize_f32_to_i8(norm.apply(p, i % c), q.scale, q.zero_point)).collect();
+    let data = pixels
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| quantize_f32_to_i8(norm.apply(p, i % c), q.scale, q.zero_point))
+        .collect();
     Tensor { shape, data }
 }
 
@@ -42,7 +46,11 @@ pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant, norm: &Inp
 pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
     let want: u64 = model.input_shape.iter().map(|&d| d as u64).product();
     if pixels.len() as u64 != want {
-        return Err(crate::Int8Error::Invalid(format!("the model takes {:?} = {want} input values, the image has {}", model.input_shape, pixels.len())));
+        return Err(crate::Int8Error::Invalid(format!(
+            "the model takes {:?} = {want} input values, the image has {}",
+            model.input_shape,
+            pixels.len()
+        )));
     }
     let quants = model.tensor_quants();
     let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant, &model.input_norm)];
@@ -53,7 +61,16 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
         let y = match &node.op {
             QLayer::Conv2d { .. } => conv2d(&node.op, x, q_in.zero_point),
             QLayer::DepthwiseConv2d { kernel, stride, padding, weights, bias, multipliers, output, clamp, .. } => {
-                let layer = DepthwiseLayer { kernel: *kernel, stride: *stride, padding: *padding, weights: weights.clone(), bias: bias.clone(), multipliers: multipliers.clone(), output_zero_point: output.zero_point, clamp: *clamp };
+                let layer = DepthwiseLayer {
+                    kernel: *kernel,
+                    stride: *stride,
+                    padding: *padding,
+                    weights: weights.clone(),
+                    bias: bias.clone(),
+                    multipliers: multipliers.clone(),
+                    output_zero_point: output.zero_point,
+                    clamp: *clamp,
+                };
                 depthwise_conv2d(&layer, x, q_in.zero_point)
             }
             QLayer::MaxPool { size, stride } => max_pool(x, *size, *stride),
@@ -66,7 +83,15 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
             QLayer::FullyConnected { .. } => fully_connected(&node.op, x, q_in.zero_point, q_in.scale),
             QLayer::Add { output, clamp, .. } => {
                 let (b, q_b) = (&tensors[node.inputs[1]], quants[node.inputs[1]]);
-                add(x, q_in.zero_point, b, q_b.zero_point, &AddRescale::new(q_in, q_b, *output), output.zero_point, *clamp)
+                add(
+                    x,
+                    q_in.zero_point,
+                    b,
+                    q_b.zero_point,
+                    &AddRescale::new(q_in, q_b, *output),
+                    output.zero_point,
+                    *clamp,
+                )
             }
             QLayer::Concat => {
                 let parts: Vec<&Tensor> = node.inputs.iter().map(|&t| &tensors[t]).collect();
@@ -83,7 +108,12 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
 pub fn run_batch(model: &QuantModel, images: &[u8], count: usize) -> crate::Result<Vec<i8>> {
     let pixels = model.input_shape.iter().map(|&d| d as usize).product::<usize>();
     if Some(images.len()) != pixels.checked_mul(count) {
-        return Err(crate::Int8Error::Invalid(format!("{count} images of {:?} need {} values, got {}", model.input_shape, pixels.saturating_mul(count), images.len())));
+        return Err(crate::Int8Error::Invalid(format!(
+            "{count} images of {:?} need {} values, got {}",
+            model.input_shape,
+            pixels.saturating_mul(count),
+            images.len()
+        )));
     }
     let mut out = Vec::new();
     for image in images.chunks_exact(pixels.max(1)).take(count) {
@@ -95,4 +125,3 @@ pub fn run_batch(model: &QuantModel, images: &[u8], count: usize) -> crate::Resu
 pub(crate) fn clamp_i8(v: i32, c: Clamp) -> i8 {
     v.clamp(c.min, c.max) as i8
 }
-

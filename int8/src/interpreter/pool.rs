@@ -24,12 +24,17 @@ pub fn max_pool(x: &Tensor, size: u32, stride: u32) -> Tensor {
     Tensor { shape: [oh, ow, c], data: out }
 }
 
-
 /// AVERAGE_POOL_2D on int8, input and output sharing scale and zero point (LiteRT reference):
 /// the sum of the raw int8 values over in-bounds taps (padding not counted), divided by the tap
 /// count rounding half away from zero with truncating division, then clamped.
 /// Overflow: at most k*k values of magnitude <= 128.
-pub fn average_pool(x: &Tensor, k: u32, stride: u32, padding: crate::shape::Padding, clamp: crate::quant::clamp::Clamp) -> Tensor {
+pub fn average_pool(
+    x: &Tensor,
+    k: u32,
+    stride: u32,
+    padding: crate::shape::Padding,
+    clamp: crate::quant::clamp::Clamp,
+) -> Tensor {
     use crate::shape::output_size;
     let [h, w, c] = x.shape;
     let (oh, pad_top) = output_size(h, k, stride, padding).unwrap_or((0, 0));
@@ -60,7 +65,13 @@ pub fn average_pool(x: &Tensor, k: u32, stride: u32, padding: crate::shape::Padd
 
 /// MEAN over height and width (global average pooling) with its prepared rescale; the output
 /// has its own scale and zero point.
-pub fn mean_hw(x: &Tensor, rescale: &crate::quant::mean::MeanRescale, input_zero_point: i32, output_zero_point: i32, clamp: crate::quant::clamp::Clamp) -> Tensor {
+pub fn mean_hw(
+    x: &Tensor,
+    rescale: &crate::quant::mean::MeanRescale,
+    input_zero_point: i32,
+    output_zero_point: i32,
+    clamp: crate::quant::clamp::Clamp,
+) -> Tensor {
     let [h, w, c] = x.shape;
     let n = (h * w) as usize;
     let out = (0..c as usize)

@@ -25,7 +25,8 @@ impl Clamp {
     /// TFLite's CalculateActivationRangeQuantized for int8:
     /// ReLU: [max(-128, zp), 127]; ReLU6: [max(-128, zp), min(127, zp + round(6 / scale))].
     pub fn fused(activation: Activation, out: TensorQuant) -> Clamp {
-        let quantize = |f: f32| out.zero_point.saturating_add(round_half_away_f32(f / out.scale).clamp(-1.0e9, 1.0e9) as i32);
+        let quantize =
+            |f: f32| out.zero_point.saturating_add(round_half_away_f32(f / out.scale).clamp(-1.0e9, 1.0e9) as i32);
         match activation {
             Activation::None => Clamp::FULL,
             Activation::Relu => Clamp { min: quantize(0.0).max(-128), max: 127 },

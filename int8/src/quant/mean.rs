@@ -18,7 +18,10 @@ impl MeanRescale {
         let log2 = 63 - (n as u64).leading_zeros() as i32;
         let k = log2.min(32).min(31 + base.shift).max(0);
         let m = ((base.multiplier as i64) << k) / n;
-        MeanRescale { multiplier: QuantizedMultiplier { multiplier: m as i32, shift: base.shift - k }, count: count as i32 }
+        MeanRescale {
+            multiplier: QuantizedMultiplier { multiplier: m as i32, shift: base.shift - k },
+            count: count as i32,
+        }
     }
 
     /// The int8 mean before clamping, from the raw sum of the int8 inputs.

@@ -40,7 +40,15 @@ pub fn batch_norm_backward_affine(bn: &BatchNorm, x: &[f32], dy: &[f32], stats: 
 }
 
 /// Twin of batch_norm/backward_input.wgsl.
-pub fn batch_norm_backward_input(bn: &BatchNorm, statistics: Statistics, x: &[f32], dy: &[f32], stats: &[f32], affine: &[f32], daffine: &[f32]) -> Vec<f32> {
+pub fn batch_norm_backward_input(
+    bn: &BatchNorm,
+    statistics: Statistics,
+    x: &[f32],
+    dy: &[f32],
+    stats: &[f32],
+    affine: &[f32],
+    daffine: &[f32],
+) -> Vec<f32> {
     let c = bn.channels as usize;
     let m = bn.rows as f32;
     x.iter()

@@ -1,7 +1,14 @@
 //! Twin of the batch gather kernel.
 
 /// Twin of data/gather_batch.wgsl: batch of `batch` samples starting at `start` in `order`.
-pub fn gather_batch(images: &[u8], labels: &[u8], pixels: usize, order: &[u32], start: usize, batch: usize) -> (Vec<f32>, Vec<u32>) {
+pub fn gather_batch(
+    images: &[u8],
+    labels: &[u8],
+    pixels: usize,
+    order: &[u32],
+    start: usize,
+    batch: usize,
+) -> (Vec<f32>, Vec<u32>) {
     let mut x = Vec::with_capacity(batch * pixels);
     let mut y = Vec::with_capacity(batch);
     for &s in &order[start..start + batch] {

@@ -15,12 +15,23 @@ pub fn fake_quant_forward(x: &[f32], ranges: &[f32], channels: usize, inner: usi
 }
 
 /// Twin of fake_quant/backward.wgsl.
-pub fn fake_quant_backward(x: &[f32], ranges: &[f32], dy: &[f32], channels: usize, inner: usize, grid: Grid) -> Vec<f32> {
+pub fn fake_quant_backward(
+    x: &[f32],
+    ranges: &[f32],
+    dy: &[f32],
+    channels: usize,
+    inner: usize,
+    grid: Grid,
+) -> Vec<f32> {
     x.iter()
         .enumerate()
         .map(|(i, &v)| {
             let c = (i / inner) % channels;
-            if nudge(ranges[2 * c], ranges[2 * c + 1], grid).passes_gradient(v) { dy[i] } else { 0.0 }
+            if nudge(ranges[2 * c], ranges[2 * c + 1], grid).passes_gradient(v) {
+                dy[i]
+            } else {
+                0.0
+            }
         })
         .collect()
 }
