@@ -10,7 +10,7 @@ use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
 use wgpu_qat::ops::dense::DenseShape;
 use wgpu_qat::ops::fake_quant::FakeQuantParams;
 use wgpu_qat::ops::matmul::MatmulParams;
-use wgpu_qat::ops::pool::MaxPoolParams;
+use wgpu_qat::ops::max_pool::MaxPoolParams;
 use wgpu_qat::quant::fake_quant::Grid;
 
 fn main() {

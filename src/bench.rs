@@ -11,6 +11,7 @@ use crate::gpu::{Dispatch, Gpu};
 use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
 use crate::ops::matmul::MatmulParams;
+use crate::quant::placement::OutputQuant;
 use crate::reference::int8::run_batch;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
@@ -27,8 +28,9 @@ pub struct BenchConfig {
     pub batches: Vec<u32>,
 }
 
-/// Random MNIST-shaped samples.
-pub fn synthetic_split(count: usize, pixels: usize, seed: u64) -> Split {
+/// Random samples of `pixels` bytes with labels below 10: the step time does not depend on
+/// the values.
+fn synthetic_split(count: usize, pixels: usize, seed: u64) -> Split {
     let mut rng = Rng::new(seed);
     Split {
         images: (0..count * pixels).map(|_| (rng.next_u64() & 0xff) as u8).collect(),
@@ -128,46 +130,19 @@ pub fn matmul_gflops(gpu: &Gpu, kernel: &str, n: u32, reps: usize) -> Result<f64
     Ok(p.flops() as f64 * reps as f64 / t0.elapsed().as_secs_f64() / 1e9)
 }
 
-/// A trained state for `spec` with random weights, batch-norm statistics near their
-/// initial values and fixed activation ranges: a stand-in for benchmarks and tests.
-pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> Result<TrainedState> {
-    let mut rng = Rng::new(seed);
-    let shapes = spec.shapes()?;
-    let mut params = Vec::new();
-    for node in &spec.nodes {
-        let Some(g) = crate::model::geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else {
-            continue;
-        };
-        let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
-        let c = g.bn_channels;
-        params.push(crate::train::network::HostParams {
-            weight: (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect(),
-            bias: (0..g.bias_len).map(|_| rng.uniform(-0.1, 0.1)).collect(),
-            bn: (c > 0).then(|| crate::train::network::HostBn {
-                gamma: (0..c).map(|_| rng.uniform(0.8, 1.2)).collect(),
-                beta: (0..c).map(|_| rng.uniform(-0.1, 0.1)).collect(),
-                moving_mean: (0..c).map(|_| rng.uniform(-0.2, 0.2)).collect(),
-                moving_var: (0..c).map(|_| rng.uniform(0.5, 1.5)).collect(),
-            }),
-        });
-    }
+/// CPU int8 images/s of `spec` with its initial weights and every activation range [-4, 6]
+/// (the interpreter's speed does not depend on the values).
+pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
     let place = crate::quant::placement::placement(spec)?;
-    Ok(TrainedState {
+    let state = TrainedState {
         spec: spec.clone(),
-        params,
+        params: crate::train::network::initial_params(spec, 5)?,
         input_range: [0.0, 1.0],
-        output_ranges: place
-            .iter()
-            .map(|p| matches!(p, crate::quant::placement::OutputQuant::Own).then_some([-4.0, 6.0]))
-            .collect(),
+        output_ranges: place.iter().map(|p| matches!(p, OutputQuant::Own).then_some([-4.0, 6.0])).collect(),
         bits: 8,
         weight_quant: crate::train::network::WeightQuant::PerChannel,
-    })
-}
-
-/// CPU int8 images/s of `spec` with random weights and plausible ranges.
-pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
-    let model = quantize(&synthetic_state(spec, 5)?)?;
+    };
+    let model = quantize(&state)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
     let t0 = Instant::now();

@@ -14,10 +14,10 @@
 
 mod common;
 
+use common::{synthetic_split, synthetic_state};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use wgpu_qat::bench::{synthetic_split, synthetic_state};
 use wgpu_qat::export::model::QuantModel;
 use wgpu_qat::export::quantize::{quantize, TrainedState};
 use wgpu_qat::model::ModelSpec;

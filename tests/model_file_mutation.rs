@@ -8,9 +8,9 @@
 mod common;
 
 use common::seal;
+use common::{synthetic_split, synthetic_state};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
-use wgpu_qat::bench::{synthetic_split, synthetic_state};
 use wgpu_qat::data::rng::Rng;
 use wgpu_qat::export::format::{from_bytes, to_bytes, HEADER_LEN};
 use wgpu_qat::export::quantize::quantize;

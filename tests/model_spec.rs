@@ -2,12 +2,14 @@
 //! naming the layer) and the exported int8 graphs of the built-in models (batch norm folded
 //! away, Concat sharing one scale, exact round trip through the file format).
 
-use wgpu_qat::bench::{synthetic_split, synthetic_state};
+mod common;
+
+use common::{synthetic_split, synthetic_state};
 use wgpu_qat::export::format::{from_bytes, to_bytes};
 use wgpu_qat::export::model::QLayer;
 use wgpu_qat::export::quantize::quantize;
 use wgpu_qat::model::file::{from_toml, read};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::{Layer, ModelSpec};
 use wgpu_qat::reference::int8::run_batch;
 
 fn example(name: &str) -> std::path::PathBuf {
@@ -162,4 +164,21 @@ fn layer_counts_are_bounded_and_parsing_is_linear() {
     assert_eq!(spec.nodes.len(), MAX_LAYERS);
     assert_eq!(spec.nodes[0].name, "l0");
     assert_eq!(spec.nodes[MAX_LAYERS - 2].name, format!("l{}", MAX_LAYERS - 2));
+}
+
+#[test]
+fn model_spec_rejects_bad_shapes_naming_the_layer() {
+    let layers = |spec: &ModelSpec| spec.nodes.iter().map(|n| (n.name.clone(), n.layer.clone())).collect::<Vec<_>>();
+    let mut l = layers(&ModelSpec::mnist_cnn());
+    l.insert(2, ("big_pool".into(), Layer::MaxPool { size: 20, stride: 2 }));
+    let spec = ModelSpec::sequential("bad", [28, 28, 1], l.iter().map(|(n, l)| (n.as_str(), l.clone())).collect());
+    let e = spec.shapes().unwrap_err().to_string();
+    assert!(e.contains("layer 2") && e.contains("big_pool") && e.contains("max_pool"), "{e}");
+    let mut l = layers(&ModelSpec::mnist_cnn());
+    l.remove(2);
+    let spec = ModelSpec::sequential("bad", [28, 28, 1], l.iter().map(|(n, l)| (n.as_str(), l.clone())).collect());
+    let e = spec.shapes().unwrap_err().to_string();
+    assert!(e.contains("logits") && e.contains("flatten"), "{e}");
+    assert_eq!(ModelSpec::mnist_cnn().parameter_count().unwrap(), 108 + 12 + 20280 + 10);
+    assert!(ModelSpec::builtin("resnet-9000").unwrap_err().to_string().contains("mnist-cnn"));
 }

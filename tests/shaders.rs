@@ -62,9 +62,9 @@ fn uniform_structs_match_the_wgsl_field_by_field() {
 
 #[test]
 fn a_renamed_reordered_or_retyped_field_is_caught() {
-    let src = wgpu_qat::gpu::shaders::source("optim/adam").unwrap();
+    let src = wgpu_qat::gpu::shaders::source("adam/update").unwrap();
     let rust = <wgpu_qat::ops::adam::AdamParams as wgpu_qat::gpu::uniform::Uniform>::fields();
-    let ok = reflect(&validate("optim/adam", src).unwrap(), 0).unwrap().unwrap();
+    let ok = reflect(&validate("adam/update", src).unwrap(), 0).unwrap().unwrap();
     compare(&rust, &ok).unwrap();
     for (change, broken) in [
         // Each edit keeps a valid shader, so only the interface check can catch it.
@@ -73,7 +73,7 @@ fn a_renamed_reordered_or_retyped_field_is_caught() {
         ("retyped", src.replacen("eps: f32", "eps: u32", 1).replace("p.eps", "bitcast<f32>(p.eps)")),
     ] {
         assert_ne!(broken, src, "{change}: the edit must apply");
-        let module = validate("optim/adam", &broken).unwrap_or_else(|e| panic!("{change}: {e}"));
+        let module = validate("adam/update", &broken).unwrap_or_else(|e| panic!("{change}: {e}"));
         let wgsl = reflect(&module, 0).unwrap().unwrap();
         assert!(compare(&rust, &wgsl).is_err(), "{change} field not caught");
     }

@@ -71,7 +71,7 @@ impl AdamParams {
     ) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
-            "optim/adam",
+            "adam/update",
             self,
             &[step, grad, w, m, v, totals],
             Grid::items(self.count as usize, WORKGROUP_SIZE),

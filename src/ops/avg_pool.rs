@@ -1,5 +1,5 @@
-//! Average pooling (k x k, stride, TF padding; the mean over in-bounds taps, as TFLite's
-//! AVERAGE_POOL_2D) and global average pooling (the mean over h*w per channel).
+//! Average pooling: k x k windows, stride, TF padding; each output is the mean over its
+//! in-bounds taps, as TFLite's AVERAGE_POOL_2D.
 
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::ops::conv2d::{output_size, Padding};
@@ -41,39 +41,9 @@ impl AvgPoolParams {
         (self.n * self.oh * self.ow * self.c) as usize
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/avg_forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, "avg_pool/forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/avg_backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
-    }
-}
-
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct GlobalAvgPoolParams {
-    pub n: u32,
-    /// h * w.
-    pub hw: u32,
-    pub c: u32,
-    pub _pad: u32,
-}
-
-crate::uniform_fields!(GlobalAvgPoolParams: n, hw, c, _pad);
-
-impl GlobalAvgPoolParams {
-    pub fn new(n: u32, [h, w, c]: [u32; 3]) -> Self {
-        GlobalAvgPoolParams { n, hw: h * w, c, _pad: 0 }
-    }
-    pub fn input_len(&self) -> usize {
-        (self.n * self.hw * self.c) as usize
-    }
-    pub fn output_len(&self) -> usize {
-        (self.n * self.c) as usize
-    }
-    pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/global_avg_forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
-    }
-    pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/global_avg_backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, "avg_pool/backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
 }

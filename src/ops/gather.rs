@@ -30,7 +30,7 @@ impl GatherParams {
     ) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
-            "data/gather_batch",
+            "gather/batch",
             self,
             &[step, images, labels, order, x, y],
             Grid::items((self.batch * self.pixels) as usize, WORKGROUP_SIZE),

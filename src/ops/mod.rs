@@ -13,10 +13,11 @@ pub mod depthwise;
 pub mod elementwise;
 pub mod fake_quant;
 pub mod gather;
+pub mod global_avg_pool;
 pub mod loss;
 pub mod matmul;
+pub mod max_pool;
 pub mod observer;
-pub mod pool;
 pub mod reduce;
 pub mod relu;
 
@@ -45,23 +46,23 @@ pub fn uniform_layouts() -> Vec<(&'static str, UniformLayout, Option<UniformLayo
         ("reduce/column_sum", layout::<reduce::ColumnSumParams>(), None),
         ("relu/forward", layout::<relu::ReluParams>(), None),
         ("relu/backward", layout::<relu::ReluParams>(), None),
-        ("pool/max_forward", layout::<pool::MaxPoolParams>(), None),
-        ("pool/max_backward", layout::<pool::MaxPoolParams>(), None),
+        ("max_pool/forward", layout::<max_pool::MaxPoolParams>(), None),
+        ("max_pool/backward", layout::<max_pool::MaxPoolParams>(), None),
         ("loss/softmax_cross_entropy", layout::<loss::LossParams>(), None),
         ("loss/accumulate", layout::<loss::AccumulateParams>(), step()),
         ("fake_quant/forward", layout::<fake_quant::FakeQuantParams>(), None),
         ("fake_quant/backward", layout::<fake_quant::FakeQuantParams>(), None),
         ("observer/activation_range", layout::<observer::ActivationRangeParams>(), None),
         ("observer/weight_range", layout::<observer::WeightRangeParams>(), None),
-        ("optim/adam", layout::<adam::AdamParams>(), step()),
-        ("data/gather_batch", layout::<gather::GatherParams>(), step()),
+        ("adam/update", layout::<adam::AdamParams>(), step()),
+        ("gather/batch", layout::<gather::GatherParams>(), step()),
         ("depthwise/forward", layout::<conv2d::Conv2dParams>(), None),
         ("depthwise/backward_input", layout::<conv2d::Conv2dParams>(), None),
         ("depthwise/backward_weight", layout::<conv2d::Conv2dParams>(), None),
-        ("pool/avg_forward", layout::<avg_pool::AvgPoolParams>(), None),
-        ("pool/avg_backward", layout::<avg_pool::AvgPoolParams>(), None),
-        ("pool/global_avg_forward", layout::<avg_pool::GlobalAvgPoolParams>(), None),
-        ("pool/global_avg_backward", layout::<avg_pool::GlobalAvgPoolParams>(), None),
+        ("avg_pool/forward", layout::<avg_pool::AvgPoolParams>(), None),
+        ("avg_pool/backward", layout::<avg_pool::AvgPoolParams>(), None),
+        ("global_avg_pool/forward", layout::<global_avg_pool::GlobalAvgPoolParams>(), None),
+        ("global_avg_pool/backward", layout::<global_avg_pool::GlobalAvgPoolParams>(), None),
         ("elementwise/add", layout::<elementwise::AddParams>(), None),
         ("elementwise/channel_scale", layout::<elementwise::ChannelScaleParams>(), None),
         ("concat/forward", layout::<concat::ConcatParams>(), None),

@@ -94,28 +94,33 @@ pub struct HostParams {
     pub bn: Option<HostBn>,
 }
 
-impl Network {
-    /// Glorot-uniform weights, zero biases, gamma 1, beta 0, moving mean 0 and variance 1
-    /// (Keras's defaults), seeded.
-    pub fn init(gpu: &Gpu, spec: &ModelSpec, seed: u64, weight_quant: WeightQuant) -> Result<Network> {
-        let shapes = spec.shapes()?;
-        let mut rng = Rng::new(seed);
-        let mut host = Vec::new();
-        for node in &spec.nodes {
-            if let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) {
-                let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
-                let weight = (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect();
-                let c = g.bn_channels;
-                let bn = (c > 0).then(|| HostBn {
-                    gamma: vec![1.0; c],
-                    beta: vec![0.0; c],
-                    moving_mean: vec![0.0; c],
-                    moving_var: vec![1.0; c],
-                });
-                host.push(HostParams { weight, bias: vec![0.0; g.bias_len], bn });
-            }
+/// The parameters training starts from, one entry per weighted node: Glorot-uniform weights,
+/// zero biases, gamma 1, beta 0, moving mean 0 and variance 1 (Keras's defaults), seeded.
+pub fn initial_params(spec: &ModelSpec, seed: u64) -> Result<Vec<HostParams>> {
+    let shapes = spec.shapes()?;
+    let mut rng = Rng::new(seed);
+    let mut host = Vec::new();
+    for node in &spec.nodes {
+        if let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) {
+            let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
+            let weight = (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect();
+            let c = g.bn_channels;
+            let bn = (c > 0).then(|| HostBn {
+                gamma: vec![1.0; c],
+                beta: vec![0.0; c],
+                moving_mean: vec![0.0; c],
+                moving_var: vec![1.0; c],
+            });
+            host.push(HostParams { weight, bias: vec![0.0; g.bias_len], bn });
         }
-        Self::with_params(gpu, spec, &host, weight_quant)
+    }
+    Ok(host)
+}
+
+impl Network {
+    /// A network at the start of training: `initial_params(spec, seed)` on the GPU.
+    pub fn init(gpu: &Gpu, spec: &ModelSpec, seed: u64, weight_quant: WeightQuant) -> Result<Network> {
+        Self::with_params(gpu, spec, &initial_params(spec, seed)?, weight_quant)
     }
 
     /// A network holding the given parameters (one entry per weighted node), fresh optimizer

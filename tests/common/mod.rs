@@ -1,11 +1,14 @@
 //! Shared test helpers: one GPU for the whole test binary (skipping GPU tests with a message
 //! when no adapter exists, unless QAT_REQUIRE_GPU=1 makes that a failure), MNIST discovery,
-//! seeded random data and tolerance checks.
+//! seeded random data, synthetic trained states, tolerance checks and sealed model files.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
+use wgpu_qat::data::mnist::Split;
 use wgpu_qat::data::{mnist, rng::Rng, Mnist};
+use wgpu_qat::export::quantize::TrainedState;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
+use wgpu_qat::model::ModelSpec;
 
 pub fn gpu() -> Option<&'static Gpu> {
     static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
@@ -103,4 +106,76 @@ pub fn seal_with(payload: &[u8], version: u16, flags: u16) -> Vec<u8> {
 /// `seal_with` for the current version and no flags.
 pub fn seal(payload: &[u8]) -> Vec<u8> {
     seal_with(payload, wgpu_qat::export::format::VERSION, 0)
+}
+
+/// Random MNIST-shaped samples: `count` images of `pixels` bytes, labels below 10.
+pub fn synthetic_split(count: usize, pixels: usize, seed: u64) -> Split {
+    let mut rng = Rng::new(seed);
+    Split {
+        images: (0..count * pixels).map(|_| (rng.next_u64() & 0xff) as u8).collect(),
+        labels: (0..count).map(|_| rng.below(10) as u8).collect(),
+        count,
+    }
+}
+
+/// A trained state for `spec` with random weights, batch-norm statistics near their
+/// initial values and fixed activation ranges: a stand-in for a trained model.
+pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedState> {
+    let mut rng = Rng::new(seed);
+    let shapes = spec.shapes()?;
+    let mut params = Vec::new();
+    for node in &spec.nodes {
+        let Some(g) = wgpu_qat::model::geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0]))
+        else {
+            continue;
+        };
+        let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
+        let c = g.bn_channels;
+        params.push(wgpu_qat::train::network::HostParams {
+            weight: (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect(),
+            bias: (0..g.bias_len).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+            bn: (c > 0).then(|| wgpu_qat::train::network::HostBn {
+                gamma: (0..c).map(|_| rng.uniform(0.8, 1.2)).collect(),
+                beta: (0..c).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+                moving_mean: (0..c).map(|_| rng.uniform(-0.2, 0.2)).collect(),
+                moving_var: (0..c).map(|_| rng.uniform(0.5, 1.5)).collect(),
+            }),
+        });
+    }
+    let place = wgpu_qat::quant::placement::placement(spec)?;
+    Ok(TrainedState {
+        spec: spec.clone(),
+        params,
+        input_range: [0.0, 1.0],
+        output_ranges: place
+            .iter()
+            .map(|p| matches!(p, wgpu_qat::quant::placement::OutputQuant::Own).then_some([-4.0, 6.0]))
+            .collect(),
+        bits: 8,
+        weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
+    })
+}
+
+/// A mnist-cnn state with random weights and fixed ranges, seeded.
+pub fn cnn_state(seed: u64) -> TrainedState {
+    let spec = ModelSpec::mnist_cnn();
+    let mut rng = Rng::new(seed);
+    let conv = wgpu_qat::train::network::HostParams {
+        weight: (0..108).map(|_| rng.uniform(-0.5, 0.5)).collect(),
+        bias: (0..12).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+        bn: None,
+    };
+    let dense = wgpu_qat::train::network::HostParams {
+        weight: (0..20280).map(|_| rng.uniform(-0.05, 0.05)).collect(),
+        bias: (0..10).map(|_| rng.uniform(-0.1, 0.1)).collect(),
+        bn: None,
+    };
+    TrainedState {
+        spec,
+        params: vec![conv, dense],
+        input_range: [0.0, 1.0],
+        output_ranges: vec![Some([0.0, 1.7]), None, None, Some([-7.0, 9.0])],
+        bits: 8,
+        weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
+    }
 }

@@ -1,4 +1,4 @@
-//! Twins of the matmul and column-sum kernels.
+//! Twins of the matmul kernels.
 
 use crate::ops::matmul::MatmulParams;
 
@@ -15,9 +15,4 @@ pub fn matmul_strided(p: &MatmulParams, a: &[f32], b: &[f32], bias: &[f32]) -> V
         }
     }
     c
-}
-
-/// Twin of reduce/column_sum.wgsl.
-pub fn column_sum(rows: usize, cols: usize, a: &[f32]) -> Vec<f32> {
-    (0..cols).map(|c| (0..rows).map(|r| a[r * cols + c]).sum()).collect()
 }

@@ -2,7 +2,7 @@
 
 use crate::ops::adam::AdamConfig;
 
-/// Twin of optim/adam.wgsl at step `t` (from 1).
+/// Twin of adam/update.wgsl at step `t` (from 1).
 pub fn adam_update(cfg: AdamConfig, t: f32, grad: &[f32], w: &mut [f32], m: &mut [f32], v: &mut [f32]) {
     let lr_t = cfg.lr * (1.0 - cfg.beta2.powf(t)).sqrt() / (1.0 - cfg.beta1.powf(t));
     for i in 0..w.len() {

@@ -33,11 +33,11 @@ impl MaxPoolParams {
         (self.n * self.oh * self.ow * self.c) as usize
     }
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer, argmax: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "pool/max_forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, "max_pool/forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         // One invocation per window when windows do not overlap, else one per input element.
         let items = if self.k == self.stride { self.output_len() } else { self.input_len() };
-        Dispatch::new(gpu, "pool/max_backward", self, &[dy, argmax, dx], Grid::items(items, WORKGROUP_SIZE))
+        Dispatch::new(gpu, "max_pool/backward", self, &[dy, argmax, dx], Grid::items(items, WORKGROUP_SIZE))
     }
 }

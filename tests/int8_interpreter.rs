@@ -1,16 +1,28 @@
-//! GPU-free: the integer rules and int8 kernels that MobileNet-class models need (fused ReLU6
-//! clamps, ADD's 20-bit rescale, MEAN, AVERAGE_POOL_2D, DEPTHWISE_CONV_2D, CONCATENATION), on
-//! worked examples and against float arithmetic within one output LSB.
+//! GPU-free: the CPU int8 interpreter and its integer rules: fused ReLU6 clamps, ADD's 20-bit
+//! rescale, MEAN, AVERAGE_POOL_2D, DEPTHWISE_CONV_2D, CONCATENATION, conv and fully connected on
+//! worked examples and against float arithmetic within one output LSB, and whole models against a
+//! CPU float simulation of fake quant.
 
+mod common;
+
+use common::{cnn_state, synthetic_split};
 use proptest::prelude::*;
 use wgpu_qat::export::model::QLayer;
-use wgpu_qat::ops::conv2d::Padding;
+use wgpu_qat::export::quantize::{dequantize, quantize, TrainedState};
+use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
+use wgpu_qat::ops::max_pool::MaxPoolParams;
 use wgpu_qat::quant::add::AddRescale;
 use wgpu_qat::quant::clamp::{Activation, Clamp};
+use wgpu_qat::quant::fake_quant::{nudge, Grid};
 use wgpu_qat::quant::mean::MeanRescale;
 use wgpu_qat::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use wgpu_qat::quant::params::TensorQuant;
-use wgpu_qat::reference::int8::{add, average_pool, concat, conv2d, depthwise_conv2d, mean_hw, DepthwiseLayer, Tensor};
+use wgpu_qat::reference::f32 as cpu;
+use wgpu_qat::reference::int8::{
+    add, average_pool, concat, conv2d, depthwise_conv2d, fully_connected, mean_hw, run_batch, run_image,
+    DepthwiseLayer, Tensor,
+};
+use wgpu_qat::train::eval::argmax;
 
 fn q(scale: f32, zero_point: i32) -> TensorQuant {
     TensorQuant { scale, zero_point }
@@ -151,4 +163,120 @@ fn concat_copies_channels_in_order() {
     let y = concat(&[&a, &b]);
     assert_eq!(y.shape, [1, 2, 3]);
     assert_eq!(y.data, vec![1, 3, 4, 2, 5, 6]);
+}
+
+#[test]
+fn conv_int8_worked_example() {
+    // 1x1 conv, one channel: x int8 with zp -128 at scale 1/255, w = 64 at scale 0.5/127,
+    // bias 100, output scale 0.01 zp -128. acc = 100 + 64 * (x + 128).
+    let s_in = 1.0f32 / 255.0;
+    let s_w = 0.5f32 / 127.0;
+    let out = TensorQuant { scale: 0.01, zero_point: -128 };
+    let m = quantize_multiplier(s_in as f64 * s_w as f64 / out.scale as f64);
+    let layer = QLayer::Conv2d {
+        out_channels: 1,
+        kernel: [1, 1],
+        in_channels: 1,
+        stride: 1,
+        padding: Padding::Valid,
+        activation: Activation::Relu,
+        weight_scales: vec![s_w],
+        multipliers: vec![m],
+        bias: vec![100],
+        weights: vec![64],
+        output: out,
+        clamp: Clamp { min: -128, max: 127 },
+    };
+    let x = Tensor { shape: [1, 2, 1], data: vec![-128, 127] };
+    let y = wgpu_qat::reference::int8::conv2d(&layer, &x, -128);
+    // real(acc) = acc * s_in * s_w; out = round(real / 0.01) - 128.
+    for (xi, yi) in x.data.iter().zip(&y.data) {
+        let acc = 100 + 64 * (*xi as i32 + 128);
+        let real = acc as f64 * s_in as f64 * s_w as f64;
+        let want = ((real / 0.01).round() as i32 - 128).clamp(-128, 127);
+        assert_eq!(*yi as i32, want, "x = {xi}");
+    }
+}
+
+#[test]
+fn fully_connected_uses_the_float64_rescale() {
+    // acc = 3 * (10 - (-2)) + 1 = 37; multiplier = 0.5 * 0.25 / 1.0 = 0.125 -> 4.625 -> 5.
+    let layer = QLayer::FullyConnected {
+        units: 1,
+        inputs: 1,
+        activation: Activation::None,
+        weight_scale: 0.25,
+        bias: vec![1],
+        weights: vec![3],
+        output: TensorQuant { scale: 1.0, zero_point: 3 },
+        clamp: Clamp { min: -128, max: 127 },
+    };
+    let y = fully_connected(&layer, &Tensor { shape: [1, 1, 1], data: vec![10] }, -2, 0.5);
+    assert_eq!(y.data, vec![8]); // 5 + 3
+                                 // A tie: acc = 4 * (1 - (-1)) + 4 = 12, 12 * 0.125 = 1.5 -> 2 (away from zero); -1.5 -> -2.
+    let tie = |bias: i32| {
+        let l = QLayer::FullyConnected {
+            units: 1,
+            inputs: 1,
+            activation: Activation::None,
+            weight_scale: 0.25,
+            bias: vec![bias],
+            weights: vec![4],
+            output: TensorQuant { scale: 1.0, zero_point: 0 },
+            clamp: Clamp { min: -128, max: 127 },
+        };
+        fully_connected(&l, &Tensor { shape: [1, 1, 1], data: vec![1] }, -1, 0.5).data[0]
+    };
+    assert_eq!(tie(4), 2);
+    assert_eq!(tie(-20), -2);
+}
+
+/// The CPU float simulation of the fake-quant forward that a model file stands for.
+fn fake_quant_forward_cpu(state: &TrainedState, images: &[u8], count: usize) -> Vec<f32> {
+    let act = Grid::activation(8);
+    let wgrid = Grid::weight(8);
+    let pixels = 784;
+    let mut out = Vec::new();
+    for i in 0..count {
+        let x: Vec<f32> = images[i * pixels..(i + 1) * pixels].iter().map(|&p| p as f32 / 255.0).collect();
+        let n_in = nudge(state.input_range[0], state.input_range[1], act);
+        let x: Vec<f32> = x.iter().map(|&v| n_in.fake_quant(v)).collect();
+        let conv = &state.params[0];
+        let wr = cpu::weight_range(&conv.weight, 12, 9);
+        let w = cpu::fake_quant_forward(&conv.weight, &wr, 12, 9, wgrid);
+        let p = Conv2dParams::new(1, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap();
+        let y = cpu::relu_forward(&cpu::conv2d_forward(&p, &x, &w, &conv.bias));
+        let r = state.output_ranges[0].unwrap();
+        let y = cpu::fake_quant_forward(&y, &r, 1, y.len(), act);
+        let pp = MaxPoolParams::new(1, [26, 26, 12], 2, 2).unwrap();
+        let y = cpu::max_pool_forward(&pp, &y).0;
+        let dense = &state.params[1];
+        let wr = cpu::weight_range(&dense.weight, 1, dense.weight.len());
+        let w = cpu::fake_quant_forward(&dense.weight, &wr, 1, dense.weight.len(), wgrid);
+        let s = wgpu_qat::ops::dense::DenseShape { n: 1, inputs: 2028, outputs: 10 };
+        let logits = cpu::matmul_strided(&s.forward_params(), &y, &w, &dense.bias);
+        let r = state.output_ranges[3].unwrap();
+        out.extend(cpu::fake_quant_forward(&logits, &r, 1, 10, act));
+    }
+    out
+}
+
+#[test]
+fn int8_interpreter_agrees_with_the_fake_quant_simulation() {
+    let model = quantize(&cnn_state(5)).unwrap();
+    let state = dequantize(&model).unwrap();
+    let data = synthetic_split(60, 784, 8);
+    let int8 = run_batch(&model, &data.images, data.count).unwrap();
+    let fq = fake_quant_forward_cpu(&state, &data.images, data.count);
+    let out = model.logits_quant();
+    let mut max_diff = 0;
+    for (f, q) in fq.iter().zip(&int8) {
+        let lsb = (f / out.scale).round() as i32 + out.zero_point;
+        max_diff = max_diff.max((lsb - *q as i32).abs());
+    }
+    assert!(max_diff <= 2, "int8 and fake-quant logits differ by {max_diff} LSB");
+    let agree = fq.chunks(10).zip(int8.chunks(10)).filter(|(a, b)| argmax(a) == argmax(b)).count();
+    assert!(agree >= 57, "top-1 agreement {agree}/60");
+    // And run_image is what run_batch does per image.
+    assert_eq!(run_image(&model, &data.images[..784]).unwrap(), int8[..10].to_vec());
 }

@@ -1,40 +1,6 @@
-//! Twins of the fake-quant and range-observer kernels.
+//! Twins of the range-observer kernels.
 
 use crate::ops::observer::RangeMode;
-use crate::quant::fake_quant::{nudge, Grid};
-
-/// Twin of fake_quant/forward.wgsl (ranges: [min, max] per channel).
-pub fn fake_quant_forward(x: &[f32], ranges: &[f32], channels: usize, inner: usize, grid: Grid) -> Vec<f32> {
-    x.iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let c = (i / inner) % channels;
-            nudge(ranges[2 * c], ranges[2 * c + 1], grid).fake_quant(v)
-        })
-        .collect()
-}
-
-/// Twin of fake_quant/backward.wgsl.
-pub fn fake_quant_backward(
-    x: &[f32],
-    ranges: &[f32],
-    dy: &[f32],
-    channels: usize,
-    inner: usize,
-    grid: Grid,
-) -> Vec<f32> {
-    x.iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let c = (i / inner) % channels;
-            if nudge(ranges[2 * c], ranges[2 * c + 1], grid).passes_gradient(v) {
-                dy[i]
-            } else {
-                0.0
-            }
-        })
-        .collect()
-}
 
 /// Twin of observer/activation_range.wgsl: updates `range = [min, max, seen]` in place.
 pub fn activation_range_update(x: &[f32], range: &mut [f32; 3], mode: RangeMode) {

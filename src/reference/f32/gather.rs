@@ -1,6 +1,6 @@
 //! Twin of the batch gather kernel.
 
-/// Twin of data/gather_batch.wgsl: batch of `batch` samples starting at `start` in `order`.
+/// Twin of gather/batch.wgsl: batch of `batch` samples starting at `start` in `order`.
 pub fn gather_batch(
     images: &[u8],
     labels: &[u8],

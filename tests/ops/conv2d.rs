@@ -1,0 +1,103 @@
+//! The conv2d kernels (forward, backward input, backward weight) against their CPU twins, and the
+//! backward kernels against finite differences.
+
+use crate::prelude::*;
+
+fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
+    let mut v = vec![
+        Conv2dParams::new(2, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap(),
+        // More output channels than one forward block (16) holds.
+        Conv2dParams::new(1, [5, 6, 3], 37, [3, 3], 2, Padding::Same).unwrap(),
+        // Pointwise: gradients run as GEMMs (blocked vec4 when channels % 4 == 0, else strided).
+        Conv2dParams::new(2, [7, 7, 8], 12, [1, 1], 1, Padding::Same).unwrap(),
+        Conv2dParams::new(2, [5, 4, 3], 5, [1, 1], 1, Padding::Valid).unwrap(),
+    ];
+    for _ in 0..6 {
+        let h = 3 + rng.below(9) as u32;
+        let w = 3 + rng.below(9) as u32;
+        let c = 1 + rng.below(5) as u32;
+        let o = 1 + rng.below(6) as u32;
+        let k = [1 + rng.below(3) as u32, 1 + rng.below(3) as u32];
+        let stride = 1 + rng.below(2) as u32;
+        let padding = if rng.below(2) == 0 { Padding::Valid } else { Padding::Same };
+        v.push(Conv2dParams::new(1 + rng.below(3) as u32, [h, w, c], o, k, stride, padding).unwrap());
+    }
+    v
+}
+
+#[test]
+fn conv2d_kernels_match_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(11);
+    for p in conv_cases(&mut rng) {
+        let x = random(&mut rng, p.input_len());
+        let w = random(&mut rng, p.weight_len());
+        let b = random(&mut rng, p.o as usize);
+        let dy = random(&mut rng, p.output_len());
+        let (bx, bw, bb, bdy) = (gpu.upload("x", &x), gpu.upload("w", &w), gpu.upload("b", &b), gpu.upload("dy", &dy));
+        let y = gpu.storage("y", p.output_len());
+        run(gpu, p.forward(gpu, &bx, &bw, &bb, &y).unwrap());
+        let k = (p.kh * p.kw * p.c) as usize;
+        assert_close(
+            &format!("conv forward {p:?}"),
+            &read(gpu, &y, p.output_len()),
+            &cpu::conv2d_forward(&p, &x, &w, &b),
+            sum_tol(k),
+        );
+        let dx = gpu.storage("dx", p.input_len());
+        run(gpu, p.backward_input(gpu, &bdy, &bw, &dx).unwrap());
+        let kin = (p.kh * p.kw * p.o) as usize;
+        assert_close(
+            &format!("conv backward_input {p:?}"),
+            &read(gpu, &dx, p.input_len()),
+            &cpu::conv2d_backward_input(&p, &dy, &w),
+            sum_tol(kin),
+        );
+        let dw = gpu.storage("dw", p.weight_len());
+        run(gpu, p.backward_weight(gpu, &bx, &bdy, &dw).unwrap());
+        let kw = (p.n * p.oh * p.ow) as usize;
+        assert_close(
+            &format!("conv backward_weight {p:?}"),
+            &read(gpu, &dw, p.weight_len()),
+            &cpu::conv2d_backward_weight(&p, &x, &dy),
+            sum_tol(kw),
+        );
+    }
+}
+
+#[test]
+fn conv2d_gradients_match_finite_differences() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(21);
+    for (shape, o, k, stride, padding) in [
+        ([6, 7, 2], 3, [3, 3], 1, Padding::Valid),
+        ([7, 6, 3], 2, [3, 2], 2, Padding::Same),
+        ([5, 5, 1], 4, [1, 1], 1, Padding::Same),
+        ([6, 5, 8], 6, [1, 1], 1, Padding::Valid),
+    ] {
+        let p = Conv2dParams::new(2, shape, o, k, stride, padding).unwrap();
+        let x = random(&mut rng, p.input_len());
+        let w = random(&mut rng, p.weight_len());
+        let b = random(&mut rng, p.o as usize);
+        let r = random(&mut rng, p.output_len());
+        let br = gpu.upload("r", &r);
+        let (dx, dw, db) =
+            (gpu.storage("dx", p.input_len()), gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
+        gpu.run(&[
+            p.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(),
+            p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap(),
+            ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &br, &db).unwrap(),
+        ])
+        .unwrap();
+        let name = format!("conv2d {p:?}");
+        check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+            dot(&r, &cpu::conv2d_forward(&p, x, &w, &b))
+        });
+        check_fd(&format!("{name} weight"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| {
+            dot(&r, &cpu::conv2d_forward(&p, &x, w, &b))
+        });
+        check_fd(&format!("{name} bias"), &b, &read(gpu, &db, b.len()), 1e-2, 1e-3, |b| {
+            dot(&r, &cpu::conv2d_forward(&p, &x, &w, b))
+        });
+    }
+}

@@ -1,0 +1,86 @@
+//! The depthwise conv kernels against their CPU twins and finite differences.
+
+use crate::prelude::*;
+
+#[test]
+fn depthwise_kernels_match_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(31);
+    let mut cases = vec![
+        Depthwise::new(2, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap(),
+        Depthwise::new(2, [14, 14, 64], [3, 3], 2, Padding::Same).unwrap(),
+    ];
+    for _ in 0..5 {
+        let shape = [3 + rng.below(8) as u32, 3 + rng.below(8) as u32, 1 + rng.below(9) as u32];
+        let k = [1 + rng.below(3) as u32, 1 + rng.below(3) as u32];
+        let padding = if rng.below(2) == 0 { Padding::Valid } else { Padding::Same };
+        cases.push(Depthwise::new(1 + rng.below(3) as u32, shape, k, 1 + rng.below(2) as u32, padding).unwrap());
+    }
+    for d in cases {
+        let p = *d.params();
+        let x = random(&mut rng, p.input_len());
+        let w = random(&mut rng, d.weight_len());
+        let b = random(&mut rng, p.c as usize);
+        let dy = random(&mut rng, p.output_len());
+        let (bx, bw, bdy) = (gpu.upload("x", &x), gpu.upload("w", &w), gpu.upload("dy", &dy));
+        let (y, dx, dw) =
+            (gpu.storage("y", p.output_len()), gpu.storage("dx", p.input_len()), gpu.storage("dw", d.weight_len()));
+        gpu.run(&[
+            d.forward(gpu, &bx, &bw, &gpu.upload("b", &b), &y).unwrap(),
+            d.backward_input(gpu, &bdy, &bw, &dx).unwrap(),
+            d.backward_weight(gpu, &bx, &bdy, &dw).unwrap(),
+        ])
+        .unwrap();
+        let taps = (p.kh * p.kw) as usize;
+        assert_close(
+            &format!("depthwise forward {p:?}"),
+            &read(gpu, &y, p.output_len()),
+            &cpu::depthwise_forward(&p, &x, &w, &b),
+            sum_tol(taps),
+        );
+        assert_close(
+            &format!("depthwise backward_input {p:?}"),
+            &read(gpu, &dx, p.input_len()),
+            &cpu::depthwise_backward_input(&p, &dy, &w),
+            sum_tol(taps),
+        );
+        let rows = (p.n * p.oh * p.ow) as usize;
+        assert_close(
+            &format!("depthwise backward_weight {p:?}"),
+            &read(gpu, &dw, d.weight_len()),
+            &cpu::depthwise_backward_weight(&p, &x, &dy),
+            sum_tol(rows),
+        );
+    }
+}
+
+#[test]
+fn depthwise_gradients_match_finite_differences() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(41);
+    for (shape, k, stride, padding) in [
+        ([6, 7, 3], [3, 3], 1, Padding::Same),
+        ([7, 7, 4], [3, 3], 2, Padding::Same),
+        ([5, 6, 2], [2, 3], 1, Padding::Valid),
+    ] {
+        let d = Depthwise::new(2, shape, k, stride, padding).unwrap();
+        let p = *d.params();
+        let x = random(&mut rng, p.input_len());
+        let w = random(&mut rng, d.weight_len());
+        let b = random(&mut rng, p.c as usize);
+        let r = random(&mut rng, p.output_len());
+        let br = gpu.upload("r", &r);
+        let (dx, dw) = (gpu.storage("dx", p.input_len()), gpu.storage("dw", d.weight_len()));
+        gpu.run(&[
+            d.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(),
+            d.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap(),
+        ])
+        .unwrap();
+        check_fd(&format!("depthwise input {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
+            dot(&r, &cpu::depthwise_forward(&p, x, &w, &b))
+        });
+        check_fd(&format!("depthwise weight {p:?}"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| {
+            dot(&r, &cpu::depthwise_forward(&p, &x, w, &b))
+        });
+    }
+}

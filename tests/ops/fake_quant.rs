@@ -1,0 +1,130 @@
+//! Fake quant: TF's nudging on worked examples, the forward formula, the int8 index and the
+//! straight-through mask (GPU-free), then the kernels against their CPU twins and the gradient.
+
+use crate::prelude::*;
+
+#[test]
+fn nudging_makes_zero_exact() {
+    // min -0.1, max 1.0 on [0, 255]: scale 1.1/255, zp_from_min = 0.1/scale = 23.18 -> 23.
+    let n = nudge(-0.1, 1.0, Grid::activation(8));
+    let scale = 1.1f32 / 255.0;
+    assert!((n.scale - scale).abs() < 1e-9);
+    assert_eq!(n.zero_point, 23);
+    assert!((n.min - (-23.0 * scale)).abs() < 1e-7);
+    assert!((n.max - (232.0 * scale)).abs() < 1e-6);
+    assert_eq!(n.fake_quant(0.0), 0.0);
+    assert_eq!(n.signed_zero_point(), 23 - 128);
+}
+
+#[test]
+fn range_above_zero_clamps_the_zero_point() {
+    // min > 0 would put zp below qmin: clamped, so the range starts at 0.
+    let n = nudge(0.5, 1.0, Grid::activation(8));
+    assert_eq!(n.zero_point, 0);
+    assert_eq!(n.min, 0.0);
+}
+
+#[test]
+fn input_range_zero_one_is_tfmot_input_quantization() {
+    let n = nudge(0.0, 1.0, Grid::activation(8));
+    assert_eq!(n.scale, 1.0f32 / 255.0);
+    assert_eq!(n.signed_zero_point(), -128);
+    for p in 0..=255u8 {
+        assert_eq!(n.index(p as f32 / 255.0), p as i32 - 128);
+    }
+}
+
+#[test]
+fn symmetric_weights_have_zero_point_zero_and_narrow_range() {
+    let n = nudge(-0.635, 0.635, Grid::weight(8));
+    assert_eq!(n.signed_zero_point(), 0);
+    assert!((n.scale - 0.635 / 127.0).abs() < 1e-8);
+    assert_eq!(n.index(0.635), 127);
+    assert_eq!(n.index(-0.635), -127);
+    assert_eq!(n.index(-5.0), -127);
+    assert_eq!(n.index(0.0), 0);
+}
+
+#[test]
+fn forward_formula_and_ties() {
+    let n = nudge(0.0, 2.55, Grid::activation(8)); // scale 0.01
+                                                   // floor((x - min) / scale + 0.5) * scale + min: 0.015 is a tie and rounds up.
+    let y = n.fake_quant(0.015);
+    assert!((y - 0.02).abs() < 1e-6, "{y}");
+    assert!((n.fake_quant(0.0149) - 0.01).abs() < 1e-6);
+    assert_eq!(n.fake_quant(-1.0), 0.0);
+    assert!((n.fake_quant(9.0) - n.max).abs() < 1e-6);
+    // Idempotent.
+    for i in 0..300 {
+        let x = i as f32 * 0.0093;
+        assert_eq!(n.fake_quant(n.fake_quant(x)), n.fake_quant(x));
+    }
+}
+
+#[test]
+fn straight_through_mask() {
+    let n = nudge(-1.0, 1.0, Grid::activation(8));
+    assert!(n.passes_gradient(0.3));
+    assert!(n.passes_gradient(n.min));
+    assert!(n.passes_gradient(n.max));
+    assert!(!n.passes_gradient(n.max + 0.01));
+    assert!(!n.passes_gradient(n.min - 0.01));
+}
+
+#[test]
+fn degenerate_range_stays_finite() {
+    let n = nudge(0.0, 0.0, Grid::weight(8));
+    assert!(n.scale.is_finite() && n.scale > 0.0);
+    assert_eq!(n.fake_quant(0.0), 0.0);
+}
+
+#[test]
+fn fake_quant_kernels_match_cpu_exactly() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(15);
+    for (count, channels, inner, grid) in [
+        (1000, 1, 1000, Grid::activation(8)),
+        (12 * 9, 12, 9, Grid::weight(8)),
+        (600, 5, 7, Grid::activation(8)),
+        (300, 1, 300, Grid::new(4, false)),
+    ] {
+        let x: Vec<f32> = (0..count).map(|_| rng.uniform(-3.0, 3.0)).collect();
+        let ranges: Vec<f32> = (0..channels).flat_map(|_| [rng.uniform(-2.0, 0.0), rng.uniform(0.1, 2.5)]).collect();
+        let dy = random(&mut rng, count);
+        let p = FakeQuantParams::new(count, channels, inner, grid);
+        let (bx, br) = (gpu.upload("x", &x), gpu.upload("ranges", &ranges));
+        let (y, dx) = (gpu.storage("y", count), gpu.storage("dx", count));
+        run(gpu, p.forward(gpu, &bx, &br, &y).unwrap());
+        run(gpu, p.backward(gpu, &bx, &br, &gpu.upload("dy", &dy), &dx).unwrap());
+        let want = cpu::fake_quant_forward(&x, &ranges, channels, inner, grid);
+        let got = read(gpu, &y, count);
+        // Same f32 operations in the same order; allow one ulp-level difference from fused
+        // multiply-add contraction on some drivers.
+        assert_close(&format!("fake quant forward ({count}, {channels}, {inner})"), &got, &want, 1e-6);
+        assert_eq!(read(gpu, &dx, count), cpu::fake_quant_backward(&x, &ranges, &dy, channels, inner, grid));
+    }
+}
+
+#[test]
+fn fake_quant_gradient_is_the_derivative_of_its_clamp() {
+    // The straight-through estimator is by definition the derivative of the clamp
+    // x -> clamp(x, nudged_min, nudged_max) (the rounding is treated as identity).
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(25);
+    let grid = Grid::activation(8);
+    let ranges = [-0.7f32, 1.3];
+    let n = nudge(ranges[0], ranges[1], grid);
+    // Avoid points within eps of the range ends.
+    let x: Vec<f32> = (0..300)
+        .map(|_| rng.uniform(-1.5, 2.0))
+        .filter(|v| (v - n.min).abs() > 1e-2 && (v - n.max).abs() > 1e-2)
+        .collect();
+    let r = random(&mut rng, x.len());
+    let p = FakeQuantParams::new(x.len(), 1, x.len(), grid);
+    let dx = gpu.storage("dx", x.len());
+    gpu.run(&[p.backward(gpu, &gpu.upload("x", &x), &gpu.upload("r", &ranges), &gpu.upload("dy", &r), &dx).unwrap()])
+        .unwrap();
+    check_fd("fake quant (STE)", &x, &read(gpu, &dx, x.len()), 1e-3, 1e-3, |x| {
+        dot(&r, &x.iter().map(|v| v.clamp(n.min, n.max)).collect::<Vec<_>>())
+    });
+}

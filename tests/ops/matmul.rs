@@ -1,0 +1,47 @@
+//! The matmul kernels (strided and the blocked vec4 one) against their CPU twin.
+
+use crate::prelude::*;
+
+#[test]
+fn matmul_kernels_match_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(12);
+    for _ in 0..6 {
+        let (m, n, k) = (1 + rng.below(40) as u32, 1 + rng.below(40) as u32, 1 + rng.below(300) as u32);
+        // Transposed layouts too: a stored [k, m], b stored [n, k].
+        let ta = rng.below(2) == 1;
+        let tb = rng.below(2) == 1;
+        let p = MatmulParams {
+            m,
+            n,
+            k,
+            has_bias: rng.below(2) as u32,
+            a_sm: if ta { 1 } else { k },
+            a_sk: if ta { m } else { 1 },
+            b_sk: if tb { 1 } else { n },
+            b_sn: if tb { k } else { 1 },
+        };
+        let a = random(&mut rng, (m * k) as usize);
+        let b = random(&mut rng, (k * n) as usize);
+        let bias = random(&mut rng, n as usize);
+        let want = cpu::matmul_strided(&p, &a, &b, &bias);
+        let (ba, bb, bbias) = (gpu.upload("a", &a), gpu.upload("b", &b), gpu.upload("bias", &bias));
+        let c = gpu.storage("c", (m * n) as usize);
+        run(gpu, p.dispatch_strided(gpu, &ba, &bb, &bbias, &c).unwrap());
+        assert_close(&format!("matmul/strided {p:?}"), &read(gpu, &c, (m * n) as usize), &want, sum_tol(k as usize));
+        // The blocked kernel wherever it applies: same product with b row-major, n % 4 == 0.
+        let n4 = 4 * n.div_ceil(4);
+        let q = MatmulParams { n: n4, b_sk: n4, b_sn: 1, ..p };
+        assert!(q.vec4_applies());
+        let b4 = random(&mut rng, (k * n4) as usize);
+        let bias4 = random(&mut rng, n4 as usize);
+        let c4 = gpu.storage("c4", (m * n4) as usize);
+        run(gpu, q.dispatch(gpu, &ba, &gpu.upload("b4", &b4), &gpu.upload("bias4", &bias4), &c4).unwrap());
+        assert_close(
+            &format!("matmul/row_major_b_vec4 {q:?}"),
+            &read(gpu, &c4, (m * n4) as usize),
+            &cpu::matmul_strided(&q, &a, &b4, &bias4),
+            sum_tol(k as usize),
+        );
+    }
+}
