@@ -1,7 +1,8 @@
-//! GPU-free: every shader under shaders/ is registered, parses and validates with naga, and its
-//! uniform structs match the Rust structs that fill them, field by field (name, offset, type).
+//! GPU-free: every shader under shaders/ is registered, parses and validates with naga, its
+//! uniform structs match the Rust structs that fill them, field by field (name, offset, type),
+//! and its bindings (group, binding, uniform / read / read-write) match the registry's.
 
-use wgpu_qat::gpu::shaders::{validate, SHADERS, SNIPPETS};
+use wgpu_qat::gpu::shaders::{reflect_bindings, validate, Access, SHADERS, SNIPPETS};
 use wgpu_qat::gpu::uniform::{compare, reflect};
 use wgpu_qat::ops::uniform_layouts;
 
@@ -18,7 +19,7 @@ fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
 
 #[test]
 fn every_shader_validates_with_naga() {
-    for (name, src) in SHADERS.iter().chain(SNIPPETS) {
+    for (name, src) in SHADERS.iter().map(|s| (&s.name, &s.source)).chain(SNIPPETS.iter().map(|(n, s)| (n, s))) {
         validate(name, src).unwrap_or_else(|e| panic!("{e}"));
     }
 }
@@ -33,7 +34,8 @@ fn every_wgsl_file_is_registered_once() {
         .map(|f| f.strip_prefix(&format!("{}/", root.display())).unwrap().trim_end_matches(".wgsl").to_string())
         .collect();
     names.sort();
-    let mut registered: Vec<String> = SHADERS.iter().chain(SNIPPETS).map(|(n, _)| n.to_string()).collect();
+    let mut registered: Vec<String> =
+        SHADERS.iter().map(|s| s.name).chain(SNIPPETS.iter().map(|(n, _)| *n)).map(String::from).collect();
     registered.sort();
     assert_eq!(names, registered);
 }
@@ -80,6 +82,34 @@ fn a_renamed_reordered_or_retyped_field_is_caught() {
 }
 
 #[test]
+fn bindings_match_the_registry() {
+    for shader in SHADERS {
+        let module = validate(shader.name, shader.source).unwrap();
+        let wgsl = reflect_bindings(&module).unwrap_or_else(|e| panic!("{}: {e}", shader.name));
+        assert_eq!(wgsl, shader.declared_bindings(), "{}: WGSL bindings vs the registry", shader.name);
+    }
+}
+
+#[test]
+fn a_changed_binding_is_caught() {
+    let shader = wgpu_qat::gpu::shaders::shader("relu/backward").unwrap();
+    let ok = reflect_bindings(&validate(shader.name, shader.source).unwrap()).unwrap();
+    assert_eq!(ok, shader.declared_bindings());
+    let src = shader.source;
+    for (change, broken) in [
+        // Each edit keeps a valid shader, so only the interface check can catch it.
+        ("access", src.replacen("var<storage, read> dy", "var<storage, read_write> dy", 1)),
+        ("binding", src.replacen("@binding(3)", "@binding(4)", 1)),
+        ("group", src.replacen("@group(0) @binding(3)", "@group(1) @binding(3)", 1)),
+    ] {
+        assert_ne!(broken, src, "{change}: the edit must apply");
+        let module = validate("relu/backward", &broken).unwrap_or_else(|e| panic!("{change}: {e}"));
+        assert_ne!(reflect_bindings(&module).unwrap(), shader.declared_bindings(), "{change} not caught");
+    }
+    assert_eq!(shader.buffers, [Access::R, Access::R, Access::W]);
+}
+
+#[test]
 fn a_broken_shader_is_reported_with_its_name() {
     let err = validate("broken/example", "fn main( {").unwrap_err().to_string();
     assert!(err.contains("broken/example"), "{err}");
@@ -95,8 +125,9 @@ fn every_kernel_uses_the_one_workgroup_size() {
     };
     assert_eq!(value, wgpu_qat::gpu::WORKGROUP_SIZE, "shaders/common/workgroup.wgsl and gpu::WORKGROUP_SIZE disagree");
     assert!(value.is_power_of_two(), "reductions halve the workgroup");
-    for (name, src) in SHADERS {
-        let module = validate(name, src).unwrap();
+    for shader in SHADERS {
+        let name = &shader.name;
+        let module = validate(name, shader.source).unwrap();
         for ep in &module.entry_points {
             // The one exception: the activation observer reduces a whole tensor in one
             // workgroup of 256.

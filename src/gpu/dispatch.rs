@@ -63,6 +63,13 @@ impl Dispatch {
                 format!("{grid:?} workgroups exceed this adapter's {most} per dimension"),
             ));
         }
+        let declared = super::shaders::shader(shader).map_or(0, |s| s.buffers.len());
+        if buffers.len() != declared {
+            return Err(crate::QatError::gpu(
+                format!("launching shader {shader:?}"),
+                format!("{} buffers given, the registry declares {declared}", buffers.len()),
+            ));
+        }
         let pipeline = gpu.pipeline(shader)?;
         let uniform = buffers::uniform(&gpu.device, shader, params);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
