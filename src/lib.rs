@@ -11,6 +11,7 @@ pub mod data;
 pub mod error;
 pub mod export;
 pub mod gpu;
+pub mod layers;
 pub mod model;
 pub mod ops;
 pub use qat_int8::output;

@@ -7,12 +7,13 @@
 
 use crate::export::model::{InputNorm, QLayer, QNode, QuantModel};
 use crate::gpu::Gpu;
+use crate::layers::KINDS;
 use crate::model::geometry;
-use crate::model::{Layer, ModelSpec, Node};
+use crate::model::{ModelSpec, Node};
 use crate::ops::batch_norm::EPSILON;
 use crate::quant::clamp::Clamp;
 use crate::quant::fake_quant::{nudge, Grid, Nudged};
-use crate::quant::multiplier::{quantize_multiplier, Rounding};
+use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier, Rounding};
 use crate::quant::params::TensorQuant;
 use crate::quant::placement::{placement, OutputQuant};
 use crate::quant::rounding::round_half_away_f64;
@@ -99,6 +100,52 @@ fn quantize_weights(w: &[f32], g: &geometry::Weights, per_channel: bool, grid: G
     (q, scales)
 }
 
+/// What a layer kind's `export` works from: its node, shapes and quantization, and its trained
+/// parameters (weighted kinds).
+pub struct Export<'a> {
+    /// The node's name.
+    pub name: &'a str,
+    /// The shape of its (first) input.
+    pub in_shape: [u32; 3],
+    /// The quantization of its (first) input.
+    pub input: TensorQuant,
+    /// The quantization of its output.
+    pub output: TensorQuant,
+    /// The clamp of its fused activation on the output grid.
+    pub clamp: Clamp,
+    params: Option<(&'a HostParams, geometry::Weights)>,
+    per_channel: bool,
+    grid: Grid,
+}
+
+/// A weighted layer's int8 weights and the integers derived from them.
+pub struct QuantizedWeights {
+    /// Int8 weights in the layer's layout.
+    pub weights: Vec<i8>,
+    /// The scale of each output channel (all equal when quantized per tensor).
+    pub weight_scales: Vec<f32>,
+    /// Int32 biases at scale input_scale * weight_scale[c].
+    pub bias: Vec<i32>,
+    /// The requantization multiplier of each output channel.
+    pub multipliers: Vec<QuantizedMultiplier>,
+}
+
+impl Export<'_> {
+    /// The layer's weights with batch norm folded, quantized (per channel where training was
+    /// and the kind allows), its int32 biases and its multipliers.
+    pub fn weights(&self) -> Result<QuantizedWeights> {
+        let (p, g) =
+            self.params.ok_or_else(|| QatError::Invalid(format!("layer {:?} has no trained parameters", self.name)))?;
+        let (w, b) = folded(p, &g);
+        let (weights, weight_scales) = quantize_weights(&w, &g, self.per_channel, self.grid);
+        let s_in = self.input.scale as f64;
+        let bias = (0..g.channels).map(|c| bias_to_i32(b[c], s_in * weight_scales[c] as f64)).collect();
+        let multipliers =
+            weight_scales.iter().map(|&s| quantize_multiplier(s_in * s as f64 / self.output.scale as f64)).collect();
+        Ok(QuantizedWeights { weights, weight_scales, bias, multipliers })
+    }
+}
+
 /// Builds the int8 model from a trained state.
 pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
     if state.bits != 8 {
@@ -125,87 +172,32 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
     let mut nodes = Vec::new();
     for (k, node) in spec.nodes.iter().enumerate() {
         let input = node.inputs[0];
-        let s_in = quants[input].scale;
         let out = match place[k] {
             OutputQuant::Own => own(k)?,
             OutputQuant::Deferred(c) => own(c)?,
             OutputQuant::SameAsInput | OutputQuant::InputRange => quants[input],
         };
-        let clamp = Clamp::fused(node.layer.activation(), out);
         let in_shape = spec.tensor_shape(&shapes, input);
-        let weighted = geometry::weights(&node.layer, in_shape);
-        let op = match (&node.layer, weighted) {
-            (Layer::Conv2d { .. } | Layer::DepthwiseConv2d { .. } | Layer::Dense { .. }, Some(g)) => {
-                let p = params
+        let kind = node.layer.kind();
+        let params = match kind.weights(in_shape) {
+            Some(g) => Some((
+                params
                     .next()
-                    .ok_or_else(|| QatError::Invalid(format!("layer {:?} has no trained parameters", node.name)))?;
-                let (w, b) = folded(p, &g);
-                let per_channel =
-                    state.weight_quant == WeightQuant::PerChannel && !matches!(node.layer, Layer::Dense { .. });
-                let (weights, weight_scales) = quantize_weights(&w, &g, per_channel, wgrid);
-                let bias: Vec<i32> =
-                    (0..g.channels).map(|c| bias_to_i32(b[c], s_in as f64 * weight_scales[c] as f64)).collect();
-                let multipliers = weight_scales
-                    .iter()
-                    .map(|&s| quantize_multiplier(s_in as f64 * s as f64 / out.scale as f64))
-                    .collect();
-                match node.layer {
-                    Layer::Conv2d { filters, kernel, stride, padding, activation, .. } => QLayer::Conv2d {
-                        out_channels: filters,
-                        kernel,
-                        in_channels: in_shape[2],
-                        stride,
-                        padding,
-                        activation,
-                        weight_scales,
-                        multipliers,
-                        bias,
-                        weights,
-                        output: out,
-                        clamp,
-                    },
-                    Layer::DepthwiseConv2d { kernel, stride, padding, activation, .. } => QLayer::DepthwiseConv2d {
-                        channels: in_shape[2],
-                        kernel,
-                        stride,
-                        padding,
-                        activation,
-                        weight_scales,
-                        multipliers,
-                        bias,
-                        weights,
-                        output: out,
-                        clamp,
-                    },
-                    Layer::Dense { units, activation } => QLayer::FullyConnected {
-                        units,
-                        inputs: in_shape.iter().product(),
-                        activation,
-                        weight_scale: weight_scales[0],
-                        bias,
-                        weights,
-                        output: out,
-                        clamp,
-                    },
-                    _ => unreachable!("matched above"),
-                }
-            }
-            (Layer::MaxPool { size, stride }, _) => QLayer::MaxPool { size: *size, stride: *stride },
-            (Layer::AvgPool { size, stride, padding }, _) => {
-                QLayer::AvgPool { size: *size, stride: *stride, padding: *padding }
-            }
-            (Layer::GlobalAvgPool, _) => QLayer::Mean { output: out },
-            (Layer::Flatten, _) => QLayer::Flatten,
-            (Layer::Add { activation }, _) => QLayer::Add { activation: *activation, output: out, clamp },
-            (Layer::Concat, _) => QLayer::Concat,
-            (l, None) => {
-                return Err(QatError::Invalid(format!(
-                    "layer {:?} ({}) has no weight geometry",
-                    node.name,
-                    l.op_name()
-                )))
-            }
+                    .ok_or_else(|| QatError::Invalid(format!("layer {:?} has no trained parameters", node.name)))?,
+                g,
+            )),
+            None => None,
         };
+        let op = kind.export(&Export {
+            name: &node.name,
+            in_shape,
+            input: quants[input],
+            output: out,
+            clamp: Clamp::fused(kind.activation(), out),
+            params,
+            per_channel: state.weight_quant == WeightQuant::PerChannel && kind.per_channel_weights(),
+            grid: wgrid,
+        })?;
         quants.push(out);
         nodes.push(QNode { name: node.name.clone(), inputs: node.inputs.clone(), op });
     }
@@ -235,76 +227,9 @@ pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
     let mut params = Vec::new();
     for n in &model.nodes {
         let s_in = quants[n.inputs[0]].scale as f64;
-        let (layer, host) = match &n.op {
-            QLayer::Conv2d {
-                out_channels, kernel, stride, padding, activation, weight_scales, bias, weights, ..
-            } => {
-                let inner = weights.len() / (*out_channels as usize).max(1);
-                (
-                    Layer::Conv2d {
-                        filters: *out_channels,
-                        kernel: *kernel,
-                        stride: *stride,
-                        padding: *padding,
-                        batch_norm: false,
-                        activation: *activation,
-                    },
-                    Some(HostParams {
-                        weight: weights.iter().enumerate().map(|(k, &q)| q as f32 * weight_scales[k / inner]).collect(),
-                        bias: bias
-                            .iter()
-                            .zip(weight_scales)
-                            .map(|(&b, &s)| (b as f64 * s_in * s as f64) as f32)
-                            .collect(),
-                        bn: None,
-                    }),
-                )
-            }
-            QLayer::DepthwiseConv2d {
-                channels,
-                kernel,
-                stride,
-                padding,
-                activation,
-                weight_scales,
-                bias,
-                weights,
-                ..
-            } => (
-                Layer::DepthwiseConv2d {
-                    kernel: *kernel,
-                    stride: *stride,
-                    padding: *padding,
-                    batch_norm: false,
-                    activation: *activation,
-                },
-                Some(HostParams {
-                    weight: weights
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &q)| q as f32 * weight_scales[k % *channels as usize])
-                        .collect(),
-                    bias: bias.iter().zip(weight_scales).map(|(&b, &s)| (b as f64 * s_in * s as f64) as f32).collect(),
-                    bn: None,
-                }),
-            ),
-            QLayer::FullyConnected { units, activation, weight_scale, bias, weights, .. } => (
-                Layer::Dense { units: *units, activation: *activation },
-                Some(HostParams {
-                    weight: weights.iter().map(|&q| q as f32 * weight_scale).collect(),
-                    bias: bias.iter().map(|&b| (b as f64 * s_in * *weight_scale as f64) as f32).collect(),
-                    bn: None,
-                }),
-            ),
-            QLayer::MaxPool { size, stride } => (Layer::MaxPool { size: *size, stride: *stride }, None),
-            QLayer::AvgPool { size, stride, padding } => {
-                (Layer::AvgPool { size: *size, stride: *stride, padding: *padding }, None)
-            }
-            QLayer::Mean { .. } => (Layer::GlobalAvgPool, None),
-            QLayer::Flatten => (Layer::Flatten, None),
-            QLayer::Add { activation, .. } => (Layer::Add { activation: *activation }, None),
-            QLayer::Concat => (Layer::Concat, None),
-        };
+        let (layer, host) = KINDS.iter().find_map(|k| (k.from_int8)(&n.op, s_in)).ok_or_else(|| {
+            QatError::Invalid(format!("node {:?}: no layer kind stands for {}", n.name, n.op.op_name()))
+        })?;
         params.extend(host);
         nodes.push(Node { name: n.name.clone(), layer, inputs: n.inputs.clone() });
     }

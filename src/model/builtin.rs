@@ -1,7 +1,8 @@
 //! The built-in models. Each is also shipped as a spec file under examples/models/, and a test
 //! checks that the two agree.
 
-use crate::model::{Layer, ModelSpec, Node};
+use crate::layers::{Add, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
+use crate::model::{ModelSpec, Node};
 use crate::ops::conv2d::Padding;
 use qat_int8::quant::clamp::Activation;
 
@@ -15,17 +16,17 @@ pub fn by_name(name: &str) -> Option<ModelSpec> {
 }
 
 fn conv(filters: u32, k: u32, stride: u32, batch_norm: bool, activation: Activation) -> Layer {
-    Layer::Conv2d { filters, kernel: [k, k], stride, padding: Padding::Same, batch_norm, activation }
+    Layer::Conv2d(Conv2d { filters, kernel: [k, k], stride, padding: Padding::Same, batch_norm, activation })
 }
 
 fn depthwise(stride: u32) -> Layer {
-    Layer::DepthwiseConv2d {
+    Layer::DepthwiseConv2d(DepthwiseConv2d {
         kernel: [3, 3],
         stride,
         padding: Padding::Same,
         batch_norm: true,
         activation: Activation::Relu,
-    }
+    })
 }
 
 /// TFMOT's QAT example: Conv2D 12 3x3 valid + ReLU -> MaxPool 2x2 -> Flatten -> Dense 10.
@@ -36,18 +37,18 @@ pub fn mnist_cnn() -> ModelSpec {
         vec![
             (
                 "conv",
-                Layer::Conv2d {
+                Layer::Conv2d(Conv2d {
                     filters: 12,
                     kernel: [3, 3],
                     stride: 1,
                     padding: Padding::Valid,
                     batch_norm: false,
                     activation: Activation::Relu,
-                },
+                }),
             ),
-            ("pool", Layer::MaxPool { size: 2, stride: 2 }),
-            ("flatten", Layer::Flatten),
-            ("logits", Layer::Dense { units: 10, activation: Activation::None }),
+            ("pool", Layer::MaxPool(MaxPool { size: 2, stride: 2 })),
+            ("flatten", Layer::Flatten(Flatten)),
+            ("logits", Layer::Dense(Dense { units: 10, activation: Activation::None })),
         ],
     )
 }
@@ -64,8 +65,8 @@ pub fn mnist_dwbn() -> ModelSpec {
             ("pw1", conv(64, 1, 1, true, Activation::Relu)),
             ("dw2", depthwise(2)),
             ("pw2", conv(128, 1, 1, true, Activation::Relu)),
-            ("gap", Layer::GlobalAvgPool),
-            ("logits", Layer::Dense { units: 10, activation: Activation::None }),
+            ("gap", Layer::GlobalAvgPool(GlobalAvgPool)),
+            ("logits", Layer::Dense(Dense { units: 10, activation: Activation::None })),
         ],
     )
 }
@@ -81,16 +82,16 @@ pub fn mnist_resnet() -> ModelSpec {
         node("stem", conv(16, 3, 2, true, relu), &[0]),     // 1: 14x14x16
         node("block1_a", conv(16, 3, 1, true, relu), &[1]), // 2
         node("block1_b", conv(16, 3, 1, true, none), &[2]), // 3
-        node("block1_add", Layer::Add { activation: relu }, &[1, 3]), // 4
+        node("block1_add", Layer::Add(Add { activation: relu }), &[1, 3]), // 4
         node("block2_a", conv(32, 3, 2, true, relu), &[4]), // 5: 7x7x32
         node("block2_b", conv(32, 3, 1, true, none), &[5]), // 6
         node("block2_short", conv(32, 1, 2, true, none), &[4]), // 7
-        node("block2_add", Layer::Add { activation: relu }, &[6, 7]), // 8
+        node("block2_add", Layer::Add(Add { activation: relu }), &[6, 7]), // 8
         node("branch_pw", conv(16, 1, 1, true, relu), &[8]), // 9: 7x7x16
         node("branch_dw", depthwise(1), &[8]),              // 10: 7x7x32
-        node("concat", Layer::Concat, &[9, 10]),            // 11: 7x7x48
-        node("gap", Layer::GlobalAvgPool, &[11]),           // 12
-        node("logits", Layer::Dense { units: 10, activation: none }, &[12]),
+        node("concat", Layer::Concat(Concat), &[9, 10]),    // 11: 7x7x48
+        node("gap", Layer::GlobalAvgPool(GlobalAvgPool), &[11]), // 12
+        node("logits", Layer::Dense(Dense { units: 10, activation: none }), &[12]),
     ];
     ModelSpec { name: "mnist-resnet".into(), input: [28, 28, 1], nodes }
 }

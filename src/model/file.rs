@@ -4,9 +4,7 @@
 //! and shape errors. docs/MODELS.md describes the format.
 
 use crate::model::{limits, Layer, ModelSpec, Node};
-use crate::ops::conv2d::Padding;
 use crate::{QatError, Result};
-use qat_int8::quant::clamp::Activation;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::Read;
@@ -23,14 +21,6 @@ struct RawModel {
 }
 
 #[derive(Debug, serde::Deserialize)]
-#[serde(untagged)]
-enum Size {
-    One(u32),
-    Two([u32; 2]),
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawLayer {
     name: String,
     #[serde(rename = "type")]
@@ -39,14 +29,9 @@ struct RawLayer {
     input: Option<String>,
     /// Several inputs (add, concat).
     inputs: Option<Vec<String>>,
-    filters: Option<u32>,
-    units: Option<u32>,
-    kernel: Option<Size>,
-    size: Option<u32>,
-    stride: Option<u32>,
-    padding: Option<String>,
-    batch_norm: Option<bool>,
-    activation: Option<String>,
+    /// The kind's options; the kind's parser (`layers::`) takes them and refuses the rest.
+    #[serde(flatten)]
+    options: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// The name by which layers refer to the model input.
@@ -80,48 +65,7 @@ pub fn from_toml(text: &str) -> std::result::Result<ModelSpec, String> {
 }
 
 fn layer_of(l: &RawLayer) -> std::result::Result<Layer, String> {
-    let need = |v: Option<u32>, what: &str| v.ok_or_else(|| format!("layer {:?} ({}) needs `{what}`", l.name, l.kind));
-    let kernel = || match &l.kernel {
-        Some(Size::One(k)) => Ok([*k, *k]),
-        Some(Size::Two(k)) => Ok(*k),
-        None => Err(format!("layer {:?} ({}) needs `kernel`", l.name, l.kind)),
-    };
-    let padding = || match l.padding.as_deref() {
-        None | Some("valid") => Ok(Padding::Valid),
-        Some("same") => Ok(Padding::Same),
-        Some(p) => Err(format!("layer {:?}: padding {p:?} is not \"valid\" or \"same\"", l.name)),
-    };
-    let activation = || match l.activation.as_deref() {
-        None | Some("none") | Some("linear") => Ok(Activation::None),
-        Some("relu") => Ok(Activation::Relu),
-        Some("relu6") => Ok(Activation::Relu6),
-        Some(a) => Err(format!("layer {:?}: activation {a:?} is not none, relu or relu6", l.name)),
-    };
-    let stride = l.stride.unwrap_or(1);
-    let batch_norm = l.batch_norm.unwrap_or(false);
-    Ok(match l.kind.as_str() {
-        "conv2d" => Layer::Conv2d { filters: need(l.filters, "filters")?, kernel: kernel()?, stride, padding: padding()?, batch_norm, activation: activation()? },
-        "depthwise_conv2d" => Layer::DepthwiseConv2d { kernel: kernel()?, stride, padding: padding()?, batch_norm, activation: activation()? },
-        "max_pool" => {
-            let size = need(l.size, "size")?;
-            Layer::MaxPool { size, stride: l.stride.unwrap_or(size) }
-        }
-        "avg_pool" => {
-            let size = need(l.size, "size")?;
-            Layer::AvgPool { size, stride: l.stride.unwrap_or(size), padding: padding()? }
-        }
-        "global_avg_pool" => Layer::GlobalAvgPool,
-        "flatten" => Layer::Flatten,
-        "dense" => Layer::Dense { units: need(l.units, "units")?, activation: activation()? },
-        "add" => Layer::Add { activation: activation()? },
-        "concat" => Layer::Concat,
-        other => {
-            return Err(format!(
-                "layer {:?}: unknown layer type {other:?} (known: conv2d, depthwise_conv2d, max_pool, avg_pool, global_avg_pool, flatten, dense, add, concat)",
-                l.name
-            ))
-        }
-    })
+    crate::layers::parse(&l.name, &l.kind, l.options.clone())
 }
 
 fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, String> {

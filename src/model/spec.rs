@@ -3,81 +3,11 @@
 //! only reads tensors made before it. Shapes are NHWC without the batch, [h, w, c]; flat
 //! tensors are [1, 1, units].
 
+pub use crate::layers::Layer;
 use crate::model::limits;
 use crate::{QatError, Result};
-use qat_int8::quant::clamp::Activation;
 pub use qat_int8::shape::elements;
-use qat_int8::shape::{infer, OpShape, Padding};
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Layer {
-    /// Conv2D with OHWI weights; with `batch_norm` it has no bias and is followed by batch norm
-    /// (folded during QAT); then the activation. Nothing is quantized between the three.
-    Conv2d { filters: u32, kernel: [u32; 2], stride: u32, padding: Padding, batch_norm: bool, activation: Activation },
-    /// Depthwise Conv2D (depth multiplier 1), weights [KH, KW, C], same options as Conv2d.
-    DepthwiseConv2d { kernel: [u32; 2], stride: u32, padding: Padding, batch_norm: bool, activation: Activation },
-    /// Max pooling, "valid" windows.
-    MaxPool { size: u32, stride: u32 },
-    /// Average pooling over in-bounds taps.
-    AvgPool { size: u32, stride: u32, padding: Padding },
-    /// Mean over height and width: [h, w, c] -> [1, 1, c].
-    GlobalAvgPool,
-    /// NHWC -> [1, 1, h*w*c] (no data movement).
-    Flatten,
-    /// Fully connected with [out, in] weights and a bias, then the activation.
-    Dense { units: u32, activation: Activation },
-    /// Elementwise sum of two tensors of one shape, then the activation.
-    Add { activation: Activation },
-    /// Concatenation on the channel axis.
-    Concat,
-}
-
-impl Layer {
-    pub fn op_name(&self) -> &'static str {
-        match self {
-            Layer::Conv2d { .. } => "conv2d",
-            Layer::DepthwiseConv2d { .. } => "depthwise_conv2d",
-            Layer::MaxPool { .. } => "max_pool",
-            Layer::AvgPool { .. } => "avg_pool",
-            Layer::GlobalAvgPool => "global_avg_pool",
-            Layer::Flatten => "flatten",
-            Layer::Dense { .. } => "dense",
-            Layer::Add { .. } => "add",
-            Layer::Concat => "concat",
-        }
-    }
-    pub fn has_weights(&self) -> bool {
-        matches!(self, Layer::Conv2d { .. } | Layer::DepthwiseConv2d { .. } | Layer::Dense { .. })
-    }
-    pub fn has_batch_norm(&self) -> bool {
-        matches!(self, Layer::Conv2d { batch_norm: true, .. } | Layer::DepthwiseConv2d { batch_norm: true, .. })
-    }
-    pub fn activation(&self) -> Activation {
-        match self {
-            Layer::Conv2d { activation, .. }
-            | Layer::DepthwiseConv2d { activation, .. }
-            | Layer::Dense { activation, .. }
-            | Layer::Add { activation } => *activation,
-            _ => Activation::None,
-        }
-    }
-    /// What the layer's output shape depends on (`qat_int8::shape::infer` does the rest).
-    pub fn shape_op(&self) -> OpShape {
-        match *self {
-            Layer::Conv2d { filters, kernel, stride, padding, .. } => {
-                OpShape::Conv { filters, kernel, stride, padding }
-            }
-            Layer::DepthwiseConv2d { kernel, stride, padding, .. } => OpShape::Depthwise { kernel, stride, padding },
-            Layer::MaxPool { size, stride } => OpShape::MaxPool { size, stride },
-            Layer::AvgPool { size, stride, padding } => OpShape::AvgPool { size, stride, padding },
-            Layer::GlobalAvgPool => OpShape::Mean,
-            Layer::Flatten => OpShape::Flatten,
-            Layer::Dense { units, .. } => OpShape::Dense { units },
-            Layer::Add { .. } => OpShape::Add,
-            Layer::Concat => OpShape::Concat,
-        }
-    }
-}
+use qat_int8::shape::infer;
 
 /// One layer of the graph and the tensors it reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +108,7 @@ impl ModelSpec {
             out.push(shape);
         }
         match self.nodes.last() {
-            Some(Node { layer: Layer::Dense { .. }, .. }) => Ok(out),
+            Some(Node { layer: Layer::Dense(_), .. }) => Ok(out),
             _ => Err(QatError::Invalid(format!(
                 "model {}: the output (last) layer must be Dense (the logits)",
                 self.name

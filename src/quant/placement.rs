@@ -1,11 +1,14 @@
 //! Where fake quant goes, following tfmot's default 8-bit scheme and what the int8 runtime
-//! needs: conv, depthwise, dense, Add, global average pooling and Concat quantize their output
-//! with a range of their own (after BN and the activation: nothing is quantized between conv,
-//! BN and ReLU); max pooling and flatten keep their input's quantization; average pooling
-//! re-quantizes onto its input's grid (AVERAGE_POOL_2D shares scale and zero point); a tensor
-//! that feeds a Concat is quantized by the Concat, so all inputs and the output share one scale.
+//! needs. Each layer kind says how its output is quantized (`LayerKind::output_range`): conv,
+//! depthwise, dense, Add, global average pooling and Concat with a range of their own (after BN
+//! and the activation: nothing is quantized between conv, BN and ReLU); max pooling and flatten
+//! keep their input's quantization; average pooling re-quantizes onto its input's grid
+//! (AVERAGE_POOL_2D shares scale and zero point). A tensor that feeds a Concat is quantized by
+//! the Concat, so all inputs and the output share one scale; only kinds that say
+//! `may_feed_concat` may do so.
 
-use crate::model::{Layer, ModelSpec};
+use crate::layers::OutputRange;
+use crate::model::ModelSpec;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,19 +33,12 @@ pub fn placement(spec: &ModelSpec) -> Result<Vec<OutputQuant>> {
     }
     let mut out = Vec::with_capacity(n);
     for (k, node) in spec.nodes.iter().enumerate() {
-        let own = matches!(
-            node.layer,
-            Layer::Conv2d { .. }
-                | Layer::DepthwiseConv2d { .. }
-                | Layer::Dense { .. }
-                | Layer::Add { .. }
-                | Layer::GlobalAvgPool
-                | Layer::Concat
-        );
-        let concat_reader = readers[k + 1].iter().copied().find(|&r| spec.nodes[r].layer == Layer::Concat);
+        let kind = node.layer.kind();
+        let concat_reader =
+            readers[k + 1].iter().copied().find(|&r| matches!(spec.nodes[r].layer, crate::layers::Layer::Concat(_)));
         out.push(match concat_reader {
             Some(c) => {
-                if !own || node.layer == Layer::Concat || node.layer == Layer::GlobalAvgPool {
+                if !kind.may_feed_concat() {
                     return Err(QatError::Invalid(format!(
                         "layer {:?} ({}) feeds concat {:?}: concat inputs must be conv, depthwise, dense or add layers so they can take the concat's shared scale",
                         node.name,
@@ -58,10 +54,10 @@ pub fn placement(spec: &ModelSpec) -> Result<Vec<OutputQuant>> {
                 }
                 OutputQuant::Deferred(c)
             }
-            None if own => OutputQuant::Own,
-            None => match node.layer {
-                Layer::AvgPool { .. } => OutputQuant::InputRange,
-                _ => OutputQuant::SameAsInput,
+            None => match kind.output_range() {
+                OutputRange::Own => OutputQuant::Own,
+                OutputRange::SameAsInput => OutputQuant::SameAsInput,
+                OutputRange::InputRange => OutputQuant::InputRange,
             },
         });
     }

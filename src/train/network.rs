@@ -151,10 +151,8 @@ impl Network {
                     ),
                 });
             }
-            let range_channels = match (weight_quant, &node.layer) {
-                (_, crate::model::Layer::Dense { .. }) | (WeightQuant::PerTensor, _) => 1,
-                (WeightQuant::PerChannel, _) => g.channels,
-            };
+            let per_channel = weight_quant == WeightQuant::PerChannel && node.layer.kind().per_channel_weights();
+            let range_channels = if per_channel { g.channels } else { 1 };
             // With batch norm the conv has no bias of its own: bind zeros.
             let bias: Vec<f32> = if g.bn_channels > 0 { vec![0.0; g.channels] } else { hp.bias.clone() };
             let bn = hp.bn.as_ref().map(|b| {

@@ -15,20 +15,12 @@
 
 use crate::data::gpu::GpuDataset;
 use crate::gpu::{Dispatch, Gpu};
-use crate::model::Layer;
 use crate::ops::adam::{AdamConfig, AdamParams, StepUniform};
-use crate::ops::avg_pool::AvgPoolParams;
 use crate::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
-use crate::ops::concat::ConcatParams;
-use crate::ops::conv2d::Conv2dParams;
-use crate::ops::dense::DenseShape;
-use crate::ops::depthwise::Depthwise;
 use crate::ops::elementwise::{AddParams, ChannelScaleParams};
 use crate::ops::fake_quant::FakeQuantParams;
 use crate::ops::gather::GatherParams;
-use crate::ops::global_avg_pool::GlobalAvgPoolParams;
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
-use crate::ops::max_pool::MaxPoolParams;
 use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
 use crate::ops::reduce::ColumnSumParams;
 use crate::ops::relu::ReluParams;
@@ -71,45 +63,18 @@ pub struct Plan {
     pub flops_per_step: u64,
 }
 
-/// The kernels of a weighted layer.
-#[derive(Clone, Copy)]
-enum Kernel {
-    Conv(Conv2dParams),
-    Depthwise(Depthwise),
-    Dense(DenseShape),
-}
-
-impl Kernel {
-    fn output_len(&self) -> usize {
-        match self {
-            Kernel::Conv(p) => p.output_len(),
-            Kernel::Depthwise(d) => d.params().output_len(),
-            Kernel::Dense(s) => (s.n * s.outputs) as usize,
-        }
-    }
-    fn input_len(&self) -> usize {
-        match self {
-            Kernel::Conv(p) => p.input_len(),
-            Kernel::Depthwise(d) => d.params().input_len(),
-            Kernel::Dense(s) => (s.n * s.inputs) as usize,
-        }
-    }
+/// The kernels of a weighted layer (conv2d, depthwise, dense), implemented by each weighted
+/// kind's parameters in `layers/`.
+pub trait WeightedKernel {
+    /// Elements of the output (whole batch).
+    fn output_len(&self) -> usize;
+    /// Elements of the input (whole batch).
+    fn input_len(&self) -> usize;
     /// (rows, channels) of the output as a matrix: bias gradients and batch norm.
-    fn rows_channels(&self) -> (u32, u32) {
-        match self {
-            Kernel::Conv(p) => (p.n * p.oh * p.ow, p.o),
-            Kernel::Depthwise(d) => (d.params().n * d.params().oh * d.params().ow, d.params().c),
-            Kernel::Dense(s) => (s.n, s.outputs),
-        }
-    }
+    fn rows_channels(&self) -> (u32, u32);
     /// Multiply-adds of one forward.
-    fn macs(&self) -> u64 {
-        match self {
-            Kernel::Conv(p) => p.macs(),
-            Kernel::Depthwise(d) => d.macs(),
-            Kernel::Dense(s) => s.forward_params().flops() / 2,
-        }
-    }
+    fn macs(&self) -> u64;
+    /// y = x * w + b.
     fn forward(
         &self,
         gpu: &Gpu,
@@ -117,27 +82,17 @@ impl Kernel {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        match self {
-            Kernel::Conv(p) => p.forward(gpu, x, w, b, y),
-            Kernel::Depthwise(d) => d.forward(gpu, x, w, b, y),
-            Kernel::Dense(s) => s.forward(gpu, x, w, b, y),
-        }
-    }
-    fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        match self {
-            Kernel::Conv(p) => p.backward_input(gpu, dy, w, dx),
-            Kernel::Depthwise(d) => d.backward_input(gpu, dy, w, dx),
-            Kernel::Dense(s) => s.backward_input(gpu, dy, w, dx),
-        }
-    }
-    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
-        match self {
-            Kernel::Conv(p) => p.backward_weight(gpu, x, dy, dw),
-            Kernel::Depthwise(d) => d.backward_weight(gpu, x, dy, dw),
-            Kernel::Dense(s) => s.backward_weight(gpu, x, dy, dw),
-        }
-    }
+    ) -> Result<Dispatch>;
+    /// dx from dy and w.
+    fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch>;
+    /// dw from x and dy.
+    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch>;
+}
+
+/// What a layer's backward needs, recorded by its forward (`LayerKind::record`).
+pub trait Recorded {
+    /// Records the backward given `dy`, the gradient of the layer's output.
+    fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()>;
 }
 
 /// The weights a layer's forward used.
@@ -169,53 +124,29 @@ struct ActRec {
     x: wgpu::Buffer,
 }
 
-/// What the backward pass needs from each node, recorded in node order.
-enum Rec {
-    Weighted {
-        kernel: Kernel,
-        input: usize,
-        x: wgpu::Buffer,
-        w: WeightUse,
-        bn: Option<Box<BnRec>>,
-        act: Option<ActRec>,
-        fq: Option<FqRec>,
-    },
-    MaxPool {
-        p: MaxPoolParams,
-        argmax: wgpu::Buffer,
-        input: usize,
-    },
-    AvgPool {
-        p: AvgPoolParams,
-        input: usize,
-        fq: Option<FqRec>,
-    },
-    GlobalAvgPool {
-        p: GlobalAvgPoolParams,
-        input: usize,
-        fq: Option<FqRec>,
-    },
-    Flatten {
-        input: usize,
-    },
-    Add {
-        inputs: [usize; 2],
-        count: usize,
-        act: Option<ActRec>,
-        fq: Option<FqRec>,
-    },
-    Concat {
-        parts: Vec<(ConcatParams, usize)>,
-        fq: Option<FqRec>,
-    },
+/// The output fake quant and activation of a layer, as its forward recorded them.
+pub struct Epilogue {
+    act: Option<ActRec>,
+    fq: Option<FqRec>,
 }
 
-struct Builder<'a> {
+/// What the backward of a weighted layer needs.
+struct WeightedRec {
+    kernel: Box<dyn WeightedKernel>,
+    input: usize,
+    x: wgpu::Buffer,
+    w: WeightUse,
+    bn: Option<Box<BnRec>>,
+    epilogue: Epilogue,
+}
+
+/// Records the forward of a training step, node by node (`LayerKind::record` calls back into it).
+pub struct Builder<'a> {
     gpu: &'a Gpu,
     net: &'a Network,
     opts: PlanOptions,
     forward: Vec<Dispatch>,
-    recs: Vec<Rec>,
+    recs: Vec<Box<dyn Recorded>>,
     /// Buffer and length of every tensor (0: the model input).
     outs: Vec<(wgpu::Buffer, usize)>,
     flops: u64,
@@ -247,13 +178,9 @@ impl Builder<'_> {
         Ok((y, FqRec { p, x: x.clone(), range }))
     }
 
-    /// Activation and output fake quant of node `k` (as `quant::placement` says).
-    fn epilogue(
-        &mut self,
-        k: usize,
-        y: wgpu::Buffer,
-        count: usize,
-    ) -> Result<(wgpu::Buffer, Option<ActRec>, Option<FqRec>)> {
+    /// The activation and output fake quant of node `k` (as `quant::placement` says) on its
+    /// output `y` of `count` elements; returns the result and what the backward needs.
+    pub fn epilogue(&mut self, k: usize, y: wgpu::Buffer, count: usize) -> Result<(wgpu::Buffer, Epilogue)> {
         let node = &self.net.spec.nodes[k];
         let mut y = y;
         let mut act = None;
@@ -265,7 +192,7 @@ impl Builder<'_> {
             y = a;
         }
         if !self.opts.qat {
-            return Ok((y, act, None));
+            return Ok((y, Epilogue { act, fq: None }));
         }
         let missing = || QatError::Invalid(format!("layer {:?} has no activation range", node.name));
         let (y, fq) = match self.net.placement[k] {
@@ -282,7 +209,7 @@ impl Builder<'_> {
             }
             OutputQuant::SameAsInput | OutputQuant::Deferred(_) => (y, None),
         };
-        Ok((y, act, fq))
+        Ok((y, Epilogue { act, fq }))
     }
 
     /// The weights of `param` for the forward pass: folded with batch norm and fake-quantized
@@ -316,7 +243,9 @@ impl Builder<'_> {
         Ok(WeightUse { param, src, used, fake_quant: Some(fq) })
     }
 
-    fn weighted(&mut self, k: usize, kernel: Kernel) -> Result<(wgpu::Buffer, usize)> {
+    /// Records weighted node `k` run by `kernel`: its weights (folded with batch norm and
+    /// fake-quantized under QAT), the kernel, batch norm, then the epilogue.
+    pub fn weighted(&mut self, k: usize, kernel: Box<dyn WeightedKernel>) -> Result<(wgpu::Buffer, usize)> {
         let gpu = self.gpu;
         let node = &self.net.spec.nodes[k];
         let input = node.inputs[0];
@@ -360,85 +289,38 @@ impl Builder<'_> {
             y = normalized;
             bn_rec = Some(Box::new(BnRec { bn, input, stats, statistics }));
         }
-        let (y, act, fq) = self.epilogue(k, y, len)?;
-        self.recs.push(Rec::Weighted { kernel, input, x, w, bn: bn_rec, act, fq });
+        let (y, epilogue) = self.epilogue(k, y, len)?;
+        self.recs.push(Box::new(WeightedRec { kernel, input, x, w, bn: bn_rec, epilogue }));
         Ok((y, len))
     }
 
-    /// Forward of node `k`; returns its output buffer and length.
-    fn node(&mut self, k: usize) -> Result<(wgpu::Buffer, usize)> {
-        let gpu = self.gpu;
-        let n = self.opts.batch;
-        let node = &self.net.spec.nodes[k];
-        let input = node.inputs[0];
-        let shape = self.net.tensor_shape(input);
-        let x = self.outs[input].0.clone();
-        match node.layer {
-            Layer::Conv2d { filters, kernel, stride, padding, .. } => {
-                self.weighted(k, Kernel::Conv(Conv2dParams::new(n, shape, filters, kernel, stride, padding)?))
-            }
-            Layer::DepthwiseConv2d { kernel, stride, padding, .. } => {
-                self.weighted(k, Kernel::Depthwise(Depthwise::new(n, shape, kernel, stride, padding)?))
-            }
-            Layer::Dense { units, .. } => {
-                self.weighted(k, Kernel::Dense(DenseShape { n, inputs: shape.iter().product(), outputs: units }))
-            }
-            Layer::MaxPool { size, stride } => {
-                let p = MaxPoolParams::new(n, shape, size, stride)?;
-                let (y, argmax) =
-                    (gpu.storage("pool output", p.output_len()), gpu.storage("pool argmax", p.output_len()));
-                self.forward.push(p.forward(gpu, &x, &y, &argmax)?);
-                self.recs.push(Rec::MaxPool { p, argmax, input });
-                Ok((y, p.output_len()))
-            }
-            Layer::AvgPool { size, stride, padding } => {
-                let p = AvgPoolParams::new(n, shape, size, stride, padding)?;
-                let y = gpu.storage("pool output", p.output_len());
-                self.forward.push(p.forward(gpu, &x, &y)?);
-                let (y, _, fq) = self.epilogue(k, y, p.output_len())?;
-                self.recs.push(Rec::AvgPool { p, input, fq });
-                Ok((y, p.output_len()))
-            }
-            Layer::GlobalAvgPool => {
-                let p = GlobalAvgPoolParams::new(n, shape);
-                let y = gpu.storage("pool output", p.output_len());
-                self.forward.push(p.forward(gpu, &x, &y)?);
-                let (y, _, fq) = self.epilogue(k, y, p.output_len())?;
-                self.recs.push(Rec::GlobalAvgPool { p, input, fq });
-                Ok((y, p.output_len()))
-            }
-            Layer::Flatten => {
-                self.recs.push(Rec::Flatten { input });
-                Ok(self.outs[input].clone())
-            }
-            Layer::Add { .. } => {
-                let (a, b) = (node.inputs[0], node.inputs[1]);
-                let count = self.outs[a].1;
-                let y = gpu.storage("add output", count);
-                self.forward.push(AddParams::new(count).dispatch(gpu, &self.outs[a].0, &self.outs[b].0, &y)?);
-                let (y, act, fq) = self.epilogue(k, y, count)?;
-                self.recs.push(Rec::Add { inputs: [a, b], count, act, fq });
-                Ok((y, count))
-            }
-            Layer::Concat => {
-                let c_out: u32 = node.inputs.iter().map(|&t| self.net.tensor_shape(t)[2]).sum();
-                let pixels = n * shape[0] * shape[1];
-                let y = gpu.storage("concat output", (pixels * c_out) as usize);
-                let mut parts = Vec::new();
-                let mut offset = 0;
-                for &t in &node.inputs {
-                    let c_in = self.net.tensor_shape(t)[2];
-                    let p = ConcatParams { pixels, c_in, c_out, offset };
-                    self.forward.push(p.forward(gpu, &self.outs[t].0, &y)?);
-                    parts.push((p, t));
-                    offset += c_in;
-                }
-                let count = (pixels * c_out) as usize;
-                let (y, _, fq) = self.epilogue(k, y, count)?;
-                self.recs.push(Rec::Concat { parts, fq });
-                Ok((y, count))
-            }
-        }
+    /// The GPU the step is recorded on.
+    pub fn gpu(&self) -> &Gpu {
+        self.gpu
+    }
+    /// The batch size.
+    pub fn batch(&self) -> u32 {
+        self.opts.batch
+    }
+    /// The model's node `k`.
+    pub fn node_of(&self, k: usize) -> &crate::model::Node {
+        &self.net.spec.nodes[k]
+    }
+    /// The shape [h, w, c] of tensor `t` (one image).
+    pub fn shape(&self, t: usize) -> [u32; 3] {
+        self.net.tensor_shape(t)
+    }
+    /// The buffer and length (whole batch) of tensor `t`.
+    pub fn tensor(&self, t: usize) -> (wgpu::Buffer, usize) {
+        self.outs[t].clone()
+    }
+    /// Appends a dispatch to the forward.
+    pub fn push(&mut self, d: Dispatch) {
+        self.forward.push(d);
+    }
+    /// Keeps what the node's backward needs (one record per node, in node order).
+    pub fn record(&mut self, r: Box<dyn Recorded>) {
+        self.recs.push(r);
     }
 
     /// Forward of the whole network from the gathered batch `x`; returns the logits.
@@ -451,7 +333,7 @@ impl Builder<'_> {
         };
         self.outs.push((x, input_len));
         for k in 0..self.net.spec.nodes.len() {
-            let out = self.node(k)?;
+            let out = self.net.spec.nodes[k].layer.kind().record(self, k)?;
             self.outs.push(out);
         }
         self.outs.last().map(|o| o.0.clone()).ok_or_else(|| QatError::Invalid("the model has no layers".into()))
@@ -459,7 +341,7 @@ impl Builder<'_> {
 }
 
 /// Backward recording: gradients per tensor, summed where a tensor has several readers.
-struct Backward<'a> {
+pub struct Backward<'a> {
     gpu: &'a Gpu,
     net: &'a Network,
     opts: PlanOptions,
@@ -471,8 +353,21 @@ struct Backward<'a> {
 }
 
 impl Backward<'_> {
+    /// The GPU the step is recorded on.
+    pub fn gpu(&self) -> &Gpu {
+        self.gpu
+    }
+    /// Elements of tensor `t` over the batch.
+    pub fn tensor_len(&self, t: usize) -> usize {
+        self.net.tensor_shape(t).iter().product::<u32>() as usize * self.opts.batch as usize
+    }
+    /// Appends a dispatch to the backward.
+    pub fn push(&mut self, d: Dispatch) {
+        self.out.push(d);
+    }
+
     /// Adds `g` (length `len`) to the gradient of tensor `t`; the model input needs none.
-    fn give(&mut self, t: usize, g: wgpu::Buffer, len: usize) -> Result<()> {
+    pub fn give(&mut self, t: usize, g: wgpu::Buffer, len: usize) -> Result<()> {
         if t == 0 {
             return Ok(());
         }
@@ -487,15 +382,15 @@ impl Backward<'_> {
         Ok(())
     }
 
-    /// Through the output fake quant and the activation.
-    fn epilogue(&mut self, fq: &Option<FqRec>, act: &Option<ActRec>, dy: wgpu::Buffer) -> Result<wgpu::Buffer> {
+    /// `dy` through the output fake quant and the activation, back to the layer's own output.
+    pub fn epilogue(&mut self, e: &Epilogue, dy: wgpu::Buffer) -> Result<wgpu::Buffer> {
         let mut dy = dy;
-        if let Some(f) = fq {
+        if let Some(f) = &e.fq {
             let dx = self.gpu.storage("grad", f.p.count as usize);
             self.out.push(f.p.backward(self.gpu, &f.x, &f.range, &dy, &dx)?);
             dy = dx;
         }
-        if let Some(a) = act {
+        if let Some(a) = &e.act {
             let dx = self.gpu.storage("grad", a.p.count as usize);
             self.out.push(a.p.backward(self.gpu, &a.x, &dy, &dx)?);
             dy = dx;
@@ -524,109 +419,68 @@ impl Backward<'_> {
         }
         Ok(())
     }
+}
 
-    fn node(&mut self, rec: &Rec, dy: wgpu::Buffer) -> Result<()> {
-        let gpu = self.gpu;
-        match rec {
-            Rec::Weighted { kernel, input, x, w, bn, act, fq } => {
-                let dy = self.epilogue(fq, act, dy)?;
-                let p = &self.net.params[w.param];
-                let g = p.geometry;
-                let len = kernel.output_len();
-                let dz = match (bn, &p.bn) {
-                    (Some(r), Some(b)) => {
-                        let daffine = gpu.storage("bn grad", 2 * b.channels);
-                        self.out.push(r.bn.backward_affine(gpu, &r.input, &dy, &r.stats, &daffine)?);
-                        let d_in = gpu.storage("grad", len);
-                        self.out.push(r.bn.backward_input(
-                            gpu,
-                            r.statistics,
-                            &r.input,
-                            &dy,
-                            &r.stats,
-                            &b.affine,
-                            &daffine,
-                            &d_in,
-                        )?);
-                        self.adam(2 * b.channels, &daffine, &b.affine, &b.affine_m, &b.affine_v)?;
-                        if self.opts.qat {
-                            let dz = gpu.storage("grad", len);
-                            self.out.push(ChannelScaleParams::new(len, b.channels).dispatch(
-                                gpu,
-                                &d_in,
-                                &b.inv_scale,
-                                &dz,
-                            )?);
-                            dz
-                        } else {
-                            d_in
-                        }
-                    }
-                    _ => dy,
-                };
-                let dw_used = gpu.storage("weight grad", g.weight_len);
-                self.out.push(kernel.backward_weight(gpu, x, &dz, &dw_used)?);
-                if g.bias_len > 0 {
-                    let (rows, channels) = kernel.rows_channels();
-                    let db = gpu.storage("bias grad", g.bias_len);
-                    self.out.push(ColumnSumParams::new(rows, channels).dispatch(gpu, &dz, &db)?);
-                    self.adam(g.bias_len, &db, &p.bias, &p.bias_m, &p.bias_v)?;
-                }
-                let mut dw = dw_used;
-                if let Some(fq) = w.fake_quant {
-                    let d = gpu.storage("weight grad", g.weight_len);
-                    self.out.push(fq.backward(gpu, &w.src, &p.weight_range, &dw, &d)?);
-                    dw = d;
-                }
-                if let (true, Some(b)) = (self.opts.qat, &p.bn) {
-                    let d = gpu.storage("weight grad", g.weight_len);
-                    self.out.push(
-                        ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner)
-                            .dispatch(gpu, &dw, &b.scale, &d)?,
-                    );
-                    dw = d;
-                }
-                self.adam(g.weight_len, &dw, &p.weight, &p.weight_m, &p.weight_v)?;
-                if *input != 0 {
-                    let dx = gpu.storage("grad", kernel.input_len());
-                    self.out.push(kernel.backward_input(gpu, &dz, &w.used, &dx)?);
-                    self.give(*input, dx, kernel.input_len())?;
+impl Recorded for WeightedRec {
+    fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()> {
+        let gpu = back.gpu;
+        let WeightedRec { kernel, input, x, w, bn, epilogue } = self;
+        let dy = back.epilogue(epilogue, dy)?;
+        let p = &back.net.params[w.param];
+        let g = p.geometry;
+        let len = kernel.output_len();
+        let dz = match (bn, &p.bn) {
+            (Some(r), Some(b)) => {
+                let daffine = gpu.storage("bn grad", 2 * b.channels);
+                back.out.push(r.bn.backward_affine(gpu, &r.input, &dy, &r.stats, &daffine)?);
+                let d_in = gpu.storage("grad", len);
+                back.out.push(r.bn.backward_input(
+                    gpu,
+                    r.statistics,
+                    &r.input,
+                    &dy,
+                    &r.stats,
+                    &b.affine,
+                    &daffine,
+                    &d_in,
+                )?);
+                back.adam(2 * b.channels, &daffine, &b.affine, &b.affine_m, &b.affine_v)?;
+                if back.opts.qat {
+                    let dz = gpu.storage("grad", len);
+                    back.out.push(ChannelScaleParams::new(len, b.channels).dispatch(gpu, &d_in, &b.inv_scale, &dz)?);
+                    dz
+                } else {
+                    d_in
                 }
             }
-            Rec::MaxPool { p, argmax, input } => {
-                let dx = gpu.storage("grad", p.input_len());
-                self.out.push(p.backward(gpu, &dy, argmax, &dx)?);
-                self.give(*input, dx, p.input_len())?;
-            }
-            Rec::AvgPool { p, input, fq } => {
-                let dy = self.epilogue(fq, &None, dy)?;
-                let dx = gpu.storage("grad", p.input_len());
-                self.out.push(p.backward(gpu, &dy, &dx)?);
-                self.give(*input, dx, p.input_len())?;
-            }
-            Rec::GlobalAvgPool { p, input, fq } => {
-                let dy = self.epilogue(fq, &None, dy)?;
-                let dx = gpu.storage("grad", p.input_len());
-                self.out.push(p.backward(gpu, &dy, &dx)?);
-                self.give(*input, dx, p.input_len())?;
-            }
-            Rec::Flatten { input } => {
-                let len = self.net.tensor_shape(*input).iter().product::<u32>() as usize * self.opts.batch as usize;
-                self.give(*input, dy, len)?;
-            }
-            Rec::Add { inputs, count, act, fq } => {
-                let dy = self.epilogue(fq, act, dy)?;
-                self.give(inputs[0], dy.clone(), *count)?;
-                self.give(inputs[1], dy, *count)?;
-            }
-            Rec::Concat { parts, fq } => {
-                let dy = self.epilogue(fq, &None, dy)?;
-                for (p, t) in parts {
-                    let dx = gpu.storage("grad", p.len_in());
-                    self.out.push(p.backward(gpu, &dy, &dx)?);
-                    self.give(*t, dx, p.len_in())?;
-                }
-            }
+            _ => dy,
+        };
+        let dw_used = gpu.storage("weight grad", g.weight_len);
+        back.out.push(kernel.backward_weight(gpu, x, &dz, &dw_used)?);
+        if g.bias_len > 0 {
+            let (rows, channels) = kernel.rows_channels();
+            let db = gpu.storage("bias grad", g.bias_len);
+            back.out.push(ColumnSumParams::new(rows, channels).dispatch(gpu, &dz, &db)?);
+            back.adam(g.bias_len, &db, &p.bias, &p.bias_m, &p.bias_v)?;
+        }
+        let mut dw = dw_used;
+        if let Some(fq) = w.fake_quant {
+            let d = gpu.storage("weight grad", g.weight_len);
+            back.out.push(fq.backward(gpu, &w.src, &p.weight_range, &dw, &d)?);
+            dw = d;
+        }
+        if let (true, Some(b)) = (back.opts.qat, &p.bn) {
+            let d = gpu.storage("weight grad", g.weight_len);
+            back.out.push(
+                ChannelScaleParams::with_inner(g.weight_len, g.channels, g.inner).dispatch(gpu, &dw, &b.scale, &d)?,
+            );
+            dw = d;
+        }
+        back.adam(g.weight_len, &dw, &p.weight, &p.weight_m, &p.weight_v)?;
+        if *input != 0 {
+            let dx = gpu.storage("grad", kernel.input_len());
+            back.out.push(kernel.backward_input(gpu, &dz, &w.used, &dx)?);
+            back.give(*input, dx, kernel.input_len())?;
         }
         Ok(())
     }
@@ -695,7 +549,7 @@ impl Plan {
                 back.grads[tensors - 1] = Some(dlogits);
                 for (k, rec) in b.recs.iter().enumerate().rev() {
                     if let Some(dy) = back.grads[k + 1].take() {
-                        back.node(rec, dy)?;
+                        rec.backward(&mut back, dy)?;
                     }
                 }
                 dispatches.extend(back.out);

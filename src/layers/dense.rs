@@ -1,0 +1,115 @@
+//! Dense (fully connected): [out, in] weights and a bias, then the activation, on a flat input.
+//! Its output has a range of its own; exported as FULLY_CONNECTED with per-tensor weights (as
+//! TFLite's kernel requires).
+
+use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
+use crate::export::model::QLayer;
+use crate::export::quantize::Export;
+use crate::gpu::{Dispatch, Gpu};
+use crate::model::geometry::Weights;
+use crate::ops::dense::DenseShape;
+use crate::train::network::HostParams;
+use crate::train::plan::{Builder, WeightedKernel};
+use crate::Result;
+use qat_int8::quant::clamp::Activation;
+use qat_int8::shape::OpShape;
+
+/// A dense layer's options.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dense {
+    /// Outputs.
+    pub units: u32,
+    /// The fused activation.
+    pub activation: Activation,
+}
+
+impl Dense {
+    pub(crate) fn parse(f: &mut Fields) -> std::result::Result<Layer, String> {
+        Ok(Layer::Dense(Dense { units: f.u32("units")?, activation: f.activation()? }))
+    }
+
+    pub(crate) fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
+        let QLayer::FullyConnected { units, activation, weight_scale, bias, weights, .. } = op else {
+            return None;
+        };
+        let params = HostParams {
+            weight: weights.iter().map(|&q| q as f32 * weight_scale).collect(),
+            bias: bias.iter().map(|&b| (b as f64 * s_in * *weight_scale as f64) as f32).collect(),
+            bn: None,
+        };
+        Some((Layer::Dense(Dense { units: *units, activation: *activation }), Some(params)))
+    }
+}
+
+impl LayerKind for Dense {
+    fn op_name(&self) -> &'static str {
+        "dense"
+    }
+    fn shape_op(&self) -> OpShape {
+        OpShape::Dense { units: self.units }
+    }
+    fn activation(&self) -> Activation {
+        self.activation
+    }
+    fn weights(&self, input: [u32; 3]) -> Option<Weights> {
+        let (o, i) = (self.units as usize, (input[0] * input[1] * input[2]) as usize);
+        Some(Weights { weight_len: o * i, bias_len: o, bn_channels: 0, fan_in: i, fan_out: o, channels: o, inner: i })
+    }
+    fn per_channel_weights(&self) -> bool {
+        false
+    }
+    fn output_range(&self) -> OutputRange {
+        OutputRange::Own
+    }
+    fn may_feed_concat(&self) -> bool {
+        true
+    }
+    fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
+        let shape = b.shape(b.node_of(k).inputs[0]);
+        b.weighted(k, Box::new(DenseShape { n: b.batch(), inputs: shape.iter().product(), outputs: self.units }))
+    }
+    fn export(&self, x: &Export) -> Result<QLayer> {
+        let q = x.weights()?;
+        Ok(QLayer::FullyConnected {
+            units: self.units,
+            inputs: x.in_shape.iter().product(),
+            activation: self.activation,
+            weight_scale: q.weight_scales[0],
+            bias: q.bias,
+            weights: q.weights,
+            output: x.output,
+            clamp: x.clamp,
+        })
+    }
+}
+
+impl WeightedKernel for DenseShape {
+    fn output_len(&self) -> usize {
+        (self.n * self.outputs) as usize
+    }
+    fn input_len(&self) -> usize {
+        (self.n * self.inputs) as usize
+    }
+    fn rows_channels(&self) -> (u32, u32) {
+        (self.n, self.outputs)
+    }
+    fn macs(&self) -> u64 {
+        self.forward_params().flops() / 2
+    }
+    fn forward(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        DenseShape::forward(self, gpu, x, w, b, y)
+    }
+    fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        DenseShape::backward_input(self, gpu, dy, w, dx)
+    }
+    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+        DenseShape::backward_weight(self, gpu, x, dy, dw)
+    }
+}
