@@ -2,9 +2,10 @@
 //! uniform structs match the Rust structs that fill them, field by field (name, offset, type),
 //! and its bindings (group, binding, uniform / read / read-write) match the registry's.
 
-use wgpu_qat::gpu::shaders::{reflect_bindings, validate, Access, SHADERS, SNIPPETS};
+use wgpu_qat::gpu::shaders::{reflect_bindings, validate, Access, UniformLayout, SNIPPETS};
 use wgpu_qat::gpu::uniform::{compare, reflect};
-use wgpu_qat::ops::uniform_layouts;
+use wgpu_qat::ops::adam::StepUniform;
+use wgpu_qat::ops::SHADERS;
 
 fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -42,22 +43,23 @@ fn every_wgsl_file_is_registered_once() {
 
 #[test]
 fn uniform_structs_match_the_wgsl_field_by_field() {
-    let layouts = uniform_layouts();
-    assert_eq!(layouts.len(), SHADERS.len(), "every shader needs a uniform layout entry");
-    for (name, params, step) in layouts {
-        let src = wgpu_qat::gpu::shaders::source(name).unwrap();
-        let module = validate(name, src).unwrap();
-        for (binding, rust) in [(0, Some(params)), (1, step)] {
-            let (rust, wgsl) = match (rust, reflect(&module, binding)) {
-                (None, None) => continue,
-                (Some(rust), Some(wgsl)) => (rust, wgsl),
-                _ => panic!("{name}: binding {binding}: a uniform on one side only"),
-            };
-            let wgsl = wgsl.unwrap_or_else(|e| panic!("{name}: {e}"));
-            let fields = (rust.fields)();
+    for shader in SHADERS {
+        let name = shader.name;
+        let module = validate(name, shader.source).unwrap();
+        // Binding 0 is the shader's parameters; a U buffer is the per-step uniform.
+        let mut uniforms = vec![(0, (shader.params)())];
+        for (i, a) in shader.buffers.iter().enumerate() {
+            if *a == Access::U {
+                uniforms.push((1 + i as u32, UniformLayout::of::<StepUniform>()));
+            }
+        }
+        for (binding, rust) in uniforms {
+            let wgsl = reflect(&module, binding)
+                .unwrap_or_else(|| panic!("{name}: no uniform at binding {binding}"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             // The listed fields cover the struct: none left out of `uniform_fields!`.
-            assert_eq!(fields.len() * 4, rust.size, "{name}: binding {binding}: uniform_fields! misses a field");
-            compare(&fields, &wgsl).unwrap_or_else(|e| panic!("{name}: binding {binding}: {e}"));
+            assert_eq!(rust.fields.len() * 4, rust.size, "{name}: binding {binding}: uniform_fields! misses a field");
+            compare(&rust.fields, &wgsl).unwrap_or_else(|e| panic!("{name}: binding {binding}: {e}"));
         }
     }
 }

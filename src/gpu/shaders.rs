@@ -1,33 +1,57 @@
-//! The shader registry: every `.wgsl` file under `shaders/`, compiled into the binary by name,
-//! with the buffers each one binds as the Rust side declares them. Pipelines are created from
+//! The shader registry's machinery: every `.wgsl` file under `shaders/` is compiled into the
+//! binary by name (the table is `ops::SHADERS`, one line per kernel), with the parameter struct
+//! and the buffers each one binds as the Rust side declares them. Pipelines are created from
 //! these names only (see `gpu::pipelines`), `Dispatch::new` refuses a launch that passes another
 //! number of buffers, and a GPU-free test validates every shader with naga and compares its
 //! bindings (group, binding, address space and access) with this table.
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! wgsl {
     ($name:literal) => {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl"))
     };
 }
 
-/// `shader!("a/b", [R, W], "x/s1", "y/s2")`: the shader shaders/a/b.wgsl binding a read-only and
-/// a read-write storage buffer after its parameters; its source is shaders/common/workgroup.wgsl
+/// `shader!("a/b", Params, [R, W], "x/s1", "y/s2")`: the shader shaders/a/b.wgsl binding its
+/// parameters `Params` (a `gpu::uniform::Uniform`) at 0, then a read-only and a read-write
+/// storage buffer; its source is shaders/common/workgroup.wgsl
 /// (the workgroup size every kernel uses), then the snippets shaders/x/s1.wgsl, shaders/y/s2.wgsl
 /// in order, then shaders/a/b.wgsl (WGSL has no includes; this is ours).
+#[macro_export]
+#[doc(hidden)]
 macro_rules! shader {
-    ($name:literal, [$($access:ident),*] $(, $snippet:literal)*) => {
-        Shader {
+    ($name:literal, $params:ty, [$($access:ident),*] $(, $snippet:literal)*) => {
+        $crate::gpu::shaders::Shader {
             name: $name,
-            source: concat!(wgsl!("common/workgroup"), "\n", $(wgsl!($snippet), "\n",)* wgsl!($name)),
-            buffers: &[$(Access::$access),*],
+            source: concat!(
+                $crate::wgsl!("common/workgroup"), "\n", $($crate::wgsl!($snippet), "\n",)* $crate::wgsl!($name)
+            ),
+            params: $crate::gpu::shaders::UniformLayout::of::<$params>,
+            buffers: &[$($crate::gpu::shaders::Access::$access),*],
         }
     };
+}
+
+/// The Rust side of a uniform struct: its fields (`gpu::uniform`) and its size.
+pub struct UniformLayout {
+    /// Name, offset and scalar type of every field, in memory order.
+    pub fields: Vec<crate::gpu::uniform::Field>,
+    /// `size_of` the struct.
+    pub size: usize,
+}
+
+impl UniformLayout {
+    /// The layout of `T`.
+    pub fn of<T: crate::gpu::uniform::Uniform>() -> UniformLayout {
+        UniformLayout { fields: T::fields(), size: std::mem::size_of::<T>() }
+    }
 }
 
 /// How a shader binds one buffer (all in group 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// `var<uniform>` (the per-step uniform of the kernels that read it).
+    /// `var<uniform>`: the per-step uniform `ops::adam::StepUniform` of the kernels that read it.
     U,
     /// `var<storage, read>`.
     R,
@@ -43,6 +67,8 @@ pub struct Shader {
     /// The WGSL the pipeline is built from: the workgroup snippet, the shader's other snippets,
     /// then its own file.
     pub source: &'static str,
+    /// The Rust struct bound at binding 0 (its parameters).
+    pub params: fn() -> UniformLayout,
     /// The buffers at bindings 1, 2, ... in order (binding 0 is always the uniform parameter
     /// struct): what `Dispatch::new` must be given.
     pub buffers: &'static [Access],
@@ -56,48 +82,9 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("common/conv_params", wgsl!("common/conv_params")),
 ];
 
-/// Every shader, by name.
-pub const SHADERS: &[Shader] = &[
-    shader!("conv2d/forward", [R, R, R, W], "common/conv_params"),
-    shader!("conv2d/backward_input", [R, R, W], "common/conv_params"),
-    shader!("conv2d/backward_weight", [R, R, W], "common/conv_params"),
-    shader!("matmul/strided", [R, R, R, W]),
-    shader!("matmul/row_major_b_vec4", [R, R, R, W]),
-    shader!("reduce/column_sum", [R, W]),
-    shader!("relu/forward", [R, W]),
-    shader!("relu/backward", [R, R, W]),
-    shader!("max_pool/forward", [R, W, W]),
-    shader!("max_pool/backward", [R, R, W]),
-    shader!("loss/softmax_cross_entropy", [R, R, W, W]),
-    shader!("loss/accumulate", [U, R, W]),
-    shader!("fake_quant/forward", [R, R, W], "fake_quant/nudge"),
-    shader!("fake_quant/backward", [R, R, R, W], "fake_quant/nudge"),
-    shader!("observer/activation_range", [R, W]),
-    shader!("observer/weight_range", [R, W]),
-    shader!("adam/update", [U, R, W, W, W, W]),
-    shader!("gather/batch", [U, R, R, R, W, W]),
-    shader!("depthwise/forward", [R, R, R, W], "common/conv_params"),
-    shader!("depthwise/backward_input", [R, R, W], "common/conv_params"),
-    shader!("depthwise/backward_weight", [R, R, W], "common/conv_params"),
-    shader!("avg_pool/forward", [R, W]),
-    shader!("avg_pool/backward", [R, W]),
-    shader!("global_avg_pool/forward", [R, W]),
-    shader!("global_avg_pool/backward", [R, W]),
-    shader!("elementwise/add", [R, R, W]),
-    shader!("elementwise/channel_scale", [R, R, W], "common/channel_of"),
-    shader!("concat/forward", [R, W]),
-    shader!("concat/backward", [R, W]),
-    shader!("batch_norm/statistics", [R, W]),
-    shader!("batch_norm/forward", [R, R, R, W], "common/channel_of"),
-    shader!("batch_norm/backward_affine", [R, R, R, W]),
-    shader!("batch_norm/backward_input", [R, R, R, R, R, W], "common/channel_of"),
-    shader!("batch_norm/update_moving", [R, W]),
-    shader!("batch_norm/fold_scale", [R, R, W, W]),
-];
-
-/// A registered shader by name.
+/// A registered shader by name (the registry is `ops::SHADERS`).
 pub fn shader(name: &str) -> Option<&'static Shader> {
-    SHADERS.iter().find(|s| s.name == name)
+    crate::ops::SHADERS.iter().find(|s| s.name == name)
 }
 
 /// The WGSL source of a registered shader.

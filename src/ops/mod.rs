@@ -1,7 +1,7 @@
-//! One file per op: its `#[repr(C)]` uniform struct (checked field by field against the WGSL by
-//! a test, `gpu::uniform`), its
-//! shape math, and the host code that records its kernels as `Dispatch`es. CPU twins of every
-//! kernel live in `reference::f32`.
+//! One file per op, named as its folder under `shaders/`: its `#[repr(C)]` uniform struct
+//! (checked field by field against the WGSL by a test, `gpu::uniform`), its shape math, and the
+//! host code that records its kernels as `Dispatch`es. The CPU twin of every kernel lives in
+//! `reference::f32::<op>`, and `SHADERS` below registers every kernel.
 
 pub mod adam;
 pub mod avg_pool;
@@ -21,57 +21,48 @@ pub mod observer;
 pub mod reduce;
 pub mod relu;
 
-use crate::gpu::uniform::{Field, Uniform};
+use crate::gpu::shaders::Shader;
+use crate::shader;
 
-/// The Rust side of a shader's uniforms: its fields (`gpu::uniform`) and the struct's size.
-pub struct UniformLayout {
-    pub fields: fn() -> Vec<Field>,
-    pub size: usize,
-}
-
-fn layout<T: Uniform>() -> UniformLayout {
-    UniformLayout { fields: T::fields, size: std::mem::size_of::<T>() }
-}
-
-/// For every registered shader: the Rust struct bound at binding 0 (its parameters) and, for
-/// the kernels that read the per-step uniform, the one at binding 1 (`adam::StepUniform`).
-pub fn uniform_layouts() -> Vec<(&'static str, UniformLayout, Option<UniformLayout>)> {
-    let step = || Some(layout::<adam::StepUniform>());
-    vec![
-        ("conv2d/forward", layout::<conv2d::Conv2dParams>(), None),
-        ("conv2d/backward_input", layout::<conv2d::Conv2dParams>(), None),
-        ("conv2d/backward_weight", layout::<conv2d::Conv2dParams>(), None),
-        ("matmul/strided", layout::<matmul::MatmulParams>(), None),
-        ("matmul/row_major_b_vec4", layout::<matmul::MatmulParams>(), None),
-        ("reduce/column_sum", layout::<reduce::ColumnSumParams>(), None),
-        ("relu/forward", layout::<relu::ReluParams>(), None),
-        ("relu/backward", layout::<relu::ReluParams>(), None),
-        ("max_pool/forward", layout::<max_pool::MaxPoolParams>(), None),
-        ("max_pool/backward", layout::<max_pool::MaxPoolParams>(), None),
-        ("loss/softmax_cross_entropy", layout::<loss::LossParams>(), None),
-        ("loss/accumulate", layout::<loss::AccumulateParams>(), step()),
-        ("fake_quant/forward", layout::<fake_quant::FakeQuantParams>(), None),
-        ("fake_quant/backward", layout::<fake_quant::FakeQuantParams>(), None),
-        ("observer/activation_range", layout::<observer::ActivationRangeParams>(), None),
-        ("observer/weight_range", layout::<observer::WeightRangeParams>(), None),
-        ("adam/update", layout::<adam::AdamParams>(), step()),
-        ("gather/batch", layout::<gather::GatherParams>(), step()),
-        ("depthwise/forward", layout::<conv2d::Conv2dParams>(), None),
-        ("depthwise/backward_input", layout::<conv2d::Conv2dParams>(), None),
-        ("depthwise/backward_weight", layout::<conv2d::Conv2dParams>(), None),
-        ("avg_pool/forward", layout::<avg_pool::AvgPoolParams>(), None),
-        ("avg_pool/backward", layout::<avg_pool::AvgPoolParams>(), None),
-        ("global_avg_pool/forward", layout::<global_avg_pool::GlobalAvgPoolParams>(), None),
-        ("global_avg_pool/backward", layout::<global_avg_pool::GlobalAvgPoolParams>(), None),
-        ("elementwise/add", layout::<elementwise::AddParams>(), None),
-        ("elementwise/channel_scale", layout::<elementwise::ChannelScaleParams>(), None),
-        ("concat/forward", layout::<concat::ConcatParams>(), None),
-        ("concat/backward", layout::<concat::ConcatParams>(), None),
-        ("batch_norm/statistics", layout::<batch_norm::StatisticsParams>(), None),
-        ("batch_norm/forward", layout::<batch_norm::NormalizeParams>(), None),
-        ("batch_norm/backward_affine", layout::<batch_norm::AffineGradParams>(), None),
-        ("batch_norm/backward_input", layout::<batch_norm::InputGradParams>(), None),
-        ("batch_norm/update_moving", layout::<batch_norm::MovingParams>(), None),
-        ("batch_norm/fold_scale", layout::<batch_norm::FoldParams>(), None),
-    ]
-}
+/// Every kernel: `shader!(name, parameter struct, [buffers at bindings 1, 2, ...], snippets...)`
+/// with R a read-only and W a read-write storage buffer and U the per-step uniform
+/// (`adam::StepUniform`).
+/// A GPU-free test compares each line with naga's reflection of the WGSL.
+#[rustfmt::skip]
+pub const SHADERS: &[Shader] = &[
+    shader!("conv2d/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"),
+    shader!("conv2d/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("matmul/strided", matmul::MatmulParams, [R, R, R, W]),
+    shader!("matmul/row_major_b_vec4", matmul::MatmulParams, [R, R, R, W]),
+    shader!("reduce/column_sum", reduce::ColumnSumParams, [R, W]),
+    shader!("relu/forward", relu::ReluParams, [R, W]),
+    shader!("relu/backward", relu::ReluParams, [R, R, W]),
+    shader!("max_pool/forward", max_pool::MaxPoolParams, [R, W, W]),
+    shader!("max_pool/backward", max_pool::MaxPoolParams, [R, R, W]),
+    shader!("loss/softmax_cross_entropy", loss::LossParams, [R, R, W, W]),
+    shader!("loss/accumulate", loss::AccumulateParams, [U, R, W]),
+    shader!("fake_quant/forward", fake_quant::FakeQuantParams, [R, R, W], "fake_quant/nudge"),
+    shader!("fake_quant/backward", fake_quant::FakeQuantParams, [R, R, R, W], "fake_quant/nudge"),
+    shader!("observer/activation_range", observer::ActivationRangeParams, [R, W]),
+    shader!("observer/weight_range", observer::WeightRangeParams, [R, W]),
+    shader!("adam/update", adam::AdamParams, [U, R, W, W, W, W]),
+    shader!("gather/batch", gather::GatherParams, [U, R, R, R, W, W]),
+    shader!("depthwise/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"),
+    shader!("depthwise/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("depthwise/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("avg_pool/forward", avg_pool::AvgPoolParams, [R, W]),
+    shader!("avg_pool/backward", avg_pool::AvgPoolParams, [R, W]),
+    shader!("global_avg_pool/forward", global_avg_pool::GlobalAvgPoolParams, [R, W]),
+    shader!("global_avg_pool/backward", global_avg_pool::GlobalAvgPoolParams, [R, W]),
+    shader!("elementwise/add", elementwise::AddParams, [R, R, W]),
+    shader!("elementwise/channel_scale", elementwise::ChannelScaleParams, [R, R, W], "common/channel_of"),
+    shader!("concat/forward", concat::ConcatParams, [R, W]),
+    shader!("concat/backward", concat::ConcatParams, [R, W]),
+    shader!("batch_norm/statistics", batch_norm::StatisticsParams, [R, W]),
+    shader!("batch_norm/forward", batch_norm::NormalizeParams, [R, R, R, W], "common/channel_of"),
+    shader!("batch_norm/backward_affine", batch_norm::AffineGradParams, [R, R, R, W]),
+    shader!("batch_norm/backward_input", batch_norm::InputGradParams, [R, R, R, R, R, W], "common/channel_of"),
+    shader!("batch_norm/update_moving", batch_norm::MovingParams, [R, W]),
+    shader!("batch_norm/fold_scale", batch_norm::FoldParams, [R, R, W, W]),
+];
