@@ -19,12 +19,17 @@ use crate::Result;
 use serde_json::json;
 use std::time::Instant;
 
+/// What `qat bench` measures.
 pub struct BenchConfig {
+    /// The model whose training step is timed.
     pub model: ModelSpec,
+    /// Steps timed per configuration (after a warm-up step).
     pub steps: usize,
     /// Also time each kernel of the QAT step at the first batch size.
     pub profile: bool,
+    /// m = n = k of the matmul kernels timed as the ceiling.
     pub matmul_size: u32,
+    /// Batch sizes.
     pub batches: Vec<u32>,
 }
 
@@ -152,6 +157,7 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
     Ok(images as f64 / secs.max(1e-9))
 }
 
+/// Runs every measurement and returns the JSON `qat bench --json` prints.
 pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
     let spec = cfg.model.clone();
     let kernels = ["matmul/strided", "matmul/row_major_b_vec4"];

@@ -1,10 +1,39 @@
+#![warn(missing_docs)]
 //! wgpu-qat: quantization-aware training of convolutional networks on any GPU through wgpu,
 //! export to a packed int8 model, and a bit-exact CPU int8 reference interpreter.
 //!
-//! Layout: `gpu` (device, shader registry, pipelines, buffers), `ops` (one file per kernel
-//! family), `model` (specs, shapes), `train` (recorded steps, loop, evaluation), `quant`
-//! (the quantization rules), `export` (int8 model and file format), `reference` (CPU twins and
-//! the int8 interpreter), `data` (IDX/MNIST), `output` (checked, atomic output files), `bench` (the benchmark harness behind `qat bench`).
+//! Layout (docs/ARCHITECTURE.md draws the data path): `gpu` (device, shader machinery, pipelines,
+//! buffers), `ops` (one file per kernel, and the shader registry `ops::SHADERS`), `layers` (one
+//! file per layer kind), `model` (specs, shapes, spec files), `train` (recorded steps, loop,
+//! evaluation), `quant` (the quantization rules and their placement), `export` (trained state to
+//! int8 model; the model and file format live in `qat_int8`), `reference` (CPU twins and the
+//! int8 interpreter), `data` (IDX/MNIST), `output` (checked, atomic output files), `verify`
+//! (int8 against fake quant), `bench` (the benchmark harness behind `qat bench`).
+//!
+//! Train mnist-cnn on 6,000 MNIST images (a float epoch, then a QAT epoch), export the int8
+//! model, write it, and run one image through the integer-only interpreter:
+//!
+//! ```no_run
+//! use wgpu_qat::data::{mnist, Mnist};
+//! use wgpu_qat::export::quantize::{quantize, TrainedState};
+//! use wgpu_qat::gpu::{AdapterChoice, Gpu};
+//! use wgpu_qat::model::ModelSpec;
+//! use wgpu_qat::train::{train, TrainConfig};
+//!
+//! # fn main() -> wgpu_qat::Result<()> {
+//! let gpu = Gpu::new(&AdapterChoice::default())?; // any adapter; lavapipe on a CPU works
+//! let data = Mnist::load(&mnist::locate(None)?)?; // $QAT_DATA, ../shared/data/mnist, ...
+//! let cfg = TrainConfig { train_limit: Some(6000), ..TrainConfig::default() };
+//! let (net, report) = train(&gpu, &ModelSpec::mnist_cnn(), &data, &cfg)?;
+//! println!("float test accuracy {:.4}", report.float_test_acc);
+//!
+//! let model = quantize(&TrainedState::read(&gpu, &net, 8)?)?;
+//! qat_int8::format::write(&model, std::path::Path::new("mnist-cnn.qat"))?;
+//! let logits: Vec<i8> = qat_int8::interpreter::run_image(&model, &data.test.images[..784])?;
+//! println!("int8 logits of the first test image: {logits:?}");
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod bench;
 pub mod data;

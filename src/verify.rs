@@ -13,14 +13,19 @@ use crate::train::network::Network;
 use crate::Result;
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// How the int8 interpreter and the GPU fake-quant forward agree.
 pub struct Agreement {
+    /// Images compared.
     pub images: usize,
     /// Fraction of images where both pick the same class.
     pub top1_agreement: f64,
     /// Largest |int8 logit - fake-quant logit| in output LSBs.
     pub max_logit_diff_lsb: i32,
+    /// Mean |int8 logit - fake-quant logit| in output LSBs.
     pub mean_logit_diff_lsb: f64,
+    /// Int8 accuracy.
     pub int8_acc: f64,
+    /// Fake-quant accuracy.
     pub fake_quant_acc: f64,
 }
 

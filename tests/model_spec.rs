@@ -78,9 +78,18 @@ fn bad_spec_files_name_the_layer() {
         &format!("{HEAD}[[layers]]\nname = \"p\"\ntype = \"max_pool\"\nsize = 2\nfilters = 8\n"),
         &["\"p\"", "max_pool", "unknown field `filters`"],
     );
-    rejects(&format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = -4\nkernel = 3\n"), &["\"c\"", "filters", "non-negative integer"]);
-    rejects(&format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 4\nkernel = [3]\n"), &["\"c\"", "kernel", "[height, width]"]);
-    rejects(&format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 4\nkernel = 3\nbatch_norm = 1\n"), &["\"c\"", "batch_norm", "true or false"]);
+    rejects(
+        &format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = -4\nkernel = 3\n"),
+        &["\"c\"", "filters", "non-negative integer"],
+    );
+    rejects(
+        &format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 4\nkernel = [3]\n"),
+        &["\"c\"", "kernel", "[height, width]"],
+    );
+    rejects(
+        &format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 4\nkernel = 3\nbatch_norm = 1\n"),
+        &["\"c\"", "batch_norm", "true or false"],
+    );
     rejects(
         &format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 2\nkernel = 3\n[[layers]]\nname = \"s\"\ntype = \"add\"\ninputs = [\"input\", \"c\"]\n[[layers]]\nname = \"f\"\ntype = \"flatten\"\n[[layers]]\nname = \"d\"\ntype = \"dense\"\nunits = 2\n"),
         &["\"s\"", "different shapes"],

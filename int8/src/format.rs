@@ -16,6 +16,7 @@ use crate::{Int8Error, Result};
 use std::io::Read;
 use std::path::Path;
 
+/// The first four bytes of every model file.
 pub const MAGIC: [u8; 4] = *b"QATM";
 /// Version 3: version 2 and the input normalization. Version 2: node graphs (inputs per node,
 /// names), depthwise, pooling, mean, add, concat, ReLU6; still read (its normalization is
@@ -23,6 +24,7 @@ pub const MAGIC: [u8; 4] = *b"QATM";
 pub const VERSION: u16 = 3;
 /// The oldest version this build reads.
 pub const OLDEST_READ: u16 = 2;
+/// Bytes of the header: magic, version, flags, payload length, CRC-32 (docs/FORMAT.md).
 pub const HEADER_LEN: usize = 16;
 
 const TAG_CONV2D: u8 = 1;

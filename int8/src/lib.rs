@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! qat-int8: everything about an int8 model that needs no GPU, so a server, an embedded build or
 //! a wasm page can read, validate and run what wgpu-qat trains without compiling wgpu.
 //!
@@ -13,6 +14,24 @@
 //! - `output`: checked, atomic output files.
 //!
 //! Nothing here knows that training exists: the training side hands a finished `QuantModel` in.
+//!
+//! Read a model file, run an image through the integer-only interpreter and write the model for
+//! LiteRT:
+//!
+//! ```no_run
+//! use std::path::Path;
+//!
+//! # fn main() -> qat_int8::Result<()> {
+//! let model = qat_int8::format::read(Path::new("mnist-cnn.qat"))?; // checked and validated
+//! let image = vec![0u8; 28 * 28]; // u8 pixels, NHWC
+//! let logits = qat_int8::interpreter::run_image(&model, &image)?;
+//! println!("class {}", (0..logits.len()).max_by_key(|&i| logits[i]).unwrap_or(0));
+//! let options = qat_int8::export::tflite::TfliteOptions::default(); // int8 logits out
+//! let tflite = qat_int8::export::tflite::to_tflite(&model, options).expect("a read model is valid");
+//! std::fs::write("mnist-cnn.tflite", tflite).expect("writable");
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod error;
 pub mod export;

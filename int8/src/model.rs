@@ -11,23 +11,29 @@ use crate::shape::{OpShape, Padding};
 
 pub use crate::quant::clamp::Clamp;
 
+/// An int8 model: its input, how the input is quantized, and its nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantModel {
+    /// The fixed-point rounding rule of the requantization (LiteRT's double rounding).
     pub rounding: Rounding,
     /// Input shape [h, w, c]; the float input is QUANTIZE'd with `input_quant`.
     pub input_shape: [u32; 3],
+    /// The quantization of the model input (tensor 0).
     pub input_quant: TensorQuant,
     /// How an image becomes the float input (`InputNorm`).
     pub input_norm: InputNorm,
+    /// The nodes, in topological order; the last is the logits.
     pub nodes: Vec<QNode>,
 }
 
 /// The input normalization: an image of u8 pixels p becomes the float input the model (and its
-/// `.tflite` and ONNX exports) takes, x[c] = (p / 255 - mean[c]) / std[c], in float32. Models
+/// `.tflite` and ONNX exports) takes, x\[c\] = (p / 255 - mean\[c\]) / std\[c\], in float32. Models
 /// trained here use mean 0 and std 1 (x = p / 255).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputNorm {
+    /// Mean per channel.
     pub mean: Vec<f32>,
+    /// Standard deviation per channel.
     pub std: Vec<f32>,
 }
 
@@ -46,73 +52,131 @@ impl InputNorm {
     }
 }
 
+/// One node: its name, the tensors it reads and its op.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QNode {
+    /// The layer's name in the training spec.
     pub name: String,
     /// Tensor ids read (each at most this node's index).
     pub inputs: Vec<usize>,
+    /// What the node computes.
     pub op: QLayer,
 }
 
+/// An int8 op, named after the TFLite builtin it matches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QLayer {
     /// CONV_2D: int8 OHWI weights per output channel (zero point 0), int32 bias with scale
-    /// input_scale * weight_scale[c], requantized with (multiplier, shift)[c].
+    /// input_scale * weight_scale\[c\], requantized with (multiplier, shift)\[c\].
     Conv2d {
+        /// Output channels.
         out_channels: u32,
+        /// [height, width] of the kernel.
         kernel: [u32; 2],
+        /// Input channels.
         in_channels: u32,
+        /// Stride on both axes.
         stride: u32,
+        /// TensorFlow's "valid" or "same".
         padding: Padding,
+        /// The fused activation.
         activation: Activation,
+        /// The scale of each output channel's weights.
         weight_scales: Vec<f32>,
+        /// The requantization multiplier of each output channel: input_scale * weight_scale\[c\] / output_scale.
         multipliers: Vec<QuantizedMultiplier>,
+        /// Int32 biases at scale input_scale * weight_scale\[c\].
         bias: Vec<i32>,
+        /// Int8 weights (zero point 0, in [-127, 127]).
         weights: Vec<i8>,
+        /// The output's quantization.
         output: TensorQuant,
+        /// The fused activation's clamp on the output grid.
         clamp: Clamp,
     },
     /// DEPTHWISE_CONV_2D (depth multiplier 1): int8 weights [KH, KW, C] per channel.
     DepthwiseConv2d {
+        /// Channels (input and output).
         channels: u32,
+        /// [height, width] of the kernel.
         kernel: [u32; 2],
+        /// Stride on both axes.
         stride: u32,
+        /// TensorFlow's "valid" or "same".
         padding: Padding,
+        /// The fused activation.
         activation: Activation,
+        /// The scale of each output channel's weights.
         weight_scales: Vec<f32>,
+        /// The requantization multiplier of each output channel: input_scale * weight_scale\[c\] / output_scale.
         multipliers: Vec<QuantizedMultiplier>,
+        /// Int32 biases at scale input_scale * weight_scale\[c\].
         bias: Vec<i32>,
+        /// Int8 weights (zero point 0, in [-127, 127]).
         weights: Vec<i8>,
+        /// The output's quantization.
         output: TensorQuant,
+        /// The fused activation's clamp on the output grid.
         clamp: Clamp,
     },
     /// MAX_POOL_2D, valid windows.
-    MaxPool { size: u32, stride: u32 },
+    MaxPool {
+        /// Window height and width.
+        size: u32,
+        /// Stride on both axes.
+        stride: u32,
+    },
     /// AVERAGE_POOL_2D (input and output share scale and zero point).
-    AvgPool { size: u32, stride: u32, padding: Padding },
+    AvgPool {
+        /// Window height and width.
+        size: u32,
+        /// Stride on both axes.
+        stride: u32,
+        /// TensorFlow's "valid" or "same".
+        padding: Padding,
+    },
     /// MEAN over height and width (global average pooling).
-    Mean { output: TensorQuant },
+    Mean {
+        /// The output's quantization.
+        output: TensorQuant,
+    },
     /// RESHAPE to [1, 1, h*w*c].
     Flatten,
     /// FULLY_CONNECTED: int8 [out, in] weights per tensor (zero point 0), int32 bias, float64
     /// rescale (LiteRT's reference rule for this op).
     FullyConnected {
+        /// Outputs.
         units: u32,
+        /// Inputs (the flattened input tensor).
         inputs: u32,
+        /// The fused activation.
         activation: Activation,
+        /// The scale of all weights (per tensor).
         weight_scale: f32,
+        /// Int32 biases at scale input_scale * weight_scale\[c\].
         bias: Vec<i32>,
+        /// Int8 weights (zero point 0, in [-127, 127]).
         weights: Vec<i8>,
+        /// The output's quantization.
         output: TensorQuant,
+        /// The fused activation's clamp on the output grid.
         clamp: Clamp,
     },
     /// ADD with the 20-bit rescale.
-    Add { activation: Activation, output: TensorQuant, clamp: Clamp },
+    Add {
+        /// The fused activation.
+        activation: Activation,
+        /// The output's quantization.
+        output: TensorQuant,
+        /// The fused activation's clamp on the output grid.
+        clamp: Clamp,
+    },
     /// CONCATENATION on channels, inputs and output sharing one scale and zero point.
     Concat,
 }
 
 impl QLayer {
+    /// The TFLite builtin's name, e.g. `CONV_2D`.
     pub fn op_name(&self) -> &'static str {
         match self {
             QLayer::Conv2d { .. } => "CONV_2D",

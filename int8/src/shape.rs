@@ -47,19 +47,50 @@ pub fn elements(shape: [u32; 3]) -> u64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpShape {
     /// Conv2D with `filters` output channels (OHWI weights).
-    Conv { filters: u32, kernel: [u32; 2], stride: u32, padding: Padding },
+    Conv {
+        /// Output channels.
+        filters: u32,
+        /// [height, width] of the kernel.
+        kernel: [u32; 2],
+        /// Stride on both axes.
+        stride: u32,
+        /// TensorFlow's "valid" or "same".
+        padding: Padding,
+    },
     /// Depthwise Conv2D, depth multiplier 1.
-    Depthwise { kernel: [u32; 2], stride: u32, padding: Padding },
+    Depthwise {
+        /// [height, width] of the kernel.
+        kernel: [u32; 2],
+        /// Stride on both axes.
+        stride: u32,
+        /// TensorFlow's "valid" or "same".
+        padding: Padding,
+    },
     /// Max pooling over valid windows.
-    MaxPool { size: u32, stride: u32 },
+    MaxPool {
+        /// Window height and width.
+        size: u32,
+        /// Stride on both axes.
+        stride: u32,
+    },
     /// Average pooling over in-bounds taps.
-    AvgPool { size: u32, stride: u32, padding: Padding },
+    AvgPool {
+        /// Window height and width.
+        size: u32,
+        /// Stride on both axes.
+        stride: u32,
+        /// TensorFlow's "valid" or "same".
+        padding: Padding,
+    },
     /// Mean over height and width.
     Mean,
     /// [h, w, c] -> [1, 1, h*w*c].
     Flatten,
     /// Fully connected on a flat input.
-    Dense { units: u32 },
+    Dense {
+        /// Outputs.
+        units: u32,
+    },
     /// Elementwise sum of two tensors of one shape.
     Add,
     /// Concatenation on channels.

@@ -32,7 +32,9 @@ pub struct Footprint {
 /// Why a model is not valid: the node (index and name) when one is at fault, and the cause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
+    /// (index, name, op) of the node at fault, if one is.
     pub node: Option<(usize, String, &'static str)>,
+    /// What is wrong.
     pub detail: String,
 }
 

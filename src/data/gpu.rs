@@ -4,14 +4,20 @@
 use crate::data::mnist::Split;
 use crate::gpu::Gpu;
 
+/// A data split uploaded once: u8 images and u32 labels on the GPU, gathered into batches by gather/batch.wgsl.
 pub struct GpuDataset {
+    /// Images as u8, packed four per u32.
     pub images: wgpu::Buffer,
+    /// Labels, one u32 per sample.
     pub labels: wgpu::Buffer,
+    /// Samples.
     pub count: usize,
+    /// Pixels per sample.
     pub pixels: usize,
 }
 
 impl GpuDataset {
+    /// Uploads `split` (images of `pixels` bytes).
     pub fn upload(gpu: &Gpu, split: &Split, pixels: usize) -> GpuDataset {
         let mut bytes = split.images.clone();
         bytes.resize(bytes.len().div_ceil(4) * 4, 0);

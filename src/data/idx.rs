@@ -9,7 +9,9 @@ use std::path::Path;
 /// An IDX array of bytes with its dimensions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdxArray {
+    /// Dimensions, outermost first.
     pub dims: Vec<u32>,
+    /// The values, row-major.
     pub data: Vec<u8>,
 }
 

@@ -18,8 +18,11 @@ pub const FILES: [(&str, &str); 4] = [
 /// Images as u8 NHWC with c = 1, labels as u8.
 #[derive(Debug, Clone)]
 pub struct Split {
+    /// Images, `count` x rows x cols bytes.
     pub images: Vec<u8>,
+    /// Labels, one byte each.
     pub labels: Vec<u8>,
+    /// Samples.
     pub count: usize,
 }
 
@@ -35,10 +38,15 @@ impl Split {
 }
 
 #[derive(Debug, Clone)]
+/// MNIST as read: the training and test splits.
 pub struct Mnist {
+    /// The 60,000 training samples (validation is split off later).
     pub train: Split,
+    /// The 10,000 test samples.
     pub test: Split,
+    /// Image height.
     pub rows: usize,
+    /// Image width.
     pub cols: usize,
     /// Files whose checksum is not the published one (read anyway).
     pub not_genuine: Vec<PathBuf>,
@@ -89,6 +97,7 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&Sha256::digest(&bytes)))
 }
 
+/// Lower-case hex of `bytes` (checksums).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -167,6 +176,7 @@ impl Mnist {
         }
         Ok(Mnist { train, test, rows, cols, not_genuine })
     }
+    /// Pixels per image.
     pub fn pixels(&self) -> usize {
         self.rows * self.cols
     }

@@ -1,12 +1,15 @@
 //! A small seeded generator (SplitMix64) for shuffling and weight initialisation, so a seed
 //! reproduces a run exactly on every platform.
 
+/// SplitMix64.
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
     }
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;

@@ -25,6 +25,7 @@ use crate::{QatError, Result};
 /// Everything quantization needs, on the host.
 #[derive(Debug, Clone)]
 pub struct TrainedState {
+    /// The model.
     pub spec: ModelSpec,
     /// One entry per weighted node, in node order.
     pub params: Vec<HostParams>,
@@ -32,7 +33,9 @@ pub struct TrainedState {
     pub input_range: [f32; 2],
     /// [min, max] of each node that observes its own output (`OutputQuant::Own`).
     pub output_ranges: Vec<Option<[f32; 2]>>,
+    /// Bits of the fake-quant grids (8 for the int8 export).
     pub bits: u32,
+    /// Per-channel or per-tensor conv and depthwise weights.
     pub weight_quant: WeightQuant,
 }
 
@@ -124,7 +127,7 @@ pub struct QuantizedWeights {
     pub weights: Vec<i8>,
     /// The scale of each output channel (all equal when quantized per tensor).
     pub weight_scales: Vec<f32>,
-    /// Int32 biases at scale input_scale * weight_scale[c].
+    /// Int32 biases at scale input_scale * weight_scale\[c\].
     pub bias: Vec<i32>,
     /// The requantization multiplier of each output channel.
     pub multipliers: Vec<QuantizedMultiplier>,

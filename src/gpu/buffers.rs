@@ -46,6 +46,7 @@ pub struct ReadbackPool {
 }
 
 impl ReadbackPool {
+    /// Copies `words` values of `src` back to the host (a staging buffer from the pool).
     pub fn read<T: bytemuck::Pod>(&self, gpu: &Gpu, src: &wgpu::Buffer, words: usize) -> Result<Vec<T>> {
         if std::mem::size_of::<T>() != 4 {
             return Err(QatError::Invalid("readback works on 32-bit words".into()));

@@ -41,6 +41,7 @@ impl Grid {
 
 /// One kernel launch, ready to replay.
 pub struct Dispatch {
+    /// The shader's name (profiling, messages).
     pub label: &'static str,
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,

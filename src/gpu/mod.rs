@@ -19,10 +19,15 @@ const WAIT_LIMIT: Duration = Duration::from_secs(300);
 
 /// Device, queue and what we learned about the adapter.
 pub struct Gpu {
+    /// The device.
     pub device: wgpu::Device,
+    /// Its queue.
     pub queue: wgpu::Queue,
+    /// The adapter's name, backend and type.
     pub info: wgpu::AdapterInfo,
+    /// The features the device was opened with.
     pub features: wgpu::Features,
+    /// The limits the device was opened with (the adapter's own).
     pub limits: wgpu::Limits,
     pipelines: pipelines::PipelineCache,
     readback: buffers::ReadbackPool,

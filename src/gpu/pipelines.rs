@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 #[derive(Default)]
+/// One compute pipeline per shader name, created on first use.
 pub struct PipelineCache {
     pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
 }
 
 impl PipelineCache {
+    /// The pipeline of shader `name`, created (under an error scope) the first time.
     pub fn get(&self, gpu: &Gpu, name: &'static str) -> Result<wgpu::ComputePipeline> {
         let mut map =
             self.pipelines.lock().map_err(|_| QatError::gpu("creating a pipeline", "pipeline cache poisoned"))?;

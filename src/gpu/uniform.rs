@@ -7,21 +7,28 @@
 /// The 32-bit scalar types our uniforms use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
+    /// WGSL `u32`.
     U32,
+    /// WGSL `i32`.
     I32,
+    /// WGSL `f32`.
     F32,
 }
 
 /// One scalar of a uniform struct.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
+    /// The field's name (`name[i]` for element i of an array).
     pub name: String,
+    /// Byte offset in the struct.
     pub offset: u32,
+    /// Its scalar type.
     pub scalar: Scalar,
 }
 
 /// A Rust type as the scalars WGSL sees in its place.
 pub trait WgslScalars {
+    /// The scalars, in order.
     fn scalars() -> Vec<Scalar>;
 }
 
@@ -51,6 +58,7 @@ impl<T: WgslScalars, const N: usize> WgslScalars for [T; N] {
 
 /// A uniform struct's fields, in memory order.
 pub trait Uniform {
+    /// The fields, in memory order.
     fn fields() -> Vec<Field>;
 }
 

@@ -6,6 +6,7 @@ use crate::model::{ModelSpec, Node};
 use crate::ops::conv2d::Padding;
 use qat_int8::quant::clamp::Activation;
 
+/// The built-in model called `name`, if there is one.
 pub fn by_name(name: &str) -> Option<ModelSpec> {
     match name {
         "mnist-cnn" => Some(mnist_cnn()),

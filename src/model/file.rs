@@ -40,6 +40,7 @@ pub const INPUT: &str = "input";
 /// Largest spec file we read: far above any real model (a 4096-layer spec is about 400 KiB).
 pub const MAX_SPEC_BYTES: u64 = 16 << 20;
 
+/// Reads and checks a spec file (TOML, or JSON by extension); errors name the file and the layer.
 pub fn read(path: &Path) -> Result<ModelSpec> {
     let bad = |detail: String| QatError::BadData { path: path.into(), detail };
     let file = std::fs::File::open(path).map_err(|e| QatError::io(path, e))?;

@@ -6,12 +6,15 @@ use crate::model::Layer;
 /// Parameter facts of one weighted layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Weights {
+    /// Number of weights.
     pub weight_len: usize,
     /// 0 when batch norm replaces the bias.
     pub bias_len: usize,
     /// Channels of the batch norm after the layer (0 without).
     pub bn_channels: usize,
+    /// Fan-in for Glorot initialisation.
     pub fan_in: usize,
+    /// Fan-out for Glorot initialisation.
     pub fan_out: usize,
     /// Output channels (per-channel quantization groups).
     pub channels: usize,

@@ -12,15 +12,20 @@ use qat_int8::shape::infer;
 /// One layer of the graph and the tensors it reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The layer's unique name.
     pub name: String,
+    /// What it computes.
     pub layer: Layer,
     /// Tensor ids: 0 is the model input, k + 1 the output of node k (always k < this node).
     pub inputs: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A model: its input shape and its DAG of named layers.
 pub struct ModelSpec {
+    /// The model's name (built-in name or spec file's).
     pub name: String,
+    /// Input shape [h, w, c].
     pub input: [u32; 3],
     /// In topological order; the last node is the model output (the logits).
     pub nodes: Vec<Node>,
@@ -46,6 +51,7 @@ impl ModelSpec {
         crate::model::builtin::mnist_cnn()
     }
 
+    /// The built-in model `name`, or an error listing them.
     pub fn builtin(name: &str) -> Result<ModelSpec> {
         crate::model::builtin::by_name(name).ok_or_else(|| {
             QatError::Invalid(format!(

@@ -5,10 +5,15 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the Adam kernel (shaders/adam/update.wgsl).
 pub struct AdamParams {
+    /// Elements.
     pub count: u32,
+    /// Decay of the first moment.
     pub beta1: f32,
+    /// Decay of the second moment.
     pub beta2: f32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
 }
 
@@ -17,9 +22,13 @@ crate::uniform_fields!(AdamParams: count, beta1, beta2, eps);
 /// Adam's hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamConfig {
+    /// Learning rate (the schedule scales it per step).
     pub lr: f32,
+    /// Decay of the first moment.
     pub beta1: f32,
+    /// Decay of the second moment.
     pub beta2: f32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
 }
 
@@ -34,6 +43,7 @@ impl Default for AdamConfig {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct StepUniform {
+    /// Index in the order buffer of the step's first sample (gather).
     pub batch_start: u32,
     /// Adam's step number, counted from 1.
     pub t: f32,
@@ -46,6 +56,7 @@ pub struct StepUniform {
 crate::uniform_fields!(StepUniform: batch_start, t, lr, step);
 
 impl StepUniform {
+    /// The uniform of one step.
     pub fn new(batch_start: u32, t: u32, lr: f32, step: u32) -> Self {
         StepUniform { batch_start, t: t as f32, lr, step }
     }

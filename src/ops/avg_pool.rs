@@ -7,23 +7,36 @@ use crate::{QatError, Result};
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the average pooling kernels (shaders/avg_pool/).
 pub struct AvgPoolParams {
+    /// Batch size.
     pub n: u32,
+    /// Input height.
     pub h: u32,
+    /// Input width.
     pub w: u32,
+    /// Input channels.
     pub c: u32,
+    /// Output height.
     pub oh: u32,
+    /// Output width.
     pub ow: u32,
+    /// Window height and width.
     pub k: u32,
+    /// Stride on both axes.
     pub stride: u32,
+    /// Padding rows above the input (TensorFlow "same" rule).
     pub pad_top: u32,
+    /// Padding columns left of the input (TensorFlow "same" rule).
     pub pad_left: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
 crate::uniform_fields!(AvgPoolParams: n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad);
 
 impl AvgPoolParams {
+    /// Pooling `k` x `k` windows with `stride` and TF `padding` over a batch of `n` inputs of [h, w, c]; an error when the window does not fit.
     pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32, padding: Padding) -> Result<Self> {
         match (output_size(h, k, stride, padding), output_size(w, k, stride, padding)) {
             (Some((oh, pad_top)), Some((ow, pad_left))) if c > 0 => {
@@ -34,15 +47,19 @@ impl AvgPoolParams {
             ))),
         }
     }
+    /// Elements of the input (whole batch).
     pub fn input_len(&self) -> usize {
         (self.n * self.h * self.w * self.c) as usize
     }
+    /// Elements of the output (whole batch).
     pub fn output_len(&self) -> usize {
         (self.n * self.oh * self.ow * self.c) as usize
     }
+    /// Records the forward: x -> y.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "avg_pool/forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
+    /// Records the backward: dy -> dx (each tap gets its window's share).
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "avg_pool/backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }

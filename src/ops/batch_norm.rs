@@ -8,9 +8,13 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/statistics.wgsl.
 pub struct StatisticsParams {
+    /// Rows: elements per channel (batch x height x width).
     pub rows: u32,
+    /// Channels.
     pub channels: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
@@ -18,10 +22,15 @@ crate::uniform_fields!(StatisticsParams: rows, channels, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/forward.wgsl.
 pub struct NormalizeParams {
+    /// Elements.
     pub count: u32,
+    /// Channels.
     pub channels: u32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: u32,
 }
 
@@ -29,10 +38,15 @@ crate::uniform_fields!(NormalizeParams: count, channels, eps, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/backward_affine.wgsl.
 pub struct AffineGradParams {
+    /// Rows: elements per channel (batch x height x width).
     pub rows: u32,
+    /// Channels.
     pub channels: u32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: u32,
 }
 
@@ -40,13 +54,19 @@ crate::uniform_fields!(AffineGradParams: rows, channels, eps, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/backward_input.wgsl.
 pub struct InputGradParams {
+    /// Elements.
     pub count: u32,
+    /// Channels.
     pub channels: u32,
+    /// Rows: elements per channel (batch x height x width).
     pub rows: u32,
     /// 0: the forward used batch statistics; 1: fixed (moving) statistics.
     pub mode: u32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 3],
 }
 
@@ -54,9 +74,13 @@ crate::uniform_fields!(InputGradParams: count, channels, rows, mode, eps, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/update_moving.wgsl.
 pub struct MovingParams {
+    /// Channels.
     pub channels: u32,
+    /// Weight of the old moving value.
     pub momentum: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
@@ -64,9 +88,13 @@ crate::uniform_fields!(MovingParams: channels, momentum, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/fold_scale.wgsl.
 pub struct FoldParams {
+    /// Channels.
     pub channels: u32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
@@ -83,25 +111,33 @@ pub const MOMENTUM: f32 = 0.9;
 /// Which statistics a batch-norm forward normalizes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statistics {
+    /// The statistics of the batch (training, before BN is frozen).
     Batch,
+    /// Fixed statistics (the moving ones: evaluation, or after BN is frozen).
     Fixed,
 }
 
 /// Shapes of a batch norm over `rows` = n*h*w positions of `channels` channels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BatchNorm {
+    /// Rows: elements per channel (batch x height x width).
     pub rows: u32,
+    /// Channels.
     pub channels: u32,
+    /// Added to the variance (batch norm's epsilon).
     pub eps: f32,
 }
 
 impl BatchNorm {
+    /// A batch norm over `rows` x `channels` values (NHWC: rows = batch x height x width).
     pub fn new(rows: u32, channels: u32) -> Self {
         BatchNorm { rows, channels, eps: EPSILON }
     }
+    /// Elements (rows x channels).
     pub fn len(&self) -> usize {
         (self.rows * self.channels) as usize
     }
+    /// True when there are no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -110,6 +146,7 @@ impl BatchNorm {
         let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
         Dispatch::new(gpu, "batch_norm/statistics", &p, &[x, stats], Grid(self.channels.max(1), 1, 1))
     }
+    /// Records y = gamma (x - mean) / sqrt(var + eps) + beta with `stats` = [mean, var] per channel.
     pub fn forward(
         &self,
         gpu: &Gpu,
@@ -121,6 +158,7 @@ impl BatchNorm {
         let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
         Dispatch::new(gpu, "batch_norm/forward", &p, &[x, stats, affine, y], Grid::items(self.len(), WORKGROUP_SIZE))
     }
+    /// Records the gradient of gamma and beta.
     pub fn backward_affine(
         &self,
         gpu: &Gpu,
@@ -133,6 +171,7 @@ impl BatchNorm {
         Dispatch::new(gpu, "batch_norm/backward_affine", &p, &[x, dy, stats, daffine], Grid(self.channels.max(1), 1, 1))
     }
     #[allow(clippy::too_many_arguments)]
+    /// Records the kernel that computes the input gradient dx from dy and the weights.
     pub fn backward_input(
         &self,
         gpu: &Gpu,
@@ -182,6 +221,7 @@ impl BatchNorm {
             Grid::items(self.channels as usize, WORKGROUP_SIZE),
         )
     }
+    /// Records moving = momentum * moving + (1 - momentum) * batch, for mean and variance.
     pub fn update_moving(
         &self,
         gpu: &Gpu,

@@ -15,17 +15,29 @@ pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct Conv2dParams {
+    /// Batch size.
     pub n: u32,
+    /// Input height.
     pub h: u32,
+    /// Input width.
     pub w: u32,
+    /// Input channels.
     pub c: u32,
+    /// Output height.
     pub oh: u32,
+    /// Output width.
     pub ow: u32,
+    /// Output channels.
     pub o: u32,
+    /// Kernel height.
     pub kh: u32,
+    /// Kernel width.
     pub kw: u32,
+    /// Stride on both axes.
     pub stride: u32,
+    /// Padding rows above the input (TensorFlow "same" rule).
     pub pad_top: u32,
+    /// Padding columns left of the input (TensorFlow "same" rule).
     pub pad_left: u32,
 }
 
@@ -46,12 +58,15 @@ impl Conv2dParams {
 }
 
 impl Conv2dParams {
+    /// Elements of the input (whole batch).
     pub fn input_len(&self) -> usize {
         (self.n * self.h * self.w * self.c) as usize
     }
+    /// Elements of the output (whole batch).
     pub fn output_len(&self) -> usize {
         (self.n * self.oh * self.ow * self.o) as usize
     }
+    /// Number of weights.
     pub fn weight_len(&self) -> usize {
         (self.o * self.kh * self.kw * self.c) as usize
     }
@@ -60,6 +75,7 @@ impl Conv2dParams {
         self.output_len() as u64 * (self.kh * self.kw * self.c) as u64
     }
 
+    /// Records y = conv(x, w) + b.
     pub fn forward(
         &self,
         gpu: &Gpu,
@@ -92,6 +108,7 @@ impl Conv2dParams {
         let positions = self.n * self.h * self.w;
         MatmulParams { m: self.o, n: self.c, k: positions, has_bias: 0, a_sm: 1, a_sk: self.o, b_sk: self.c, b_sn: 1 }
     }
+    /// Records the kernel that computes the input gradient dx from dy and the weights.
     pub fn backward_input(
         &self,
         gpu: &Gpu,
@@ -104,6 +121,7 @@ impl Conv2dParams {
         }
         Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
+    /// Records the kernel that computes the weight gradient dw from x and dy.
     pub fn backward_weight(
         &self,
         gpu: &Gpu,

@@ -11,18 +11,23 @@ use crate::Result;
 pub struct Depthwise(pub Conv2dParams);
 
 impl Depthwise {
+    /// A depthwise conv (depth multiplier 1) over a batch of `n` inputs of `input` shape.
     pub fn new(n: u32, input: [u32; 3], kernel: [u32; 2], stride: u32, padding: Padding) -> Result<Self> {
         Ok(Depthwise(Conv2dParams::new(n, input, input[2], kernel, stride, padding)?))
     }
+    /// The conv parameters the kernels bind (o == c).
     pub fn params(&self) -> &Conv2dParams {
         &self.0
     }
+    /// Number of weights.
     pub fn weight_len(&self) -> usize {
         (self.0.kh * self.0.kw * self.0.c) as usize
     }
+    /// Multiply-adds of one forward.
     pub fn macs(&self) -> u64 {
         self.0.output_len() as u64 * (self.0.kh * self.0.kw) as u64
     }
+    /// Records y = depthwise(x, w) + b.
     pub fn forward(
         &self,
         gpu: &Gpu,
@@ -39,6 +44,7 @@ impl Depthwise {
             Grid::items(self.0.output_len(), WORKGROUP_SIZE),
         )
     }
+    /// Records the kernel that computes the input gradient dx from dy and the weights.
     pub fn backward_input(
         &self,
         gpu: &Gpu,
@@ -54,6 +60,7 @@ impl Depthwise {
             Grid::items(self.0.input_len(), WORKGROUP_SIZE),
         )
     }
+    /// Records the kernel that computes the weight gradient dw from x and dy.
     pub fn backward_weight(
         &self,
         gpu: &Gpu,

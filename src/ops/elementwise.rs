@@ -6,14 +6,18 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of elementwise/add.wgsl.
 pub struct AddParams {
+    /// Elements.
     pub count: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 3],
 }
 
 crate::uniform_fields!(AddParams: count, _pad);
 
 impl AddParams {
+    /// An add over `count` elements.
     pub fn new(count: usize) -> Self {
         AddParams { count: count as u32, _pad: [0; 3] }
     }
@@ -25,11 +29,15 @@ impl AddParams {
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of elementwise/channel_scale.wgsl.
 pub struct ChannelScaleParams {
+    /// Elements.
     pub count: u32,
+    /// Channels.
     pub channels: u32,
     /// Channel of element i: (i / inner) % channels.
     pub inner: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: u32,
 }
 
@@ -44,7 +52,7 @@ impl ChannelScaleParams {
     pub fn with_inner(count: usize, channels: usize, inner: usize) -> Self {
         ChannelScaleParams { count: count as u32, channels: channels as u32, inner: inner as u32, _pad: 0 }
     }
-    /// y = x * s[channel].
+    /// y = x * s\[channel\].
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(
             gpu,

@@ -7,20 +7,28 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the fake-quant kernels (shaders/fake_quant/).
 pub struct FakeQuantParams {
+    /// Elements.
     pub count: u32,
     /// Number of ranges; element i uses range (i / inner) % channels.
     pub channels: u32,
+    /// Elements per channel run (see `channels`).
     pub inner: u32,
+    /// Padding (WGSL alignment).
     pub _pad0: u32,
+    /// The lowest grid point.
     pub qmin: f32,
+    /// The highest grid point.
     pub qmax: f32,
+    /// Padding to the WGSL struct's size.
     pub _pad1: [u32; 2],
 }
 
 crate::uniform_fields!(FakeQuantParams: count, channels, inner, _pad0, qmin, qmax, _pad1);
 
 impl FakeQuantParams {
+    /// Fake quant of `count` elements on `grid`, element i with range (i / inner) % channels.
     pub fn new(count: usize, channels: usize, inner: usize, grid: QuantGrid) -> Self {
         FakeQuantParams {
             count: count as u32,
@@ -32,6 +40,7 @@ impl FakeQuantParams {
             _pad1: [0; 2],
         }
     }
+    /// Records y = fake_quant(x) with the nudged `ranges` ([min, max] per channel).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
@@ -41,6 +50,7 @@ impl FakeQuantParams {
             Grid::items(self.count as usize, WORKGROUP_SIZE),
         )
     }
+    /// Records the straight-through gradient: dy where x is inside the nudged range, else 0.
     pub fn backward(
         &self,
         gpu: &Gpu,

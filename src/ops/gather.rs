@@ -5,19 +5,25 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of gather/batch.wgsl.
 pub struct GatherParams {
+    /// Samples per batch.
     pub batch: u32,
+    /// Pixels per sample.
     pub pixels: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
 crate::uniform_fields!(GatherParams: batch, pixels, _pad);
 
 impl GatherParams {
+    /// A gather of `batch` samples of `pixels` bytes.
     pub fn new(batch: u32, pixels: u32) -> Self {
         GatherParams { batch, pixels, _pad: [0; 2] }
     }
     #[allow(clippy::too_many_arguments)]
+    /// Records the gather of the step's samples (by `order`, from the step uniform's `batch_start`) as f32 p / 255, and their labels.
     pub fn dispatch(
         &self,
         gpu: &Gpu,

@@ -5,29 +5,38 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the global average pooling kernels (shaders/global_avg_pool/).
 pub struct GlobalAvgPoolParams {
+    /// Batch size.
     pub n: u32,
     /// h * w.
     pub hw: u32,
+    /// Input channels.
     pub c: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: u32,
 }
 
 crate::uniform_fields!(GlobalAvgPoolParams: n, hw, c, _pad);
 
 impl GlobalAvgPoolParams {
+    /// Pooling a batch of `n` inputs of [h, w, c].
     pub fn new(n: u32, [h, w, c]: [u32; 3]) -> Self {
         GlobalAvgPoolParams { n, hw: h * w, c, _pad: 0 }
     }
+    /// Elements of the input (whole batch).
     pub fn input_len(&self) -> usize {
         (self.n * self.hw * self.c) as usize
     }
+    /// Elements of the output (whole batch).
     pub fn output_len(&self) -> usize {
         (self.n * self.c) as usize
     }
+    /// Records y\[c\] = the mean of x over h and w.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "global_avg_pool/forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
+    /// Records dx = dy / (h w), spread over each channel.
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "global_avg_pool/backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }

@@ -7,9 +7,13 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of loss/softmax_cross_entropy.wgsl.
 pub struct LossParams {
+    /// Batch size.
     pub n: u32,
+    /// Classes (logits per sample).
     pub classes: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
@@ -17,10 +21,13 @@ crate::uniform_fields!(LossParams: n, classes, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of loss/accumulate.wgsl.
 pub struct AccumulateParams {
+    /// Batch size.
     pub n: u32,
     /// A batch whose mean loss exceeds this is recorded as exploding.
     pub explode_limit: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
@@ -36,22 +43,31 @@ pub const EXPLODING_LOSS_FACTOR: f32 = 20.0;
 /// The totals buffer, read back.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Totals {
+    /// Sum of the per-sample losses.
     pub loss_sum: f32,
+    /// Samples whose top logit is the label.
     pub correct: f32,
+    /// Samples counted.
     pub samples: f32,
+    /// The health words.
     pub health: Health,
 }
 
 /// The first (global, 1-based) step at which each problem was seen, if it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Health {
+    /// A batch with a NaN or infinite loss.
     pub non_finite_loss: Option<u32>,
+    /// A batch whose mean loss exceeds `explode_limit`.
     pub exploding_loss: Option<u32>,
+    /// A NaN or infinite gradient (Adam).
     pub non_finite_gradient: Option<u32>,
+    /// A NaN or infinite weight after an update (Adam).
     pub non_finite_weight: Option<u32>,
 }
 
 impl Totals {
+    /// Decodes the buffer's words.
     pub fn from_words(w: &[u32]) -> Totals {
         let word = |i: usize| w.get(i).copied().unwrap_or(0);
         let step = |i: usize| Some(word(i)).filter(|&s| s != 0);
@@ -67,6 +83,7 @@ impl Totals {
             },
         }
     }
+    /// Encodes the totals as the buffer's words.
     pub fn to_words(&self) -> [u32; TOTALS_WORDS] {
         let h = &self.health;
         let s = |v: Option<u32>| v.unwrap_or(0);
@@ -104,6 +121,7 @@ pub fn explode_limit(classes: u32) -> f32 {
 }
 
 impl LossParams {
+    /// The loss of `n` samples over `classes` logits.
     pub fn new(n: u32, classes: u32) -> Self {
         LossParams { n, classes, _pad: [0; 2] }
     }

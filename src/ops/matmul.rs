@@ -8,16 +8,23 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the matmul kernels (shaders/matmul/): c [m, n] = a [m, k] b [k, n] (+ bias \[n\]), with strides so either operand may be transposed.
 pub struct MatmulParams {
+    /// Rows of a and c.
     pub m: u32,
+    /// Columns of b and c.
     pub n: u32,
+    /// The inner dimension.
     pub k: u32,
+    /// 1 to add the bias, 0 not to.
     pub has_bias: u32,
     /// a[m, k] is at a[m * a_sm + k * a_sk].
     pub a_sm: u32,
+    /// See `a_sm`.
     pub a_sk: u32,
     /// b[k, n] is at b[k * b_sk + n * b_sn].
     pub b_sk: u32,
+    /// See `b_sk`.
     pub b_sn: u32,
 }
 
@@ -28,6 +35,7 @@ impl MatmulParams {
     pub fn row_major(m: u32, n: u32, k: u32) -> Self {
         MatmulParams { m, n, k, has_bias: 0, a_sm: k, a_sk: 1, b_sk: n, b_sn: 1 }
     }
+    /// Floating-point operations: 2 m n k.
     pub fn flops(&self) -> u64 {
         2 * self.m as u64 * self.n as u64 * self.k as u64
     }

@@ -6,35 +6,49 @@ use crate::{QatError, Result};
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the max pooling kernels (shaders/max_pool/).
 pub struct MaxPoolParams {
+    /// Batch size.
     pub n: u32,
+    /// Input height.
     pub h: u32,
+    /// Input width.
     pub w: u32,
+    /// Input channels.
     pub c: u32,
+    /// Output height.
     pub oh: u32,
+    /// Output width.
     pub ow: u32,
+    /// Window height and width.
     pub k: u32,
+    /// Stride on both axes.
     pub stride: u32,
 }
 
 crate::uniform_fields!(MaxPoolParams: n, h, w, c, oh, ow, k, stride);
 
 impl MaxPoolParams {
+    /// Pooling `k` x `k` valid windows with `stride` over a batch of `n` inputs of [h, w, c]; an error when the window does not fit.
     pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32) -> Result<Self> {
         if k == 0 || stride == 0 || h < k || w < k || c == 0 {
             return Err(QatError::Invalid(format!("max pool {k}x{k} stride {stride} does not fit input {h}x{w}x{c}")));
         }
         Ok(MaxPoolParams { n, h, w, c, oh: (h - k) / stride + 1, ow: (w - k) / stride + 1, k, stride })
     }
+    /// Elements of the input (whole batch).
     pub fn input_len(&self) -> usize {
         (self.n * self.h * self.w * self.c) as usize
     }
+    /// Elements of the output (whole batch).
     pub fn output_len(&self) -> usize {
         (self.n * self.oh * self.ow * self.c) as usize
     }
+    /// Records y = the window maxima, and the input index of each in `argmax`.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer, argmax: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "max_pool/forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
+    /// Records dx: each dy to its window's argmax.
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         // One invocation per window when windows do not overlap, else one per input element.
         let items = if self.k == self.stride { self.output_len() } else { self.input_len() };

@@ -8,17 +8,25 @@ use crate::Result;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RangeMode {
     /// range -= (1 - decay) * (range - batch range), after the first batch sets it.
-    MovingAverage { decay: f32 },
+    MovingAverage {
+        /// Weight of the old range (tfmot: 0.999).
+        decay: f32,
+    },
     /// The min and max of everything seen (used for the model input).
     AllSeen,
 }
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of observer/activation_range.wgsl.
 pub struct ActivationRangeParams {
+    /// Elements.
     pub count: u32,
+    /// 0: moving average, 1: all seen.
     pub mode: u32,
+    /// The moving average's decay.
     pub decay: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: u32,
 }
 
@@ -26,11 +34,15 @@ crate::uniform_fields!(ActivationRangeParams: count, mode, decay, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of observer/weight_range.wgsl.
 pub struct WeightRangeParams {
+    /// Channels.
     pub channels: u32,
     /// Channel of element i: (i / inner) % channels.
     pub inner: u32,
+    /// Elements.
     pub count: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: u32,
 }
 
@@ -40,6 +52,7 @@ crate::uniform_fields!(WeightRangeParams: channels, inner, count, _pad);
 pub const ACTIVATION_RANGE_WORDS: usize = 3;
 
 impl ActivationRangeParams {
+    /// An observer of `count` elements.
     pub fn new(count: usize, mode: RangeMode) -> Self {
         let (mode, decay) = match mode {
             RangeMode::MovingAverage { decay } => (0, decay),
@@ -47,6 +60,7 @@ impl ActivationRangeParams {
         };
         ActivationRangeParams { count: count as u32, mode, decay, _pad: 0 }
     }
+    /// Records the update of `range` = [min, max, seen] from x.
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, range: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "observer/activation_range", self, &[x, range], Grid(1, 1, 1))
     }
@@ -57,6 +71,7 @@ impl WeightRangeParams {
     pub fn new(count: usize, channels: usize, inner: usize) -> Self {
         WeightRangeParams { channels: channels as u32, inner: inner.max(1) as u32, count: count as u32, _pad: 0 }
     }
+    /// Records ranges = [-max |w|, max |w|] per channel.
     pub fn dispatch(&self, gpu: &Gpu, w: &wgpu::Buffer, ranges: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "observer/weight_range", self, &[w, ranges], Grid(self.channels.max(1), 1, 1))
     }

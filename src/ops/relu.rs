@@ -5,10 +5,13 @@ use crate::Result;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the ReLU kernels (shaders/relu/).
 pub struct ReluParams {
+    /// Elements.
     pub count: u32,
     /// Upper clamp: f32::MAX for ReLU, 6 for ReLU6.
     pub cap: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
     pub _pad: [u32; 2],
 }
 
@@ -23,9 +26,11 @@ impl ReluParams {
     pub fn capped(count: usize, cap: f32) -> Self {
         ReluParams { count: count as u32, cap, _pad: [0; 2] }
     }
+    /// Records y = min(max(x, 0), cap).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }
+    /// Records dx = dy where 0 < x < cap, else 0.
     pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "relu/backward", self, &[x, dy, dx], Grid::items(self.count as usize, WORKGROUP_SIZE))
     }

@@ -12,6 +12,7 @@ use crate::model::ModelSpec;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How one node's output is quantized.
 pub enum OutputQuant {
     /// Observer and fake quant on this node's output.
     Own,
@@ -23,6 +24,7 @@ pub enum OutputQuant {
     Deferred(usize),
 }
 
+/// The quantization of every node's output, in node order; an error names a Concat input that cannot take the Concat's scale.
 pub fn placement(spec: &ModelSpec) -> Result<Vec<OutputQuant>> {
     let n = spec.nodes.len();
     let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n + 1];

@@ -10,8 +10,11 @@ use crate::Result;
 /// Logits of every sample (row-major [count, classes]) and the accuracy against the labels.
 #[derive(Debug, Clone)]
 pub struct EvalResult {
+    /// Logits, row-major [count, classes].
     pub logits: Vec<f32>,
+    /// Classes.
     pub classes: usize,
+    /// Fraction of samples whose top logit is the label.
     pub accuracy: f64,
 }
 

@@ -18,39 +18,53 @@ use crate::{QatError, Result};
 #[serde(rename_all = "kebab-case")]
 pub enum WeightQuant {
     #[default]
+    /// One scale per output channel (TFLite's default for conv and depthwise).
     PerChannel,
+    /// One scale per weight tensor.
     PerTensor,
 }
 
 /// Batch-norm state of one layer.
 pub struct BnState {
+    /// Channels.
     pub channels: usize,
     /// [gamma (C), beta (C)] and its Adam moments.
     pub affine: wgpu::Buffer,
+    /// Adam's first moment of `affine`.
     pub affine_m: wgpu::Buffer,
+    /// Adam's second moment of `affine`.
     pub affine_v: wgpu::Buffer,
     /// [mean, var] per channel.
     pub moving: wgpu::Buffer,
     /// gamma / sqrt(moving_var + eps) and its inverse, refreshed by each QAT forward.
     pub scale: wgpu::Buffer,
+    /// 1 / scale.
     pub inv_scale: wgpu::Buffer,
 }
 
 /// Trainable state of one conv, depthwise or dense node.
 pub struct Params {
+    /// The node's index.
     pub node: usize,
+    /// Its parameter geometry.
     pub geometry: Weights,
+    /// The float weights.
     pub weight: wgpu::Buffer,
+    /// Adam's first moment of the weights.
     pub weight_m: wgpu::Buffer,
+    /// Adam's second moment of the weights.
     pub weight_v: wgpu::Buffer,
     /// Bias (`geometry.bias_len` values; zeros of `channels` when batch norm replaces it).
     pub bias: wgpu::Buffer,
+    /// Adam's first moment of the bias.
     pub bias_m: wgpu::Buffer,
+    /// Adam's second moment of the bias.
     pub bias_v: wgpu::Buffer,
     /// [-max|w|, max|w|] per range group, refreshed by every fake-quant forward.
     pub weight_range: wgpu::Buffer,
     /// Number of weight ranges: `geometry.channels` per channel, 1 per tensor.
     pub range_channels: usize,
+    /// The batch norm after the layer, if any.
     pub bn: Option<BnState>,
 }
 
@@ -65,32 +79,45 @@ impl Params {
     }
 }
 
+/// A model's trainable state on the GPU.
 pub struct Network {
+    /// The model.
     pub spec: ModelSpec,
+    /// Output shape of every node.
     pub shapes: Vec<[u32; 3]>,
+    /// How each node's output is quantized (`quant::placement`).
     pub placement: Vec<OutputQuant>,
     /// One entry per weighted node, in node order.
     pub params: Vec<Params>,
+    /// [min, max, seen] of the model input.
     pub input_range: wgpu::Buffer,
     /// Activation range of each node that observes its own output.
     pub output_ranges: Vec<Option<wgpu::Buffer>>,
+    /// Per-channel or per-tensor weights.
     pub weight_quant: WeightQuant,
 }
 
 /// Host copy of a batch norm's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostBn {
+    /// Batch norm scale per channel.
     pub gamma: Vec<f32>,
+    /// Batch norm offset per channel.
     pub beta: Vec<f32>,
+    /// Moving mean per channel.
     pub moving_mean: Vec<f32>,
+    /// Moving variance per channel.
     pub moving_var: Vec<f32>,
 }
 
 /// Host copy of a node's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostParams {
+    /// The float weights.
     pub weight: Vec<f32>,
+    /// The bias (empty with batch norm).
     pub bias: Vec<f32>,
+    /// The batch norm after the layer, if any.
     pub bn: Option<HostBn>,
 }
 

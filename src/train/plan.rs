@@ -31,7 +31,9 @@ use crate::train::Network;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, Copy)]
+/// What a plan records.
 pub struct PlanOptions {
+    /// Samples per step.
     pub batch: u32,
     /// Insert fake quant (and fold batch norm).
     pub qat: bool,
@@ -39,25 +41,33 @@ pub struct PlanOptions {
     pub train: bool,
     /// Batch norm uses (and keeps) its moving statistics even when training.
     pub bn_frozen: bool,
+    /// Adam's hyper-parameters.
     pub adam: AdamConfig,
     /// Moving-average decay of activation ranges.
     pub decay: f32,
+    /// Bits of the fake-quant grids.
     pub bits: u32,
 }
 
 /// The replayable work of one batch.
 pub struct Plan {
+    /// Every dispatch of one step, in order.
     pub dispatches: Vec<Dispatch>,
     /// The per-step uniform (`StepUniform`).
     pub step: wgpu::Buffer,
     /// Sample order: sample b of a step is `order[batch_start + b]`.
     pub order: wgpu::Buffer,
+    /// Entries of the order buffer.
     pub order_len: usize,
+    /// The logits of the step's batch.
     pub logits: wgpu::Buffer,
+    /// The labels of the step's batch.
     pub labels: wgpu::Buffer,
     /// Loss and accuracy sums and the health words (`ops::loss::Totals`; train plans).
     pub totals: wgpu::Buffer,
+    /// Samples per step.
     pub batch: u32,
+    /// Classes (logits per sample).
     pub classes: u32,
     /// Floating-point operations of the convolutions and matmuls of one step.
     pub flops_per_step: u64,

@@ -20,15 +20,23 @@ use crate::{QatError, Result};
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
+/// A training run's options (the `qat train` flags).
 pub struct TrainConfig {
+    /// Float epochs.
     pub epochs: usize,
+    /// QAT epochs after them.
     pub qat_epochs: usize,
+    /// Samples per step.
     pub batch: u32,
+    /// Seeds initialisation and shuffling.
     pub seed: u64,
+    /// Adam's hyper-parameters (`lr` is the schedule's peak).
     pub adam: AdamConfig,
+    /// The learning-rate schedule.
     pub schedule: LrSchedule,
     /// Activation range moving-average decay (tfmot: 0.999).
     pub decay: f32,
+    /// Bits of the fake-quant grids.
     pub bits: u32,
     /// Per-channel (default) or per-tensor conv and depthwise weights.
     pub weight_quant: WeightQuant,
@@ -40,8 +48,11 @@ pub struct TrainConfig {
     pub train_limit: Option<usize>,
     /// Evaluate on only the first N test samples.
     pub test_limit: Option<usize>,
+    /// Samples per evaluation batch (shrunk to fit the adapter).
     pub eval_batch: u32,
+    /// Read the totals (and update the progress bar) every this many steps.
     pub report_every: usize,
+    /// Show a progress bar.
     pub progress: bool,
 }
 
@@ -69,25 +80,40 @@ impl Default for TrainConfig {
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
+/// What one phase (float or QAT) did.
 pub struct PhaseReport {
+    /// Epochs run.
     pub epochs: usize,
+    /// Steps run.
     pub steps: usize,
+    /// Wall time of the phase.
     pub seconds: f64,
+    /// Training images per second.
     pub images_per_sec: f64,
+    /// Mean loss of the last reported steps.
     pub last_loss: f64,
+    /// Training accuracy of the last reported steps.
     pub last_train_acc: f64,
+    /// Validation accuracy after each epoch.
     pub val_acc: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
+/// What a training run did.
 pub struct TrainReport {
+    /// The float phase.
     pub float: PhaseReport,
+    /// The QAT phase.
     pub qat: PhaseReport,
+    /// Float accuracy on the test split (GPU).
     pub float_test_acc: f64,
     /// GPU fake-quant forward on the test set (None without QAT epochs).
     pub qat_test: Option<EvalResult>,
+    /// Training samples used.
     pub train_samples: usize,
+    /// Validation samples held out.
     pub val_samples: usize,
+    /// Test samples evaluated.
     pub test_samples: usize,
 }
 

@@ -6,8 +6,8 @@ use crate::quant::multiplier::multiply_by_quantized_multiplier;
 use crate::shape::output_size;
 
 /// CONV_2D, per output channel c:
-/// acc = bias[c] + sum over in-bounds taps of w[c, ky, kx, ci] * (x - input_zero_point);
-/// out = clamp(MBQM(acc, mult[c], shift[c]) + output_zero_point, act_min, act_max).
+/// acc = bias\[c\] + sum over in-bounds taps of w[c, ky, kx, ci] * (x - input_zero_point);
+/// out = clamp(MBQM(acc, mult\[c\], shift\[c\]) + output_zero_point, act_min, act_max).
 /// Overflow: |w| <= 127 and |x - zp| <= 255, so each product is below 2^15 and the sum of
 /// `taps` products plus the bias stays inside i32 — the model reader rejects files where
 /// |bias| + taps * 255 * 127 could reach 2^31. The zero-point add saturates: it cannot overflow
@@ -66,22 +66,30 @@ pub fn conv2d(layer: &QLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
 }
 
 /// A DEPTHWISE_CONV_2D with depth multiplier 1: int8 weights [KH, KW, C] per channel
-/// (zero point 0), int32 bias at scale input_scale * weight_scale[c], one multiplier per channel.
+/// (zero point 0), int32 bias at scale input_scale * weight_scale\[c\], one multiplier per channel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepthwiseLayer {
+    /// [height, width] of the kernel.
     pub kernel: [u32; 2],
+    /// Stride on both axes.
     pub stride: u32,
+    /// TensorFlow's "valid" or "same".
     pub padding: crate::shape::Padding,
+    /// Int8 weights [KH, KW, C].
     pub weights: Vec<i8>,
+    /// Int32 biases, one per channel.
     pub bias: Vec<i32>,
+    /// One requantization multiplier per channel.
     pub multipliers: Vec<crate::quant::multiplier::QuantizedMultiplier>,
+    /// The output's zero point.
     pub output_zero_point: i32,
+    /// The fused activation's clamp.
     pub clamp: crate::quant::clamp::Clamp,
 }
 
 /// DEPTHWISE_CONV_2D, per channel c:
-/// acc = bias[c] + sum over in-bounds taps of w[ky, kx, c] * (x[.., c] - input_zero_point);
-/// out = clamp(MBQM(acc, mult[c], shift[c]) + output_zero_point).
+/// acc = bias\[c\] + sum over in-bounds taps of w[ky, kx, c] * (x[.., c] - input_zero_point);
+/// out = clamp(MBQM(acc, mult\[c\], shift\[c\]) + output_zero_point).
 /// Overflow: at most kh*kw products below 2^15 each, plus the bias.
 pub fn depthwise_conv2d(layer: &DepthwiseLayer, x: &Tensor, input_zero_point: i32) -> Tensor {
     let [h, w, c] = x.shape;

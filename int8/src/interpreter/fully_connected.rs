@@ -5,7 +5,7 @@ use crate::model::QLayer;
 use crate::quant::rounding::round_half_away_f64;
 
 /// FULLY_CONNECTED as LiteRT's reference kernel computes it for int8:
-/// acc = bias[o] + sum_i w[o, i] * (x[i] - input_zero_point) (same overflow bound as conv);
+/// acc = bias\[o\] + sum_i w[o, i] * (x\[i\] - input_zero_point) (same overflow bound as conv);
 /// out = clamp(round_half_away(f64(acc) * (f64(s_in) * f64(s_w) / f64(s_out))) + zp_out).
 pub fn fully_connected(layer: &QLayer, x: &Tensor, input_zero_point: i32, input_scale: f32) -> Tensor {
     let QLayer::FullyConnected { units, inputs, weight_scale, bias, weights, output, clamp, .. } = layer else {

@@ -22,12 +22,14 @@ use crate::quant::rounding::quantize_f32_to_i8;
 /// An int8 NHWC tensor of one image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tensor {
+    /// [h, w, c].
     pub shape: [u32; 3],
+    /// h * w * c values, NHWC.
     pub data: Vec<i8>,
 }
 
 /// QUANTIZE of an image: the u8 pixel p of channel c becomes the float32 input
-/// x = (p / 255 - mean[c]) / std[c] (`InputNorm`; p / 255 for models trained here), then
+/// x = (p / 255 - mean\[c\]) / std\[c\] (`InputNorm`; p / 255 for models trained here), then
 /// round_half_away(x / scale) + zero_point in float32, clamped.
 pub fn quantize_image(pixels: &[u8], shape: [u32; 3], q: TensorQuant, norm: &InputNorm) -> Tensor {
     let c = shape[2].max(1) as usize;

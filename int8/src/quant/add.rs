@@ -5,16 +5,23 @@
 use crate::quant::multiplier::{multiply_by_quantized_multiplier, quantize_multiplier, QuantizedMultiplier};
 use crate::quant::params::TensorQuant;
 
+/// Inputs are shifted left by this many bits before their rescale (TFLite's `left_shift`).
 pub const LEFT_SHIFT: i32 = 20;
 
+/// The multipliers of an ADD: each input onto the shared grid of scale 2 * max(s1, s2), and
+/// the sum onto the output's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddRescale {
+    /// s1 / (2 max(s1, s2)).
     pub input1: QuantizedMultiplier,
+    /// s2 / (2 max(s1, s2)).
     pub input2: QuantizedMultiplier,
+    /// 2 max(s1, s2) / (2^20 s_out).
     pub output: QuantizedMultiplier,
 }
 
 impl AddRescale {
+    /// The multipliers for inputs `a`, `b` and output `out`.
     pub fn new(a: TensorQuant, b: TensorQuant, out: TensorQuant) -> AddRescale {
         let twice_max = 2.0 * (a.scale as f64).max(b.scale as f64);
         AddRescale {

@@ -7,19 +7,25 @@ use crate::quant::rounding::round_half_away_f32;
 /// Inclusive int8 bounds of an output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clamp {
+    /// The smallest output value.
     pub min: i32,
+    /// The largest output value.
     pub max: i32,
 }
 
 /// The activation fused into an op's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activation {
+    /// None: the full int8 range.
     None,
+    /// max(x, 0).
     Relu,
+    /// min(max(x, 0), 6).
     Relu6,
 }
 
 impl Clamp {
+    /// No clamp: [-128, 127].
     pub const FULL: Clamp = Clamp { min: -128, max: 127 };
 
     /// TFLite's CalculateActivationRangeQuantized for int8:

@@ -7,12 +7,16 @@
 /// An unsigned integer grid [qmin, qmax]: qmin = 1 for narrow range, qmax = 2^bits - 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Grid {
+    /// Bits per value.
     pub bits: u32,
+    /// The lowest grid point (0, or 1 for narrow range).
     pub qmin: i32,
+    /// The highest grid point, 2^bits - 1.
     pub qmax: i32,
 }
 
 impl Grid {
+    /// The grid of `bits` bits, narrow (without its lowest point) or full.
     pub fn new(bits: u32, narrow_range: bool) -> Grid {
         Grid { bits, qmin: narrow_range as i32, qmax: (1i32 << bits) - 1 }
     }
@@ -33,11 +37,15 @@ impl Grid {
 /// A range after nudging: zero is exactly representable.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Nudged {
+    /// The nudged minimum, (qmin - zero_point) * scale.
     pub min: f32,
+    /// The nudged maximum, (qmax - zero_point) * scale.
     pub max: f32,
+    /// The step between grid points.
     pub scale: f32,
     /// Zero point on the unsigned grid.
     pub zero_point: i32,
+    /// The grid the range is nudged onto.
     pub grid: Grid,
 }
 

@@ -5,13 +5,17 @@
 use crate::quant::multiplier::{multiply_by_quantized_multiplier, quantize_multiplier, QuantizedMultiplier};
 use crate::quant::params::TensorQuant;
 
+/// The rescale of a MEAN over `count` values: the sum times s_in / (s_out * count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeanRescale {
+    /// M' = (M << k) / count with shift sh - k: s_in / s_out with the division folded in (above).
     pub multiplier: QuantizedMultiplier,
+    /// Values averaged (h * w).
     pub count: i32,
 }
 
 impl MeanRescale {
+    /// The rescale from `input` to `output` over `count` values.
     pub fn new(input: TensorQuant, output: TensorQuant, count: u32) -> MeanRescale {
         let base = quantize_multiplier(input.scale as f64 / output.scale as f64);
         let n = count.max(1) as i64;

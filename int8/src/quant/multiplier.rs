@@ -13,7 +13,9 @@ pub enum Rounding {
 /// A real multiplier M > 0 as `multiplier * 2^(shift - 31)`, multiplier in [2^30, 2^31).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuantizedMultiplier {
+    /// The Q31 mantissa; `quantize_multiplier` gives one in [2^30, 2^31) (0 for M = 0).
     pub multiplier: i32,
+    /// The power of two: positive shifts left, negative right.
     pub shift: i32,
 }
 
