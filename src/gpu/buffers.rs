@@ -12,27 +12,35 @@ const STORAGE: wgpu::BufferUsages =
     wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
 
 /// A zeroed storage buffer of `words` 32-bit words (at least one word, as empty bindings are invalid).
-pub fn storage(device: &wgpu::Device, label: &str, words: usize) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
+pub fn storage(gpu: &Gpu, label: &str, words: usize) -> wgpu::Buffer {
+    let size = 4 * words.max(1) as u64;
+    gpu.counters.buffer(size);
+    gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
-        size: 4 * words.max(1) as u64,
+        size,
         usage: STORAGE,
         mapped_at_creation: false,
     })
 }
 
 /// A storage buffer initialised with `data`.
-pub fn upload<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, data: &[T]) -> wgpu::Buffer {
+pub fn upload<T: bytemuck::Pod>(gpu: &Gpu, label: &str, data: &[T]) -> wgpu::Buffer {
     let bytes: &[u8] = bytemuck::cast_slice(data);
     if bytes.is_empty() {
-        return storage(device, label, 1);
+        return storage(gpu, label, 1);
     }
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytes, usage: STORAGE })
+    gpu.counters.buffer(bytes.len() as u64);
+    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytes,
+        usage: STORAGE,
+    })
 }
 
 /// A uniform buffer holding one `#[repr(C)]` parameter struct.
-pub fn uniform<T: bytemuck::Pod>(device: &wgpu::Device, label: &str, value: &T) -> wgpu::Buffer {
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+pub fn uniform<T: bytemuck::Pod>(gpu: &Gpu, label: &str, value: &T) -> wgpu::Buffer {
+    gpu.counters.buffer(std::mem::size_of::<T>() as u64);
+    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some(label),
         contents: bytemuck::bytes_of(value),
         usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
@@ -67,6 +75,7 @@ impl ReadbackPool {
             map.get_mut(&bytes).and_then(Vec::pop)
         };
         let staging = pooled.unwrap_or_else(|| {
+            gpu.counters.buffer(bytes);
             gpu.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("readback"),
                 size: bytes,
@@ -76,7 +85,7 @@ impl ReadbackPool {
         });
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
         encoder.copy_buffer_to_buffer(src, 0, &staging, 0, bytes);
-        gpu.queue.submit([encoder.finish()]);
+        gpu.submit(encoder);
         // The map completes as a future: the callback resolves a oneshot once the device has
         // been polled (`gpu.wait`), and a dropped callback resolves it as cancelled.
         let (tx, rx) = futures::channel::oneshot::channel();

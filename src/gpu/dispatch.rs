@@ -72,7 +72,7 @@ impl Dispatch {
             ));
         }
         let pipeline = gpu.pipeline(shader)?;
-        let uniform = buffers::uniform(&gpu.device, shader, params);
+        let uniform = buffers::uniform(gpu, shader, params);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
         for (i, b) in buffers.iter().enumerate() {
             entries.push(wgpu::BindGroupEntry { binding: 1 + i as u32, resource: b.as_entire_binding() });

@@ -9,6 +9,7 @@ pub mod shaders;
 pub mod uniform;
 
 use crate::{QatError, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,8 +32,36 @@ pub struct Gpu {
     pub limits: wgpu::Limits,
     pipelines: pipelines::PipelineCache,
     readback: buffers::ReadbackPool,
+    counters: Counters,
     /// Errors that escaped every error scope, and device loss, recorded by callbacks.
     fault: Arc<Mutex<Option<QatError>>>,
+}
+
+/// Submits and buffer creations through this `Gpu`, counted so tests can check that a
+/// steady-state training step allocates nothing and submits once.
+#[derive(Default)]
+struct Counters {
+    submits: AtomicU64,
+    buffers: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Counters {
+    fn buffer(&self, bytes: u64) {
+        self.buffers.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+/// The counts so far (`Gpu::counts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Command buffers submitted.
+    pub submits: u64,
+    /// Buffers created.
+    pub buffers: u64,
+    /// Bytes of the buffers created.
+    pub buffer_bytes: u64,
 }
 
 /// What we choose an adapter by.
@@ -136,6 +165,7 @@ impl Gpu {
             queue,
             pipelines: pipelines::PipelineCache::default(),
             readback: buffers::ReadbackPool::default(),
+            counters: Counters::default(),
             fault,
         })
     }
@@ -183,12 +213,12 @@ impl Gpu {
 
     /// A storage buffer of `len` f32/u32 words, zero-initialised.
     pub fn storage(&self, label: &str, words: usize) -> wgpu::Buffer {
-        buffers::storage(&self.device, label, words)
+        buffers::storage(self, label, words)
     }
 
     /// A storage buffer holding `data`.
     pub fn upload<T: bytemuck::Pod>(&self, label: &str, data: &[T]) -> wgpu::Buffer {
-        buffers::upload(&self.device, label, data)
+        buffers::upload(self, label, data)
     }
 
     /// Copies `words` 32-bit words of `buffer` back to the host.
@@ -200,7 +230,22 @@ impl Gpu {
     pub fn run(&self, dispatches: &[Dispatch]) -> Result<()> {
         let mut encoder = self.device.create_command_encoder(&Default::default());
         dispatch::encode(&mut encoder, dispatches);
-        self.queue.submit([encoder.finish()]);
+        self.submit(encoder);
         self.check()
+    }
+
+    /// Submits one command buffer (every submit of the crate goes through here, and is counted).
+    pub fn submit(&self, encoder: wgpu::CommandEncoder) {
+        self.counters.submits.fetch_add(1, Ordering::Relaxed);
+        self.queue.submit([encoder.finish()]);
+    }
+
+    /// Submits and buffer creations so far.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            submits: self.counters.submits.load(Ordering::Relaxed),
+            buffers: self.counters.buffers.load(Ordering::Relaxed),
+            buffer_bytes: self.counters.bytes.load(Ordering::Relaxed),
+        }
     }
 }

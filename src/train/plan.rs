@@ -519,7 +519,7 @@ impl Plan {
             let (step, order, totals) = match shared {
                 Some(s) if s.order_len == order_len => (s.step.clone(), s.order.clone(), s.totals.clone()),
                 _ => (
-                    crate::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, opts.adam.lr, 1)),
+                    crate::gpu::buffers::uniform(gpu, "step", &StepUniform::new(0, 1, opts.adam.lr, 1)),
                     gpu.storage("order", order_len),
                     gpu.storage("totals", TOTALS_WORDS),
                 ),

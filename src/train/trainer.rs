@@ -262,7 +262,7 @@ fn reset_optimizer(gpu: &Gpu, net: &Network) {
             encoder.clear_buffer(b, 0, None);
         }
     }
-    gpu.queue.submit([encoder.finish()]);
+    gpu.submit(encoder);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -10,7 +10,7 @@ fn adam_matches_cpu() {
     let cfg = AdamConfig::default();
     let (mut w, mut m, mut v) = (random(&mut rng, n), vec![0.0; n], vec![0.0; n]);
     let (bw, bm, bv) = (gpu.upload("w", &w), gpu.storage("m", n), gpu.storage("v", n));
-    let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, cfg.lr, 1));
+    let step = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(0, 1, cfg.lr, 1));
     let totals = gpu.storage("totals", TOTALS_WORDS);
     for t in 1..=3 {
         let g = random(&mut rng, n);

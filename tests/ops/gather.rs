@@ -11,7 +11,7 @@ fn gather_batch_matches_cpu() {
     let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, pixels);
     let mut order: Vec<u32> = (0..count as u32).collect();
     rng.shuffle(&mut order);
-    let step = wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(5, 1, 0.0, 1));
+    let step = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(5, 1, 0.0, 1));
     let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
     run(
         gpu,

@@ -14,7 +14,7 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     let (d, per, totals) =
         (gpu.storage("d", n * classes), gpu.storage("per", 2 * n), gpu.storage("totals", TOTALS_WORDS));
     let limit = explode_limit(classes as u32);
-    let step = |s: u32| wgpu_qat::gpu::buffers::uniform(&gpu.device, "step", &StepUniform::new(0, 1, 0.0, s));
+    let step = |s: u32| wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(0, 1, 0.0, s));
     let read_totals = || Totals::from_words(&gpu.read::<u32>(&totals, TOTALS_WORDS).unwrap());
     run(
         gpu,
