@@ -1,7 +1,8 @@
-//! The benchmark harness behind `qat bench --json`: training-step time and throughput for
-//! mnist-cnn at several batch sizes (float and QAT), the achieved GFLOP/s of the step, the
-//! GFLOP/s of our f32 matmul kernel as a ceiling measured in the same run, and CPU int8
-//! inference images/s. Synthetic data: step time does not depend on pixel values.
+//! The benchmark harness behind `qat bench --json`: for each model, batch size and mode (float
+//! and QAT), the training step's time, images/s, achieved GFLOP/s, its ratio to the frozen
+//! yardstick kernel (`benches/yardstick.wgsl`, measured in the same process) and the GPU memory
+//! the step holds; optionally each kernel's share of a QAT step; and CPU int8 inference images/s.
+//! Synthetic data: step time does not depend on pixel values.
 
 use crate::data::gpu::GpuDataset;
 use crate::data::mnist::Split;
@@ -10,7 +11,6 @@ use crate::export::quantize::{quantize, TrainedState};
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
-use crate::ops::matmul::MatmulParams;
 use crate::quant::placement::OutputQuant;
 use crate::reference::int8::run_batch;
 use crate::train::plan::{Plan, PlanOptions};
@@ -21,16 +21,67 @@ use std::time::Instant;
 
 /// What `qat bench` measures.
 pub struct BenchConfig {
-    /// The model whose training step is timed.
-    pub model: ModelSpec,
-    /// Steps timed per configuration (after a warm-up step).
+    /// The models whose training steps are timed.
+    pub models: Vec<ModelSpec>,
+    /// Steps timed per configuration (after warm-up steps).
     pub steps: usize,
-    /// Also time each kernel of the QAT step at the first batch size.
+    /// Also time each kernel of each model's QAT step at the largest batch size.
     pub profile: bool,
-    /// m = n = k of the matmul kernels timed as the ceiling.
-    pub matmul_size: u32,
     /// Batch sizes.
     pub batches: Vec<u32>,
+}
+
+/// The uniform parameters of the yardstick kernel, `benches/yardstick.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct YardstickParams {
+    /// Rows of A and C.
+    pub m: u32,
+    /// Columns of B and C.
+    pub n: u32,
+    /// The inner dimension.
+    pub k: u32,
+    /// Padding to 16 bytes.
+    pub _pad: u32,
+}
+
+crate::uniform_fields!(YardstickParams: m, n, k, _pad);
+
+/// m = n = k of the yardstick measurement.
+pub const YARDSTICK_SIZE: u32 = 1024;
+
+/// GFLOP/s of the frozen yardstick kernel on 1024 x 1024 x 1024, `reps` dispatches in one
+/// submit after a warm-up dispatch.
+pub fn yardstick_gflops(gpu: &Gpu, reps: usize) -> Result<f64> {
+    let n = YARDSTICK_SIZE;
+    let mut rng = Rng::new(3);
+    let len = (n * n) as usize;
+    let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let (ba, bb, c) = (gpu.upload("yardstick a", &a), gpu.upload("yardstick b", &b), gpu.storage("yardstick c", len));
+    let p = YardstickParams { m: n, n, k: n, _pad: 0 };
+    let grid = crate::gpu::Grid(n / 256, n / 16, 1);
+    let d: Vec<Dispatch> = (0..reps.max(1))
+        .map(|_| Dispatch::new(gpu, "yardstick/matmul", &p, &[&ba, &bb, &c], grid))
+        .collect::<Result<_>>()?;
+    gpu.run(&d[..1])?;
+    gpu.wait()?;
+    let t0 = Instant::now();
+    gpu.run(&d)?;
+    gpu.wait()?;
+    Ok(2.0 * (n as f64).powi(3) * d.len() as f64 / t0.elapsed().as_secs_f64() / 1e9)
+}
+
+/// One configuration's training step, timed.
+#[derive(Debug, Clone, Copy)]
+pub struct StepTiming {
+    /// Seconds per step.
+    pub secs: f64,
+    /// Floating-point operations of the step's convolutions and matmuls.
+    pub flops: u64,
+    /// Bytes of the buffers the step holds: data set, parameters and optimizer state, and every
+    /// buffer of the recorded step (nothing is allocated after it is recorded).
+    pub gpu_bytes: u64,
 }
 
 /// Random samples of `pixels` bytes with labels below 10: the step time does not depend on
@@ -44,15 +95,17 @@ fn synthetic_split(count: usize, pixels: usize, seed: u64) -> Split {
     }
 }
 
-/// Times `steps` replays of a training plan; returns (seconds per step, flops per step).
-pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps: usize) -> Result<(f64, u64)> {
+/// Times `steps` replays of a training plan of `spec` at `batch`.
+pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps: usize) -> Result<StepTiming> {
     let pixels = spec.input.iter().product::<u32>() as usize;
     let samples = batch as usize * 4;
+    let before = gpu.counts();
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
     let opts =
         PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
+    let gpu_bytes = gpu.counts().buffer_bytes - before.buffer_bytes;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
     let warmup = 3;
@@ -65,7 +118,7 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
         plan.run(gpu, ((s % 4) * batch as usize) as u32, (warmup + s) as u32 + 1, 1e-3, (warmup + s) as u32 + 1)?;
     }
     gpu.wait()?;
-    Ok((t0.elapsed().as_secs_f64() / steps.max(1) as f64, plan.flops_per_step))
+    Ok(StepTiming { secs: t0.elapsed().as_secs_f64() / steps.max(1) as f64, flops: plan.flops_per_step, gpu_bytes })
 }
 
 /// Time of each dispatch of one recorded training step, run alone `reps` times (submit + wait
@@ -108,33 +161,6 @@ pub fn profile_step(
     Ok(by_kernel)
 }
 
-/// GFLOP/s of a matmul kernel ("matmul/strided" or "matmul/row_major_b_vec4") on square n x n
-/// row-major matrices, `reps` dispatches in one submit.
-pub fn matmul_gflops(gpu: &Gpu, kernel: &str, n: u32, reps: usize) -> Result<f64> {
-    let mut rng = Rng::new(3);
-    let len = (n * n) as usize;
-    let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
-    let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
-    let (ba, bb) = (gpu.upload("a", &a), gpu.upload("b", &b));
-    let bias = gpu.storage("bias", n as usize);
-    let c = gpu.storage("c", len);
-    let p = MatmulParams::row_major(n, n, n);
-    let one = || {
-        if kernel == "matmul/strided" {
-            p.dispatch_strided(gpu, &ba, &bb, &bias, &c)
-        } else {
-            p.dispatch(gpu, &ba, &bb, &bias, &c)
-        }
-    };
-    let d: Vec<Dispatch> = (0..reps).map(|_| one()).collect::<Result<_>>()?;
-    gpu.run(&d[..1])?;
-    gpu.wait()?;
-    let t0 = Instant::now();
-    gpu.run(&d)?;
-    gpu.wait()?;
-    Ok(p.flops() as f64 * reps as f64 / t0.elapsed().as_secs_f64() / 1e9)
-}
-
 /// CPU int8 images/s of `spec` with its initial weights and every activation range [-4, 6]
 /// (the interpreter's speed does not depend on the values).
 pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
@@ -157,43 +183,52 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
     Ok(images as f64 / secs.max(1e-9))
 }
 
-/// Runs every measurement and returns the JSON `qat bench --json` prints.
+/// Runs every measurement and returns the JSON `qat bench --json` prints (README, "Benchmarks").
 pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
-    let spec = cfg.model.clone();
-    let kernels = ["matmul/strided", "matmul/row_major_b_vec4"];
-    let measured: Vec<(&str, f64)> =
-        kernels.iter().map(|k| Ok((*k, matmul_gflops(gpu, k, cfg.matmul_size, 8)?))).collect::<Result<_>>()?;
-    let (best_kernel, matmul) = measured.iter().copied().fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let yardstick = yardstick_gflops(gpu, 4)?;
     let mut steps = Vec::new();
-    for &batch in &cfg.batches {
-        for qat in [false, true] {
-            let (secs, flops) = time_train_step(gpu, &spec, batch, qat, cfg.steps)?;
-            let gflops = flops as f64 / secs / 1e9;
-            steps.push(json!({
+    let mut profiles = Vec::new();
+    let mut int8 = serde_json::Map::new();
+    for spec in &cfg.models {
+        for &batch in &cfg.batches {
+            for qat in [false, true] {
+                let t = time_train_step(gpu, spec, batch, qat, cfg.steps)?;
+                let gflops = t.flops as f64 / t.secs / 1e9;
+                steps.push(json!({
+                    "model": spec.name,
+                    "batch": batch,
+                    "qat": qat,
+                    "step_ms": t.secs * 1e3,
+                    "images_per_sec": batch as f64 / t.secs,
+                    "gflop_per_step": t.flops as f64 / 1e9,
+                    "gflops": gflops,
+                    "ratio_to_yardstick": gflops / yardstick,
+                    "gpu_memory_bytes": t.gpu_bytes,
+                }));
+            }
+        }
+        if let (true, Some(&batch)) = (cfg.profile, cfg.batches.iter().max()) {
+            let kernels = profile_step(gpu, spec, batch, true, 3)?;
+            let total: f64 = kernels.iter().map(|k| k.1).sum();
+            profiles.push(json!({
                 "model": spec.name,
                 "batch": batch,
-                "qat": qat,
-                "step_ms": secs * 1e3,
-                "images_per_sec": batch as f64 / secs,
-                "gflop_per_step": flops as f64 / 1e9,
-                "gflops": gflops,
-                "fraction_of_matmul_ceiling": gflops / matmul,
+                "qat": true,
+                "method": "each dispatch submitted and waited for alone (includes per-submit overhead)",
+                "kernels": kernels
+                    .into_iter()
+                    .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_step": ms, "dispatches": n, "share": ms / total }))
+                    .collect::<Vec<_>>(),
             }));
         }
+        int8.insert(spec.name.clone(), json!(int8_images_per_sec(spec, 1000)?));
     }
-    let profile = match (cfg.profile, cfg.batches.first()) {
-        (true, Some(&batch)) => profile_step(gpu, &spec, batch, true, 5)?
-            .into_iter()
-            .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_step": ms, "dispatches": n }))
-            .collect(),
-        _ => Vec::new(),
-    };
     Ok(json!({
         "adapter": gpu.describe(),
-        "qat_step_profile": profile,
+        "lp_num_threads": std::env::var("LP_NUM_THREADS").ok(),
+        "yardstick": { "kernel": "benches/yardstick.wgsl", "size": YARDSTICK_SIZE, "gflops": yardstick },
         "train_step": steps,
-        "matmul_ceiling": { "kernel": best_kernel, "size": cfg.matmul_size, "gflops": matmul },
-        "matmul_kernels": measured.iter().map(|(k, g)| json!({ "kernel": k, "gflops": g })).collect::<Vec<_>>(),
-        "cpu_int8_inference_images_per_sec": int8_images_per_sec(&spec, 2000)?,
+        "kernel_profile": profiles,
+        "cpu_int8_inference_images_per_sec": int8,
     }))
 }

@@ -6,22 +6,22 @@ use wgpu_qat::Result;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
-    /// Model to time (built-in name or spec file).
-    #[arg(long, default_value = "mnist-cnn")]
-    model: String,
+    /// Models to time (built-in names or spec files), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "mnist-cnn,mnist-dwbn,mnist-resnet")]
+    model: Vec<String>,
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "32,128,256")]
+    batch: Vec<u32>,
     /// Print JSON (the only output format; the flag is accepted for scripts).
     #[arg(long)]
     json: bool,
-    /// Timed training steps per batch size.
-    #[arg(long, default_value_t = 50)]
+    /// Timed training steps per configuration (after 3 warm-up steps).
+    #[arg(long, default_value_t = 10)]
     steps: usize,
-    /// Also time each kernel of the QAT step (submit + wait per dispatch, so it includes
-    /// per-submit overhead).
+    /// Also time each kernel of each model's QAT step at the largest batch (each dispatch
+    /// submitted and waited for alone, so it includes per-submit overhead).
     #[arg(long)]
     profile: bool,
-    /// Square matmul size for the ceiling.
-    #[arg(long, default_value_t = 512)]
-    matmul: u32,
 }
 
 pub fn run(a: BenchArgs, gpu: &Gpu) -> Result<()> {
@@ -29,19 +29,11 @@ pub fn run(a: BenchArgs, gpu: &Gpu) -> Result<()> {
     if a.steps == 0 {
         return Err(wgpu_qat::QatError::Invalid("--steps must be at least 1".into()));
     }
-    if !(16..=4096).contains(&a.matmul) {
-        return Err(wgpu_qat::QatError::Invalid(format!("--matmul {} must be between 16 and 4096", a.matmul)));
+    if let Some(b) = a.batch.iter().find(|&&b| b == 0 || b > 4096) {
+        return Err(wgpu_qat::QatError::Invalid(format!("--batch {b} must be between 1 and 4096")));
     }
-    let report = run_all(
-        gpu,
-        &BenchConfig {
-            model: wgpu_qat::model::file::resolve(&a.model)?,
-            steps: a.steps,
-            profile: a.profile,
-            matmul_size: a.matmul,
-            batches: vec![32, 128],
-        },
-    )?;
+    let models = a.model.iter().map(|m| wgpu_qat::model::file::resolve(m)).collect::<Result<Vec<_>>>()?;
+    let report = run_all(gpu, &BenchConfig { models, steps: a.steps, profile: a.profile, batches: a.batch })?;
     super::print_json(&report);
     Ok(())
 }

@@ -65,4 +65,11 @@ pub const SHADERS: &[Shader] = &[
     shader!("batch_norm/backward_input", batch_norm::InputGradParams, [R, R, R, R, R, W], "common/channel_of"),
     shader!("batch_norm/update_moving", batch_norm::MovingParams, [R, W]),
     shader!("batch_norm/fold_scale", batch_norm::FoldParams, [R, R, W, W]),
+    // The frozen benchmark yardstick (`bench`), kept in benches/ and never tuned.
+    Shader {
+        name: "yardstick/matmul",
+        source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/yardstick.wgsl")),
+        params: crate::gpu::shaders::UniformLayout::of::<crate::bench::YardstickParams>,
+        buffers: &[crate::gpu::shaders::Access::R, crate::gpu::shaders::Access::R, crate::gpu::shaders::Access::W],
+    },
 ];
