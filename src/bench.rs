@@ -121,15 +121,20 @@ pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps
     Ok(StepTiming { secs: t0.elapsed().as_secs_f64() / steps.max(1) as f64, flops: plan.flops_per_step, gpu_bytes })
 }
 
-/// Time of each dispatch of one recorded training step, run alone `reps` times (submit + wait
-/// each), summed by kernel name, slowest first: (kernel, milliseconds per step, dispatches).
+/// (kernel, milliseconds per step, dispatches).
+pub type KernelTime = (&'static str, f64, usize);
+
+/// Time of each dispatch of one recorded training step, summed by kernel name, slowest first:
+/// (kernel, milliseconds per step, dispatches), and how they were measured: GPU timestamps
+/// where the device has them (`gpu::timing`), else each dispatch submitted and waited for
+/// alone `reps` times (which includes per-submit overhead).
 pub fn profile_step(
     gpu: &Gpu,
     spec: &ModelSpec,
     batch: u32,
     qat: bool,
     reps: usize,
-) -> Result<Vec<(&'static str, f64, usize)>> {
+) -> Result<(Vec<KernelTime>, &'static str)> {
     let pixels = spec.input.iter().product::<u32>() as usize;
     let samples = batch as usize;
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
@@ -141,14 +146,34 @@ pub fn profile_step(
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
     plan.run(gpu, 0, 1, 1e-3, 1)?;
     gpu.wait()?;
-    let mut by_kernel: Vec<(&'static str, f64, usize)> = Vec::new();
-    for d in &plan.dispatches {
-        let t0 = Instant::now();
-        for _ in 0..reps {
-            gpu.run(std::slice::from_ref(d))?;
-            gpu.wait()?;
+    let (times, method) = match crate::gpu::timing::dispatch_times(gpu, &plan.dispatches)? {
+        Some(first) => {
+            // The mean of `reps` runs of the whole step.
+            let mut sum = first;
+            for _ in 1..reps.max(1) {
+                let t = crate::gpu::timing::dispatch_times(gpu, &plan.dispatches)?.unwrap_or_default();
+                sum.iter_mut().zip(t).for_each(|(s, v)| *s += v);
+            }
+            (
+                sum.into_iter().map(|v| v / reps.max(1) as f64).collect::<Vec<_>>(),
+                "GPU timestamps, one pass per dispatch",
+            )
         }
-        let ms = t0.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64;
+        None => {
+            let mut times = Vec::new();
+            for d in &plan.dispatches {
+                let t0 = Instant::now();
+                for _ in 0..reps {
+                    gpu.run(std::slice::from_ref(d))?;
+                    gpu.wait()?;
+                }
+                times.push(t0.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64);
+            }
+            (times, "each dispatch submitted and waited for alone (includes per-submit overhead)")
+        }
+    };
+    let mut by_kernel: Vec<KernelTime> = Vec::new();
+    for (d, ms) in plan.dispatches.iter().zip(times) {
         match by_kernel.iter_mut().find(|(k, _, _)| *k == d.label) {
             Some(e) => {
                 e.1 += ms;
@@ -158,7 +183,7 @@ pub fn profile_step(
         }
     }
     by_kernel.sort_by(|a, b| b.1.total_cmp(&a.1));
-    Ok(by_kernel)
+    Ok((by_kernel, method))
 }
 
 /// CPU int8 images/s of `spec` with its initial weights and every activation range [-4, 6]
@@ -208,13 +233,13 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
             }
         }
         if let (true, Some(&batch)) = (cfg.profile, cfg.batches.iter().max()) {
-            let kernels = profile_step(gpu, spec, batch, true, 3)?;
+            let (kernels, method) = profile_step(gpu, spec, batch, true, 3)?;
             let total: f64 = kernels.iter().map(|k| k.1).sum();
             profiles.push(json!({
                 "model": spec.name,
                 "batch": batch,
                 "qat": true,
-                "method": "each dispatch submitted and waited for alone (includes per-submit overhead)",
+                "method": method,
                 "kernels": kernels
                     .into_iter()
                     .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_step": ms, "dispatches": n, "share": ms / total }))

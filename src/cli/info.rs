@@ -9,7 +9,7 @@ pub fn run(gpu: &Gpu) -> Result<()> {
     println!("backend:  {:?}", i.backend);
     println!("type:     {:?}", i.device_type);
     println!("driver:   {} {}", i.driver, i.driver_info);
-    println!("features: {:?}", gpu.features);
+    println!("features: {:?}", gpu.adapter_features);
     let need = required_limits();
     println!("limits (what we use / what we require):");
     let rows = [

@@ -93,8 +93,15 @@ impl Dispatch {
 pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
     let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
     for d in dispatches {
-        pass.set_pipeline(&d.pipeline);
-        pass.set_bind_group(0, &d.bind_group, &[]);
-        pass.dispatch_workgroups(d.grid.0, d.grid.1, d.grid.2);
+        d.encode_into(&mut pass);
+    }
+}
+
+impl Dispatch {
+    /// Records this dispatch into `pass`.
+    pub fn encode_into(&self, pass: &mut wgpu::ComputePass) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.dispatch_workgroups(self.grid.0, self.grid.1, self.grid.2);
     }
 }

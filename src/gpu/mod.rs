@@ -6,6 +6,7 @@ pub mod buffers;
 pub mod dispatch;
 pub mod pipelines;
 pub mod shaders;
+pub mod timing;
 pub mod uniform;
 
 use crate::{QatError, Result};
@@ -26,8 +27,10 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     /// The adapter's name, backend and type.
     pub info: wgpu::AdapterInfo,
-    /// The features the device was opened with.
+    /// The features the device was opened with (timestamp queries where the adapter has them).
     pub features: wgpu::Features,
+    /// Everything the adapter offers (`qat info`).
+    pub adapter_features: wgpu::Features,
     /// The limits the device was opened with (the adapter's own).
     pub limits: wgpu::Limits,
     pipelines: pipelines::PipelineCache,
@@ -135,9 +138,11 @@ impl Gpu {
             max_buffer_size: have.max_buffer_size,
             ..need
         };
+        // Timestamp queries where the adapter has them (per-kernel times in `qat bench`).
+        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("wgpu-qat"),
-            required_features: wgpu::Features::empty(),
+            required_features: features,
             required_limits: limits.clone(),
             ..Default::default()
         }))
@@ -158,7 +163,8 @@ impl Gpu {
             }
         });
         Ok(Gpu {
-            features: adapter.features(),
+            features: device.features(),
+            adapter_features: adapter.features(),
             limits,
             info,
             device,
