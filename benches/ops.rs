@@ -30,10 +30,15 @@ fn random_buffer(gpu: &Gpu, n: usize) -> wgpu::Buffer {
 
 /// Times one dispatch: submit and wait per iteration.
 fn bench_dispatch(b: divan::Bencher, make: impl FnOnce(&Gpu) -> Dispatch) {
+    bench_dispatches(b, |g| vec![make(g)]);
+}
+
+/// Times a sequence of dispatches (one op's kernels): one submit and wait per iteration.
+fn bench_dispatches(b: divan::Bencher, make: impl FnOnce(&Gpu) -> Vec<Dispatch>) {
     let Some(gpu) = gpu() else { return };
     let d = make(gpu);
     b.bench(|| {
-        gpu.run(std::slice::from_ref(&d)).unwrap();
+        gpu.run(&d).unwrap();
         gpu.wait().unwrap();
     });
 }
@@ -61,7 +66,7 @@ fn conv2d_forward(b: divan::Bencher) {
 
 #[divan::bench(sample_count = 10)]
 fn conv2d_backward_weight(b: divan::Bencher) {
-    bench_dispatch(b, |g| {
+    bench_dispatches(b, |g| {
         let p = conv();
         p.backward_weight(
             g,
@@ -205,7 +210,7 @@ fn batch_norm_forward(b: divan::Bencher) {
 
 #[divan::bench(sample_count = 10)]
 fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
-    bench_dispatch(b, |g| {
+    bench_dispatches(b, |g| {
         let p = Conv2dParams::new(N, [14, 14, 32], 64, [1, 1], 1, Padding::Same).unwrap();
         p.backward_weight(
             g,

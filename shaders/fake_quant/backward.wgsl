@@ -1,20 +1,31 @@
 // Straight-through gradient of fake quant: dx = dy inside [nmin, nmax] (the nudged range of the
-// element's channel, from fake_quant/nudge.wgsl), 0 outside.
+// element's channel, from fake_quant/nudge.wgsl), 0 outside. Four values per lane, as the forward.
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, _pad1: u32, _pad2: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> ranges: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> dx: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * WG;
-    if (idx >= p.count) { return; }
-    // Per-tensor (channels == 1, uniform) needs no integer division.
-    var ch = 0u;
-    if (p.channels > 1u) { ch = (idx / p.inner) % p.channels; }
-    let n = nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax);
-    let v = x[idx];
-    dx[idx] = select(0.0, dy[idx], v >= n.nmin && v <= n.nmax);
+    let i = gid.x + gid.y * nwg.x * WG;
+    if (i >= (p.count + 3u) / 4u) { return; }
+    let v = x[i];
+    var lo = vec4(0.0);
+    var hi = vec4(0.0);
+    if (p.channels == 1u) {
+        // Per tensor (uniform branch): no integer division.
+        let n = nudge(ranges[0], ranges[1], p.qmin, p.qmax);
+        lo = vec4(n.nmin);
+        hi = vec4(n.nmax);
+    } else {
+        for (var j = 0u; j < 4u; j++) {
+            let ch = ((4u * i + j) / p.inner) % p.channels;
+            let n = nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax);
+            lo[j] = n.nmin;
+            hi[j] = n.nmax;
+        }
+    }
+    dx[i] = select(vec4(0.0), dy[i], v >= lo & v <= hi);
 }

@@ -1,21 +1,35 @@
 // TF fake quant (fake_quant_with_min_max_vars) per tensor or per channel; `nudge` comes from
 // fake_quant/nudge.wgsl. Element i belongs to channel (i / inner) % channels; ranges holds
 // [min, max] per channel. y = floor((clamp(x, nmin, nmax) - nmin) * (1 / scale) + 0.5) * scale + nmin.
+// Four values per lane (buffers are whole vec4s, see gpu::buffers); per tensor, one nudge and
+// vector arithmetic, the same f32 operations on each component.
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, _pad1: u32, _pad2: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> ranges: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
+
+fn fake_quant(v: f32, n: Nudged) -> f32 {
+    return floor((clamp(v, n.nmin, n.nmax) - n.nmin) * (1.0 / n.scale) + 0.5) * n.scale + n.nmin;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * WG;
-    if (idx >= p.count) { return; }
-    // Per-tensor (channels == 1, uniform) needs no integer division.
-    var ch = 0u;
-    if (p.channels > 1u) { ch = (idx / p.inner) % p.channels; }
-    let n = nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax);
-    let inv_scale = 1.0 / n.scale;
-    let clamped = clamp(x[idx], n.nmin, n.nmax);
-    y[idx] = floor((clamped - n.nmin) * inv_scale + 0.5) * n.scale + n.nmin;
+    let i = gid.x + gid.y * nwg.x * WG;
+    if (i >= (p.count + 3u) / 4u) { return; }
+    let v = x[i];
+    if (p.channels == 1u) {
+        // Per tensor (uniform branch): no integer division.
+        let n = nudge(ranges[0], ranges[1], p.qmin, p.qmax);
+        let inv_scale = 1.0 / n.scale;
+        let clamped = clamp(v, vec4(n.nmin), vec4(n.nmax));
+        y[i] = floor((clamped - n.nmin) * inv_scale + 0.5) * n.scale + n.nmin;
+        return;
+    }
+    var out = vec4(0.0);
+    for (var j = 0u; j < 4u; j++) {
+        let ch = ((4u * i + j) / p.inner) % p.channels;
+        out[j] = fake_quant(v[j], nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax));
+    }
+    y[i] = out;
 }

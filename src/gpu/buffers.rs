@@ -11,9 +11,14 @@ use wgpu::util::DeviceExt;
 const STORAGE: wgpu::BufferUsages =
     wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
 
-/// A zeroed storage buffer of `words` 32-bit words (at least one word, as empty bindings are invalid).
+/// Storage buffers are whole vec4s: kernels that move four values per lane may read and write
+/// the last partial vec4 (the padding is never read as data).
+const ALIGN: u64 = 16;
+
+/// A zeroed storage buffer of `words` 32-bit words (at least one, as empty bindings are invalid),
+/// padded to a multiple of 16 bytes.
 pub fn storage(gpu: &Gpu, label: &str, words: usize) -> wgpu::Buffer {
-    let size = 4 * words.max(1) as u64;
+    let size = (4 * words.max(1) as u64).next_multiple_of(ALIGN);
     gpu.counters.buffer(size);
     gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -23,16 +28,18 @@ pub fn storage(gpu: &Gpu, label: &str, words: usize) -> wgpu::Buffer {
     })
 }
 
-/// A storage buffer initialised with `data`.
+/// A storage buffer initialised with `data`, zero-padded to a multiple of 16 bytes.
 pub fn upload<T: bytemuck::Pod>(gpu: &Gpu, label: &str, data: &[T]) -> wgpu::Buffer {
     let bytes: &[u8] = bytemuck::cast_slice(data);
     if bytes.is_empty() {
         return storage(gpu, label, 1);
     }
-    gpu.counters.buffer(bytes.len() as u64);
+    let mut padded = bytes.to_vec();
+    padded.resize((bytes.len() as u64).next_multiple_of(ALIGN) as usize, 0);
+    gpu.counters.buffer(padded.len() as u64);
     gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some(label),
-        contents: bytes,
+        contents: &padded,
         usage: STORAGE,
     })
 }

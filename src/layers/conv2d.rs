@@ -149,7 +149,13 @@ impl WeightedKernel for Conv2dParams {
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Conv2dParams::backward_input(self, gpu, dy, w, dx)
     }
-    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
+    fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Vec<Dispatch>> {
         Conv2dParams::backward_weight(self, gpu, x, dy, dw)
     }
 }

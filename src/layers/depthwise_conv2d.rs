@@ -151,7 +151,13 @@ impl WeightedKernel for Depthwise {
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Depthwise::backward_input(self, gpu, dy, w, dx)
     }
-    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch> {
-        Depthwise::backward_weight(self, gpu, x, dy, dw)
+    fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Vec<Dispatch>> {
+        Ok(vec![Depthwise::backward_weight(self, gpu, x, dy, dw)?])
     }
 }

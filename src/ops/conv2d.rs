@@ -4,12 +4,16 @@
 
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::ops::matmul::MatmulParams;
+use crate::ops::reduce::ColumnSumParams;
 use crate::{QatError, Result};
 
 pub use qat_int8::shape::{output_size, Padding};
 
 /// Output channels one forward invocation computes (`BLOCK` in conv2d/forward.wgsl).
 pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
+
+/// Most partial sums the weight gradient keeps (lanes x weights): 8 MiB of f32.
+pub const MAX_PARTIAL_SUMS: usize = 1 << 21;
 
 /// Uniform of all three conv2d kernels.
 #[repr(C)]
@@ -121,17 +125,37 @@ impl Conv2dParams {
         }
         Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
-    /// Records the kernel that computes the weight gradient dw from x and dy.
+    /// Records the kernels that compute the weight gradient dw from x and dy: a GEMM for a
+    /// pointwise conv, else conv2d/backward_weight.wgsl's partial sums per lane (a buffer made
+    /// here, at most `MAX_PARTIAL_SUMS` values) and their column sums.
     pub fn backward_weight(
         &self,
         gpu: &Gpu,
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
+    ) -> Result<Vec<Dispatch>> {
         if self.is_pointwise() {
-            return self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw);
+            return Ok(vec![self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw)?]);
         }
-        Dispatch::new(gpu, "conv2d/backward_weight", self, &[x, dy, dw], Grid::groups(self.weight_len()))
+        let weights = self.weight_len();
+        let positions = (self.n * self.oh * self.ow) as usize;
+        // About 64 positions per lane, within the partial-sum budget.
+        let lanes = positions.div_ceil(64).min((MAX_PARTIAL_SUMS / weights).max(1));
+        let groups = lanes.div_ceil(WORKGROUP_SIZE as usize).max(1);
+        let lanes = groups * WORKGROUP_SIZE as usize;
+        let k = (self.kh * self.kw * self.c) as usize;
+        let blocks = self.o.div_ceil(4) as usize * k.div_ceil(16);
+        let partial = gpu.storage("conv2d weight-gradient partial sums", lanes * weights);
+        Ok(vec![
+            Dispatch::new(
+                gpu,
+                "conv2d/backward_weight",
+                self,
+                &[x, dy, &partial],
+                Grid(groups as u32, 1, blocks as u32),
+            )?,
+            ColumnSumParams::new(lanes as u32, weights as u32).dispatch(gpu, &partial, dw)?,
+        ])
     }
 }

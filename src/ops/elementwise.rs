@@ -23,7 +23,13 @@ impl AddParams {
     }
     /// y = a + b.
     pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "elementwise/add", self, &[a, b, y], Grid::items(self.count as usize, WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            "elementwise/add",
+            self,
+            &[a, b, y],
+            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
+        )
     }
 }
 

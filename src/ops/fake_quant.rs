@@ -47,7 +47,7 @@ impl FakeQuantParams {
             "fake_quant/forward",
             self,
             &[x, ranges, y],
-            Grid::items(self.count as usize, WORKGROUP_SIZE),
+            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
         )
     }
     /// Records the straight-through gradient: dy where x is inside the nudged range, else 0.
@@ -64,7 +64,7 @@ impl FakeQuantParams {
             "fake_quant/backward",
             self,
             &[x, ranges, dy, dx],
-            Grid::items(self.count as usize, WORKGROUP_SIZE),
+            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
         )
     }
 }

@@ -95,8 +95,14 @@ pub trait WeightedKernel {
     ) -> Result<Dispatch>;
     /// dx from dy and w.
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch>;
-    /// dw from x and dy.
-    fn backward_weight(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dw: &wgpu::Buffer) -> Result<Dispatch>;
+    /// dw from x and dy (one or more dispatches, in order).
+    fn backward_weight(
+        &self,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Vec<Dispatch>>;
 }
 
 /// What a layer's backward needs, recorded by its forward (`LayerKind::record`).
@@ -466,7 +472,7 @@ impl Recorded for WeightedRec {
             _ => dy,
         };
         let dw_used = gpu.storage("weight grad", g.weight_len);
-        back.out.push(kernel.backward_weight(gpu, x, &dz, &dw_used)?);
+        back.out.extend(kernel.backward_weight(gpu, x, &dz, &dw_used)?);
         if g.bias_len > 0 {
             let (rows, channels) = kernel.rows_channels();
             let db = gpu.storage("bias grad", g.bias_len);

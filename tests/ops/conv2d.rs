@@ -6,6 +6,8 @@ use crate::prelude::*;
 fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
     let mut v = vec![
         Conv2dParams::new(2, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap(),
+        // Enough positions that the weight gradient's partial sums span several workgroups.
+        Conv2dParams::new(8, [28, 28, 2], 8, [3, 3], 1, Padding::Same).unwrap(),
         // More output channels than one forward block (16) holds.
         Conv2dParams::new(1, [5, 6, 3], 37, [3, 3], 2, Padding::Same).unwrap(),
         // Pointwise: gradients run as GEMMs (blocked vec4 when channels % 4 == 0, else strided).
@@ -54,7 +56,7 @@ fn conv2d_kernels_match_cpu() {
             sum_tol(kin),
         );
         let dw = gpu.storage("dw", p.weight_len());
-        run(gpu, p.backward_weight(gpu, &bx, &bdy, &dw).unwrap());
+        gpu.run(&p.backward_weight(gpu, &bx, &bdy, &dw).unwrap()).unwrap();
         let kw = (p.n * p.oh * p.ow) as usize;
         assert_close(
             &format!("conv backward_weight {p:?}"),
@@ -83,12 +85,10 @@ fn conv2d_gradients_match_finite_differences() {
         let br = gpu.upload("r", &r);
         let (dx, dw, db) =
             (gpu.storage("dx", p.input_len()), gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
-        gpu.run(&[
-            p.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(),
-            p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap(),
-            ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &br, &db).unwrap(),
-        ])
-        .unwrap();
+        let mut work = vec![p.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap()];
+        work.extend(p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap());
+        work.push(ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &br, &db).unwrap());
+        gpu.run(&work).unwrap();
         let name = format!("conv2d {p:?}");
         check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
             dot(&r, &cpu::conv2d_forward(&p, x, &w, &b))
