@@ -43,10 +43,17 @@ impl MatmulParams {
     pub fn vec4_applies(&self) -> bool {
         self.b_sn == 1 && self.b_sk == self.n && self.n.is_multiple_of(4) && self.m > 0
     }
+    /// Whether the transposed-b vec4 kernel applies: a row-major [m, k], b row-major [n, k]
+    /// (c = a b^T, a dense layer's forward) and k a multiple of 4.
+    pub fn bt_vec4_applies(&self) -> bool {
+        self.a_sk == 1 && self.a_sm == self.k && self.b_sk == 1 && self.b_sn == self.k && self.k.is_multiple_of(4)
+    }
     /// The kernel `dispatch` uses.
     pub fn kernel(&self) -> &'static str {
         if self.vec4_applies() {
             "matmul/row_major_b_vec4"
+        } else if self.bt_vec4_applies() {
+            "matmul/row_major_bt_vec4"
         } else {
             "matmul/strided"
         }
@@ -63,6 +70,10 @@ impl MatmulParams {
         if self.vec4_applies() {
             let grid = Grid((self.n / 4).div_ceil(WORKGROUP_SIZE), self.m.div_ceil(4), 1);
             return Dispatch::new(gpu, "matmul/row_major_b_vec4", self, &[a, b, bias, c], grid);
+        }
+        if self.bt_vec4_applies() {
+            let grid = Grid(self.m.div_ceil(WORKGROUP_SIZE), self.n, 1);
+            return Dispatch::new(gpu, "matmul/row_major_bt_vec4", self, &[a, b, bias, c], grid);
         }
         self.dispatch_strided(gpu, a, b, bias, c)
     }

@@ -35,6 +35,7 @@ pub const SHADERS: &[Shader] = &[
     shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("matmul/strided", matmul::MatmulParams, [R, R, R, W]),
     shader!("matmul/row_major_b_vec4", matmul::MatmulParams, [R, R, R, W]),
+    shader!("matmul/row_major_bt_vec4", matmul::MatmulParams, [R, R, R, W]),
     shader!("reduce/column_sum", reduce::ColumnSumParams, [R, W]),
     shader!("relu/forward", relu::ReluParams, [R, W]),
     shader!("relu/backward", relu::ReluParams, [R, R, W]),

@@ -43,5 +43,18 @@ fn matmul_kernels_match_cpu() {
             &cpu::matmul_strided(&q, &a, &b4, &bias4),
             sum_tol(k as usize),
         );
+        // The transposed-b kernel (a dense forward): a row-major [m, k4], b row-major [n, k4].
+        let k4 = 4 * k.div_ceil(4);
+        let t = MatmulParams { m, n, k: k4, has_bias: p.has_bias, a_sm: k4, a_sk: 1, b_sk: 1, b_sn: k4 };
+        assert!(t.bt_vec4_applies() && t.kernel() == "matmul/row_major_bt_vec4");
+        let (at, bt) = (random(&mut rng, (m * k4) as usize), random(&mut rng, (n * k4) as usize));
+        let ct = gpu.storage("ct", (m * n) as usize);
+        run(gpu, t.dispatch(gpu, &gpu.upload("at", &at), &gpu.upload("bt", &bt), &bbias, &ct).unwrap());
+        assert_close(
+            &format!("matmul/row_major_bt_vec4 {t:?}"),
+            &read(gpu, &ct, (m * n) as usize),
+            &cpu::matmul_strided(&t, &at, &bt, &bias),
+            sum_tol(k4 as usize),
+        );
     }
 }
