@@ -44,12 +44,24 @@ impl MaxPoolParams {
     pub fn output_len(&self) -> usize {
         (self.n * self.oh * self.ow * self.c) as usize
     }
+    /// Whether the four-channels-per-lane kernels apply (c % 4 == 0).
+    pub fn vec4_applies(&self) -> bool {
+        self.c.is_multiple_of(4)
+    }
     /// Records y = the window maxima, and the input index of each in `argmax`.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer, argmax: &wgpu::Buffer) -> Result<Dispatch> {
+        if self.vec4_applies() {
+            let grid = Grid::items(self.output_len() / 4, WORKGROUP_SIZE);
+            return Dispatch::new(gpu, "max_pool/forward_vec4", self, &[x, y, argmax], grid);
+        }
         Dispatch::new(gpu, "max_pool/forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     /// Records dx: each dy to its window's argmax.
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
+        if self.k == self.stride && self.vec4_applies() {
+            let grid = Grid::items(self.output_len() / 4, WORKGROUP_SIZE);
+            return Dispatch::new(gpu, "max_pool/backward_vec4", self, &[dy, argmax, dx], grid);
+        }
         // One invocation per window when windows do not overlap, else one per input element.
         let items = if self.k == self.stride { self.output_len() } else { self.input_len() };
         Dispatch::new(gpu, "max_pool/backward", self, &[dy, argmax, dx], Grid::items(items, WORKGROUP_SIZE))

@@ -41,6 +41,8 @@ pub const SHADERS: &[Shader] = &[
     shader!("relu/backward", relu::ReluParams, [R, R, W]),
     shader!("max_pool/forward", max_pool::MaxPoolParams, [R, W, W]),
     shader!("max_pool/backward", max_pool::MaxPoolParams, [R, R, W]),
+    shader!("max_pool/forward_vec4", max_pool::MaxPoolParams, [R, W, W]),
+    shader!("max_pool/backward_vec4", max_pool::MaxPoolParams, [R, R, W]),
     shader!("loss/softmax_cross_entropy", loss::LossParams, [R, R, W, W]),
     shader!("loss/accumulate", loss::AccumulateParams, [U, R, W]),
     shader!("fake_quant/forward", fake_quant::FakeQuantParams, [R, R, W], "fake_quant/nudge"),

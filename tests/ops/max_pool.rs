@@ -6,7 +6,15 @@ use crate::prelude::*;
 fn max_pool_matches_cpu() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(131);
-    for (shape, k, s) in [([26, 26, 12], 2, 2), ([7, 9, 3], 2, 2), ([8, 8, 2], 3, 2), ([6, 5, 1], 3, 1)] {
+    // c % 4 == 0 runs the four-channel kernels (the backward only for k == stride).
+    for (shape, k, s) in [
+        ([26, 26, 12], 2, 2),
+        ([7, 9, 8], 2, 2),
+        ([8, 8, 4], 3, 2),
+        ([7, 9, 3], 2, 2),
+        ([8, 8, 2], 3, 2),
+        ([6, 5, 1], 3, 1),
+    ] {
         let p = MaxPoolParams::new(2, shape, k, s).unwrap();
         let x = random(&mut rng, p.input_len());
         let dy = random(&mut rng, p.output_len());
@@ -33,8 +41,8 @@ fn max_pool_gradient_matches_finite_differences() {
     // Distinct inputs: no ties, so the argmax does not move within eps.
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(231);
-    for (k, s) in [(2, 2), (3, 2)] {
-        let p = MaxPoolParams::new(2, [7, 6, 3], k, s).unwrap();
+    for (c, k, s) in [(3, 2, 2), (3, 3, 2), (4, 2, 2), (4, 3, 2)] {
+        let p = MaxPoolParams::new(2, [7, 6, c], k, s).unwrap();
         // Distinct values spaced well above eps.
         let mut x: Vec<f32> = (0..p.input_len()).map(|i| i as f32 * 0.01).collect();
         rng.shuffle(&mut x);
@@ -44,7 +52,7 @@ fn max_pool_gradient_matches_finite_differences() {
         let bx = gpu.upload("x", &x);
         gpu.run(&[p.forward(gpu, &bx, &y, &arg).unwrap(), p.backward(gpu, &gpu.upload("r", &r), &arg, &dx).unwrap()])
             .unwrap();
-        check_fd(&format!("max pool {k}/{s}"), &x, &read(gpu, &dx, p.input_len()), 1e-3, 1e-3, |x| {
+        check_fd(&format!("max pool c={c} {k}/{s}"), &x, &read(gpu, &dx, p.input_len()), 1e-3, 1e-3, |x| {
             dot(&r, &cpu::max_pool_forward(&p, x).0)
         });
     }

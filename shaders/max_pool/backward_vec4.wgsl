@@ -1,0 +1,31 @@
+// Max pooling backward as max_pool/backward.wgsl for non-overlapping windows (k == stride) and
+// c % 4 == 0: each invocation owns four consecutive channels of one window (extended to the
+// edge for the last window of a row or column) and writes them with vec4 stores.
+struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride: u32, }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dy: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> argmax: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> dx: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = gid.x + gid.y * nwg.x * WG;
+    let c4 = p.c / 4u;
+    if (idx >= p.n * p.oh * p.ow * c4) { return; }
+    let ch4 = idx % c4;
+    var r = idx / c4;
+    let ox = r % p.ow;
+    r = r / p.ow;
+    let oy = r % p.oh;
+    let b = r / p.oh;
+    let g = dy[idx];
+    let arg = argmax[idx];
+    let y_end = select(oy * p.k + p.k, p.h, oy + 1u == p.oh);
+    let x_end = select(ox * p.k + p.k, p.w, ox + 1u == p.ow);
+    for (var iy = oy * p.k; iy < y_end; iy++) {
+        for (var ix = ox * p.k; ix < x_end; ix++) {
+            let i4 = ((b * p.h + iy) * p.w + ix) * c4 + ch4;
+            dx[i4] = select(vec4(0.0), g, vec4(4u * i4) + vec4(0u, 1u, 2u, 3u) == arg);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// Max pooling forward as max_pool/forward.wgsl, for c % 4 == 0: each invocation pools four
+// consecutive channels of one window with vec4 loads and stores (a quarter of the index
+// arithmetic and of the loads). Ties keep the first maximum, per channel, as the scalar kernel.
+struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride: u32, }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> argmax: array<vec4<u32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = gid.x + gid.y * nwg.x * WG;
+    let c4 = p.c / 4u;
+    if (idx >= p.n * p.oh * p.ow * c4) { return; }
+    let ch4 = idx % c4;
+    var r = idx / c4;
+    let ox = r % p.ow;
+    r = r / p.ow;
+    let oy = r % p.oh;
+    let b = r / p.oh;
+    var best = vec4(-3.402823e38);
+    var best_i = vec4(0u);
+    for (var ky = 0u; ky < p.k; ky++) {
+        for (var kx = 0u; kx < p.k; kx++) {
+            let i4 = ((b * p.h + oy * p.stride + ky) * p.w + ox * p.stride + kx) * c4 + ch4;
+            let v = x[i4];
+            let take = v > best | vec4(ky == 0u && kx == 0u);
+            best = select(best, v, take);
+            best_i = select(best_i, vec4(4u * i4) + vec4(0u, 1u, 2u, 3u), take);
+        }
+    }
+    y[idx] = best;
+    argmax[idx] = best_i;
+}
