@@ -51,7 +51,7 @@ fn conv() -> Conv2dParams {
 
 #[divan::bench(sample_count = 10)]
 fn conv2d_forward(b: divan::Bencher) {
-    bench_dispatch(b, |g| {
+    bench_dispatches(b, |g| {
         let p = conv();
         p.forward(
             g,

@@ -143,7 +143,7 @@ impl WeightedKernel for Conv2dParams {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
+    ) -> Result<Vec<Dispatch>> {
         Conv2dParams::forward(self, gpu, x, w, b, y)
     }
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {

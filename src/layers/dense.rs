@@ -103,8 +103,8 @@ impl WeightedKernel for DenseShape {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        DenseShape::forward(self, gpu, x, w, b, y)
+    ) -> Result<Vec<Dispatch>> {
+        Ok(vec![DenseShape::forward(self, gpu, x, w, b, y)?])
     }
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         DenseShape::backward_input(self, gpu, dy, w, dx)

@@ -145,8 +145,8 @@ impl WeightedKernel for Depthwise {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        Depthwise::forward(self, gpu, x, w, b, y)
+    ) -> Result<Vec<Dispatch>> {
+        Ok(vec![Depthwise::forward(self, gpu, x, w, b, y)?])
     }
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Depthwise::backward_input(self, gpu, dy, w, dx)

@@ -79,7 +79,8 @@ impl Conv2dParams {
         self.output_len() as u64 * (self.kh * self.kw * self.c) as u64
     }
 
-    /// Records y = conv(x, w) + b.
+    /// Records y = conv(x, w) + b: the weights laid out [K, o] (conv2d/weights_ko.wgsl, into a
+    /// buffer made here), then the conv.
     pub fn forward(
         &self,
         gpu: &Gpu,
@@ -87,16 +88,22 @@ impl Conv2dParams {
         w: &wgpu::Buffer,
         bias: &wgpu::Buffer,
         y: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
+    ) -> Result<Vec<Dispatch>> {
+        let taps = (self.kh * self.kw * self.c) as usize;
+        let width = 4 * self.o.div_ceil(4) as usize;
+        let wk = gpu.storage("conv2d weights [K, o]", taps * width);
         let pixels = (self.n * self.oh * self.ow) as usize;
         let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
-        Dispatch::new(
-            gpu,
-            "conv2d/forward",
-            self,
-            &[x, w, bias, y],
-            Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks),
-        )
+        Ok(vec![
+            Dispatch::new(gpu, "conv2d/weights_ko", self, &[w, &wk], Grid::items(taps * width, WORKGROUP_SIZE))?,
+            Dispatch::new(
+                gpu,
+                "conv2d/forward",
+                self,
+                &[x, &wk, bias, y],
+                Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks),
+            )?,
+        ])
     }
     /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
     pub fn is_pointwise(&self) -> bool {

@@ -31,6 +31,7 @@ use crate::shader;
 #[rustfmt::skip]
 pub const SHADERS: &[Shader] = &[
     shader!("conv2d/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"),
+    shader!("conv2d/weights_ko", conv2d::Conv2dParams, [R, W], "common/conv_params"),
     shader!("conv2d/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("matmul/strided", matmul::MatmulParams, [R, R, R, W]),

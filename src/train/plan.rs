@@ -84,7 +84,7 @@ pub trait WeightedKernel {
     fn rows_channels(&self) -> (u32, u32);
     /// Multiply-adds of one forward.
     fn macs(&self) -> u64;
-    /// y = x * w + b.
+    /// y = x * w + b (one or more dispatches, in order).
     fn forward(
         &self,
         gpu: &Gpu,
@@ -92,7 +92,7 @@ pub trait WeightedKernel {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
-    ) -> Result<Dispatch>;
+    ) -> Result<Vec<Dispatch>>;
     /// dx from dy and w.
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch>;
     /// dw from x and dy (one or more dispatches, in order).
@@ -273,7 +273,7 @@ impl Builder<'_> {
         let x = self.outs[input].0.clone();
         let len = kernel.output_len();
         let z = gpu.storage("layer output", len);
-        self.forward.push(kernel.forward(gpu, &x, &w.used, &self.net.params[param].bias, &z)?);
+        self.forward.extend(kernel.forward(gpu, &x, &w.used, &self.net.params[param].bias, &z)?);
         self.flops += 6 * kernel.macs();
         let mut y = z.clone();
         let mut bn_rec = None;

@@ -38,7 +38,7 @@ fn conv2d_kernels_match_cpu() {
         let dy = random(&mut rng, p.output_len());
         let (bx, bw, bb, bdy) = (gpu.upload("x", &x), gpu.upload("w", &w), gpu.upload("b", &b), gpu.upload("dy", &dy));
         let y = gpu.storage("y", p.output_len());
-        run(gpu, p.forward(gpu, &bx, &bw, &bb, &y).unwrap());
+        gpu.run(&p.forward(gpu, &bx, &bw, &bb, &y).unwrap()).unwrap();
         let k = (p.kh * p.kw * p.c) as usize;
         assert_close(
             &format!("conv forward {p:?}"),
