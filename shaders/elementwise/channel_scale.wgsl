@@ -1,18 +1,23 @@
 // Per-channel scaling y = x * s[(i / inner) % channels]: inner = 1 scales the last axis (NHWC
 // activations, depthwise weights [KH, KW, C]); inner = KH*KW*I scales axis 0 of OHWI weights.
-// Used for BN folding during QAT, and as its own (linear) gradient.
+// Used for BN folding during QAT, and as its own (linear) gradient. Four values per lane
+// (buffers are whole vec4s, see gpu::buffers), each with its own channel.
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> s: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-
+@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = gid.x + gid.y * nwg.x * WG;
-    if (idx >= p.count) { return; }
-    var ch = 0u;
-    if (p.inner == 1u) { ch = channel_of(idx, p.channels); } else { ch = (idx / p.inner) % p.channels; }
-    y[idx] = x[idx] * s[ch];
+    let i = gid.x + gid.y * nwg.x * WG;
+    if (i >= (p.count + 3u) / 4u) { return; }
+    var scale = vec4(0.0);
+    for (var j = 0u; j < 4u; j++) {
+        let idx = 4u * i + j;
+        var ch = 0u;
+        if (p.inner == 1u) { ch = channel_of(idx, p.channels); } else { ch = (idx / p.inner) % p.channels; }
+        scale[j] = s[ch];
+    }
+    y[i] = x[i] * scale;
 }

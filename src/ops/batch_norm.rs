@@ -156,7 +156,13 @@ impl BatchNorm {
         y: &wgpu::Buffer,
     ) -> Result<Dispatch> {
         let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
-        Dispatch::new(gpu, "batch_norm/forward", &p, &[x, stats, affine, y], Grid::items(self.len(), WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            "batch_norm/forward",
+            &p,
+            &[x, stats, affine, y],
+            Grid::items(self.len().div_ceil(4), WORKGROUP_SIZE),
+        )
     }
     /// Records the gradient of gamma and beta.
     pub fn backward_affine(
@@ -200,7 +206,7 @@ impl BatchNorm {
             "batch_norm/backward_input",
             &p,
             &[x, dy, stats, affine, daffine, dx],
-            Grid::items(self.len(), WORKGROUP_SIZE),
+            Grid::items(self.len().div_ceil(4), WORKGROUP_SIZE),
         )
     }
     /// scale = gamma / sqrt(moving_var + eps) and its inverse (BN folding during QAT).

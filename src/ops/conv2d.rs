@@ -80,7 +80,8 @@ impl Conv2dParams {
     }
 
     /// Records y = conv(x, w) + b: the weights laid out [K, o] (conv2d/weights_ko.wgsl, into a
-    /// buffer made here), then the conv.
+    /// buffer made here), then the conv, or for a pointwise conv with o % 4 == 0 the blocked
+    /// vec4 GEMM over the n*h*w positions.
     pub fn forward(
         &self,
         gpu: &Gpu,
@@ -92,10 +93,27 @@ impl Conv2dParams {
         let taps = (self.kh * self.kw * self.c) as usize;
         let width = 4 * self.o.div_ceil(4) as usize;
         let wk = gpu.storage("conv2d weights [K, o]", taps * width);
+        let transpose =
+            Dispatch::new(gpu, "conv2d/weights_ko", self, &[w, &wk], Grid::items(taps * width, WORKGROUP_SIZE))?;
+        if self.is_pointwise() && self.o.is_multiple_of(4) {
+            // y [nhw, o] = x [nhw, c] wk [c, o] + bias: the blocked vec4 GEMM, same sum order.
+            let positions = self.n * self.h * self.w;
+            let gemm = MatmulParams {
+                m: positions,
+                n: self.o,
+                k: self.c,
+                has_bias: 1,
+                a_sm: self.c,
+                a_sk: 1,
+                b_sk: self.o,
+                b_sn: 1,
+            };
+            return Ok(vec![transpose, gemm.dispatch(gpu, x, &wk, bias, y)?]);
+        }
         let pixels = (self.n * self.oh * self.ow) as usize;
         let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
         Ok(vec![
-            Dispatch::new(gpu, "conv2d/weights_ko", self, &[w, &wk], Grid::items(taps * width, WORKGROUP_SIZE))?,
+            transpose,
             Dispatch::new(
                 gpu,
                 "conv2d/forward",

@@ -36,6 +36,10 @@ impl Depthwise {
         bias: &wgpu::Buffer,
         y: &wgpu::Buffer,
     ) -> Result<Dispatch> {
+        if self.vec4_applies() {
+            let grid = Grid::items(self.0.output_len() / 4, WORKGROUP_SIZE);
+            return Dispatch::new(gpu, "depthwise/forward_vec4", &self.0, &[x, w, bias, y], grid);
+        }
         Dispatch::new(
             gpu,
             "depthwise/forward",
@@ -43,6 +47,10 @@ impl Depthwise {
             &[x, w, bias, y],
             Grid::items(self.0.output_len(), WORKGROUP_SIZE),
         )
+    }
+    /// Whether the four-channels-per-lane kernels apply (c % 4 == 0).
+    pub fn vec4_applies(&self) -> bool {
+        self.0.c.is_multiple_of(4)
     }
     /// Records the kernel that computes the input gradient dx from dy and the weights.
     pub fn backward_input(
@@ -52,6 +60,10 @@ impl Depthwise {
         w: &wgpu::Buffer,
         dx: &wgpu::Buffer,
     ) -> Result<Dispatch> {
+        if self.vec4_applies() {
+            let grid = Grid::items(self.0.input_len() / 4, WORKGROUP_SIZE);
+            return Dispatch::new(gpu, "depthwise/backward_input_vec4", &self.0, &[dy, w, dx], grid);
+        }
         Dispatch::new(
             gpu,
             "depthwise/backward_input",

@@ -55,6 +55,8 @@ pub const SHADERS: &[Shader] = &[
     shader!("depthwise/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"),
     shader!("depthwise/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("depthwise/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("depthwise/forward_vec4", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"),
+    shader!("depthwise/backward_input_vec4", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("avg_pool/forward", avg_pool::AvgPoolParams, [R, W]),
     shader!("avg_pool/backward", avg_pool::AvgPoolParams, [R, W]),
     shader!("global_avg_pool/forward", global_avg_pool::GlobalAvgPoolParams, [R, W]),

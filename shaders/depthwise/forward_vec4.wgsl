@@ -1,0 +1,33 @@
+// Depthwise Conv2D forward as depthwise/forward.wgsl, for c % 4 == 0: each invocation computes
+// four consecutive channels of one output pixel, with vec4 loads of the input, the weights and
+// the bias and a vec4 store (a quarter of the loads and index arithmetic per multiply-add).
+// Params: shaders/common/conv_params.wgsl.
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> wt: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = gid.x + gid.y * nwg.x * WG;
+    let c4 = p.c / 4u;
+    if (idx >= p.n * p.oh * p.ow * c4) { return; }
+    let ch4 = idx % c4;
+    var r = idx / c4;
+    let ox = r % p.ow;
+    r = r / p.ow;
+    let oy = r % p.oh;
+    let b = r / p.oh;
+    var acc = bias[ch4];
+    for (var ky = 0u; ky < p.kh; ky++) {
+        let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
+        if (iy < 0 || iy >= i32(p.h)) { continue; }
+        for (var kx = 0u; kx < p.kw; kx++) {
+            let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
+            if (ix < 0 || ix >= i32(p.w)) { continue; }
+            acc += x[((b * p.h + u32(iy)) * p.w + u32(ix)) * c4 + ch4] * wt[(ky * p.kw + kx) * c4 + ch4];
+        }
+    }
+    y[idx] = acc;
+}
