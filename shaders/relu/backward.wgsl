@@ -1,5 +1,5 @@
-// Capped ReLU backward: dx = dy where 0 < x < cap (the forward input), else 0. Four values per
-// lane, as the forward.
+// Capped ReLU backward: dx = dy where 0 < x < cap (the forward input), else 0. Sixteen values
+// per lane as four vec4s, as the forward.
 struct Params { count: u32, cap: f32, _pad0: u32, _pad1: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -9,7 +9,12 @@ struct Params { count: u32, cap: f32, _pad0: u32, _pad1: u32, }
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * WG;
-    if (i >= (p.count + 3u) / 4u) { return; }
-    let v = x[i];
-    dx[i] = select(vec4(0.0), dy[i], v > vec4(0.0) & v < vec4(p.cap));
+    let n4 = (p.count + 3u) / 4u;
+    for (var q = 0u; q < 4u; q++) {
+        let e = 4u * i + q;
+        if (e < n4) {
+            let v = x[e];
+            dx[e] = select(vec4(0.0), dy[e], v > vec4(0.0) & v < vec4(p.cap));
+        }
+    }
 }

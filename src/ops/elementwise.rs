@@ -28,7 +28,7 @@ impl AddParams {
             "elementwise/add",
             self,
             &[a, b, y],
-            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
+            Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE),
         )
     }
 }

@@ -47,7 +47,8 @@ impl FakeQuantParams {
             "fake_quant/forward",
             self,
             &[x, ranges, y],
-            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
+            // Per tensor, each lane does four vec4s; per channel, one.
+            Grid::items(self.count.div_ceil(if self.channels == 1 { 16 } else { 4 }) as usize, WORKGROUP_SIZE),
         )
     }
     /// Records the straight-through gradient: dy where x is inside the nudged range, else 0.
@@ -64,7 +65,8 @@ impl FakeQuantParams {
             "fake_quant/backward",
             self,
             &[x, ranges, dy, dx],
-            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
+            // Per tensor, each lane does four vec4s; per channel, one.
+            Grid::items(self.count.div_ceil(if self.channels == 1 { 16 } else { 4 }) as usize, WORKGROUP_SIZE),
         )
     }
 }

@@ -28,7 +28,7 @@ impl ReluParams {
     }
     /// Records y = min(max(x, 0), cap).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE))
+        Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE))
     }
     /// Records dx = dy where 0 < x < cap, else 0.
     pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
@@ -37,7 +37,7 @@ impl ReluParams {
             "relu/backward",
             self,
             &[x, dy, dx],
-            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
+            Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE),
         )
     }
 }
