@@ -1,10 +1,10 @@
-// Activation range observer for one tensor, one workgroup of 256 lanes.
-// range = [min, max, seen]. The batch range is widened to include 0. The first batch sets the
-// range; after that mode 0 (moving average) does range -= (1 - decay) * (range - batch) and
-// mode 1 (all values seen) keeps the running min and max.
+// Activation range observer, second stage: one workgroup of 256 lanes reduces the `count`
+// (min, max) pairs observer/batch_range.wgsl wrote and updates range = [min, max, seen]. The
+// first batch sets the range; after that mode 0 (moving average) does
+// range -= (1 - decay) * (range - batch) and mode 1 (all values seen) keeps the running min and max.
 struct Params { count: u32, mode: u32, decay: f32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> partial: array<f32>;
 @group(0) @binding(2) var<storage, read_write> range: array<f32>;
 
 var<workgroup> lo: array<f32, 256>;
@@ -15,9 +15,8 @@ fn main(@builtin(local_invocation_index) lane: u32) {
     var mn = 0.0;
     var mx = 0.0;
     for (var i = lane; i < p.count; i += 256u) {
-        let v = x[i];
-        mn = min(mn, v);
-        mx = max(mx, v);
+        mn = min(mn, partial[2u * i]);
+        mx = max(mx, partial[2u * i + 1u]);
     }
     lo[lane] = mn;
     hi[lane] = mx;

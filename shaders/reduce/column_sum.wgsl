@@ -1,6 +1,6 @@
 // Column sums of a row-major [rows, cols] matrix: one workgroup per column, WG lanes striding
 // over the rows, reduced in workgroup memory. Bias gradients of conv (rows = n*oh*ow) and dense.
-struct Params { rows: u32, cols: u32, _pad0: u32, _pad1: u32, }
+struct Params { rows: u32, cols: u32, block_rows: u32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sums: array<f32>;

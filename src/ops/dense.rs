@@ -64,7 +64,7 @@ impl DenseShape {
         self.backward_weight_params().dispatch(gpu, dy, x, x, dw)
     }
     /// Records db = the column sums of dy.
-    pub fn backward_bias(&self, gpu: &Gpu, dy: &wgpu::Buffer, db: &wgpu::Buffer) -> Result<Dispatch> {
+    pub fn backward_bias(&self, gpu: &Gpu, dy: &wgpu::Buffer, db: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
         ColumnSumParams::new(self.n, self.outputs).dispatch(gpu, dy, db)
     }
 }

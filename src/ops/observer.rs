@@ -60,9 +60,17 @@ impl ActivationRangeParams {
         };
         ActivationRangeParams { count: count as u32, mode, decay, _pad: 0 }
     }
-    /// Records the update of `range` = [min, max, seen] from x.
-    pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, range: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "observer/activation_range", self, &[x, range], Grid(1, 1, 1))
+    /// Records the update of `range` = [min, max, seen] from x: the batch range in slices
+    /// (observer/batch_range.wgsl, about 4096 values per workgroup, at most 1024 workgroups,
+    /// into a buffer made here), then their reduction and the update.
+    pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, range: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
+        let groups = (self.count as usize).div_ceil(4096).clamp(1, 1024);
+        let partial = gpu.storage("activation range partials", 2 * groups);
+        let reduce = ActivationRangeParams { count: groups as u32, ..*self };
+        Ok(vec![
+            Dispatch::new(gpu, "observer/batch_range", self, &[x, &partial], Grid(groups as u32, 1, 1))?,
+            Dispatch::new(gpu, "observer/activation_range", &reduce, &[&partial, range], Grid(1, 1, 1))?,
+        ])
     }
 }
 

@@ -1,29 +1,53 @@
-//! Column sums of a row-major matrix (bias gradients).
+//! Column sums of a row-major matrix (bias gradients, partial sums). A tall matrix is summed in
+//! two stages, blocks of rows first (reduce/column_sum_blocks.wgsl, many workgroups per column)
+//! and then the blocks' sums, so a GPU is not left with one workgroup per column; the order of
+//! the additions is fixed either way.
 
 use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::Result;
 
+/// Rows one workgroup of the first stage sums.
+pub const BLOCK_ROWS: u32 = 4096;
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-/// The uniform parameters of reduce/column_sum.wgsl.
+/// The uniform parameters of reduce/column_sum.wgsl and reduce/column_sum_blocks.wgsl.
 pub struct ColumnSumParams {
     /// Rows.
     pub rows: u32,
     /// Columns.
     pub cols: u32,
+    /// Rows per block of the first stage (unused by the final stage).
+    pub block_rows: u32,
     /// Padding to the WGSL struct's size (a multiple of 16 bytes).
-    pub _pad: [u32; 2],
+    pub _pad: u32,
 }
 
-crate::uniform_fields!(ColumnSumParams: rows, cols, _pad);
+crate::uniform_fields!(ColumnSumParams: rows, cols, block_rows, _pad);
 
 impl ColumnSumParams {
     /// Column sums of a [rows, cols] matrix.
     pub fn new(rows: u32, cols: u32) -> Self {
-        ColumnSumParams { rows, cols, _pad: [0; 2] }
+        ColumnSumParams { rows, cols, block_rows: BLOCK_ROWS, _pad: 0 }
     }
-    /// Records sums\[c\] = the sum of column c of a.
-    pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, sums: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "reduce/column_sum", self, &[a, sums], Grid::groups(self.cols as usize))
+    /// Records sums\[c\] = the sum of column c of a: one dispatch, or for more than two blocks
+    /// of rows the blocks' sums (into a buffer made here) and then their sums.
+    pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, sums: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
+        let blocks = self.rows.div_ceil(BLOCK_ROWS);
+        if blocks <= 2 {
+            return Ok(vec![Dispatch::new(
+                gpu,
+                "reduce/column_sum",
+                self,
+                &[a, sums],
+                Grid::groups(self.cols as usize),
+            )?]);
+        }
+        let partial = gpu.storage("column sum blocks", (blocks * self.cols) as usize);
+        let last = ColumnSumParams::new(blocks, self.cols);
+        Ok(vec![
+            Dispatch::new(gpu, "reduce/column_sum_blocks", self, &[a, &partial], Grid(self.cols, blocks, 1))?,
+            Dispatch::new(gpu, "reduce/column_sum", &last, &[&partial, sums], Grid::groups(self.cols as usize))?,
+        ])
     }
 }

@@ -186,7 +186,7 @@ impl Builder<'_> {
         observe: Option<RangeMode>,
     ) -> Result<(wgpu::Buffer, FqRec)> {
         if let (Some(mode), true) = (observe, self.opts.train) {
-            self.forward.push(ActivationRangeParams::new(count, mode).dispatch(self.gpu, x, &range)?);
+            self.forward.extend(ActivationRangeParams::new(count, mode).dispatch(self.gpu, x, &range)?);
         }
         let p = FakeQuantParams::new(count, 1, count.max(1), Grid::activation(self.opts.bits));
         let y = self.gpu.storage("fake-quant activation", count);
@@ -476,7 +476,7 @@ impl Recorded for WeightedRec {
         if g.bias_len > 0 {
             let (rows, channels) = kernel.rows_channels();
             let db = gpu.storage("bias grad", g.bias_len);
-            back.out.push(ColumnSumParams::new(rows, channels).dispatch(gpu, &dz, &db)?);
+            back.out.extend(ColumnSumParams::new(rows, channels).dispatch(gpu, &dz, &db)?);
             back.adam(g.bias_len, &db, &p.bias, &p.bias_m, &p.bias_v)?;
         }
         let mut dw = dw_used;

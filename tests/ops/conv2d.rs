@@ -87,7 +87,7 @@ fn conv2d_gradients_match_finite_differences() {
             (gpu.storage("dx", p.input_len()), gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
         let mut work = vec![p.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap()];
         work.extend(p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap());
-        work.push(ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &br, &db).unwrap());
+        work.extend(ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &br, &db).unwrap());
         gpu.run(&work).unwrap();
         let name = format!("conv2d {p:?}");
         check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
