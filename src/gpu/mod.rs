@@ -67,6 +67,17 @@ pub struct Counts {
     pub buffer_bytes: u64,
 }
 
+/// How kernels are shaped for the adapter: the one choice made per adapter type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// A CPU-type adapter (lavapipe): lanes are SIMD lanes of a few cores, every load costs,
+    /// and few large workgroups are cheapest; long sequential loops per lane are fine.
+    CpuLanes,
+    /// A GPU: thousands of lanes; work must be split into many workgroups (split-K
+    /// reductions rather than long loops per lane).
+    GpuWide,
+}
+
 /// What we choose an adapter by.
 #[derive(Debug, Clone, Default)]
 pub struct AdapterChoice {
@@ -244,6 +255,17 @@ impl Gpu {
     pub fn submit(&self, encoder: wgpu::CommandEncoder) {
         self.counters.submits.fetch_add(1, Ordering::Relaxed);
         self.queue.submit([encoder.finish()]);
+    }
+
+    /// How kernels are shaped for this adapter (`QAT_STRATEGY=cpu|gpu` overrides, for tests and
+    /// benchmarks).
+    pub fn strategy(&self) -> Strategy {
+        match std::env::var("QAT_STRATEGY").as_deref() {
+            Ok("cpu") => Strategy::CpuLanes,
+            Ok("gpu") => Strategy::GpuWide,
+            _ if self.info.device_type == wgpu::DeviceType::Cpu => Strategy::CpuLanes,
+            _ => Strategy::GpuWide,
+        }
     }
 
     /// Submits and buffer creations so far.

@@ -2,7 +2,7 @@
 //! forward, input-gradient and weight-gradient kernels. Pointwise (1x1, stride 1) gradients are
 //! GEMMs (`ops::matmul`). The bias gradient is `reduce::column_sum`.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Strategy, WORKGROUP_SIZE};
 use crate::ops::matmul::MatmulParams;
 use crate::ops::reduce::ColumnSumParams;
 use crate::{QatError, Result};
@@ -160,7 +160,20 @@ impl Conv2dParams {
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
     ) -> Result<Vec<Dispatch>> {
-        if self.is_pointwise() {
+        self.backward_weight_for(gpu.strategy(), gpu, x, dy, dw)
+    }
+    /// `backward_weight` shaped for `strategy` (tests run both).
+    pub fn backward_weight_for(
+        &self,
+        strategy: Strategy,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dw: &wgpu::Buffer,
+    ) -> Result<Vec<Dispatch>> {
+        // A pointwise conv's weight gradient is a GEMM whose inner dimension is every position:
+        // one long loop per lane suits lavapipe; a GPU needs the split-K kernel below.
+        if self.is_pointwise() && strategy == Strategy::CpuLanes {
             return Ok(vec![self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw)?]);
         }
         let weights = self.weight_len();

@@ -55,15 +55,18 @@ fn conv2d_kernels_match_cpu() {
             &cpu::conv2d_backward_input(&p, &dy, &w),
             sum_tol(kin),
         );
-        let dw = gpu.storage("dw", p.weight_len());
-        gpu.run(&p.backward_weight(gpu, &bx, &bdy, &dw).unwrap()).unwrap();
-        let kw = (p.n * p.oh * p.ow) as usize;
-        assert_close(
-            &format!("conv backward_weight {p:?}"),
-            &read(gpu, &dw, p.weight_len()),
-            &cpu::conv2d_backward_weight(&p, &x, &dy),
-            sum_tol(kw),
-        );
+        // Both shapes of the weight gradient (they differ for pointwise convs).
+        for strategy in [Strategy::CpuLanes, Strategy::GpuWide] {
+            let dw = gpu.storage("dw", p.weight_len());
+            gpu.run(&p.backward_weight_for(strategy, gpu, &bx, &bdy, &dw).unwrap()).unwrap();
+            let kw = (p.n * p.oh * p.ow) as usize;
+            assert_close(
+                &format!("conv backward_weight {strategy:?} {p:?}"),
+                &read(gpu, &dw, p.weight_len()),
+                &cpu::conv2d_backward_weight(&p, &x, &dy),
+                sum_tol(kw),
+            );
+        }
     }
 }
 

@@ -33,6 +33,7 @@ mod relu;
 mod prelude {
     pub use crate::common::{assert_close, check_fd, dot, gpu, random, read, run, sum_tol};
     pub use wgpu_qat::data::rng::Rng;
+    pub use wgpu_qat::gpu::Strategy;
     pub use wgpu_qat::ops::adam::{AdamConfig, AdamParams, StepUniform};
     pub use wgpu_qat::ops::avg_pool::AvgPoolParams;
     pub use wgpu_qat::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
