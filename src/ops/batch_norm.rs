@@ -4,6 +4,7 @@
 //! gradients in `daffine` of the same layout, so one Adam dispatch updates both.
 
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
 
 #[repr(C)]
@@ -128,6 +129,41 @@ pub struct BatchNorm {
     pub eps: f32,
 }
 
+/// Rows one workgroup of a split reduction covers (as `reduce::BLOCK_ROWS`).
+pub const BLOCK_ROWS: u32 = crate::ops::reduce::BLOCK_ROWS;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/statistics_blocks.wgsl and statistics_finish.wgsl.
+pub struct BlockParams {
+    /// Rows: elements per channel.
+    pub rows: u32,
+    /// Channels.
+    pub channels: u32,
+    /// Rows per block (statistics_blocks), or the number of blocks (statistics_finish).
+    pub block: u32,
+    /// 0: the mean's pass, 1: the variance's.
+    pub mode: u32,
+}
+
+crate::uniform_fields!(BlockParams: rows, channels, block, mode);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/backward_affine_blocks.wgsl.
+pub struct AffineBlockParams {
+    /// Rows: elements per channel.
+    pub rows: u32,
+    /// Channels.
+    pub channels: u32,
+    /// Rows per block.
+    pub block: u32,
+    /// Added to the variance (batch norm's epsilon).
+    pub eps: f32,
+}
+
+crate::uniform_fields!(AffineBlockParams: rows, channels, block, eps);
+
 impl BatchNorm {
     /// A batch norm over `rows` x `channels` values (NHWC: rows = batch x height x width).
     pub fn new(rows: u32, channels: u32) -> Self {
@@ -141,10 +177,46 @@ impl BatchNorm {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// stats = [mean, var] per channel of x.
-    pub fn statistics(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer) -> Result<Dispatch> {
-        let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
-        Dispatch::new(gpu, "batch_norm/statistics", &p, &[x, stats], Grid(self.channels.max(1), 1, 1))
+    /// Blocks of `BLOCK_ROWS` rows when the tensor is tall enough to split, else None.
+    fn blocks(&self) -> Option<u32> {
+        let blocks = self.rows.div_ceil(BLOCK_ROWS);
+        (blocks > 2).then_some(blocks)
+    }
+    /// stats = [mean, var] per channel of x: one workgroup per channel, or for a tall tensor
+    /// blocks of rows per channel (partial sums in a buffer made here) and their sums, for the
+    /// mean and then the variance.
+    pub fn statistics(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
+        let Some(blocks) = self.blocks() else {
+            let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
+            return Ok(vec![Dispatch::new(
+                gpu,
+                "batch_norm/statistics",
+                &p,
+                &[x, stats],
+                Grid(self.channels.max(1), 1, 1),
+            )?]);
+        };
+        let partial = gpu.storage("batch-norm statistics blocks", (blocks * self.channels) as usize);
+        let mut out = Vec::new();
+        for mode in [0, 1] {
+            let p = BlockParams { rows: self.rows, channels: self.channels, block: BLOCK_ROWS, mode };
+            out.push(Dispatch::new(
+                gpu,
+                "batch_norm/statistics_blocks",
+                &p,
+                &[x, stats, &partial],
+                Grid(self.channels, blocks, 1),
+            )?);
+            let f = BlockParams { rows: self.rows, channels: self.channels, block: blocks, mode };
+            out.push(Dispatch::new(
+                gpu,
+                "batch_norm/statistics_finish",
+                &f,
+                &[&partial, stats],
+                Grid::items(self.channels as usize, WORKGROUP_SIZE),
+            )?);
+        }
+        Ok(out)
     }
     /// Records y = gamma (x - mean) / sqrt(var + eps) + beta with `stats` = [mean, var] per channel.
     pub fn forward(
@@ -164,7 +236,8 @@ impl BatchNorm {
             Grid::items(self.len().div_ceil(4), WORKGROUP_SIZE),
         )
     }
-    /// Records the gradient of gamma and beta.
+    /// Records the gradient of gamma and beta: one workgroup per channel, or for a tall tensor
+    /// blocks of rows (partial sums in a buffer made here) and their column sums.
     pub fn backward_affine(
         &self,
         gpu: &Gpu,
@@ -172,9 +245,28 @@ impl BatchNorm {
         dy: &wgpu::Buffer,
         stats: &wgpu::Buffer,
         daffine: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        let p = AffineGradParams { rows: self.rows, channels: self.channels, eps: self.eps, _pad: 0 };
-        Dispatch::new(gpu, "batch_norm/backward_affine", &p, &[x, dy, stats, daffine], Grid(self.channels.max(1), 1, 1))
+    ) -> Result<Vec<Dispatch>> {
+        let Some(blocks) = self.blocks() else {
+            let p = AffineGradParams { rows: self.rows, channels: self.channels, eps: self.eps, _pad: 0 };
+            return Ok(vec![Dispatch::new(
+                gpu,
+                "batch_norm/backward_affine",
+                &p,
+                &[x, dy, stats, daffine],
+                Grid(self.channels.max(1), 1, 1),
+            )?]);
+        };
+        let partial = gpu.storage("batch-norm affine gradient blocks", (2 * blocks * self.channels) as usize);
+        let p = AffineBlockParams { rows: self.rows, channels: self.channels, block: BLOCK_ROWS, eps: self.eps };
+        let mut out = vec![Dispatch::new(
+            gpu,
+            "batch_norm/backward_affine_blocks",
+            &p,
+            &[x, dy, stats, &partial],
+            Grid(self.channels, blocks, 1),
+        )?];
+        out.extend(ColumnSumParams::new(blocks, 2 * self.channels).dispatch(gpu, &partial, daffine)?);
+        Ok(out)
     }
     #[allow(clippy::too_many_arguments)]
     /// Records the kernel that computes the input gradient dx from dy and the weights.

@@ -294,7 +294,7 @@ impl Builder<'_> {
             };
             let (stats, statistics) = if self.opts.train && !self.opts.bn_frozen {
                 let batch = gpu.storage("batch statistics", 2 * channels as usize);
-                self.forward.push(bn.statistics(gpu, &input, &batch)?);
+                self.forward.extend(bn.statistics(gpu, &input, &batch)?);
                 self.forward.push(bn.update_moving(gpu, MOMENTUM, &batch, &b.moving)?);
                 (batch, Statistics::Batch)
             } else {
@@ -448,7 +448,7 @@ impl Recorded for WeightedRec {
         let dz = match (bn, &p.bn) {
             (Some(r), Some(b)) => {
                 let daffine = gpu.storage("bn grad", 2 * b.channels);
-                back.out.push(r.bn.backward_affine(gpu, &r.input, &dy, &r.stats, &daffine)?);
+                back.out.extend(r.bn.backward_affine(gpu, &r.input, &dy, &r.stats, &daffine)?);
                 let d_in = gpu.storage("grad", len);
                 back.out.push(r.bn.backward_input(
                     gpu,

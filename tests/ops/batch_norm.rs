@@ -6,7 +6,8 @@ use crate::prelude::*;
 fn batch_norm_kernels_match_cpu() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(35);
-    for (rows, channels) in [(2 * 14 * 14, 32), (37, 3), (1000, 1)] {
+    // Tall tensors (more than two blocks of rows) take the split reductions.
+    for (rows, channels) in [(2 * 14 * 14, 32), (37, 3), (1000, 1), (16 * 28 * 28, 8), (9001, 3)] {
         let bn = BatchNorm::new(rows, channels);
         let c = channels as usize;
         let x: Vec<f32> = (0..bn.len()).map(|i| rng.uniform(-1.0, 3.0) + (i % c) as f32).collect();
@@ -20,14 +21,12 @@ fn batch_norm_kernels_match_cpu() {
             gpu.storage("dx", bn.len()),
         );
         let moving = gpu.upload("moving", &vec![0.5f32; 2 * c]);
-        gpu.run(&[
-            bn.statistics(gpu, &bx, &stats).unwrap(),
-            bn.forward(gpu, &bx, &stats, &baff, &y).unwrap(),
-            bn.backward_affine(gpu, &bx, &bdy, &stats, &daff).unwrap(),
-            bn.backward_input(gpu, Statistics::Batch, &bx, &bdy, &stats, &baff, &daff, &dx).unwrap(),
-            bn.update_moving(gpu, MOMENTUM, &stats, &moving).unwrap(),
-        ])
-        .unwrap();
+        let mut work = bn.statistics(gpu, &bx, &stats).unwrap();
+        work.push(bn.forward(gpu, &bx, &stats, &baff, &y).unwrap());
+        work.extend(bn.backward_affine(gpu, &bx, &bdy, &stats, &daff).unwrap());
+        work.push(bn.backward_input(gpu, Statistics::Batch, &bx, &bdy, &stats, &baff, &daff, &dx).unwrap());
+        work.push(bn.update_moving(gpu, MOMENTUM, &stats, &moving).unwrap());
+        gpu.run(&work).unwrap();
         let want_stats = cpu::batch_norm_statistics(&bn, &x);
         let tol = sum_tol(rows as usize);
         assert_close("bn statistics", &read(gpu, &stats, 2 * c), &want_stats, tol);
@@ -67,12 +66,10 @@ fn batch_norm_gradients_match_finite_differences() {
     let r = random(&mut rng, bn.len());
     let (bx, br, baff) = (gpu.upload("x", &x), gpu.upload("r", &r), gpu.upload("affine", &affine));
     let (stats, daff, dx) = (gpu.storage("stats", 2 * c), gpu.storage("daffine", 2 * c), gpu.storage("dx", bn.len()));
-    gpu.run(&[
-        bn.statistics(gpu, &bx, &stats).unwrap(),
-        bn.backward_affine(gpu, &bx, &br, &stats, &daff).unwrap(),
-        bn.backward_input(gpu, Statistics::Batch, &bx, &br, &stats, &baff, &daff, &dx).unwrap(),
-    ])
-    .unwrap();
+    let mut work = bn.statistics(gpu, &bx, &stats).unwrap();
+    work.extend(bn.backward_affine(gpu, &bx, &br, &stats, &daff).unwrap());
+    work.push(bn.backward_input(gpu, Statistics::Batch, &bx, &br, &stats, &baff, &daff, &dx).unwrap());
+    gpu.run(&work).unwrap();
     // Training mode: the statistics depend on x.
     let train = |x: &[f32], affine: &[f32]| {
         dot(&r, &cpu::batch_norm_forward(&bn, x, &cpu::batch_norm_statistics(&bn, x), affine))
