@@ -216,3 +216,33 @@ fn eval_inspect_and_export_open_no_gpu() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bench_reports_every_configuration_against_the_yardstick() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let (code, out, err) =
+        qat(&["bench", "--json", "--model", "mnist-cnn,mnist-dwbn", "--batch", "4,8", "--steps", "1", "--profile"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let yardstick = v["yardstick"]["gflops"].as_f64().unwrap();
+    assert!(yardstick > 0.0 && v["yardstick"]["size"] == 1024, "{v}");
+    let steps = v["train_step"].as_array().unwrap();
+    // Two models x two batches x float and QAT, each measured against the yardstick.
+    assert_eq!(steps.len(), 8, "{v}");
+    for s in steps {
+        let (ms, batch) = (s["step_ms"].as_f64().unwrap(), s["batch"].as_f64().unwrap());
+        assert!((s["images_per_sec"].as_f64().unwrap() - batch / ms * 1e3).abs() < 1e-6 * batch / ms * 1e3, "{s}");
+        let ratio = s["gflops"].as_f64().unwrap() / yardstick;
+        assert!((s["ratio_to_yardstick"].as_f64().unwrap() - ratio).abs() <= 1e-9 * ratio.max(1.0), "{s}");
+        assert!(s["gpu_memory_bytes"].as_u64().unwrap() > 0, "{s}");
+    }
+    // The QAT step holds more than the float one (ranges, fake-quant copies).
+    assert!(steps[1]["gpu_memory_bytes"].as_u64() > steps[0]["gpu_memory_bytes"].as_u64(), "{v}");
+    let profiles = v["kernel_profile"].as_array().unwrap();
+    assert_eq!(profiles.len(), 2, "{v}");
+    let shares: f64 = profiles[0]["kernels"].as_array().unwrap().iter().map(|k| k["share"].as_f64().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-6, "{v}");
+    fails_with(&["bench", "--batch", "0"], &["--batch 0"]);
+}
