@@ -34,6 +34,7 @@ pub const SHADERS: &[Shader] = &[
     shader!("conv2d/weights_ko", conv2d::Conv2dParams, [R, W], "common/conv_params"),
     shader!("conv2d/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("conv2d/backward_weight_vec4", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
     shader!("matmul/strided", matmul::MatmulParams, [R, R, R, W]),
     shader!("matmul/row_major_b_vec4", matmul::MatmulParams, [R, R, R, W]),
     shader!("matmul/row_major_bt_vec4", matmul::MatmulParams, [R, R, R, W]),
