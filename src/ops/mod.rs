@@ -1,7 +1,8 @@
 //! One file per op, named as its folder under `shaders/`: its `#[repr(C)]` uniform struct
-//! (checked field by field against the WGSL by a test, `gpu::uniform`), its shape math, and the
-//! host code that records its kernels as `Dispatch`es. The CPU twin of every kernel lives in
-//! `reference::f32::<op>`, and `SHADERS` below registers every kernel.
+//! (checked field by field against the WGSL by a test, `gpu::uniform`), its shape math, the
+//! host code that records its kernels as `Dispatch`es, and its plain-loop CPU twin
+//! (`<op>::twin`, gathered in `twins` and re-exported as `reference::f32`). `SHADERS` below
+//! registers every kernel.
 
 pub mod adam;
 pub mod avg_pool;
@@ -20,6 +21,26 @@ pub mod max_pool;
 pub mod observer;
 pub mod reduce;
 pub mod relu;
+
+/// Every op's CPU twin (`ops::<op>::twin`) in one namespace, re-exported as `reference::f32`.
+pub mod twins {
+    pub use super::adam::twin::*;
+    pub use super::avg_pool::twin::*;
+    pub use super::batch_norm::twin::*;
+    pub use super::concat::twin::*;
+    pub use super::conv2d::twin::*;
+    pub use super::depthwise::twin::*;
+    pub use super::elementwise::twin::*;
+    pub use super::fake_quant::twin::*;
+    pub use super::gather::twin::*;
+    pub use super::global_avg_pool::twin::*;
+    pub use super::loss::twin::*;
+    pub use super::matmul::twin::*;
+    pub use super::max_pool::twin::*;
+    pub use super::observer::twin::*;
+    pub use super::reduce::twin::*;
+    pub use super::relu::twin::*;
+}
 
 use crate::gpu::shaders::Shader;
 use crate::shader;

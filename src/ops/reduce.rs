@@ -51,3 +51,14 @@ impl ColumnSumParams {
         ])
     }
 }
+
+/// Twin of the column-sum kernel.
+///
+/// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
+/// against (`reference::f32` gathers every op's twin).
+pub mod twin {
+    /// Twin of reduce/column_sum.wgsl.
+    pub fn column_sum(rows: usize, cols: usize, a: &[f32]) -> Vec<f32> {
+        (0..cols).map(|c| (0..rows).map(|r| a[r * cols + c]).sum()).collect()
+    }
+}
