@@ -95,19 +95,31 @@ fn synthetic_split(count: usize, pixels: usize, seed: u64) -> Split {
     }
 }
 
-/// Times `steps` replays of a training plan of `spec` at `batch`.
-pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps: usize) -> Result<StepTiming> {
+/// A recorded training step of `spec` at `batch` over `samples` synthetic samples in order, with
+/// the data set and network it reads (kept alive beside it).
+fn recorded_step(
+    gpu: &Gpu,
+    spec: &ModelSpec,
+    batch: u32,
+    qat: bool,
+    samples: usize,
+) -> Result<(GpuDataset, Network, Plan)> {
     let pixels = spec.input.iter().product::<u32>() as usize;
-    let samples = batch as usize * 4;
-    let before = gpu.counts();
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
     let opts =
         PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
-    let gpu_bytes = gpu.counts().buffer_bytes - before.buffer_bytes;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
+    Ok((ds, net, plan))
+}
+
+/// Times `steps` replays of a training plan of `spec` at `batch`.
+pub fn time_train_step(gpu: &Gpu, spec: &ModelSpec, batch: u32, qat: bool, steps: usize) -> Result<StepTiming> {
+    let before = gpu.counts();
+    let (_ds, _net, plan) = recorded_step(gpu, spec, batch, qat, batch as usize * 4)?;
+    let gpu_bytes = gpu.counts().buffer_bytes - before.buffer_bytes;
     let warmup = 3;
     for s in 0..warmup {
         plan.run(gpu, ((s % 4) * batch as usize) as u32, s as u32 + 1, 1e-3, s as u32 + 1)?;
@@ -135,15 +147,7 @@ pub fn profile_step(
     qat: bool,
     reps: usize,
 ) -> Result<(Vec<KernelTime>, &'static str)> {
-    let pixels = spec.input.iter().product::<u32>() as usize;
-    let samples = batch as usize;
-    let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
-    let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
-    let opts =
-        PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
-    let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
-    let order: Vec<u32> = (0..samples as u32).collect();
-    gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
+    let (_ds, _net, plan) = recorded_step(gpu, spec, batch, qat, batch as usize)?;
     plan.run(gpu, 0, 1, 1e-3, 1)?;
     gpu.wait()?;
     let (times, method) = match crate::gpu::timing::dispatch_times(gpu, &plan.dispatches)? {

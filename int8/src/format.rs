@@ -292,25 +292,17 @@ impl Reader<'_> {
     /// A dimension or count: 1..=MAX_DIM, so no product of a few of them can wrap in u64 and
     /// no loop over one runs long.
     fn dim(&mut self, what: &str) -> R<u32> {
-        let v = self.u32(what)?;
-        if v == 0 || v > limits::MAX_DIM {
-            return Err(format!(
-                "{what} = {v} at payload offset {} is out of range 1..={}",
-                self.pos - 4,
-                limits::MAX_DIM
-            ));
-        }
-        Ok(v)
+        self.in_range(what, limits::MAX_DIM)
     }
     /// A kernel, window or stride size: 1..=MAX_KERNEL.
     fn window(&mut self, what: &str) -> R<u32> {
+        self.in_range(what, limits::MAX_KERNEL)
+    }
+    /// A u32 in 1..=max, the error naming its payload offset.
+    fn in_range(&mut self, what: &str, max: u32) -> R<u32> {
         let v = self.u32(what)?;
-        if v == 0 || v > limits::MAX_KERNEL {
-            return Err(format!(
-                "{what} = {v} at payload offset {} is out of range 1..={}",
-                self.pos - 4,
-                limits::MAX_KERNEL
-            ));
+        if v == 0 || v > max {
+            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={max}", self.pos - 4));
         }
         Ok(v)
     }

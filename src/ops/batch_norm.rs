@@ -39,22 +39,6 @@ crate::uniform_fields!(NormalizeParams: count, channels, eps, _pad);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-/// The uniform parameters of batch_norm/backward_affine.wgsl.
-pub struct AffineGradParams {
-    /// Rows: elements per channel (batch x height x width).
-    pub rows: u32,
-    /// Channels.
-    pub channels: u32,
-    /// Added to the variance (batch norm's epsilon).
-    pub eps: f32,
-    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
-    pub _pad: u32,
-}
-
-crate::uniform_fields!(AffineGradParams: rows, channels, eps, _pad);
-
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 /// The uniform parameters of batch_norm/backward_input.wgsl.
 pub struct InputGradParams {
     /// Elements.
@@ -150,7 +134,7 @@ crate::uniform_fields!(BlockParams: rows, channels, block, mode);
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-/// The uniform parameters of batch_norm/backward_affine_blocks.wgsl.
+/// The uniform parameters of batch_norm/backward_affine.wgsl.
 pub struct AffineBlockParams {
     /// Rows: elements per channel.
     pub rows: u32,
@@ -247,20 +231,21 @@ impl BatchNorm {
         daffine: &wgpu::Buffer,
     ) -> Result<Vec<Dispatch>> {
         let Some(blocks) = self.blocks() else {
-            let p = AffineGradParams { rows: self.rows, channels: self.channels, eps: self.eps, _pad: 0 };
+            // One block of every row: the partial sums are the gradients.
+            let p = AffineBlockParams { rows: self.rows, channels: self.channels, block: self.rows, eps: self.eps };
             return Ok(vec![Dispatch::new(
                 gpu,
                 "batch_norm/backward_affine",
                 &p,
                 &[x, dy, stats, daffine],
-                Grid(self.channels.max(1), 1, 1),
+                Grid(self.channels, 1, 1),
             )?]);
         };
         let partial = gpu.storage("batch-norm affine gradient blocks", (2 * blocks * self.channels) as usize);
         let p = AffineBlockParams { rows: self.rows, channels: self.channels, block: BLOCK_ROWS, eps: self.eps };
         let mut out = vec![Dispatch::new(
             gpu,
-            "batch_norm/backward_affine_blocks",
+            "batch_norm/backward_affine",
             &p,
             &[x, dy, stats, &partial],
             Grid(self.channels, blocks, 1),

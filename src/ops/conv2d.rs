@@ -185,9 +185,13 @@ impl Conv2dParams {
         let k = (self.kh * self.kw * self.c) as usize;
         let blocks = self.o.div_ceil(4) as usize * k.div_ceil(16);
         let partial = gpu.storage("conv2d weight-gradient partial sums", lanes * weights);
-        let kernel = if self.o.is_multiple_of(4) { "conv2d/backward_weight_vec4" } else { "conv2d/backward_weight" };
-        let mut out =
-            vec![Dispatch::new(gpu, kernel, self, &[x, dy, &partial], Grid(groups as u32, 1, blocks as u32))?];
+        let mut out = vec![Dispatch::new(
+            gpu,
+            "conv2d/backward_weight",
+            self,
+            &[x, dy, &partial],
+            Grid(groups as u32, 1, blocks as u32),
+        )?];
         out.extend(ColumnSumParams::new(lanes as u32, weights as u32).dispatch(gpu, &partial, dw)?);
         Ok(out)
     }

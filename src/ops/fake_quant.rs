@@ -40,16 +40,13 @@ impl FakeQuantParams {
             _pad1: [0; 2],
         }
     }
+    /// Per tensor, each lane does four vec4s; per channel, one (both kernels).
+    fn grid(&self) -> Grid {
+        Grid::items(self.count.div_ceil(if self.channels == 1 { 16 } else { 4 }) as usize, WORKGROUP_SIZE)
+    }
     /// Records y = fake_quant(x) with the nudged `ranges` ([min, max] per channel).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(
-            gpu,
-            "fake_quant/forward",
-            self,
-            &[x, ranges, y],
-            // Per tensor, each lane does four vec4s; per channel, one.
-            Grid::items(self.count.div_ceil(if self.channels == 1 { 16 } else { 4 }) as usize, WORKGROUP_SIZE),
-        )
+        Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], self.grid())
     }
     /// Records the straight-through gradient: dy where x is inside the nudged range, else 0.
     pub fn backward(
@@ -60,14 +57,7 @@ impl FakeQuantParams {
         dy: &wgpu::Buffer,
         dx: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        Dispatch::new(
-            gpu,
-            "fake_quant/backward",
-            self,
-            &[x, ranges, dy, dx],
-            // Per tensor, each lane does four vec4s; per channel, one.
-            Grid::items(self.count.div_ceil(if self.channels == 1 { 16 } else { 4 }) as usize, WORKGROUP_SIZE),
-        )
+        Dispatch::new(gpu, "fake_quant/backward", self, &[x, ranges, dy, dx], self.grid())
     }
 }
 
