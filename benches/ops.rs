@@ -73,6 +73,7 @@ fn conv2d_backward_weight(b: divan::Bencher) {
             &random_buffer(g, p.input_len()),
             &random_buffer(g, p.output_len()),
             &g.storage("dw", p.weight_len()),
+            Some(&g.storage("db", p.o as usize)),
         )
         .unwrap()
     });
@@ -217,6 +218,7 @@ fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
             &random_buffer(g, p.input_len()),
             &random_buffer(g, p.output_len()),
             &g.storage("dw", p.weight_len()),
+            Some(&g.storage("db", p.o as usize)),
         )
         .unwrap()
     });

@@ -2,7 +2,7 @@
 //! uniform structs match the Rust structs that fill them, field by field (name, offset, type),
 //! and its bindings (group, binding, uniform / read / read-write) match the registry's.
 
-use wgpu_qat::gpu::shaders::{reflect_bindings, validate, Access, UniformLayout, SNIPPETS};
+use wgpu_qat::gpu::shaders::{reflect_bindings, reflect_required_overrides, validate, Access, UniformLayout, SNIPPETS};
 use wgpu_qat::gpu::uniform::{compare, reflect};
 use wgpu_qat::ops::adam::StepUniform;
 use wgpu_qat::ops::SHADERS;
@@ -63,6 +63,15 @@ fn uniform_structs_match_the_wgsl_field_by_field() {
             assert_eq!(rust.fields.len() * 4, rust.size, "{name}: binding {binding}: uniform_fields! misses a field");
             compare(&rust.fields, &wgsl).unwrap_or_else(|e| panic!("{name}: binding {binding}: {e}"));
         }
+    }
+}
+
+#[test]
+fn specialization_constants_match_the_registry() {
+    for shader in SHADERS {
+        let module = validate(shader.name, shader.source).unwrap();
+        let wgsl = reflect_required_overrides(&module);
+        assert_eq!(wgsl, shader.overrides, "{}: the override constants without a default", shader.name);
     }
 }
 

@@ -1,17 +1,29 @@
-// Conv2D forward, NHWC input; weights as conv2d/weights_ko.wgsl lays them out, [K, o4] vec4s
-// (K = kh * kw * c taps, o4 = ceil(o / 4); the OHWI weight w[o, ky, kx, c] is at tap
-// (ky * kw + kx) * c + c, lane o % 4 of vec4 o / 4).
+// Conv2D forward, NHWC input; weights as conv2d/weights_ko.wgsl lays them out, [K, O4] vec4s
+// (K = KH * KW * C taps, O4 = ceil(O / 4); the OHWI weight w[o, ky, kx, c] is at tap
+// (ky * KW + kx) * C + c, lane o % 4 of vec4 o / 4).
 // y[b, oy, ox, o] = bias[o] + sum_{ky, kx, c} x[b, oy*s - pad_top + ky, ox*s - pad_left + kx, c] * w[o, ky, kx, c]
 // Taps that fall in the padding contribute nothing.
-// One invocation per output pixel and block of 16 output channels (workgroup_id.z): per tap it
-// loads one input value and four vec4s of weights for 16 multiply-adds, into four vec4
-// accumulators. Vec4s past the last one read the last one and are not stored. Each output
+// The kernel's shape (KH, KW, C, O, STRIDE) is fixed per layer when its pipeline is created
+// (override constants, gpu::Specialization), so the compiler unrolls the tap loops and drops
+// the accumulators a layer with few channels does not use.
+// One invocation per output pixel and block of up to NV vec4s of output channels
+// (workgroup_id.z): per tap it loads one input value and NV vec4s of weights, into NV vec4
+// accumulators. A block past the last vec4 reads the last one and stores nothing. Each output
 // starts at its bias and adds its taps in (ky, kx, c) order, as the CPU twin does.
-// Params: shaders/common/conv_params.wgsl.
+// Params: shaders/common/conv_params.wgsl (the batch and spatial sizes and the padding).
+override KH: u32;
+override KW: u32;
+override C: u32;
+override O: u32;
+override STRIDE: u32;
+override O4: u32 = (O + 3u) / 4u;
+// vec4 accumulators per invocation (up to 16 output channels).
+override NV: u32 = min(4u, O4);
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wk: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(WG)
@@ -23,41 +35,45 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let r = pixel / p.ow;
     let oy = r % p.oh;
     let b = r / p.oh;
-    let o4 = (p.o + 3u) / 4u;
-    // The block's four vec4 columns, clamped to the last.
-    let c0 = min(wid.z * 4u, o4 - 1u);
-    let c1 = min(wid.z * 4u + 1u, o4 - 1u);
-    let c2 = min(wid.z * 4u + 2u, o4 - 1u);
-    let c3 = min(wid.z * 4u + 3u, o4 - 1u);
-    let last = p.o - 1u;
-    var a0 = vec4(bias[min(4u * c0, last)], bias[min(4u * c0 + 1u, last)], bias[min(4u * c0 + 2u, last)], bias[min(4u * c0 + 3u, last)]);
-    var a1 = vec4(bias[min(4u * c1, last)], bias[min(4u * c1 + 1u, last)], bias[min(4u * c1 + 2u, last)], bias[min(4u * c1 + 3u, last)]);
-    var a2 = vec4(bias[min(4u * c2, last)], bias[min(4u * c2 + 1u, last)], bias[min(4u * c2 + 2u, last)], bias[min(4u * c2 + 3u, last)]);
-    var a3 = vec4(bias[min(4u * c3, last)], bias[min(4u * c3 + 1u, last)], bias[min(4u * c3 + 2u, last)], bias[min(4u * c3 + 3u, last)]);
-    for (var ky = 0u; ky < p.kh; ky++) {
-        let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
+    // The block's vec4 columns, clamped to the last (bias is padded to whole vec4s; the lanes
+    // past O are never stored).
+    // With one block (O4 == NV) it is block 0, a constant the compiler folds.
+    let block = select(wid.z, 0u, O4 == NV);
+    let c0 = min(block * NV, O4 - 1u);
+    let c1 = min(block * NV + 1u, O4 - 1u);
+    let c2 = min(block * NV + 2u, O4 - 1u);
+    let c3 = min(block * NV + 3u, O4 - 1u);
+    var a0 = bias[c0];
+    var a1 = vec4(0.0);
+    var a2 = vec4(0.0);
+    var a3 = vec4(0.0);
+    if (NV > 1u) { a1 = bias[c1]; }
+    if (NV > 2u) { a2 = bias[c2]; }
+    if (NV > 3u) { a3 = bias[c3]; }
+    for (var ky = 0u; ky < KH; ky++) {
+        let iy = i32(oy * STRIDE + ky) - i32(p.pad_top);
         if (iy < 0 || iy >= i32(p.h)) { continue; }
-        for (var kx = 0u; kx < p.kw; kx++) {
-            let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
+        for (var kx = 0u; kx < KW; kx++) {
+            let ix = i32(ox * STRIDE + kx) - i32(p.pad_left);
             if (ix < 0 || ix >= i32(p.w)) { continue; }
-            let xb = ((b * p.h + u32(iy)) * p.w + u32(ix)) * p.c;
-            let tap = (ky * p.kw + kx) * p.c;
-            for (var ci = 0u; ci < p.c; ci++) {
+            let xb = ((b * p.h + u32(iy)) * p.w + u32(ix)) * C;
+            let tap = (ky * KW + kx) * C;
+            for (var ci = 0u; ci < C; ci++) {
                 let xv = x[xb + ci];
-                let row = (tap + ci) * o4;
+                let row = (tap + ci) * O4;
                 a0 += xv * wk[row + c0];
-                a1 += xv * wk[row + c1];
-                a2 += xv * wk[row + c2];
-                a3 += xv * wk[row + c3];
+                if (NV > 1u) { a1 += xv * wk[row + c1]; }
+                if (NV > 2u) { a2 += xv * wk[row + c2]; }
+                if (NV > 3u) { a3 += xv * wk[row + c3]; }
             }
         }
     }
-    let yb = pixel * p.o;
-    let oc0 = wid.z * 16u;
+    let yb = pixel * O;
+    let oc0 = block * NV * 4u;
     for (var e = 0u; e < 4u; e++) {
-        if (oc0 + e < p.o) { y[yb + oc0 + e] = a0[e]; }
-        if (oc0 + 4u + e < p.o) { y[yb + oc0 + 4u + e] = a1[e]; }
-        if (oc0 + 8u + e < p.o) { y[yb + oc0 + 8u + e] = a2[e]; }
-        if (oc0 + 12u + e < p.o) { y[yb + oc0 + 12u + e] = a3[e]; }
+        if (oc0 + e < O) { y[yb + oc0 + e] = a0[e]; }
+        if (NV > 1u && oc0 + 4u + e < O) { y[yb + oc0 + 4u + e] = a1[e]; }
+        if (NV > 2u && oc0 + 8u + e < O) { y[yb + oc0 + 8u + e] = a2[e]; }
+        if (NV > 3u && oc0 + 12u + e < O) { y[yb + oc0 + 12u + e] = a3[e]; }
     }
 }

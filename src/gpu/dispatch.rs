@@ -2,7 +2,7 @@
 //! step. All our shaders bind `@binding(0)` to a uniform parameter struct and then their
 //! buffers in order, so one constructor fits every kernel.
 
-use crate::gpu::{buffers, Gpu};
+use crate::gpu::{buffers, Gpu, Specialization};
 use crate::Result;
 
 /// Workgroup counts for a dispatch.
@@ -57,6 +57,18 @@ impl Dispatch {
         buffers: &[&wgpu::Buffer],
         grid: Grid,
     ) -> Result<Dispatch> {
+        Self::specialized(gpu, shader, &Specialization::default(), params, buffers, grid)
+    }
+
+    /// `new` for a kernel specialized on override constants (the registry names them).
+    pub fn specialized<P: bytemuck::Pod>(
+        gpu: &Gpu,
+        shader: &'static str,
+        constants: &Specialization,
+        params: &P,
+        buffers: &[&wgpu::Buffer],
+        grid: Grid,
+    ) -> Result<Dispatch> {
         let most = gpu.limits.max_compute_workgroups_per_dimension;
         if [grid.0, grid.1, grid.2].iter().any(|&d| d > most) {
             return Err(crate::QatError::gpu(
@@ -71,7 +83,7 @@ impl Dispatch {
                 format!("{} buffers given, the registry declares {declared}", buffers.len()),
             ));
         }
-        let pipeline = gpu.pipeline(shader)?;
+        let pipeline = gpu.pipeline(shader, constants)?;
         let uniform = buffers::uniform(gpu, shader, params);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
         for (i, b) in buffers.iter().enumerate() {

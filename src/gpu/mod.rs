@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use dispatch::{Dispatch, Grid, WORKGROUP_SIZE};
+pub use pipelines::Specialization;
 
 /// How long one wait for the GPU may take before we call it a hang.
 const WAIT_LIMIT: Duration = Duration::from_secs(300);
@@ -223,9 +224,10 @@ impl Gpu {
         self.check()
     }
 
-    /// The compute pipeline of a registered shader, created on first use.
-    pub fn pipeline(&self, shader: &'static str) -> Result<wgpu::ComputePipeline> {
-        self.pipelines.get(self, shader)
+    /// The compute pipeline of a registered shader with its override constants set to
+    /// `constants`, created on first use.
+    pub fn pipeline(&self, shader: &'static str, constants: &Specialization) -> Result<wgpu::ComputePipeline> {
+        self.pipelines.get(self, shader, constants)
     }
 
     /// A storage buffer of `len` f32/u32 words, zero-initialised.

@@ -1,42 +1,68 @@
-//! Pipeline cache: one compute pipeline per registered shader, created on first use (under an
-//! error scope, so a shader the driver rejects becomes an error naming the shader).
+//! Pipeline cache: one compute pipeline per registered shader and specialization, created on
+//! first use (under an error scope, so a shader the driver rejects becomes an error naming the
+//! shader).
 
 use crate::gpu::{shaders, Gpu};
 use crate::{QatError, Result};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// Values of a kernel's override constants (WGSL `override`), fixed when its pipeline is
+/// created: the shape constants a kernel is specialized on per layer, so the compiler unrolls
+/// its loops and folds its index arithmetic. The registry (`shader!(...; specialized [...])`)
+/// names the constants each kernel needs; a launch must set exactly those.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Specialization(pub Vec<(&'static str, u32)>);
+
+impl Specialization {
+    /// Checks the constants against the ones `shader` declares.
+    fn check(&self, shader: &shaders::Shader) -> Result<()> {
+        let given: Vec<&str> = self.0.iter().map(|(n, _)| *n).collect();
+        if given != shader.overrides {
+            return Err(QatError::Shader {
+                name: shader.name.into(),
+                detail: format!("specialized on {given:?}, the registry declares {:?}", shader.overrides),
+            });
+        }
+        Ok(())
+    }
+}
+
 #[derive(Default)]
-/// One compute pipeline per shader name, created on first use.
+/// One compute pipeline per shader name and specialization, created on first use.
 pub struct PipelineCache {
-    pipelines: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
+    pipelines: Mutex<HashMap<(&'static str, Specialization), wgpu::ComputePipeline>>,
 }
 
 impl PipelineCache {
-    /// The pipeline of shader `name`, created (under an error scope) the first time.
-    pub fn get(&self, gpu: &Gpu, name: &'static str) -> Result<wgpu::ComputePipeline> {
+    /// The pipeline of shader `name` specialized as `constants`, created (under an error
+    /// scope) the first time.
+    pub fn get(&self, gpu: &Gpu, name: &'static str, constants: &Specialization) -> Result<wgpu::ComputePipeline> {
         let mut map =
             self.pipelines.lock().map_err(|_| QatError::gpu("creating a pipeline", "pipeline cache poisoned"))?;
-        if let Some(p) = map.get(name) {
+        let key = (name, constants.clone());
+        if let Some(p) = map.get(&key) {
             return Ok(p.clone());
         }
-        let source = shaders::source(name)
+        let shader = shaders::shader(name)
             .ok_or_else(|| QatError::Shader { name: name.into(), detail: "not in the shader registry".into() })?;
+        constants.check(shader)?;
+        let values: Vec<(&str, f64)> = constants.0.iter().map(|&(n, v)| (n, f64::from(v))).collect();
         let pipeline = gpu.scoped(&format!("creating the pipeline for shader {name:?}"), || {
             let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(name),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
+                source: wgpu::ShaderSource::Wgsl(shader.source.into()),
             });
             Ok(gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(name),
                 layout: None,
                 module: &module,
                 entry_point: Some("main"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions { constants: &values, ..Default::default() },
                 cache: None,
             }))
         })?;
-        map.insert(name, pipeline.clone());
+        map.insert(key, pipeline.clone());
         Ok(pipeline)
     }
 }

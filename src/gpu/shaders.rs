@@ -17,11 +17,13 @@ macro_rules! wgsl {
 /// parameters `Params` (a `gpu::uniform::Uniform`) at 0, then a read-only and a read-write
 /// storage buffer; its source is shaders/common/workgroup.wgsl
 /// (the workgroup size every kernel uses), then the snippets shaders/x/s1.wgsl, shaders/y/s2.wgsl
-/// in order, then shaders/a/b.wgsl (WGSL has no includes; this is ours).
+/// in order, then shaders/a/b.wgsl (WGSL has no includes; this is ours). A trailing
+/// `; specialized ["KH", "KW"]` names the override constants the kernel is specialized on
+/// (`gpu::Specialization`), which every launch must set.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! shader {
-    ($name:literal, $params:ty, [$($access:ident),*] $(, $snippet:literal)*) => {
+    ($name:literal, $params:ty, [$($access:ident),*] $(, $snippet:literal)* $(; specialized [$($o:literal),*])?) => {
         $crate::gpu::shaders::Shader {
             name: $name,
             source: concat!(
@@ -29,6 +31,7 @@ macro_rules! shader {
             ),
             params: $crate::gpu::shaders::UniformLayout::of::<$params>,
             buffers: &[$($crate::gpu::shaders::Access::$access),*],
+            overrides: &[$($($o),*)?],
         }
     };
 }
@@ -72,6 +75,9 @@ pub struct Shader {
     /// The buffers at bindings 1, 2, ... in order (binding 0 is always the uniform parameter
     /// struct): what `Dispatch::new` must be given.
     pub buffers: &'static [Access],
+    /// The override constants without a default in the WGSL, which the launch sets per layer
+    /// (`gpu::Specialization`); a test compares them with naga's reflection.
+    pub overrides: &'static [&'static str],
 }
 
 /// Files under `shaders/` that are not shaders of their own but are prepended to others.
@@ -122,6 +128,12 @@ pub fn reflect_bindings(module: &naga::Module) -> Result<Vec<(u32, u32, Access)>
     }
     out.sort_by_key(|&(g, b, _)| (g, b));
     Ok(out)
+}
+
+/// The names of a module's override constants that have no default (those a pipeline must be
+/// given), in declaration order.
+pub fn reflect_required_overrides(module: &naga::Module) -> Vec<String> {
+    module.overrides.iter().filter(|(_, o)| o.init.is_none()).filter_map(|(_, o)| o.name.clone()).collect()
 }
 
 impl Shader {

@@ -155,7 +155,8 @@ impl WeightedKernel for Conv2dParams {
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>> {
-        Conv2dParams::backward_weight(self, gpu, x, dy, dw)
+        Conv2dParams::backward_weight(self, gpu, x, dy, dw, db)
     }
 }

@@ -8,6 +8,7 @@ use crate::export::quantize::Export;
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::geometry::Weights;
 use crate::ops::dense::DenseShape;
+use crate::ops::reduce::ColumnSumParams;
 use crate::train::network::HostParams;
 use crate::train::plan::{Builder, WeightedKernel};
 use crate::Result;
@@ -115,7 +116,13 @@ impl WeightedKernel for DenseShape {
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>> {
-        Ok(vec![DenseShape::backward_weight(self, gpu, x, dy, dw)?])
+        let mut out = vec![DenseShape::backward_weight(self, gpu, x, dy, dw)?];
+        if let Some(db) = db {
+            let (rows, channels) = self.rows_channels();
+            out.extend(ColumnSumParams::new(rows, channels).dispatch(gpu, dy, db)?);
+        }
+        Ok(out)
     }
 }

@@ -8,6 +8,7 @@ use crate::export::quantize::Export;
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::geometry::Weights;
 use crate::ops::depthwise::Depthwise;
+use crate::ops::reduce::ColumnSumParams;
 use crate::train::network::HostParams;
 use crate::train::plan::{Builder, WeightedKernel};
 use crate::Result;
@@ -157,7 +158,13 @@ impl WeightedKernel for Depthwise {
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>> {
-        Ok(vec![Depthwise::backward_weight(self, gpu, x, dy, dw)?])
+        let mut out = vec![Depthwise::backward_weight(self, gpu, x, dy, dw)?];
+        if let Some(db) = db {
+            let (rows, channels) = self.rows_channels();
+            out.extend(ColumnSumParams::new(rows, channels).dispatch(gpu, dy, db)?);
+        }
+        Ok(out)
     }
 }

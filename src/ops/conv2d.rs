@@ -1,15 +1,15 @@
 //! Conv2D (NHWC input, OHWI weights): shape math with TF's "same"/"valid" padding, and the
 //! forward, input-gradient and weight-gradient kernels. Pointwise (1x1, stride 1) gradients are
-//! GEMMs (`ops::matmul`). The bias gradient is `reduce::column_sum`.
+//! GEMMs (`ops::matmul`). The bias gradient comes with the weight gradient.
 
-use crate::gpu::{Dispatch, Gpu, Grid, Strategy, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, Strategy, WORKGROUP_SIZE};
 use crate::ops::matmul::MatmulParams;
 use crate::ops::reduce::ColumnSumParams;
 use crate::{QatError, Result};
 
 pub use qat_int8::shape::{output_size, Padding};
 
-/// Output channels one forward invocation computes (`BLOCK` in conv2d/forward.wgsl).
+/// Most output channels one forward invocation computes (4 x `NV` in conv2d/forward.wgsl).
 pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
 
 /// Most partial sums the weight gradient keeps (lanes x weights): 8 MiB of f32.
@@ -114,14 +114,20 @@ impl Conv2dParams {
         let blocks = self.o.div_ceil(FORWARD_CHANNEL_BLOCK) as usize;
         Ok(vec![
             transpose,
-            Dispatch::new(
+            Dispatch::specialized(
                 gpu,
                 "conv2d/forward",
+                &self.specialization(),
                 self,
                 &[x, &wk, bias, y],
                 Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks),
             )?,
         ])
+    }
+    /// The shape constants the conv kernels are specialized on (their pipelines are made per
+    /// layer shape).
+    pub fn specialization(&self) -> Specialization {
+        Specialization(vec![("KH", self.kh), ("KW", self.kw), ("C", self.c), ("O", self.o), ("STRIDE", self.stride)])
     }
     /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
     pub fn is_pointwise(&self) -> bool {
@@ -148,19 +154,28 @@ impl Conv2dParams {
         if self.is_pointwise() {
             return self.pointwise_backward_input_params().dispatch(gpu, dy, w, w, dx);
         }
-        Dispatch::new(gpu, "conv2d/backward_input", self, &[dy, w, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
+        Dispatch::specialized(
+            gpu,
+            "conv2d/backward_input",
+            &self.specialization(),
+            self,
+            &[dy, w, dx],
+            Grid::items(self.input_len(), WORKGROUP_SIZE),
+        )
     }
-    /// Records the kernels that compute the weight gradient dw from x and dy: a GEMM for a
-    /// pointwise conv, else conv2d/backward_weight.wgsl's partial sums per lane (a buffer made
-    /// here, at most `MAX_PARTIAL_SUMS` values) and their column sums.
+    /// Records the kernels that compute the weight gradient dw from x and dy, and the bias
+    /// gradient db (the column sums of dy) when given: a GEMM for a pointwise conv, else
+    /// conv2d/backward_weight.wgsl's partial sums per lane (buffers made here, at most
+    /// `MAX_PARTIAL_SUMS` values) and their column sums.
     pub fn backward_weight(
         &self,
         gpu: &Gpu,
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>> {
-        self.backward_weight_for(gpu.strategy(), gpu, x, dy, dw)
+        self.backward_weight_for(gpu.strategy(), gpu, x, dy, dw, db)
     }
     /// `backward_weight` shaped for `strategy` (tests run both).
     pub fn backward_weight_for(
@@ -170,29 +185,39 @@ impl Conv2dParams {
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>> {
+        let positions = self.n * self.oh * self.ow;
         // A pointwise conv's weight gradient is a GEMM whose inner dimension is every position:
         // one long loop per lane suits lavapipe; a GPU needs the split-K kernel below.
         if self.is_pointwise() && strategy == Strategy::CpuLanes {
-            return Ok(vec![self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw)?]);
+            let mut out = vec![self.pointwise_backward_weight_params().dispatch(gpu, dy, x, x, dw)?];
+            if let Some(db) = db {
+                out.extend(ColumnSumParams::new(positions, self.o).dispatch(gpu, dy, db)?);
+            }
+            return Ok(out);
         }
         let weights = self.weight_len();
-        let positions = (self.n * self.oh * self.ow) as usize;
         // About 64 positions per lane, within the partial-sum budget.
-        let lanes = positions.div_ceil(64).min((MAX_PARTIAL_SUMS / weights).max(1));
+        let lanes = (positions as usize).div_ceil(64).min((MAX_PARTIAL_SUMS / weights).max(1));
         let groups = lanes.div_ceil(WORKGROUP_SIZE as usize).max(1);
         let lanes = groups * WORKGROUP_SIZE as usize;
         let k = (self.kh * self.kw * self.c) as usize;
         let blocks = self.o.div_ceil(4) as usize * k.div_ceil(16);
         let partial = gpu.storage("conv2d weight-gradient partial sums", lanes * weights);
-        let mut out = vec![Dispatch::new(
+        let partial_bias = gpu.storage("conv2d bias-gradient partial sums", lanes * self.o as usize);
+        let mut out = vec![Dispatch::specialized(
             gpu,
             "conv2d/backward_weight",
+            &self.specialization(),
             self,
-            &[x, dy, &partial],
+            &[x, dy, &partial, &partial_bias],
             Grid(groups as u32, 1, blocks as u32),
         )?];
         out.extend(ColumnSumParams::new(lanes as u32, weights as u32).dispatch(gpu, &partial, dw)?);
+        if let Some(db) = db {
+            out.extend(ColumnSumParams::new(lanes as u32, self.o).dispatch(gpu, &partial_bias, db)?);
+        }
         Ok(out)
     }
 }

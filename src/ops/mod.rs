@@ -51,10 +51,10 @@ use crate::shader;
 /// A GPU-free test compares each line with naga's reflection of the WGSL.
 #[rustfmt::skip]
 pub const SHADERS: &[Shader] = &[
-    shader!("conv2d/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"),
+    shader!("conv2d/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE"]),
     shader!("conv2d/weights_ko", conv2d::Conv2dParams, [R, W], "common/conv_params"),
-    shader!("conv2d/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
-    shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"),
+    shader!("conv2d/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE"]),
+    shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE"]),
     shader!("matmul/strided", matmul::MatmulParams, [R, R, R, W]),
     shader!("matmul/row_major_b_vec4", matmul::MatmulParams, [R, R, R, W]),
     shader!("matmul/row_major_bt_vec4", matmul::MatmulParams, [R, R, R, W]),
@@ -102,5 +102,6 @@ pub const SHADERS: &[Shader] = &[
         source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/yardstick.wgsl")),
         params: crate::gpu::shaders::UniformLayout::of::<crate::bench::YardstickParams>,
         buffers: &[crate::gpu::shaders::Access::R, crate::gpu::shaders::Access::R, crate::gpu::shaders::Access::W],
+        overrides: &[],
     },
 ];

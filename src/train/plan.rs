@@ -22,7 +22,6 @@ use crate::ops::fake_quant::FakeQuantParams;
 use crate::ops::gather::GatherParams;
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
 use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
-use crate::ops::reduce::ColumnSumParams;
 use crate::ops::relu::ReluParams;
 use crate::quant::clamp::Activation;
 use crate::quant::fake_quant::Grid;
@@ -95,13 +94,15 @@ pub trait WeightedKernel {
     ) -> Result<Vec<Dispatch>>;
     /// dx from dy and w.
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch>;
-    /// dw from x and dy (one or more dispatches, in order).
+    /// dw from x and dy, and db (the column sums of dy as `rows_channels`) when given (one or
+    /// more dispatches, in order).
     fn backward_weight(
         &self,
         gpu: &Gpu,
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>>;
 }
 
@@ -472,12 +473,10 @@ impl Recorded for WeightedRec {
             _ => dy,
         };
         let dw_used = gpu.storage("weight grad", g.weight_len);
-        back.out.extend(kernel.backward_weight(gpu, x, &dz, &dw_used)?);
-        if g.bias_len > 0 {
-            let (rows, channels) = kernel.rows_channels();
-            let db = gpu.storage("bias grad", g.bias_len);
-            back.out.extend(ColumnSumParams::new(rows, channels).dispatch(gpu, &dz, &db)?);
-            back.adam(g.bias_len, &db, &p.bias, &p.bias_m, &p.bias_v)?;
+        let db = (g.bias_len > 0).then(|| gpu.storage("bias grad", g.bias_len));
+        back.out.extend(kernel.backward_weight(gpu, x, &dz, &dw_used, db.as_ref())?);
+        if let Some(db) = &db {
+            back.adam(g.bias_len, db, &p.bias, &p.bias_m, &p.bias_v)?;
         }
         let mut dw = dw_used;
         if let Some(fq) = w.fake_quant {

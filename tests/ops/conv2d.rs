@@ -55,10 +55,11 @@ fn conv2d_kernels_match_cpu() {
             &cpu::conv2d_backward_input(&p, &dy, &w),
             sum_tol(kin),
         );
-        // Both shapes of the weight gradient (they differ for pointwise convs).
+        // Both shapes of the weight gradient (they differ for pointwise convs), with the bias
+        // gradient and without.
         for strategy in [Strategy::CpuLanes, Strategy::GpuWide] {
-            let dw = gpu.storage("dw", p.weight_len());
-            gpu.run(&p.backward_weight_for(strategy, gpu, &bx, &bdy, &dw).unwrap()).unwrap();
+            let (dw, db) = (gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
+            gpu.run(&p.backward_weight_for(strategy, gpu, &bx, &bdy, &dw, Some(&db)).unwrap()).unwrap();
             let kw = (p.n * p.oh * p.ow) as usize;
             assert_close(
                 &format!("conv backward_weight {strategy:?} {p:?}"),
@@ -66,6 +67,15 @@ fn conv2d_kernels_match_cpu() {
                 &cpu::conv2d_backward_weight(&p, &x, &dy),
                 sum_tol(kw),
             );
+            assert_close(
+                &format!("conv bias gradient {strategy:?} {p:?}"),
+                &read(gpu, &db, p.o as usize),
+                &cpu::column_sum(kw, p.o as usize, &dy),
+                sum_tol(kw),
+            );
+            let dw_alone = gpu.storage("dw", p.weight_len());
+            gpu.run(&p.backward_weight_for(strategy, gpu, &bx, &bdy, &dw_alone, None).unwrap()).unwrap();
+            assert_eq!(read(gpu, &dw_alone, p.weight_len()), read(gpu, &dw, p.weight_len()));
         }
     }
 }
@@ -89,8 +99,7 @@ fn conv2d_gradients_match_finite_differences() {
         let (dx, dw, db) =
             (gpu.storage("dx", p.input_len()), gpu.storage("dw", p.weight_len()), gpu.storage("db", p.o as usize));
         let mut work = vec![p.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap()];
-        work.extend(p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap());
-        work.extend(ColumnSumParams::new(p.n * p.oh * p.ow, p.o).dispatch(gpu, &br, &db).unwrap());
+        work.extend(p.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw, Some(&db)).unwrap());
         gpu.run(&work).unwrap();
         let name = format!("conv2d {p:?}");
         check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {

@@ -1,6 +1,8 @@
-//! Dispatch plumbing shared by every op: large grids folded into two dimensions, and readbacks.
+//! Dispatch plumbing shared by every op: large grids folded into two dimensions, readbacks, and
+//! specialization constants.
 
 use crate::prelude::*;
+use wgpu_qat::gpu::{Dispatch, Grid, Specialization};
 
 #[test]
 fn large_dispatches_fold_into_two_dimensions() {
@@ -27,4 +29,21 @@ fn concurrent_readbacks_of_one_size_do_not_collide() {
             });
         }
     });
+}
+
+#[test]
+fn a_launch_must_set_exactly_the_declared_constants() {
+    let Some(gpu) = gpu() else { return };
+    let p = Conv2dParams::new(1, [5, 5, 1], 4, [3, 3], 1, Padding::Valid).unwrap();
+    let b = |n| gpu.storage("b", n);
+    let (x, w, bias, y) = (b(p.input_len()), b(p.weight_len()), b(4), b(p.output_len()));
+    let mut missing = p.specialization();
+    missing.0.pop();
+    for constants in [Specialization::default(), missing] {
+        let err = Dispatch::specialized(gpu, "conv2d/forward", &constants, &p, &[&x, &w, &bias, &y], Grid(1, 1, 1))
+            .err()
+            .expect("a launch without the declared constants must be refused");
+        assert!(err.to_string().contains("the registry declares"), "{err}");
+    }
+    Dispatch::specialized(gpu, "conv2d/forward", &p.specialization(), &p, &[&x, &w, &bias, &y], Grid(1, 1, 1)).unwrap();
 }
