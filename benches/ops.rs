@@ -59,6 +59,7 @@ fn conv2d_forward(b: divan::Bencher) {
             &random_buffer(g, p.weight_len()),
             &random_buffer(g, 12),
             &g.storage("y", p.output_len()),
+            Some(f32::MAX),
         )
         .unwrap()
     });

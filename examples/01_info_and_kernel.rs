@@ -15,7 +15,7 @@ fn main() -> wgpu_qat::Result<()> {
     let w: Vec<f32> = (0..p.weight_len()).map(|_| rng.uniform(-0.5, 0.5)).collect();
     let b = vec![0.1f32; 12];
     let y = gpu.storage("y", p.output_len());
-    gpu.run(&p.forward(&gpu, &gpu.upload("x", &x), &gpu.upload("w", &w), &gpu.upload("b", &b), &y)?)?;
+    gpu.run(&p.forward(&gpu, &gpu.upload("x", &x), &gpu.upload("w", &w), &gpu.upload("b", &b), &y, None)?)?;
     let got: Vec<f32> = gpu.read(&y, p.output_len())?;
     let want = conv2d_forward(&p, &x, &w, &b);
     let max_err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);

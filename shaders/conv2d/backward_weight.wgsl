@@ -24,7 +24,9 @@ override KBLOCKS: u32 = (BIG_K + 15u) / 16u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
+// dy is read as whole vec4s (buffers are padded to them): one load per position when O % 4 == 0,
+// else one component at a time.
+@group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(4) var<storage, read_write> partial_bias: array<f32>;
 
@@ -55,7 +57,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let oy = r % p.oh;
         let b = r / p.oh;
         var d = vec4(0.0);
-        for (var j = 0u; j < no; j++) { d[j] = dy[pos * O + o0 + j]; }
+        if (O % 4u == 0u) {
+            d = dy[(pos * O + o0) / 4u];
+        } else {
+            for (var j = 0u; j < no; j++) {
+                let i = pos * O + o0 + j;
+                d[j] = dy[i / 4u][i % 4u];
+            }
+        }
         bacc += d;
         var ci = ci0;
         var kx = kx0;

@@ -6,6 +6,8 @@
 // The kernel's shape (KH, KW, C, O, STRIDE) is fixed per layer when its pipeline is created
 // (override constants, gpu::Specialization), so the compiler unrolls the tap loops and drops
 // the accumulators a layer with few channels does not use.
+// With RELU, the layer's (capped) ReLU is applied before the store: y = min(max(y, 0), CAP)
+// (CAP is f32 max for a plain ReLU), and no activation pass follows.
 // One invocation per output pixel and block of up to NV vec4s of output channels
 // (workgroup_id.z): per tap it loads one input value and NV vec4s of weights, into NV vec4
 // accumulators. A block past the last vec4 reads the last one and stores nothing. Each output
@@ -16,6 +18,8 @@ override KW: u32;
 override C: u32;
 override O: u32;
 override STRIDE: u32;
+override RELU: bool;
+override CAP: f32;
 override O4: u32 = (O + 3u) / 4u;
 // vec4 accumulators per invocation (up to 16 output channels).
 override NV: u32 = min(4u, O4);
@@ -24,7 +28,9 @@ override NV: u32 = min(4u, O4);
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wk: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+// y is read as whole vec4s (buffers are padded to them): when O % 4 == 0 each pixel's outputs are
+// whole vec4s and are stored as such, else one component at a time.
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -68,12 +74,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             }
         }
     }
+    if (RELU) {
+        a0 = min(max(a0, vec4(0.0)), vec4(CAP));
+        a1 = min(max(a1, vec4(0.0)), vec4(CAP));
+        a2 = min(max(a2, vec4(0.0)), vec4(CAP));
+        a3 = min(max(a3, vec4(0.0)), vec4(CAP));
+    }
+    if (O % 4u == 0u) {
+        // Vec4 c of this pixel is y[pixel * O4 + c]; a block past the last one stores nothing.
+        let yb = pixel * O4;
+        let v = block * NV;
+        y[yb + c0] = a0;
+        if (NV > 1u && v + 1u < O4) { y[yb + c1] = a1; }
+        if (NV > 2u && v + 2u < O4) { y[yb + c2] = a2; }
+        if (NV > 3u && v + 3u < O4) { y[yb + c3] = a3; }
+        return;
+    }
     let yb = pixel * O;
     let oc0 = block * NV * 4u;
     for (var e = 0u; e < 4u; e++) {
-        if (oc0 + e < O) { y[yb + oc0 + e] = a0[e]; }
-        if (NV > 1u && oc0 + 4u + e < O) { y[yb + oc0 + 4u + e] = a1[e]; }
-        if (NV > 2u && oc0 + 8u + e < O) { y[yb + oc0 + 8u + e] = a2[e]; }
-        if (NV > 3u && oc0 + 12u + e < O) { y[yb + oc0 + 12u + e] = a3[e]; }
+        if (oc0 + e < O) { store(yb + oc0 + e, a0[e]); }
+        if (NV > 1u && oc0 + 4u + e < O) { store(yb + oc0 + 4u + e, a1[e]); }
+        if (NV > 2u && oc0 + 8u + e < O) { store(yb + oc0 + 8u + e, a2[e]); }
+        if (NV > 3u && oc0 + 12u + e < O) { store(yb + oc0 + 12u + e, a3[e]); }
     }
+}
+
+// Stores output element i (one component of a vec4).
+fn store(i: u32, v: f32) {
+    y[i / 4u][i % 4u] = v;
 }

@@ -1,7 +1,9 @@
 // Straight-through gradient of fake quant: dx = dy inside [nmin, nmax] (the nudged range of the
-// element's channel, from fake_quant/nudge.wgsl), 0 outside. Per tensor, sixteen values per
-// lane as four vec4s; per channel, one vec4 per lane (as the forward).
-struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, _pad1: u32, _pad2: u32, }
+// element's channel, from fake_quant/nudge.wgsl), 0 outside. The gradient of a ReLU whose
+// output x is can be folded in: dx is also 0 unless pass_above < x < pass_below ((0, cap) for
+// the ReLU, (-f32 max, f32 max) for none). Per tensor, sixteen values per lane as four vec4s;
+// per channel, one vec4 per lane (as the forward).
+struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, pass_above: f32, pass_below: f32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> ranges: array<f32>;
@@ -19,7 +21,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             let e = 4u * i + q;
             if (e < n4) {
                 let v = x[e];
-                dx[e] = select(vec4(0.0), dy[e], v >= vec4(n.nmin) & v <= vec4(n.nmax));
+                let inside = v >= vec4(n.nmin) & v <= vec4(n.nmax);
+                let relu = v > vec4(p.pass_above) & v < vec4(p.pass_below);
+                dx[e] = select(vec4(0.0), dy[e], inside & relu);
             }
         }
         return;
@@ -36,5 +40,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             hi[j] = n.nmax;
         }
     }
-    dx[i] = select(vec4(0.0), dy[i], v >= lo & v <= hi);
+    dx[i] = select(vec4(0.0), dy[i], v >= lo & v <= hi & v > vec4(p.pass_above) & v < vec4(p.pass_below));
 }

@@ -4,7 +4,7 @@
 // Buffers are whole vec4s (see gpu::buffers). Per tensor: one nudge, then sixteen values per
 // lane as four vec4s with vector arithmetic (the same f32 operations on each component); per
 // channel: one vec4 per lane, each component with its channel's range.
-struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, _pad1: u32, _pad2: u32, }
+struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, pass_above: f32, pass_below: f32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> ranges: array<f32>;

@@ -1,5 +1,6 @@
-// Capped ReLU backward: dx = dy where 0 < x < cap (the forward input), else 0. Sixteen values
-// per lane as four vec4s, as the forward.
+// Capped ReLU backward: dx = dy where 0 < x < cap, else 0. x may be the forward's input or its
+// output (the training step passes the output): y = min(max(x, 0), cap) is in (0, cap) exactly
+// where x is. Sixteen values per lane as four vec4s, as the forward.
 struct Params { count: u32, cap: f32, _pad0: u32, _pad1: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;

@@ -10,9 +10,10 @@ use std::sync::Mutex;
 /// Values of a kernel's override constants (WGSL `override`), fixed when its pipeline is
 /// created: the shape constants a kernel is specialized on per layer, so the compiler unrolls
 /// its loops and folds its index arithmetic. The registry (`shader!(...; specialized [...])`)
-/// names the constants each kernel needs; a launch must set exactly those.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Specialization(pub Vec<(&'static str, u32)>);
+/// names the constants each kernel needs; a launch must set exactly those. Values are f64, as
+/// WebGPU passes them (exact for every u32, f32 and bool).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Specialization(pub Vec<(&'static str, f64)>);
 
 impl Specialization {
     /// Checks the constants against the ones `shader` declares.
@@ -26,12 +27,23 @@ impl Specialization {
         }
         Ok(())
     }
+    /// Appends `name = value`.
+    pub fn with(mut self, name: &'static str, value: impl Into<f64>) -> Self {
+        self.0.push((name, value.into()));
+        self
+    }
+    /// The cache key: names and value bits.
+    fn key(&self) -> Vec<(&'static str, u64)> {
+        self.0.iter().map(|&(n, v)| (n, v.to_bits())).collect()
+    }
 }
+
+type Key = (&'static str, Vec<(&'static str, u64)>);
 
 #[derive(Default)]
 /// One compute pipeline per shader name and specialization, created on first use.
 pub struct PipelineCache {
-    pipelines: Mutex<HashMap<(&'static str, Specialization), wgpu::ComputePipeline>>,
+    pipelines: Mutex<HashMap<Key, wgpu::ComputePipeline>>,
 }
 
 impl PipelineCache {
@@ -40,14 +52,14 @@ impl PipelineCache {
     pub fn get(&self, gpu: &Gpu, name: &'static str, constants: &Specialization) -> Result<wgpu::ComputePipeline> {
         let mut map =
             self.pipelines.lock().map_err(|_| QatError::gpu("creating a pipeline", "pipeline cache poisoned"))?;
-        let key = (name, constants.clone());
+        let key = (name, constants.key());
         if let Some(p) = map.get(&key) {
             return Ok(p.clone());
         }
         let shader = shaders::shader(name)
             .ok_or_else(|| QatError::Shader { name: name.into(), detail: "not in the shader registry".into() })?;
         constants.check(shader)?;
-        let values: Vec<(&str, f64)> = constants.0.iter().map(|&(n, v)| (n, f64::from(v))).collect();
+        let values: Vec<(&str, f64)> = constants.0.clone();
         let pipeline = gpu.scoped(&format!("creating the pipeline for shader {name:?}"), || {
             let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(name),

@@ -136,6 +136,9 @@ impl WeightedKernel for Conv2dParams {
     fn macs(&self) -> u64 {
         Conv2dParams::macs(self)
     }
+    fn fuses_relu(&self) -> bool {
+        !self.forward_is_gemm()
+    }
     fn forward(
         &self,
         gpu: &Gpu,
@@ -143,8 +146,9 @@ impl WeightedKernel for Conv2dParams {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
+        relu: Option<f32>,
     ) -> Result<Vec<Dispatch>> {
-        Conv2dParams::forward(self, gpu, x, w, b, y)
+        Conv2dParams::forward(self, gpu, x, w, b, y, relu)
     }
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Conv2dParams::backward_input(self, gpu, dy, w, dx)

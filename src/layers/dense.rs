@@ -104,6 +104,7 @@ impl WeightedKernel for DenseShape {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
+        _relu: Option<f32>,
     ) -> Result<Vec<Dispatch>> {
         Ok(vec![DenseShape::forward(self, gpu, x, w, b, y)?])
     }

@@ -146,6 +146,7 @@ impl WeightedKernel for Depthwise {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
+        _relu: Option<f32>,
     ) -> Result<Vec<Dispatch>> {
         Ok(vec![Depthwise::forward(self, gpu, x, w, b, y)?])
     }

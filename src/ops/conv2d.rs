@@ -79,9 +79,15 @@ impl Conv2dParams {
         self.output_len() as u64 * (self.kh * self.kw * self.c) as u64
     }
 
-    /// Records y = conv(x, w) + b: the weights laid out [K, o] (conv2d/weights_ko.wgsl, into a
-    /// buffer made here), then the conv, or for a pointwise conv with o % 4 == 0 the blocked
-    /// vec4 GEMM over the n*h*w positions.
+    /// Whether `forward` computes the conv with the blocked vec4 GEMM (a pointwise conv with
+    /// o % 4 == 0), which has no fused ReLU.
+    pub fn forward_is_gemm(&self) -> bool {
+        self.is_pointwise() && self.o.is_multiple_of(4)
+    }
+    /// Records y = conv(x, w) + b, then min(max(y, 0), cap) when `relu` is `Some(cap)` (not on
+    /// the GEMM path, see `forward_is_gemm`): the weights laid out [K, o]
+    /// (conv2d/weights_ko.wgsl, into a buffer made here), then the conv, or for a pointwise conv
+    /// with o % 4 == 0 the blocked vec4 GEMM over the n*h*w positions.
     pub fn forward(
         &self,
         gpu: &Gpu,
@@ -89,13 +95,17 @@ impl Conv2dParams {
         w: &wgpu::Buffer,
         bias: &wgpu::Buffer,
         y: &wgpu::Buffer,
+        relu: Option<f32>,
     ) -> Result<Vec<Dispatch>> {
         let taps = (self.kh * self.kw * self.c) as usize;
         let width = 4 * self.o.div_ceil(4) as usize;
         let wk = gpu.storage("conv2d weights [K, o]", taps * width);
         let transpose =
             Dispatch::new(gpu, "conv2d/weights_ko", self, &[w, &wk], Grid::items(taps * width, WORKGROUP_SIZE))?;
-        if self.is_pointwise() && self.o.is_multiple_of(4) {
+        if self.forward_is_gemm() {
+            if relu.is_some() {
+                return Err(QatError::Invalid("conv2d: the pointwise GEMM has no fused ReLU".into()));
+            }
             // y [nhw, o] = x [nhw, c] wk [c, o] + bias: the blocked vec4 GEMM, same sum order.
             let positions = self.n * self.h * self.w;
             let gemm = MatmulParams {
@@ -117,7 +127,7 @@ impl Conv2dParams {
             Dispatch::specialized(
                 gpu,
                 "conv2d/forward",
-                &self.specialization(),
+                &self.specialization().with("RELU", relu.is_some()).with("CAP", relu.unwrap_or(0.0)),
                 self,
                 &[x, &wk, bias, y],
                 Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks),
@@ -127,7 +137,12 @@ impl Conv2dParams {
     /// The shape constants the conv kernels are specialized on (their pipelines are made per
     /// layer shape).
     pub fn specialization(&self) -> Specialization {
-        Specialization(vec![("KH", self.kh), ("KW", self.kw), ("C", self.c), ("O", self.o), ("STRIDE", self.stride)])
+        Specialization::default()
+            .with("KH", self.kh)
+            .with("KW", self.kw)
+            .with("C", self.c)
+            .with("O", self.o)
+            .with("STRIDE", self.stride)
     }
     /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
     pub fn is_pointwise(&self) -> bool {

@@ -21,11 +21,15 @@ pub struct FakeQuantParams {
     pub qmin: f32,
     /// The highest grid point.
     pub qmax: f32,
-    /// Padding to the WGSL struct's size.
-    pub _pad1: [u32; 2],
+    /// Backward only: the gradient also passes only where `pass_above < x < pass_below`, the
+    /// open interval of a ReLU (0, cap) folded into this backward, whose output `x` is (-f32::MAX
+    /// when none; the forward ignores it).
+    pub pass_above: f32,
+    /// Backward only: see `pass_above` (f32::MAX when none).
+    pub pass_below: f32,
 }
 
-crate::uniform_fields!(FakeQuantParams: count, channels, inner, _pad0, qmin, qmax, _pad1);
+crate::uniform_fields!(FakeQuantParams: count, channels, inner, _pad0, qmin, qmax, pass_above, pass_below);
 
 impl FakeQuantParams {
     /// Fake quant of `count` elements on `grid`, element i with range (i / inner) % channels.
@@ -37,8 +41,15 @@ impl FakeQuantParams {
             _pad0: 0,
             qmin: grid.qmin as f32,
             qmax: grid.qmax as f32,
-            _pad1: [0; 2],
+            pass_above: -f32::MAX,
+            pass_below: f32::MAX,
         }
+    }
+    /// The same fake quant whose backward also applies the gradient of the (capped) ReLU that
+    /// produced its input: dx = dy where 0 < x < cap as well (the ReLU's output x is in (0, cap)
+    /// exactly where its input is), so one kernel does both backwards.
+    pub fn after_relu(self, cap: f32) -> Self {
+        FakeQuantParams { pass_above: 0.0, pass_below: cap, ..self }
     }
     /// Per tensor, each lane does four vec4s; per channel, one (both kernels).
     fn grid(&self) -> Grid {
@@ -48,7 +59,8 @@ impl FakeQuantParams {
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], self.grid())
     }
-    /// Records the straight-through gradient: dy where x is inside the nudged range, else 0.
+    /// Records the straight-through gradient: dy where x is inside the nudged range (and inside
+    /// (`pass_above`, `pass_below`)), else 0.
     pub fn backward(
         &self,
         gpu: &Gpu,
@@ -79,7 +91,8 @@ pub mod twin {
             .collect()
     }
 
-    /// Twin of fake_quant/backward.wgsl.
+    /// Twin of fake_quant/backward.wgsl (with no ReLU folded in; `relu_capped_backward` of this
+    /// is the twin of `FakeQuantParams::after_relu`).
     pub fn fake_quant_backward(
         x: &[f32],
         ranges: &[f32],

@@ -30,7 +30,8 @@ impl ReluParams {
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE))
     }
-    /// Records dx = dy where 0 < x < cap, else 0.
+    /// Records dx = dy where 0 < x < cap, else 0; `x` may be the forward's input or its output
+    /// (the same mask).
     pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::new(
             gpu,

@@ -83,7 +83,12 @@ pub trait WeightedKernel {
     fn rows_channels(&self) -> (u32, u32);
     /// Multiply-adds of one forward.
     fn macs(&self) -> u64;
-    /// y = x * w + b (one or more dispatches, in order).
+    /// Whether `forward` can apply the layer's (capped) ReLU itself (its epilogue).
+    fn fuses_relu(&self) -> bool {
+        false
+    }
+    /// y = x * w + b, then min(max(y, 0), cap) for `relu` = `Some(cap)`, which is only asked of
+    /// a kernel that `fuses_relu` (one or more dispatches, in order).
     fn forward(
         &self,
         gpu: &Gpu,
@@ -91,6 +96,7 @@ pub trait WeightedKernel {
         w: &wgpu::Buffer,
         b: &wgpu::Buffer,
         y: &wgpu::Buffer,
+        relu: Option<f32>,
     ) -> Result<Vec<Dispatch>>;
     /// dx from dy and w.
     fn backward_input(&self, gpu: &Gpu, dy: &wgpu::Buffer, w: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch>;
@@ -138,7 +144,8 @@ struct FqRec {
 
 struct ActRec {
     p: ReluParams,
-    x: wgpu::Buffer,
+    /// The activation's output.
+    y: wgpu::Buffer,
 }
 
 /// The output fake quant and activation of a layer, as its forward recorded them.
@@ -198,15 +205,30 @@ impl Builder<'_> {
     /// The activation and output fake quant of node `k` (as `quant::placement` says) on its
     /// output `y` of `count` elements; returns the result and what the backward needs.
     pub fn epilogue(&mut self, k: usize, y: wgpu::Buffer, count: usize) -> Result<(wgpu::Buffer, Epilogue)> {
+        self.epilogue_after(k, y, count, false)
+    }
+
+    /// `epilogue`, where `relu_done` says the producing kernel already applied the activation
+    /// (a fused ReLU): `y` is then the activation's output.
+    fn epilogue_after(
+        &mut self,
+        k: usize,
+        y: wgpu::Buffer,
+        count: usize,
+        relu_done: bool,
+    ) -> Result<(wgpu::Buffer, Epilogue)> {
         let node = &self.net.spec.nodes[k];
         let mut y = y;
         let mut act = None;
         if let Some(c) = cap(node.layer.activation()) {
             let p = ReluParams::capped(count, c);
-            let a = self.gpu.storage("activation", count);
-            self.forward.push(p.forward(self.gpu, &y, &a)?);
-            act = Some(ActRec { p, x: y });
-            y = a;
+            if !relu_done {
+                let a = self.gpu.storage("activation", count);
+                self.forward.push(p.forward(self.gpu, &y, &a)?);
+                y = a;
+            }
+            // The ReLU's backward reads its output.
+            act = Some(ActRec { p, y: y.clone() });
         }
         if !self.opts.qat {
             return Ok((y, Epilogue { act, fq: None }));
@@ -274,7 +296,10 @@ impl Builder<'_> {
         let x = self.outs[input].0.clone();
         let len = kernel.output_len();
         let z = gpu.storage("layer output", len);
-        self.forward.extend(kernel.forward(gpu, &x, &w.used, &self.net.params[param].bias, &z)?);
+        // Without batch norm between them, the kernel applies the activation itself.
+        let has_bn = self.net.params[param].bn.is_some();
+        let relu = if has_bn || !kernel.fuses_relu() { None } else { cap(node.layer.activation()) };
+        self.forward.extend(kernel.forward(gpu, &x, &w.used, &self.net.params[param].bias, &z, relu)?);
         self.flops += 6 * kernel.macs();
         let mut y = z.clone();
         let mut bn_rec = None;
@@ -306,7 +331,7 @@ impl Builder<'_> {
             y = normalized;
             bn_rec = Some(Box::new(BnRec { bn, input, stats, statistics }));
         }
-        let (y, epilogue) = self.epilogue(k, y, len)?;
+        let (y, epilogue) = self.epilogue_after(k, y, len, relu.is_some())?;
         self.recs.push(Box::new(WeightedRec { kernel, input, x, w, bn: bn_rec, epilogue }));
         Ok((y, len))
     }
@@ -401,18 +426,20 @@ impl Backward<'_> {
 
     /// `dy` through the output fake quant and the activation, back to the layer's own output.
     pub fn epilogue(&mut self, e: &Epilogue, dy: wgpu::Buffer) -> Result<wgpu::Buffer> {
-        let mut dy = dy;
-        if let Some(f) = &e.fq {
-            let dx = self.gpu.storage("grad", f.p.count as usize);
-            self.out.push(f.p.backward(self.gpu, &f.x, &f.range, &dy, &dx)?);
-            dy = dx;
+        let count = match (&e.fq, &e.act) {
+            (Some(f), _) => f.p.count,
+            (None, Some(a)) => a.p.count,
+            (None, None) => return Ok(dy),
+        };
+        let dx = self.gpu.storage("grad", count as usize);
+        match (&e.fq, &e.act) {
+            // The fake quant reads the activation's output: one kernel applies both gradients.
+            (Some(f), Some(a)) => self.out.push(f.p.after_relu(a.p.cap).backward(self.gpu, &f.x, &f.range, &dy, &dx)?),
+            (Some(f), None) => self.out.push(f.p.backward(self.gpu, &f.x, &f.range, &dy, &dx)?),
+            (None, Some(a)) => self.out.push(a.p.backward(self.gpu, &a.y, &dy, &dx)?),
+            (None, None) => {}
         }
-        if let Some(a) = &e.act {
-            let dx = self.gpu.storage("grad", a.p.count as usize);
-            self.out.push(a.p.backward(self.gpu, &a.x, &dy, &dx)?);
-            dy = dx;
-        }
-        Ok(dy)
+        Ok(dx)
     }
 
     fn adam(

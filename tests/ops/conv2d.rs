@@ -38,14 +38,25 @@ fn conv2d_kernels_match_cpu() {
         let dy = random(&mut rng, p.output_len());
         let (bx, bw, bb, bdy) = (gpu.upload("x", &x), gpu.upload("w", &w), gpu.upload("b", &b), gpu.upload("dy", &dy));
         let y = gpu.storage("y", p.output_len());
-        gpu.run(&p.forward(gpu, &bx, &bw, &bb, &y).unwrap()).unwrap();
+        gpu.run(&p.forward(gpu, &bx, &bw, &bb, &y, None).unwrap()).unwrap();
         let k = (p.kh * p.kw * p.c) as usize;
-        assert_close(
-            &format!("conv forward {p:?}"),
-            &read(gpu, &y, p.output_len()),
-            &cpu::conv2d_forward(&p, &x, &w, &b),
-            sum_tol(k),
-        );
+        let z = cpu::conv2d_forward(&p, &x, &w, &b);
+        assert_close(&format!("conv forward {p:?}"), &read(gpu, &y, p.output_len()), &z, sum_tol(k));
+        // With the ReLU fused (the GEMM path has none and refuses it).
+        for cap in [f32::MAX, 0.5] {
+            let fused = p.forward(gpu, &bx, &bw, &bb, &y, Some(cap));
+            if p.forward_is_gemm() {
+                assert!(fused.is_err());
+                continue;
+            }
+            gpu.run(&fused.unwrap()).unwrap();
+            assert_close(
+                &format!("conv forward + ReLU capped at {cap} {p:?}"),
+                &read(gpu, &y, p.output_len()),
+                &cpu::relu_capped_forward(&z, cap),
+                sum_tol(k),
+            );
+        }
         let dx = gpu.storage("dx", p.input_len());
         run(gpu, p.backward_input(gpu, &bdy, &bw, &dx).unwrap());
         let kin = (p.kh * p.kw * p.o) as usize;

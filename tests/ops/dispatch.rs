@@ -37,7 +37,8 @@ fn a_launch_must_set_exactly_the_declared_constants() {
     let p = Conv2dParams::new(1, [5, 5, 1], 4, [3, 3], 1, Padding::Valid).unwrap();
     let b = |n| gpu.storage("b", n);
     let (x, w, bias, y) = (b(p.input_len()), b(p.weight_len()), b(4), b(p.output_len()));
-    let mut missing = p.specialization();
+    let full = p.specialization().with("RELU", false).with("CAP", 0.0);
+    let mut missing = full.clone();
     missing.0.pop();
     for constants in [Specialization::default(), missing] {
         let err = Dispatch::specialized(gpu, "conv2d/forward", &constants, &p, &[&x, &w, &bias, &y], Grid(1, 1, 1))
@@ -45,5 +46,5 @@ fn a_launch_must_set_exactly_the_declared_constants() {
             .expect("a launch without the declared constants must be refused");
         assert!(err.to_string().contains("the registry declares"), "{err}");
     }
-    Dispatch::specialized(gpu, "conv2d/forward", &p.specialization(), &p, &[&x, &w, &bias, &y], Grid(1, 1, 1)).unwrap();
+    Dispatch::specialized(gpu, "conv2d/forward", &full, &p, &[&x, &w, &bias, &y], Grid(1, 1, 1)).unwrap();
 }

@@ -101,7 +101,16 @@ fn fake_quant_kernels_match_cpu_exactly() {
         // Same f32 operations in the same order; allow one ulp-level difference from fused
         // multiply-add contraction on some drivers.
         assert_close(&format!("fake quant forward ({count}, {channels}, {inner})"), &got, &want, 1e-6);
-        assert_eq!(read(gpu, &dx, count), cpu::fake_quant_backward(&x, &ranges, &dy, channels, inner, grid));
+        let straight = cpu::fake_quant_backward(&x, &ranges, &dy, channels, inner, grid);
+        assert_eq!(read(gpu, &dx, count), straight);
+        // With a ReLU's backward folded in (x is then the ReLU's output): both masks.
+        for cap in [f32::MAX, 6.0, 1.0] {
+            let relu_x: Vec<f32> = x.iter().map(|v| v.max(0.0).min(cap)).collect();
+            let (brx, dx) = (gpu.upload("x", &relu_x), gpu.storage("dx", count));
+            run(gpu, p.after_relu(cap).backward(gpu, &brx, &br, &gpu.upload("dy", &dy), &dx).unwrap());
+            let fq = cpu::fake_quant_backward(&relu_x, &ranges, &dy, channels, inner, grid);
+            assert_eq!(read(gpu, &dx, count), cpu::relu_capped_backward(&relu_x, &fq, cap), "cap {cap}");
+        }
     }
 }
 
