@@ -127,6 +127,19 @@ fn fake_quant_activation(b: divan::Bencher) {
     });
 }
 
+#[divan::bench(sample_count = 10, args = [false, true])]
+fn fake_quant_activation_backward(b: divan::Bencher, after_relu: bool) {
+    bench_dispatch(b, |g| {
+        let n = (N * 26 * 26 * 12) as usize;
+        let mut p = FakeQuantParams::new(n, 1, n, Grid::activation(8));
+        if after_relu {
+            p = p.after_relu(f32::MAX);
+        }
+        let r = g.upload("r", &[-1.0f32, 1.0]);
+        p.backward(g, &random_buffer(g, n), &r, &random_buffer(g, n), &g.storage("dx", n)).unwrap()
+    });
+}
+
 #[divan::bench(sample_count = 5)]
 fn matmul_256(b: divan::Bencher) {
     bench_dispatch(b, |g| {

@@ -3,7 +3,7 @@
 //! loads) when b is row-major with n % 4 == 0, else the general `matmul/strided`. Dense forward
 //! and both dense gradients are this op.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -43,6 +43,19 @@ impl MatmulParams {
     pub fn vec4_applies(&self) -> bool {
         self.b_sn == 1 && self.b_sk == self.n && self.n.is_multiple_of(4) && self.m > 0
     }
+    /// How the blocked kernel reads a (its `A_LAYOUT`): 1 when a is row-major with whole vec4s
+    /// along k (a_sm and k multiples of 4), 2 when a is column-major with whole vec4s of four
+    /// rows (a_sm == 1, a_sk a multiple of 4 that holds m rounded up to 4), else 0 (one value
+    /// at a time).
+    pub fn a_layout(&self) -> u32 {
+        if self.a_sk == 1 && self.a_sm.is_multiple_of(4) && self.k.is_multiple_of(4) {
+            1
+        } else if self.a_sm == 1 && self.a_sk.is_multiple_of(4) && self.a_sk >= 4 * self.m.div_ceil(4) {
+            2
+        } else {
+            0
+        }
+    }
     /// Whether the transposed-b vec4 kernel applies: a row-major [m, k], b row-major [n, k]
     /// (c = a b^T, a dense layer's forward) and k a multiple of 4.
     pub fn bt_vec4_applies(&self) -> bool {
@@ -69,11 +82,13 @@ impl MatmulParams {
     ) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid((self.n / 4).div_ceil(WORKGROUP_SIZE), self.m.div_ceil(4), 1);
-            return Dispatch::new(gpu, "matmul/row_major_b_vec4", self, &[a, b, bias, c], grid);
+            let layout = Specialization::default().with("A_LAYOUT", self.a_layout());
+            return Dispatch::specialized(gpu, "matmul/row_major_b_vec4", &layout, self, &[a, b, bias, c], grid);
         }
         if self.bt_vec4_applies() {
-            let grid = Grid(self.m.div_ceil(WORKGROUP_SIZE), self.n, 1);
-            return Dispatch::new(gpu, "matmul/row_major_bt_vec4", self, &[a, b, bias, c], grid);
+            let grid = Grid(self.m.div_ceil(WORKGROUP_SIZE), self.n.div_ceil(16), 1);
+            let n = Specialization::default().with("N", self.n);
+            return Dispatch::specialized(gpu, "matmul/row_major_bt_vec4", &n, self, &[a, b, bias, c], grid);
         }
         self.dispatch_strided(gpu, a, b, bias, c)
     }

@@ -43,6 +43,39 @@ fn matmul_kernels_match_cpu() {
             &cpu::matmul_strided(&q, &a, &b4, &bias4),
             sum_tol(k as usize),
         );
+        // ... and with a row-major and k % 4 == 0, where it reads a as vec4s too.
+        let k4 = 4 * k.div_ceil(4);
+        let v = MatmulParams { k: k4, a_sm: k4, a_sk: 1, b_sk: n4, ..q };
+        assert!(v.vec4_applies() && v.a_layout() == 1);
+        let (av, bv) = (random(&mut rng, (m * k4) as usize), random(&mut rng, (k4 * n4) as usize));
+        let cv = gpu.storage("cv", (m * n4) as usize);
+        run(
+            gpu,
+            v.dispatch(gpu, &gpu.upload("av", &av), &gpu.upload("bv", &bv), &gpu.upload("bias4", &bias4), &cv).unwrap(),
+        );
+        assert_close(
+            &format!("matmul/row_major_b_vec4 with a as vec4s {v:?}"),
+            &read(gpu, &cv, (m * n4) as usize),
+            &cpu::matmul_strided(&v, &av, &bv, &bias4),
+            sum_tol(k4 as usize),
+        );
+        // ... and with a column-major (stored [k, m4]), where it reads four rows as one vec4.
+        let m4 = 4 * m.div_ceil(4);
+        let t4 = MatmulParams { a_sm: 1, a_sk: m4, ..q };
+        assert!(t4.vec4_applies() && t4.a_layout() == 2);
+        let at4 = random(&mut rng, (k * m4) as usize);
+        let ct4 = gpu.storage("ct4", (m * n4) as usize);
+        run(
+            gpu,
+            t4.dispatch(gpu, &gpu.upload("at4", &at4), &gpu.upload("b4", &b4), &gpu.upload("bias4", &bias4), &ct4)
+                .unwrap(),
+        );
+        assert_close(
+            &format!("matmul/row_major_b_vec4 with a column-major {t4:?}"),
+            &read(gpu, &ct4, (m * n4) as usize),
+            &cpu::matmul_strided(&t4, &at4, &b4, &bias4),
+            sum_tol(k as usize),
+        );
         // The transposed-b kernel (a dense forward): a row-major [m, k4], b row-major [n, k4].
         let k4 = 4 * k.div_ceil(4);
         let t = MatmulParams { m, n, k: k4, has_bias: p.has_bias, a_sm: k4, a_sk: 1, b_sk: 1, b_sn: k4 };
