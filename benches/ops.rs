@@ -208,6 +208,21 @@ fn depthwise_backward_input(b: divan::Bencher) {
 }
 
 #[divan::bench(sample_count = 10)]
+fn depthwise_backward_weight(b: divan::Bencher) {
+    bench_dispatches(b, |g| {
+        let d = wgpu_qat::ops::depthwise::Depthwise::new(N, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap();
+        let p = *d.params();
+        d.backward_weight(
+            g,
+            &random_buffer(g, p.input_len()),
+            &random_buffer(g, p.output_len()),
+            &g.storage("dw", d.weight_len()),
+        )
+        .unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
 fn batch_norm_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
         let bn = wgpu_qat::ops::batch_norm::BatchNorm::new(N * 14 * 14, 64);

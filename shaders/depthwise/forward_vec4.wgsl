@@ -1,7 +1,14 @@
 // Depthwise Conv2D forward as depthwise/forward.wgsl, for c % 4 == 0: each invocation computes
 // four consecutive channels of one output pixel, with vec4 loads of the input, the weights and
 // the bias and a vec4 store (a quarter of the loads and index arithmetic per multiply-add).
-// Params: shaders/common/conv_params.wgsl.
+// The kernel's shape (KH, KW, C, STRIDE) is fixed per layer when its pipeline is created
+// (override constants, gpu::Specialization), so the compiler unrolls the tap loops.
+// Params: shaders/common/conv_params.wgsl (the batch and spatial sizes and the padding).
+override KH: u32;
+override KW: u32;
+override C: u32;
+override STRIDE: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> wt: array<vec4<f32>>;
@@ -11,7 +18,7 @@
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * WG;
-    let c4 = p.c / 4u;
+    let c4 = C / 4u;
     if (idx >= p.n * p.oh * p.ow * c4) { return; }
     let ch4 = idx % c4;
     var r = idx / c4;
@@ -20,13 +27,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let oy = r % p.oh;
     let b = r / p.oh;
     var acc = bias[ch4];
-    for (var ky = 0u; ky < p.kh; ky++) {
-        let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
+    for (var ky = 0u; ky < KH; ky++) {
+        let iy = i32(oy * STRIDE + ky) - i32(p.pad_top);
         if (iy < 0 || iy >= i32(p.h)) { continue; }
-        for (var kx = 0u; kx < p.kw; kx++) {
-            let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
+        for (var kx = 0u; kx < KW; kx++) {
+            let ix = i32(ox * STRIDE + kx) - i32(p.pad_left);
             if (ix < 0 || ix >= i32(p.w)) { continue; }
-            acc += x[((b * p.h + u32(iy)) * p.w + u32(ix)) * c4 + ch4] * wt[(ky * p.kw + kx) * c4 + ch4];
+            acc += x[((b * p.h + u32(iy)) * p.w + u32(ix)) * c4 + ch4] * wt[(ky * KW + kx) * c4 + ch4];
         }
     }
     y[idx] = acc;

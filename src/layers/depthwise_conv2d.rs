@@ -161,7 +161,7 @@ impl WeightedKernel for Depthwise {
         dw: &wgpu::Buffer,
         db: Option<&wgpu::Buffer>,
     ) -> Result<Vec<Dispatch>> {
-        let mut out = vec![Depthwise::backward_weight(self, gpu, x, dy, dw)?];
+        let mut out = Depthwise::backward_weight(self, gpu, x, dy, dw)?;
         if let Some(db) = db {
             let (rows, channels) = self.rows_channels();
             out.extend(ColumnSumParams::new(rows, channels).dispatch(gpu, dy, db)?);

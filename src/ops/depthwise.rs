@@ -2,8 +2,9 @@
 //! shapes from `Conv2dParams` with o == c. Forward, input-gradient and weight-gradient kernels;
 //! the bias gradient is `reduce::column_sum`.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
-use crate::ops::conv2d::{Conv2dParams, Padding};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
+use crate::ops::conv2d::{Conv2dParams, Padding, MAX_PARTIAL_SUMS};
+use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
 
 /// Shapes of a depthwise conv (a `Conv2dParams` whose `o` equals `c`).
@@ -38,15 +39,28 @@ impl Depthwise {
     ) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid::items(self.0.output_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::new(gpu, "depthwise/forward_vec4", &self.0, &[x, w, bias, y], grid);
+            return Dispatch::specialized(
+                gpu,
+                "depthwise/forward_vec4",
+                &self.specialization(),
+                &self.0,
+                &[x, w, bias, y],
+                grid,
+            );
         }
-        Dispatch::new(
+        Dispatch::specialized(
             gpu,
             "depthwise/forward",
+            &self.specialization(),
             &self.0,
             &[x, w, bias, y],
             Grid::items(self.0.output_len(), WORKGROUP_SIZE),
         )
+    }
+    /// The shape constants the depthwise kernels are specialized on.
+    pub fn specialization(&self) -> Specialization {
+        let p = &self.0;
+        Specialization::default().with("KH", p.kh).with("KW", p.kw).with("C", p.c).with("STRIDE", p.stride)
     }
     /// Whether the four-channels-per-lane kernels apply (c % 4 == 0).
     pub fn vec4_applies(&self) -> bool {
@@ -62,25 +76,53 @@ impl Depthwise {
     ) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid::items(self.0.input_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::new(gpu, "depthwise/backward_input_vec4", &self.0, &[dy, w, dx], grid);
+            return Dispatch::specialized(
+                gpu,
+                "depthwise/backward_input_vec4",
+                &self.specialization(),
+                &self.0,
+                &[dy, w, dx],
+                grid,
+            );
         }
-        Dispatch::new(
+        Dispatch::specialized(
             gpu,
             "depthwise/backward_input",
+            &self.specialization(),
             &self.0,
             &[dy, w, dx],
             Grid::items(self.0.input_len(), WORKGROUP_SIZE),
         )
     }
-    /// Records the kernel that computes the weight gradient dw from x and dy.
+    /// Records the kernels that compute the weight gradient dw from x and dy:
+    /// depthwise/backward_weight.wgsl's partial sums per lane (a buffer made here, at most
+    /// `conv2d::MAX_PARTIAL_SUMS` values) and their column sums.
     pub fn backward_weight(
         &self,
         gpu: &Gpu,
         x: &wgpu::Buffer,
         dy: &wgpu::Buffer,
         dw: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        Dispatch::new(gpu, "depthwise/backward_weight", &self.0, &[x, dy, dw], Grid::groups(self.weight_len()))
+    ) -> Result<Vec<Dispatch>> {
+        let p = &self.0;
+        let weights = self.weight_len();
+        let positions = (p.n * p.oh * p.ow) as usize;
+        // About 64 positions per lane, within the partial-sum budget.
+        let lanes = positions.div_ceil(64).min((MAX_PARTIAL_SUMS / weights).max(1));
+        let groups = lanes.div_ceil(WORKGROUP_SIZE as usize).max(1);
+        let lanes = groups * WORKGROUP_SIZE as usize;
+        let tap_blocks = (p.kh * p.kw).div_ceil(16);
+        let partial = gpu.storage("depthwise weight-gradient partial sums", lanes * weights);
+        let mut out = vec![Dispatch::specialized(
+            gpu,
+            "depthwise/backward_weight",
+            &self.specialization(),
+            p,
+            &[x, dy, &partial],
+            Grid(groups as u32, p.c.div_ceil(4), tap_blocks),
+        )?];
+        out.extend(ColumnSumParams::new(lanes as u32, weights as u32).dispatch(gpu, &partial, dw)?);
+        Ok(out)
     }
 }
 

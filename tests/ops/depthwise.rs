@@ -9,6 +9,10 @@ fn depthwise_kernels_match_cpu() {
     let mut cases = vec![
         Depthwise::new(2, [14, 14, 32], [3, 3], 1, Padding::Same).unwrap(),
         Depthwise::new(2, [14, 14, 64], [3, 3], 2, Padding::Same).unwrap(),
+        // More than 16 taps (two tap blocks of the weight gradient), channels not a multiple of 4.
+        Depthwise::new(2, [9, 8, 6], [5, 5], 1, Padding::Same).unwrap(),
+        // Enough positions that the weight gradient's partial sums span several workgroups.
+        Depthwise::new(8, [24, 24, 8], [3, 3], 1, Padding::Same).unwrap(),
     ];
     for _ in 0..5 {
         let shape = [3 + rng.below(8) as u32, 3 + rng.below(8) as u32, 1 + rng.below(9) as u32];
@@ -25,12 +29,12 @@ fn depthwise_kernels_match_cpu() {
         let (bx, bw, bdy) = (gpu.upload("x", &x), gpu.upload("w", &w), gpu.upload("dy", &dy));
         let (y, dx, dw) =
             (gpu.storage("y", p.output_len()), gpu.storage("dx", p.input_len()), gpu.storage("dw", d.weight_len()));
-        gpu.run(&[
+        let mut work = vec![
             d.forward(gpu, &bx, &bw, &gpu.upload("b", &b), &y).unwrap(),
             d.backward_input(gpu, &bdy, &bw, &dx).unwrap(),
-            d.backward_weight(gpu, &bx, &bdy, &dw).unwrap(),
-        ])
-        .unwrap();
+        ];
+        work.extend(d.backward_weight(gpu, &bx, &bdy, &dw).unwrap());
+        gpu.run(&work).unwrap();
         let taps = (p.kh * p.kw) as usize;
         assert_close(
             &format!("depthwise forward {p:?}"),
@@ -71,11 +75,9 @@ fn depthwise_gradients_match_finite_differences() {
         let r = random(&mut rng, p.output_len());
         let br = gpu.upload("r", &r);
         let (dx, dw) = (gpu.storage("dx", p.input_len()), gpu.storage("dw", d.weight_len()));
-        gpu.run(&[
-            d.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap(),
-            d.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap(),
-        ])
-        .unwrap();
+        let mut work = vec![d.backward_input(gpu, &br, &gpu.upload("w", &w), &dx).unwrap()];
+        work.extend(d.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap());
+        gpu.run(&work).unwrap();
         check_fd(&format!("depthwise input {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
             dot(&r, &cpu::depthwise_forward(&p, x, &w, &b))
         });
