@@ -1,23 +1,33 @@
 // Per-channel scaling y = x * s[(i / inner) % channels]: inner = 1 scales the last axis (NHWC
 // activations, depthwise weights [KH, KW, C]); inner = KH*KW*I scales axis 0 of OHWI weights.
 // Used for BN folding during QAT, and as its own (linear) gradient. Four values per lane
-// (buffers are whole vec4s, see gpu::buffers), each with its own channel.
+// (buffers are whole vec4s, see gpu::buffers), each with its own channel; when they are four
+// consecutive channels (inner = 1, channels % 4 == 0: a uniform branch) one vec4 load of s.
+// Lanes stride over the vec4s (gpu::Grid::strided).
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> s: array<f32>;
+@group(0) @binding(2) var<storage, read> s: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * WG;
-    if (i >= (p.count + 3u) / 4u) { return; }
-    var scale = vec4(0.0);
-    for (var j = 0u; j < 4u; j++) {
-        let idx = 4u * i + j;
-        var ch = 0u;
-        if (p.inner == 1u) { ch = channel_of(idx, p.channels); } else { ch = (idx / p.inner) % p.channels; }
-        scale[j] = s[ch];
+    let n4 = (p.count + 3u) / 4u;
+    let lanes = nwg.x * nwg.y * WG;
+    if (p.inner == 1u && p.channels % 4u == 0u) {
+        for (var i = gid.x + gid.y * nwg.x * WG; i < n4; i += lanes) {
+            y[i] = x[i] * s[channel_of(4u * i, p.channels) / 4u];
+        }
+        return;
     }
-    y[i] = x[i] * scale;
+    for (var i = gid.x + gid.y * nwg.x * WG; i < n4; i += lanes) {
+        var scale = vec4(0.0);
+        for (var j = 0u; j < 4u; j++) {
+            let idx = 4u * i + j;
+            var ch = 0u;
+            if (p.inner == 1u) { ch = channel_of(idx, p.channels); } else { ch = (idx / p.inner) % p.channels; }
+            scale[j] = s[ch / 4u][ch % 4u];
+        }
+        y[i] = x[i] * scale;
+    }
 }

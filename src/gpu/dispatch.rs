@@ -2,7 +2,7 @@
 //! step. All our shaders bind `@binding(0)` to a uniform parameter struct and then their
 //! buffers in order, so one constructor fits every kernel.
 
-use crate::gpu::{buffers, Gpu, Specialization};
+use crate::gpu::{buffers, Gpu, Specialization, Strategy};
 use crate::Result;
 
 /// Workgroup counts for a dispatch.
@@ -10,6 +10,10 @@ use crate::Result;
 pub struct Grid(pub u32, pub u32, pub u32);
 
 const MAX_PER_DIM: u32 = 65535;
+
+/// Most workgroups of a strided grid on a CPU-type adapter (`Grid::strided`): enough to share
+/// among its threads, few enough that starting them costs little.
+pub const STRIDED_GROUPS: usize = 256;
 
 /// The workgroup size of every one-invocation-per-item or per-workgroup-reduction kernel: the
 /// `WG` of shaders/common/workgroup.wgsl, which the registry prepends to every shader (a test
@@ -27,6 +31,16 @@ impl Grid {
     pub fn items_by_layer(count: usize, wg: u32, layers: usize) -> Grid {
         let Grid(x, y, _) = Self::items(count, wg);
         Grid(x, y, layers.max(1) as u32)
+    }
+    /// A grid whose lanes stride over `count` items (shaders loop `i = flat id; i < count;
+    /// i += every lane`): on a CPU-type adapter at most `STRIDED_GROUPS` workgroups, since
+    /// lavapipe pays for every workgroup it starts; on a GPU one lane per item.
+    pub fn strided(count: usize, wg: u32, strategy: Strategy) -> Grid {
+        let groups = count.div_ceil(wg as usize);
+        match strategy {
+            Strategy::CpuLanes => Self::groups(groups.min(STRIDED_GROUPS)),
+            Strategy::GpuWide => Self::groups(groups),
+        }
     }
     /// `groups` workgroups, folded the same way (flat id = `wid.x + wid.y * nwg.x`).
     pub fn groups(groups: usize) -> Grid {

@@ -65,7 +65,7 @@ impl ChannelScaleParams {
             "elementwise/channel_scale",
             self,
             &[x, s, y],
-            Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE),
+            Grid::strided(self.count.div_ceil(4) as usize, WORKGROUP_SIZE, gpu.strategy()),
         )
     }
 }

@@ -20,6 +20,10 @@ fn add_and_channel_scale_match_cpu_exactly() {
             .unwrap(),
     );
     assert_eq!(read(gpu, &y, 500), cpu::channel_scale(&a, &s, 20));
+    // Channels a multiple of 4: four consecutive channels per lane, one vec4 load of the scales.
+    let s8 = random(&mut rng, 8);
+    run(gpu, ChannelScaleParams::new(496, 8).dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("s", &s8), &y).unwrap());
+    assert_eq!(read(gpu, &y, 496), cpu::channel_scale(&a[..496], &s8, 1));
 }
 
 #[test]
