@@ -1,6 +1,7 @@
 // Matrix product for a row-major b with n % 4 == 0: c[m, n] = sum_k a[m*a_sm + k*a_sk] * b[k, n]
-// (+ bias[n] when has_bias != 0). Each invocation computes a 4x4 block of c: 4 rows (the same
-// for the whole workgroup) by one vec4 of columns; b, bias and c are read and written as vec4.
+// (+ bias[n] when has_bias != 0). Each invocation computes a 4x4 block of c: 4 rows by one vec4
+// of columns, the blocks numbered column-fastest over the lanes (so a narrow c still fills
+// every lane of a workgroup); b, bias and c are read and written as vec4.
 // Same uniform as matmul/strided.wgsl (b_sk, b_sn unused).
 // A_LAYOUT (fixed when the pipeline is created, gpu::Specialization) says how a is read:
 // 0: one value at a time, at its strides;
@@ -27,11 +28,13 @@ fn a_at(i: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let n4 = p.n / 4u;
-    let col = gid.x;
-    if (col >= n4) { return; }
-    let row0 = wid.y * 4u;
+    let block = gid.x + gid.y * nwg.x * WG;
+    if (block >= n4 * ((p.m + 3u) / 4u)) { return; }
+    let col = block % n4;
+    let row_block = block / n4;
+    let row0 = row_block * 4u;
     // Rows past the end read row m - 1 (in bounds) and are not stored.
     let r1 = min(row0 + 1u, p.m - 1u);
     let r2 = min(row0 + 2u, p.m - 1u);
@@ -62,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         let s4 = p.a_sk / 4u;
         for (var kk = 0u; kk < p.k; kk++) {
             let bv = b[kk * n4 + col];
-            let av = a[kk * s4 + wid.y];
+            let av = a[kk * s4 + row_block];
             acc0 += av.x * bv;
             acc1 += av.y * bv;
             acc2 += av.z * bv;

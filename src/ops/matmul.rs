@@ -81,7 +81,7 @@ impl MatmulParams {
         c: &wgpu::Buffer,
     ) -> Result<Dispatch> {
         if self.vec4_applies() {
-            let grid = Grid((self.n / 4).div_ceil(WORKGROUP_SIZE), self.m.div_ceil(4), 1);
+            let grid = Grid::items((self.n / 4 * self.m.div_ceil(4)) as usize, WORKGROUP_SIZE);
             let layout = Specialization::default().with("A_LAYOUT", self.a_layout());
             return Dispatch::specialized(gpu, "matmul/row_major_b_vec4", &layout, self, &[a, b, bias, c], grid);
         }
