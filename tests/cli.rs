@@ -229,8 +229,10 @@ fn bench_reports_every_configuration_against_the_yardstick() {
     let yardstick = v["yardstick"]["gflops"].as_f64().unwrap();
     assert!(yardstick > 0.0 && v["yardstick"]["size"] == 1024, "{v}");
     // The best of the trials before and after the steps.
-    let (before, after) =
-        (v["yardstick"]["gflops_before_steps"].as_f64().unwrap(), v["yardstick"]["gflops_after_steps"].as_f64().unwrap());
+    let (before, after) = (
+        v["yardstick"]["gflops_before_steps"].as_f64().unwrap(),
+        v["yardstick"]["gflops_after_steps"].as_f64().unwrap(),
+    );
     assert_eq!(yardstick, before.max(after), "{v}");
     let steps = v["train_step"].as_array().unwrap();
     // Two models x two batches x float and QAT, each measured against the yardstick.

@@ -4,6 +4,11 @@
 // (buffers are whole vec4s, see gpu::buffers), each with its own channel; when they are four
 // consecutive channels (inner = 1, channels % 4 == 0: a uniform branch) one vec4 load of s.
 // Lanes stride over the vec4s (gpu::Grid::strided).
+// The channel count and run length are fixed per layer when the pipeline is created
+// (override constants, gpu::Specialization), so the branches on them and the channel
+// arithmetic fold away.
+override CHANNELS: u32;
+override INNER: u32;
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -14,9 +19,9 @@ struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let n4 = (p.count + 3u) / 4u;
     let lanes = nwg.x * nwg.y * WG;
-    if (p.inner == 1u && p.channels % 4u == 0u) {
+    if (INNER == 1u && CHANNELS % 4u == 0u) {
         for (var i = gid.x + gid.y * nwg.x * WG; i < n4; i += lanes) {
-            y[i] = x[i] * s[channel_of(4u * i, p.channels) / 4u];
+            y[i] = x[i] * s[channel_of(4u * i, CHANNELS) / 4u];
         }
         return;
     }
@@ -25,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         for (var j = 0u; j < 4u; j++) {
             let idx = 4u * i + j;
             var ch = 0u;
-            if (p.inner == 1u) { ch = channel_of(idx, p.channels); } else { ch = (idx / p.inner) % p.channels; }
+            if (INNER == 1u) { ch = channel_of(idx, CHANNELS); } else { ch = (idx / INNER) % CHANNELS; }
             scale[j] = s[ch / 4u][ch % 4u];
         }
         y[i] = x[i] * scale;

@@ -3,6 +3,11 @@
 // output x is can be folded in: dx is also 0 unless pass_above < x < pass_below ((0, cap) for
 // the ReLU, (-f32 max, f32 max) for none). Per tensor, sixteen values per lane as four vec4s;
 // per channel, one vec4 per lane (as the forward).
+// The range layout (CHANNELS ranges, element i using range (i / INNER) % CHANNELS) is fixed
+// when the pipeline is created (override constants, gpu::Specialization): the per-tensor and
+// per-channel paths are chosen at compile time, not by a branch every lane evaluates.
+override CHANNELS: u32;
+override INNER: u32;
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, pass_above: f32, pass_below: f32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -14,8 +19,8 @@ struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qm
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * WG;
     let n4 = (p.count + 3u) / 4u;
-    if (p.channels == 1u) {
-        // Per tensor (uniform branch): no integer division; four vec4s per lane.
+    if (CHANNELS == 1u) {
+        // Per tensor (a constant branch): no integer division; four vec4s per lane.
         let n = nudge(ranges[0], ranges[1], p.qmin, p.qmax);
         for (var q = 0u; q < 4u; q++) {
             let e = 4u * i + q;
@@ -34,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     var hi = vec4(0.0);
     {
         for (var j = 0u; j < 4u; j++) {
-            let ch = ((4u * i + j) / p.inner) % p.channels;
+            let ch = ((4u * i + j) / INNER) % CHANNELS;
             let n = nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax);
             lo[j] = n.nmin;
             hi[j] = n.nmax;

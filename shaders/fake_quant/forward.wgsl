@@ -4,6 +4,11 @@
 // Buffers are whole vec4s (see gpu::buffers). Per tensor: one nudge, then sixteen values per
 // lane as four vec4s with vector arithmetic (the same f32 operations on each component); per
 // channel: one vec4 per lane, each component with its channel's range.
+// The range layout (CHANNELS ranges, element i using range (i / INNER) % CHANNELS) is fixed
+// when the pipeline is created (override constants, gpu::Specialization): the per-tensor and
+// per-channel paths are chosen at compile time, not by a branch every lane evaluates.
+override CHANNELS: u32;
+override INNER: u32;
 struct Params { count: u32, channels: u32, inner: u32, _pad0: u32, qmin: f32, qmax: f32, pass_above: f32, pass_below: f32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -18,8 +23,8 @@ fn fake_quant(v: f32, n: Nudged) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * WG;
     let n4 = (p.count + 3u) / 4u;
-    if (p.channels == 1u) {
-        // Per tensor (uniform branch): no integer division; four vec4s per lane.
+    if (CHANNELS == 1u) {
+        // Per tensor (a constant branch): no integer division; four vec4s per lane.
         let n = nudge(ranges[0], ranges[1], p.qmin, p.qmax);
         let inv_scale = 1.0 / n.scale;
         for (var q = 0u; q < 4u; q++) {
@@ -35,7 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let v = x[i];
     var out = vec4(0.0);
     for (var j = 0u; j < 4u; j++) {
-        let ch = ((4u * i + j) / p.inner) % p.channels;
+        let ch = ((4u * i + j) / INNER) % CHANNELS;
         out[j] = fake_quant(v[j], nudge(ranges[2u * ch], ranges[2u * ch + 1u], p.qmin, p.qmax));
     }
     y[i] = out;

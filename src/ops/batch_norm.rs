@@ -3,7 +3,7 @@
 //! statistics update. Parameters live in one `affine` buffer [gamma (C), beta (C)] and their
 //! gradients in `daffine` of the same layout, so one Adam dispatch updates both.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, Strategy, WORKGROUP_SIZE};
 use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
 
@@ -148,6 +148,22 @@ pub struct AffineBlockParams {
 
 crate::uniform_fields!(AffineBlockParams: rows, channels, block, eps);
 
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of batch_norm/channel_sums.wgsl.
+pub struct ChannelSumsParams {
+    /// Rows: elements per channel.
+    pub rows: u32,
+    /// Channels.
+    pub channels: u32,
+    /// 0: sums of x, 1: sums of squared deviations, 2: the gradients of gamma and beta.
+    pub mode: u32,
+    /// Added to the variance (batch norm's epsilon).
+    pub eps: f32,
+}
+
+crate::uniform_fields!(ChannelSumsParams: rows, channels, mode, eps);
+
 impl BatchNorm {
     /// A batch norm over `rows` x `channels` values (NHWC: rows = batch x height x width).
     pub fn new(rows: u32, channels: u32) -> Self {
@@ -166,10 +182,56 @@ impl BatchNorm {
         let blocks = self.rows.div_ceil(BLOCK_ROWS);
         (blocks > 2).then_some(blocks)
     }
+    /// The channel count the elementwise and lane-split kernels are specialized on.
+    pub fn specialization(&self) -> Specialization {
+        Specialization::default().with("CHANNELS", self.channels)
+    }
+    /// Lanes of batch_norm/channel_sums.wgsl (whole workgroups, about 64 rows each) and its
+    /// grid.
+    fn channel_sum_lanes(&self) -> (u32, Grid) {
+        let groups = self.rows.div_ceil(64).div_ceil(WORKGROUP_SIZE).max(1);
+        (groups * WORKGROUP_SIZE, Grid(groups, self.channels.div_ceil(4), 1))
+    }
     /// stats = [mean, var] per channel of x: one workgroup per channel, or for a tall tensor
     /// blocks of rows per channel (partial sums in a buffer made here) and their sums, for the
-    /// mean and then the variance.
+    /// mean and then the variance; on a CPU-type adapter the rows split over lanes
+    /// (batch_norm/channel_sums.wgsl) and their sums.
     pub fn statistics(&self, gpu: &Gpu, x: &wgpu::Buffer, stats: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
+        self.statistics_for(gpu.strategy(), gpu, x, stats)
+    }
+    /// `statistics` shaped for `strategy` (tests run both).
+    pub fn statistics_for(
+        &self,
+        strategy: Strategy,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        stats: &wgpu::Buffer,
+    ) -> Result<Vec<Dispatch>> {
+        if strategy == Strategy::CpuLanes {
+            let (lanes, grid) = self.channel_sum_lanes();
+            let partial = gpu.storage("batch-norm statistics per lane", (lanes * self.channels) as usize);
+            let mut out = Vec::new();
+            for mode in [0, 1] {
+                let p = ChannelSumsParams { rows: self.rows, channels: self.channels, mode, eps: self.eps };
+                out.push(Dispatch::specialized(
+                    gpu,
+                    "batch_norm/channel_sums",
+                    &self.specialization(),
+                    &p,
+                    &[x, x, stats, &partial],
+                    grid,
+                )?);
+                let f = BlockParams { rows: self.rows, channels: self.channels, block: lanes, mode };
+                out.push(Dispatch::new(
+                    gpu,
+                    "batch_norm/statistics_finish",
+                    &f,
+                    &[&partial, stats],
+                    Grid::items(self.channels as usize, WORKGROUP_SIZE),
+                )?);
+            }
+            return Ok(out);
+        }
         let Some(blocks) = self.blocks() else {
             let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
             return Ok(vec![Dispatch::new(
@@ -212,16 +274,18 @@ impl BatchNorm {
         y: &wgpu::Buffer,
     ) -> Result<Dispatch> {
         let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
-        Dispatch::new(
+        Dispatch::specialized(
             gpu,
             "batch_norm/forward",
+            &self.specialization(),
             &p,
             &[x, stats, affine, y],
-            Grid::items(self.len().div_ceil(4), WORKGROUP_SIZE),
+            Grid::items(self.len().div_ceil(16), WORKGROUP_SIZE),
         )
     }
     /// Records the gradient of gamma and beta: one workgroup per channel, or for a tall tensor
-    /// blocks of rows (partial sums in a buffer made here) and their column sums.
+    /// blocks of rows (partial sums in a buffer made here) and their column sums; on a CPU-type
+    /// adapter the rows split over lanes (batch_norm/channel_sums.wgsl) and their column sums.
     pub fn backward_affine(
         &self,
         gpu: &Gpu,
@@ -230,6 +294,33 @@ impl BatchNorm {
         stats: &wgpu::Buffer,
         daffine: &wgpu::Buffer,
     ) -> Result<Vec<Dispatch>> {
+        self.backward_affine_for(gpu.strategy(), gpu, x, dy, stats, daffine)
+    }
+    /// `backward_affine` shaped for `strategy` (tests run both).
+    pub fn backward_affine_for(
+        &self,
+        strategy: Strategy,
+        gpu: &Gpu,
+        x: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        stats: &wgpu::Buffer,
+        daffine: &wgpu::Buffer,
+    ) -> Result<Vec<Dispatch>> {
+        if strategy == Strategy::CpuLanes {
+            let (lanes, grid) = self.channel_sum_lanes();
+            let partial = gpu.storage("batch-norm affine gradient per lane", (2 * lanes * self.channels) as usize);
+            let p = ChannelSumsParams { rows: self.rows, channels: self.channels, mode: 2, eps: self.eps };
+            let mut out = vec![Dispatch::specialized(
+                gpu,
+                "batch_norm/channel_sums",
+                &self.specialization(),
+                &p,
+                &[x, dy, stats, &partial],
+                grid,
+            )?];
+            out.extend(ColumnSumParams::new(lanes, 2 * self.channels).dispatch(gpu, &partial, daffine)?);
+            return Ok(out);
+        }
         let Some(blocks) = self.blocks() else {
             // One block of every row: the partial sums are the gradients.
             let p = AffineBlockParams { rows: self.rows, channels: self.channels, block: self.rows, eps: self.eps };
@@ -278,12 +369,13 @@ impl BatchNorm {
             eps: self.eps,
             _pad: [0; 3],
         };
-        Dispatch::new(
+        Dispatch::specialized(
             gpu,
             "batch_norm/backward_input",
+            &self.specialization(),
             &p,
             &[x, dy, stats, affine, daffine, dx],
-            Grid::items(self.len().div_ceil(4), WORKGROUP_SIZE),
+            Grid::items(self.len().div_ceil(16), WORKGROUP_SIZE),
         )
     }
     /// scale = gamma / sqrt(moving_var + eps) and its inverse (BN folding during QAT).

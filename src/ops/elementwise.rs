@@ -1,7 +1,7 @@
 //! Elementwise kernels: the sum of two tensors (Add, and gradient accumulation where a tensor
 //! has several consumers) and per-channel scaling.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
 
 #[repr(C)]
@@ -60,9 +60,10 @@ impl ChannelScaleParams {
     }
     /// y = x * s\[channel\].
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(
+        Dispatch::specialized(
             gpu,
             "elementwise/channel_scale",
+            &Specialization::default().with("CHANNELS", self.channels).with("INNER", self.inner),
             self,
             &[x, s, y],
             Grid::strided(self.count.div_ceil(4) as usize, WORKGROUP_SIZE, gpu.strategy()),

@@ -1,7 +1,7 @@
 //! Fake quant kernels (forward and straight-through backward), per tensor or per channel.
 //! The nudging rule itself is `quant::fake_quant`; the WGSL restates it in f32 in the same order.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
 
@@ -51,13 +51,19 @@ impl FakeQuantParams {
     pub fn after_relu(self, cap: f32) -> Self {
         FakeQuantParams { pass_above: 0.0, pass_below: cap, ..self }
     }
+    /// The range layout the kernels are specialized on (per tensor, `inner` is unused and set
+    /// to 1, so every per-tensor fake quant shares one pipeline).
+    pub fn specialization(&self) -> Specialization {
+        let inner = if self.channels == 1 { 1 } else { self.inner };
+        Specialization::default().with("CHANNELS", self.channels).with("INNER", inner)
+    }
     /// Per tensor, each lane does four vec4s; per channel, one (both kernels).
     fn grid(&self) -> Grid {
         Grid::items(self.count.div_ceil(if self.channels == 1 { 16 } else { 4 }) as usize, WORKGROUP_SIZE)
     }
     /// Records y = fake_quant(x) with the nudged `ranges` ([min, max] per channel).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "fake_quant/forward", self, &[x, ranges, y], self.grid())
+        Dispatch::specialized(gpu, "fake_quant/forward", &self.specialization(), self, &[x, ranges, y], self.grid())
     }
     /// Records the straight-through gradient: dy where x is inside the nudged range (and inside
     /// (`pass_above`, `pass_below`)), else 0.
@@ -69,7 +75,14 @@ impl FakeQuantParams {
         dy: &wgpu::Buffer,
         dx: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        Dispatch::new(gpu, "fake_quant/backward", self, &[x, ranges, dy, dx], self.grid())
+        Dispatch::specialized(
+            gpu,
+            "fake_quant/backward",
+            &self.specialization(),
+            self,
+            &[x, ranges, dy, dx],
+            self.grid(),
+        )
     }
 }
 

@@ -6,8 +6,12 @@ use crate::prelude::*;
 fn batch_norm_kernels_match_cpu() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(35);
-    // Tall tensors (more than two blocks of rows) take the split reductions.
-    for (rows, channels) in [(2 * 14 * 14, 32), (37, 3), (1000, 1), (16 * 28 * 28, 8), (9001, 3)] {
+    // Tall tensors (more than two blocks of rows) take the split reductions; both strategies'
+    // reductions (CPU lanes: rows split over lanes).
+    let shapes = [(2 * 14 * 14, 32), (37, 3), (1000, 1), (16 * 28 * 28, 8), (9001, 3), (5000, 6)];
+    for ((rows, channels), strategy) in
+        shapes.into_iter().flat_map(|s| [(s, Strategy::CpuLanes), (s, Strategy::GpuWide)])
+    {
         let bn = BatchNorm::new(rows, channels);
         let c = channels as usize;
         let x: Vec<f32> = (0..bn.len()).map(|i| rng.uniform(-1.0, 3.0) + (i % c) as f32).collect();
@@ -21,15 +25,15 @@ fn batch_norm_kernels_match_cpu() {
             gpu.storage("dx", bn.len()),
         );
         let moving = gpu.upload("moving", &vec![0.5f32; 2 * c]);
-        let mut work = bn.statistics(gpu, &bx, &stats).unwrap();
+        let mut work = bn.statistics_for(strategy, gpu, &bx, &stats).unwrap();
         work.push(bn.forward(gpu, &bx, &stats, &baff, &y).unwrap());
-        work.extend(bn.backward_affine(gpu, &bx, &bdy, &stats, &daff).unwrap());
+        work.extend(bn.backward_affine_for(strategy, gpu, &bx, &bdy, &stats, &daff).unwrap());
         work.push(bn.backward_input(gpu, Statistics::Batch, &bx, &bdy, &stats, &baff, &daff, &dx).unwrap());
         work.push(bn.update_moving(gpu, MOMENTUM, &stats, &moving).unwrap());
         gpu.run(&work).unwrap();
         let want_stats = cpu::batch_norm_statistics(&bn, &x);
         let tol = sum_tol(rows as usize);
-        assert_close("bn statistics", &read(gpu, &stats, 2 * c), &want_stats, tol);
+        assert_close(&format!("bn statistics {strategy:?}"), &read(gpu, &stats, 2 * c), &want_stats, tol);
         assert_close(
             "bn forward",
             &read(gpu, &y, bn.len()),
@@ -37,7 +41,7 @@ fn batch_norm_kernels_match_cpu() {
             1e-4,
         );
         let want_daff = cpu::batch_norm_backward_affine(&bn, &x, &dy, &want_stats);
-        assert_close("bn dgamma/dbeta", &read(gpu, &daff, 2 * c), &want_daff, 1e-4);
+        assert_close(&format!("bn dgamma/dbeta {strategy:?}"), &read(gpu, &daff, 2 * c), &want_daff, 1e-4);
         let want_dx = cpu::batch_norm_backward_input(&bn, Statistics::Batch, &x, &dy, &want_stats, &affine, &want_daff);
         assert_close("bn dx (batch statistics)", &read(gpu, &dx, bn.len()), &want_dx, 1e-3);
         let mut want_moving = vec![0.5f32; 2 * c];
