@@ -1,6 +1,16 @@
 // Max pooling backward as max_pool/backward.wgsl for non-overlapping windows (k == stride) and
 // c % 4 == 0: each invocation owns four consecutive channels of one window (extended to the
 // edge for the last window of a row or column) and writes them with vec4 stores.
+// The window and the sizes but the batch (C, K, STRIDE, H, W, OH, OW) are fixed per layer when the
+// pipeline is created (override constants, gpu::Specialization): the index arithmetic divides by
+// constants.
+override C: u32;
+override K: u32;
+override STRIDE: u32;
+override H: u32;
+override W: u32;
+override OH: u32;
+override OW: u32;
 struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<vec4<f32>>;
@@ -10,21 +20,21 @@ struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * WG;
-    let c4 = p.c / 4u;
-    if (idx >= p.n * p.oh * p.ow * c4) { return; }
+    let c4 = C / 4u;
+    if (idx >= p.n * OH * OW * c4) { return; }
     let ch4 = idx % c4;
     var r = idx / c4;
-    let ox = r % p.ow;
-    r = r / p.ow;
-    let oy = r % p.oh;
-    let b = r / p.oh;
+    let ox = r % OW;
+    r = r / OW;
+    let oy = r % OH;
+    let b = r / OH;
     let g = dy[idx];
     let arg = argmax[idx];
-    let y_end = select(oy * p.k + p.k, p.h, oy + 1u == p.oh);
-    let x_end = select(ox * p.k + p.k, p.w, ox + 1u == p.ow);
-    for (var iy = oy * p.k; iy < y_end; iy++) {
-        for (var ix = ox * p.k; ix < x_end; ix++) {
-            let i4 = ((b * p.h + iy) * p.w + ix) * c4 + ch4;
+    let y_end = select(oy * K + K, H, oy + 1u == OH);
+    let x_end = select(ox * K + K, W, ox + 1u == OW);
+    for (var iy = oy * K; iy < y_end; iy++) {
+        for (var ix = ox * K; ix < x_end; ix++) {
+            let i4 = ((b * H + iy) * W + ix) * c4 + ch4;
             dx[i4] = select(vec4(0.0), g, vec4(4u * i4) + vec4(0u, 1u, 2u, 3u) == arg);
         }
     }

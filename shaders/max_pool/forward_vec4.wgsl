@@ -1,6 +1,16 @@
 // Max pooling forward as max_pool/forward.wgsl, for c % 4 == 0: each invocation pools four
 // consecutive channels of one window with vec4 loads and stores (a quarter of the index
 // arithmetic and of the loads). Ties keep the first maximum, per channel, as the scalar kernel.
+// The window and the sizes but the batch (C, K, STRIDE, H, W, OH, OW) are fixed per layer when the
+// pipeline is created (override constants, gpu::Specialization): the index arithmetic divides by
+// constants.
+override C: u32;
+override K: u32;
+override STRIDE: u32;
+override H: u32;
+override W: u32;
+override OH: u32;
+override OW: u32;
 struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -10,19 +20,19 @@ struct Params { n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, k: u32, stride
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = gid.x + gid.y * nwg.x * WG;
-    let c4 = p.c / 4u;
-    if (idx >= p.n * p.oh * p.ow * c4) { return; }
+    let c4 = C / 4u;
+    if (idx >= p.n * OH * OW * c4) { return; }
     let ch4 = idx % c4;
     var r = idx / c4;
-    let ox = r % p.ow;
-    r = r / p.ow;
-    let oy = r % p.oh;
-    let b = r / p.oh;
+    let ox = r % OW;
+    r = r / OW;
+    let oy = r % OH;
+    let b = r / OH;
     var best = vec4(-3.402823e38);
     var best_i = vec4(0u);
-    for (var ky = 0u; ky < p.k; ky++) {
-        for (var kx = 0u; kx < p.k; kx++) {
-            let i4 = ((b * p.h + oy * p.stride + ky) * p.w + ox * p.stride + kx) * c4 + ch4;
+    for (var ky = 0u; ky < K; ky++) {
+        for (var kx = 0u; kx < K; kx++) {
+            let i4 = ((b * H + oy * STRIDE + ky) * W + ox * STRIDE + kx) * c4 + ch4;
             let v = x[i4];
             let take = v > best | vec4(ky == 0u && kx == 0u);
             best = select(best, v, take);

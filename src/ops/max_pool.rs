@@ -1,7 +1,7 @@
 //! Max pooling with "valid" windows (k x k, stride s), NHWC; the forward records argmax indices
 //! that the backward routes gradients through.
 
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::{QatError, Result};
 
 #[repr(C)]
@@ -44,6 +44,17 @@ impl MaxPoolParams {
     pub fn output_len(&self) -> usize {
         (self.n * self.oh * self.ow * self.c) as usize
     }
+    /// The constants the four-channels-per-lane kernels are specialized on.
+    pub fn specialization(&self) -> Specialization {
+        Specialization::default()
+            .with("C", self.c)
+            .with("K", self.k)
+            .with("STRIDE", self.stride)
+            .with("H", self.h)
+            .with("W", self.w)
+            .with("OH", self.oh)
+            .with("OW", self.ow)
+    }
     /// Whether the four-channels-per-lane kernels apply (c % 4 == 0).
     pub fn vec4_applies(&self) -> bool {
         self.c.is_multiple_of(4)
@@ -52,7 +63,14 @@ impl MaxPoolParams {
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer, argmax: &wgpu::Buffer) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid::items(self.output_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::new(gpu, "max_pool/forward_vec4", self, &[x, y, argmax], grid);
+            return Dispatch::specialized(
+                gpu,
+                "max_pool/forward_vec4",
+                &self.specialization(),
+                self,
+                &[x, y, argmax],
+                grid,
+            );
         }
         Dispatch::new(gpu, "max_pool/forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
@@ -60,7 +78,14 @@ impl MaxPoolParams {
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         if self.k == self.stride && self.vec4_applies() {
             let grid = Grid::items(self.output_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::new(gpu, "max_pool/backward_vec4", self, &[dy, argmax, dx], grid);
+            return Dispatch::specialized(
+                gpu,
+                "max_pool/backward_vec4",
+                &self.specialization(),
+                self,
+                &[dy, argmax, dx],
+                grid,
+            );
         }
         // One invocation per window when windows do not overlap, else one per input element.
         let items = if self.k == self.stride { self.output_len() } else { self.input_len() };
