@@ -252,3 +252,85 @@ fn bench_reports_every_configuration_against_the_yardstick() {
     assert!((shares - 1.0).abs() < 1e-6, "{v}");
     fails_with(&["bench", "--batch", "0"], &["--batch 0"]);
 }
+
+/// Writes `pixels` (h x w grey) as a PNG.
+fn write_png(path: &Path, pixels: &[u8], [h, w]: [u32; 2]) {
+    image::GrayImage::from_raw(w, h, pixels.to_vec()).unwrap().save(path).unwrap();
+}
+
+#[test]
+fn predict_gives_the_interpreters_logits_for_png_files_and_folders() {
+    let dir = tmp_dir("predict");
+    let model_path = a_model(&dir);
+    let model = wgpu_qat::export::format::read(&model_path).unwrap();
+    let images = dir.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let mut rng = wgpu_qat::data::rng::Rng::new(5);
+    let mut want = Vec::new();
+    for k in 0..3 {
+        let pixels: Vec<u8> = (0..784).map(|_| (rng.next_u64() & 0xff) as u8).collect();
+        write_png(&images.join(format!("digit{k}.png")), &pixels, [28, 28]);
+        want.push(qat_int8::interpreter::run_image(&model, &pixels).unwrap());
+    }
+    // A folder (name order) and a file: PNG is lossless, so the logits are the interpreter's.
+    let first = images.join("digit0.png");
+    let args = ["predict", "--model", model_path.to_str().unwrap(), "--top-k", "3", "--json"];
+    let (code, out, err) = qat(&[&args[..], &[images.to_str().unwrap(), first.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let preds = v["predictions"].as_array().unwrap();
+    assert_eq!(preds.len(), 4);
+    for (p, w) in preds.iter().zip(want.iter().chain(want.iter().take(1))) {
+        let logits: Vec<i8> = p["logits"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap() as i8).collect();
+        assert_eq!(&logits, w, "{p}");
+        // The top class is the largest logit; scores fall.
+        let top = p["top"].as_array().unwrap();
+        assert_eq!(top.len(), 3);
+        let best = (0..w.len()).max_by_key(|&c| (w[c], std::cmp::Reverse(c))).unwrap();
+        assert_eq!(top[0]["class"].as_u64().unwrap() as usize, best, "{p}");
+        let s: Vec<f64> = top.iter().map(|t| t["score"].as_f64().unwrap()).collect();
+        assert!(s.windows(2).all(|x| x[0] >= x[1]) && s[0] <= 1.0 && s[2] >= 0.0, "{p}");
+    }
+    // --invert reads 255 - v.
+    let pixels = image::open(&first).unwrap().to_luma8().into_raw();
+    let inverted: Vec<u8> = pixels.iter().map(|v| 255 - v).collect();
+    let (code, out, err) =
+        qat(&["predict", "--model", model_path.to_str().unwrap(), "--invert", "--json", first.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let logits: Vec<i8> =
+        v["predictions"][0]["logits"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap() as i8).collect();
+    assert_eq!(logits, qat_int8::interpreter::run_image(&model, &inverted).unwrap());
+    // Another size and colour are converted (grey, resized); plain text names the file.
+    let big = dir.join("big.jpg");
+    image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90])).save(&big).unwrap();
+    let (code, out, err) = qat(&["predict", "--model", model_path.to_str().unwrap(), big.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("{}: ", big.display())), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn predict_names_corrupt_truncated_and_missing_images() {
+    let dir = tmp_dir("predict-bad");
+    let model = a_model(&dir);
+    let m = model.to_str().unwrap();
+    let good = dir.join("good.png");
+    write_png(&good, &[7u8; 784], [28, 28]);
+    let bytes = std::fs::read(&good).unwrap();
+    let truncated = dir.join("truncated.png");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let corrupt = dir.join("corrupt.jpg");
+    std::fs::write(&corrupt, b"\xff\xd8\xff this is not a jpeg").unwrap();
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for bad in [&truncated, &corrupt] {
+        fails_with(&["predict", "--model", m, bad.to_str().unwrap()], &[bad.to_str().unwrap(), "not a PNG or JPEG"]);
+    }
+    fails_with(&["predict", "--model", m, empty.to_str().unwrap()], &[empty.to_str().unwrap(), "no images"]);
+    let missing = dir.join("missing.png");
+    fails_with(&["predict", "--model", m, missing.to_str().unwrap()], &[missing.to_str().unwrap()]);
+    fails_with(&["predict", "--model", m, "--top-k", "0", good.to_str().unwrap()], &["--top-k"]);
+    fails_with(&["predict", "--model", dir.join("none.qat").to_str().unwrap(), good.to_str().unwrap()], &["none.qat"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,6 +6,7 @@ mod eval;
 mod export;
 mod info;
 mod inspect;
+mod predict;
 mod train;
 mod verify;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Benchmark the training step, a matmul ceiling and CPU int8 inference.
     Bench(bench::BenchArgs),
+    /// Classes and scores of your own images (PNG, JPEG) on the CPU int8 interpreter; no GPU.
+    Predict(predict::PredictArgs),
 }
 
 pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
@@ -41,6 +44,7 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
         Command::Info => info::run(&gpu()?),
         Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a, &gpu()?),
+        Command::Predict(a) => predict::run(a),
     }
 }
 
