@@ -426,20 +426,21 @@ impl Backward<'_> {
 
     /// `dy` through the output fake quant and the activation, back to the layer's own output.
     pub fn epilogue(&mut self, e: &Epilogue, dy: wgpu::Buffer) -> Result<wgpu::Buffer> {
-        let count = match (&e.fq, &e.act) {
-            (Some(f), _) => f.p.count,
-            (None, Some(a)) => a.p.count,
-            (None, None) => return Ok(dy),
-        };
-        let dx = self.gpu.storage("grad", count as usize);
         match (&e.fq, &e.act) {
-            // The fake quant reads the activation's output: one kernel applies both gradients.
-            (Some(f), Some(a)) => self.out.push(f.p.after_relu(a.p.cap).backward(self.gpu, &f.x, &f.range, &dy, &dx)?),
-            (Some(f), None) => self.out.push(f.p.backward(self.gpu, &f.x, &f.range, &dy, &dx)?),
-            (None, Some(a)) => self.out.push(a.p.backward(self.gpu, &a.y, &dy, &dx)?),
-            (None, None) => {}
+            (None, None) => Ok(dy),
+            (Some(f), act) => {
+                // The fake quant reads the activation's output: one kernel applies both gradients.
+                let p = act.as_ref().map_or(f.p, |a| f.p.after_relu(a.p.cap));
+                let dx = self.gpu.storage("grad", f.p.count as usize);
+                self.out.push(p.backward(self.gpu, &f.x, &f.range, &dy, &dx)?);
+                Ok(dx)
+            }
+            (None, Some(a)) => {
+                let dx = self.gpu.storage("grad", a.p.count as usize);
+                self.out.push(a.p.backward(self.gpu, &a.y, &dy, &dx)?);
+                Ok(dx)
+            }
         }
-        Ok(dx)
     }
 
     fn adam(
