@@ -23,7 +23,9 @@ override BIG_K: u32 = KH * KW * C;
 override KBLOCKS: u32 = (BIG_K + 15u) / 16u;
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+// x too is read as whole vec4s: four consecutive input channels of one pixel per load when
+// C % 4 == 0 (a block's taps then fall in whole vec4s), else one component at a time.
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 // dy is read as whole vec4s (buffers are padded to them): one load per position when O % 4 == 0,
 // else one component at a time.
 @group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
@@ -66,6 +68,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             }
         }
         bacc += d;
+        if (C % 4u == 0u) {
+            for (var t4 = 0u; t4 < nk / 4u; t4++) {
+                let k = k0 + 4u * t4;
+                let ci = k % C;
+                let kx = (k / C) % KW;
+                let ky = k / (C * KW);
+                let iy = i32(oy * STRIDE + ky) - i32(p.pad_top);
+                let ix = i32(ox * STRIDE + kx) - i32(p.pad_left);
+                if (iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w)) {
+                    let xv = x[(((b * p.h + u32(iy)) * p.w + u32(ix)) * C + ci) / 4u];
+                    acc[4u * t4] += xv.x * d;
+                    acc[4u * t4 + 1u] += xv.y * d;
+                    acc[4u * t4 + 2u] += xv.z * d;
+                    acc[4u * t4 + 3u] += xv.w * d;
+                }
+            }
+            continue;
+        }
         var ci = ci0;
         var kx = kx0;
         var ky = ky0;
@@ -73,7 +93,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let iy = i32(oy * STRIDE + ky) - i32(p.pad_top);
             let ix = i32(ox * STRIDE + kx) - i32(p.pad_left);
             if (iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w)) {
-                acc[t] += x[((b * p.h + u32(iy)) * p.w + u32(ix)) * C + ci] * d;
+                let i = ((b * p.h + u32(iy)) * p.w + u32(ix)) * C + ci;
+                acc[t] += x[i / 4u][i % 4u] * d;
             }
             ci += 1u;
             if (ci == C) {

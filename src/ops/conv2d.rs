@@ -175,7 +175,7 @@ impl Conv2dParams {
             &self.specialization(),
             self,
             &[dy, w, dx],
-            Grid::items(self.input_len(), WORKGROUP_SIZE),
+            Grid::items((self.n * self.h * self.w * self.c.div_ceil(4)) as usize, WORKGROUP_SIZE),
         )
     }
     /// Records the kernels that compute the weight gradient dw from x and dy, and the bias

@@ -8,6 +8,10 @@ fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
         Conv2dParams::new(2, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap(),
         // Enough positions that the weight gradient's partial sums span several workgroups.
         Conv2dParams::new(8, [28, 28, 2], 8, [3, 3], 1, Padding::Same).unwrap(),
+        // Channels multiples of 4 (vec4 loads of x, dy and the weights in every kernel), several
+        // tap blocks in the weight gradient.
+        Conv2dParams::new(2, [9, 9, 8], 16, [3, 3], 1, Padding::Same).unwrap(),
+        Conv2dParams::new(2, [9, 8, 4], 8, [3, 3], 2, Padding::Valid).unwrap(),
         // More output channels than one forward block (16) holds.
         Conv2dParams::new(1, [5, 6, 3], 37, [3, 3], 2, Padding::Same).unwrap(),
         // Pointwise: gradients run as GEMMs (blocked vec4 when channels % 4 == 0, else strided).
