@@ -3,7 +3,7 @@
 // affine = [gamma (channels), beta (channels)]; stats = [mean, var] per channel. Sixteen values
 // per lane as four vec4s (buffers are whole vec4s, see gpu::buffers), each value with its own
 // channel; the same f32 operations on each component as one value per lane. When channels % 4
-// == 0 (a uniform branch) a vec4 holds four consecutive channels and their parameters are vec4
+// == 0 (a constant branch, see CHANNELS) a vec4 holds four consecutive channels and their parameters are vec4
 // loads.
 // The channel count is fixed per layer when the pipeline is created (an override constant,
 // gpu::Specialization), so the branches on it and the channel arithmetic fold away.

@@ -2,7 +2,7 @@
 // activations, depthwise weights [KH, KW, C]); inner = KH*KW*I scales axis 0 of OHWI weights.
 // Used for BN folding during QAT, and as its own (linear) gradient. Four values per lane
 // (buffers are whole vec4s, see gpu::buffers), each with its own channel; when they are four
-// consecutive channels (inner = 1, channels % 4 == 0: a uniform branch) one vec4 load of s.
+// consecutive channels (INNER = 1, CHANNELS % 4 == 0, a constant branch) one vec4 load of s.
 // Lanes stride over the vec4s (gpu::Grid::strided).
 // The channel count and run length are fixed per layer when the pipeline is created
 // (override constants, gpu::Specialization), so the branches on them and the channel
