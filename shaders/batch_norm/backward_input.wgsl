@@ -3,10 +3,10 @@
 // with fixed statistics (mode 1, frozen or moving): dx = gamma * inv_std * dy
 // where m = rows (n*h*w), inv_std = 1 / sqrt(var + eps), xhat = (x - mean) * inv_std.
 // Sixteen values per lane as four vec4s (buffers are whole vec4s, see gpu::buffers), each value
-// with its own channel; when channels % 4 == 0 (a constant branch, see CHANNELS) a vec4 holds four consecutive
-// channels and their parameters are vec4 loads.
-// The channel count is fixed per layer when the pipeline is created (an override constant,
-// gpu::Specialization), so the branches on it and the channel arithmetic fold away.
+// with its own channel; when channels % 4 == 0 (a constant branch, see CHANNELS) a vec4 holds four
+// consecutive channels and their parameters are vec4 loads. The channel count is fixed per layer
+// when the pipeline is created (an override constant, gpu::Specialization), so the branches on it
+// and the channel arithmetic fold away.
 override CHANNELS: u32;
 struct Params { count: u32, channels: u32, rows: u32, mode: u32, eps: f32, _pad0: u32, _pad1: u32, _pad2: u32, }
 @group(0) @binding(0) var<uniform> p: Params;

@@ -2,11 +2,10 @@
 // frozen or at inference): y = gamma * (x - mean) / sqrt(var + eps) + beta, channel last.
 // affine = [gamma (channels), beta (channels)]; stats = [mean, var] per channel. Sixteen values
 // per lane as four vec4s (buffers are whole vec4s, see gpu::buffers), each value with its own
-// channel; the same f32 operations on each component as one value per lane. When channels % 4
-// == 0 (a constant branch, see CHANNELS) a vec4 holds four consecutive channels and their parameters are vec4
-// loads.
-// The channel count is fixed per layer when the pipeline is created (an override constant,
-// gpu::Specialization), so the branches on it and the channel arithmetic fold away.
+// channel; the same f32 operations on each component as one value per lane. When channels % 4 == 0
+// (a constant branch, see CHANNELS) a vec4 holds four consecutive channels and their parameters
+// are vec4 loads. The channel count is fixed per layer when the pipeline is created (an override
+// constant, gpu::Specialization), so the branches on it and the channel arithmetic fold away.
 override CHANNELS: u32;
 struct Params { count: u32, channels: u32, eps: f32, _pad0: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
