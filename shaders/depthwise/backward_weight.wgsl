@@ -22,24 +22,19 @@ override TAPS: u32 = KH * KW;
 @group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
-// Channels ch0 .. ch0 + 3 at element offset `base` (a multiple of C) of `x`; channels past C read 0.
-fn load_x(base: u32, ch0: u32) -> vec4<f32> {
-    if (C % 4u == 0u) { return x[(base + ch0) / 4u]; }
-    var v = vec4(0.0);
-    for (var j = 0u; j < 4u; j++) {
-        let i = base + ch0 + j;
-        if (ch0 + j < C) { v[j] = x[i / 4u][i % 4u]; }
+// Channels ch0 .. ch0 + 3 at element offset `base` (a multiple of C) of x (from_x) or dy;
+// channels past C read 0.
+fn load(from_x: bool, base: u32, ch0: u32) -> vec4<f32> {
+    if (C % 4u == 0u) {
+        if (from_x) { return x[(base + ch0) / 4u]; }
+        return dy[(base + ch0) / 4u];
     }
-    return v;
-}
-
-// As load_x, for dy.
-fn load_dy(base: u32, ch0: u32) -> vec4<f32> {
-    if (C % 4u == 0u) { return dy[(base + ch0) / 4u]; }
     var v = vec4(0.0);
     for (var j = 0u; j < 4u; j++) {
         let i = base + ch0 + j;
-        if (ch0 + j < C) { v[j] = dy[i / 4u][i % 4u]; }
+        if (ch0 + j < C) {
+            if (from_x) { v[j] = x[i / 4u][i % 4u]; } else { v[j] = dy[i / 4u][i % 4u]; }
+        }
     }
     return v;
 }
@@ -60,14 +55,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let r = pos / p.ow;
         let oy = r % p.oh;
         let b = r / p.oh;
-        let d = load_dy(pos * C, ch0);
+        let d = load(false, pos * C, ch0);
         for (var t = 0u; t < nt; t++) {
             let ky = (t0 + t) / KW;
             let kx = (t0 + t) % KW;
             let iy = i32(oy * STRIDE + ky) - i32(p.pad_top);
             let ix = i32(ox * STRIDE + kx) - i32(p.pad_left);
             if (iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w)) {
-                acc[t] += d * load_x(((b * p.h + u32(iy)) * p.w + u32(ix)) * C, ch0);
+                acc[t] += d * load(true, ((b * p.h + u32(iy)) * p.w + u32(ix)) * C, ch0);
             }
         }
     }
