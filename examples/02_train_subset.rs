@@ -1,7 +1,7 @@
 //! Trains mnist-cnn on 6,000 MNIST images (float epoch + QAT epoch), exports it, and compares the
 //! int8 model with the fake-quant forward. `cargo run --release --example 02_train_subset`
 
-use wgpu_qat::data::{mnist, Mnist};
+use wgpu_qat::data::mnist;
 use wgpu_qat::export::quantize::{quantize, TrainedState};
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
@@ -11,7 +11,7 @@ use wgpu_qat::verify::{compare, int8_logits};
 fn main() -> wgpu_qat::Result<()> {
     let gpu = Gpu::new(&AdapterChoice::default())?;
     println!("adapter: {}", gpu.describe());
-    let data = Mnist::load(&mnist::locate(None)?)?;
+    let data = mnist::load(&mnist::locate(None)?)?;
     let cfg = TrainConfig { train_limit: Some(6000), test_limit: Some(2000), ..TrainConfig::default() };
     let (net, report) = train(&gpu, &ModelSpec::mnist_cnn(), &data, &cfg)?;
     let model = quantize(&TrainedState::read(&gpu, &net, 8)?)?;

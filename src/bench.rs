@@ -5,8 +5,8 @@
 //! Synthetic data: step time does not depend on pixel values.
 
 use crate::data::gpu::GpuDataset;
-use crate::data::mnist::Split;
 use crate::data::rng::Rng;
+use crate::data::Split;
 use crate::export::quantize::{quantize, TrainedState};
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::ModelSpec;
@@ -110,10 +110,19 @@ fn recorded_step(
     samples: usize,
 ) -> Result<(GpuDataset, Network, Plan)> {
     let pixels = spec.input.iter().product::<u32>() as usize;
-    let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), pixels);
+    let norm = qat_int8::InputNorm::unit(spec.input[2]);
+    let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), spec.input, &norm);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
-    let opts =
-        PlanOptions { batch, qat, train: true, bn_frozen: false, adam: AdamConfig::default(), decay: 0.999, bits: 8 };
+    let opts = PlanOptions {
+        batch,
+        qat,
+        train: true,
+        bn_frozen: false,
+        adam: AdamConfig::default(),
+        decay: 0.999,
+        bits: 8,
+        augment: Default::default(),
+    };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
@@ -225,6 +234,7 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
         output_ranges: place.iter().map(|p| matches!(p, OutputQuant::Own).then_some([-4.0, 6.0])).collect(),
         bits: 8,
         weight_quant: crate::train::network::WeightQuant::PerChannel,
+        input_norm: qat_int8::InputNorm::unit(spec.input[2]),
     };
     let model = quantize(&state)?;
     let pixels = spec.input.iter().product::<u32>() as usize;

@@ -14,7 +14,7 @@
 //! model, write it, and run one image through the integer-only interpreter:
 //!
 //! ```no_run
-//! use wgpu_qat::data::{mnist, Mnist};
+//! use wgpu_qat::data::mnist;
 //! use wgpu_qat::export::quantize::{quantize, TrainedState};
 //! use wgpu_qat::gpu::{AdapterChoice, Gpu};
 //! use wgpu_qat::model::ModelSpec;
@@ -22,7 +22,7 @@
 //!
 //! # fn main() -> wgpu_qat::Result<()> {
 //! let gpu = Gpu::new(&AdapterChoice::default())?; // any adapter; lavapipe on a CPU works
-//! let data = Mnist::load(&mnist::locate(None)?)?; // $QAT_DATA, ../shared/data/mnist, ...
+//! let data = mnist::load(&mnist::locate(None)?)?; // $QAT_DATA, ../shared/data/mnist, ...
 //! let cfg = TrainConfig { train_limit: Some(6000), ..TrainConfig::default() };
 //! let (net, report) = train(&gpu, &ModelSpec::mnist_cnn(), &data, &cfg)?;
 //! println!("float test accuracy {:.4}", report.float_test_acc);

@@ -2,7 +2,7 @@
 //! simulated versus what the int8 model computes, per image.
 
 use crate::data::gpu::GpuDataset;
-use crate::data::mnist::Split;
+use crate::data::Split;
 use crate::export::quantize::{dequantize, TrainedState};
 use crate::export::QuantModel;
 use crate::gpu::Gpu;
@@ -58,7 +58,8 @@ pub fn compare(fake_quant: &[f32], int8: &[i8], classes: usize, out: TensorQuant
 
 /// A GPU network holding a trained state: parameters, and activation ranges marked as seen.
 pub fn network_from_state(gpu: &Gpu, state: &TrainedState) -> Result<Network> {
-    let net = Network::with_params(gpu, &state.spec, &state.params, state.weight_quant)?;
+    let mut net = Network::with_params(gpu, &state.spec, &state.params, state.weight_quant)?;
+    net.input_norm = state.input_norm.clone();
     net.write_range(gpu, &net.input_range, state.input_range[0], state.input_range[1]);
     for (buf, r) in net.output_ranges.iter().zip(&state.output_ranges) {
         if let (Some(b), Some(r)) = (buf, r) {
@@ -78,8 +79,7 @@ pub fn int8_logits(model: &QuantModel, split: &Split) -> Result<Vec<i8>> {
 pub fn verify_model(gpu: &Gpu, model: &QuantModel, split: &Split, eval_batch: u32) -> Result<Agreement> {
     let state = dequantize(model)?;
     let net = network_from_state(gpu, &state)?;
-    let pixels = model.input_shape.iter().product::<u32>() as usize;
-    let ds = GpuDataset::upload(gpu, split, pixels);
+    let ds = GpuDataset::upload(gpu, split, model.input_shape, &model.input_norm);
     let fq = evaluate(gpu, &net, &ds, &split.labels, true, eval_batch, 8)?;
     let q = int8_logits(model, split)?;
     Ok(compare(&fq.logits, &q, fq.classes, model.logits_quant(), &split.labels))

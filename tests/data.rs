@@ -112,7 +112,7 @@ fn a_non_genuine_file_is_flagged() {
 fn genuine_mnist_has_the_published_shape_and_counts() {
     let Some(data) = common::mnist() else { return };
     assert!(data.not_genuine.is_empty(), "{:?}", data.not_genuine);
-    assert_eq!((data.train.count, data.test.count, data.rows, data.cols), (60000, 10000, 28, 28));
+    assert_eq!((data.train.count, data.test.count, data.shape, data.classes), (60000, 10000, [28, 28, 1], 10));
     let mut counts = [0usize; 10];
     for &l in &data.train.labels {
         counts[l as usize] += 1;
@@ -152,7 +152,7 @@ fn an_empty_split_is_an_error_naming_the_file() {
     std::fs::write(dir.join("train-labels-idx1-ubyte.gz"), labels(20)).unwrap();
     std::fs::write(dir.join("t10k-images-idx3-ubyte.gz"), images(0)).unwrap();
     std::fs::write(dir.join("t10k-labels-idx1-ubyte.gz"), labels(0)).unwrap();
-    let e = wgpu_qat::data::Mnist::load(&dir).unwrap_err().to_string();
+    let e = mnist::load(&dir).unwrap_err().to_string();
     assert!(e.contains("t10k-images-idx3-ubyte.gz") && e.contains("no images"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

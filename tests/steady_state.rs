@@ -23,7 +23,8 @@ fn a_steady_state_step_is_one_submit_and_allocates_nothing() {
     for spec in [ModelSpec::mnist_cnn(), ModelSpec::builtin("mnist-resnet").unwrap()] {
         for qat in [false, true] {
             let (batch, samples) = (16u32, 64usize);
-            let data = GpuDataset::upload(&gpu, &synthetic_split(samples, 784, 5), 784);
+            let norm = wgpu_qat::qat_int8::InputNorm::unit(1);
+            let data = GpuDataset::upload(&gpu, &synthetic_split(samples, 784, 5), spec.input, &norm);
             let net = Network::init(&gpu, &spec, 1, WeightQuant::PerChannel).unwrap();
             let opts = PlanOptions {
                 batch,
@@ -33,6 +34,7 @@ fn a_steady_state_step_is_one_submit_and_allocates_nothing() {
                 adam: AdamConfig::default(),
                 decay: 0.999,
                 bits: 8,
+                augment: Default::default(),
             };
             let plan = Plan::build(&gpu, &net, &data, samples, opts).unwrap();
             let order: Vec<u32> = (0..samples as u32).collect();

@@ -1,14 +1,27 @@
 // Builds one batch on the GPU from a resident u8 data set: sample b of the batch is
-// order[step.batch_start + b]; pixels are unpacked from 4-per-u32 words and scaled to [0, 1].
-struct Params { batch: u32, pixels: u32, _pad0: u32, _pad1: u32, }
+// order[step.batch_start + b]; pixels are unpacked from 4-per-u32 words and fed as
+// (p / 255 - mean[c]) / std[c] (norm holds the means, then the standard deviations).
+// With augmentation (training only), each sample is mirrored left-right when its random bit is
+// set and shifted by up to `pad` pixels in each direction, the uncovered border reading pixel 0:
+// a random crop of the image padded with zeros. The random bits come from hashing the seed, the
+// global step and the position in the batch, so a run replays exactly (ops::gather::twin).
+struct Params { batch: u32, pixels: u32, height: u32, width: u32, channels: u32, pad: u32, flip: u32, seed: u32, }
 struct Step { batch_start: u32, t: f32, lr: f32, step: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> images: array<u32>;
 @group(0) @binding(3) var<storage, read> labels: array<u32>;
 @group(0) @binding(4) var<storage, read> order: array<u32>;
-@group(0) @binding(5) var<storage, read_write> x: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<u32>;
+@group(0) @binding(5) var<storage, read> norm: array<f32>;
+@group(0) @binding(6) var<storage, read_write> x: array<f32>;
+@group(0) @binding(7) var<storage, read_write> y: array<u32>;
+
+// PCG-style integer hash (the twin has the same).
+fn hash(v: u32) -> u32 {
+    let s = v * 747796405u + 2891336453u;
+    let w = ((s >> ((s >> 28u) + 4u)) ^ s) * 277803737u;
+    return (w >> 22u) ^ w;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -17,8 +30,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let b = idx / p.pixels;
     let px = idx % p.pixels;
     let sample = order[step.batch_start + b];
-    let byte = sample * p.pixels + px;
-    let word = images[byte / 4u];
-    x[idx] = f32((word >> (8u * (byte % 4u))) & 255u) / 255.0;
+    let c = px % p.channels;
+    var value = 0u;
+    if (p.pad == 0u && p.flip == 0u) {
+        let byte = sample * p.pixels + px;
+        value = (images[byte / 4u] >> (8u * (byte % 4u))) & 255u;
+    } else {
+        let r = hash(hash(p.seed ^ hash(step.step)) ^ b);
+        let col = (px / p.channels) % p.width;
+        let row = px / (p.channels * p.width);
+        var sx = i32(col);
+        if (p.flip != 0u && (r & 1u) == 1u) { sx = i32(p.width) - 1 - sx; }
+        let span = 2u * p.pad + 1u;
+        sx = sx + i32((r >> 1u) % span) - i32(p.pad);
+        let sy = i32(row) + i32((r >> 12u) % span) - i32(p.pad);
+        if (sx >= 0 && sy >= 0 && sx < i32(p.width) && sy < i32(p.height)) {
+            let byte = sample * p.pixels + (u32(sy) * p.width + u32(sx)) * p.channels + c;
+            value = (images[byte / 4u] >> (8u * (byte % 4u))) & 255u;
+        }
+    }
+    x[idx] = (f32(value) / 255.0 - norm[c]) / norm[p.channels + c];
     if (px == 0u) { y[b] = labels[sample]; }
 }

@@ -1,13 +1,17 @@
-//! Finding MNIST for a command: `--data DIR`, else `$QAT_DATA`, `../shared/data/mnist`,
-//! `./data/mnist`, the download cache, and finally a download into the cache unless `--offline`.
+//! Finding the data for a command. `--data DIR` names a data set in any format `data::open`
+//! reads (MNIST-format IDX files, CIFAR-10 binary batches, an image folder); without it, MNIST
+//! is looked for in `$QAT_DATA`, `../shared/data/mnist`, `./data/mnist` and the download cache,
+//! and finally downloaded into the cache unless `--offline`.
 
 use std::path::PathBuf;
-use wgpu_qat::data::{download, mnist, Mnist};
+use wgpu_qat::data::{cifar, download, folder, mnist, Dataset};
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DataArgs {
-    /// Folder with the four MNIST IDX files (.gz or raw).
+    /// A data set folder: the four MNIST-format IDX files (.gz or raw; any image size and
+    /// number of classes), CIFAR-10's binary batches (data_batch_1.bin ... test_batch.bin), or
+    /// an image folder (train/<class>/*.png|jpg and test/<class>/*). Default: MNIST.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Never download MNIST.
@@ -15,22 +19,57 @@ pub struct DataArgs {
     pub offline: bool,
 }
 
-pub fn load(args: &DataArgs) -> Result<Mnist> {
-    let dir = match (&args.data, mnist::locate(args.data.as_deref())) {
-        (_, Ok(dir)) => dir,
-        (Some(_), Err(e)) => return Err(e),
-        (None, Err(e)) => match download::cache_dir() {
-            Some(cache) if mnist::is_complete(&cache) => cache,
-            Some(cache) if !args.offline => download::ensure(&cache, download::MIRROR)?,
-            _ => return Err(e),
-        },
+/// Reads the data set for a model taking `input` [h, w, c] images (image folders are fitted to
+/// it; other formats must match it, which the caller checks).
+pub fn load(args: &DataArgs, input: [u32; 3]) -> Result<Dataset> {
+    let data = match &args.data {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(QatError::DataMissing { looked_for: format!("a data set folder at {}", dir.display()) });
+            }
+            if !folder::is_image_folder(dir) && cifar::locate(dir).is_none() && !mnist::is_complete(dir) {
+                return Err(QatError::DataMissing {
+                    looked_for: format!(
+                        "in {}: the four MNIST-format IDX files ({}), CIFAR-10's {} and {}, or train/ and test/ image folders",
+                        dir.display(),
+                        mnist::FILES.iter().map(|(s, _)| format!("{s}[.gz]")).collect::<Vec<_>>().join(", "),
+                        cifar::TRAIN_FILES[0],
+                        cifar::TEST_FILE
+                    ),
+                });
+            }
+            wgpu_qat::data::open(dir, input)?
+        }
+        None => {
+            let dir = match mnist::locate(None) {
+                Ok(dir) => dir,
+                Err(e) => match download::cache_dir() {
+                    Some(cache) if mnist::is_complete(&cache) => cache,
+                    Some(cache) if !args.offline => download::ensure(&cache, download::MIRROR)?,
+                    _ => return Err(e),
+                },
+            };
+            mnist::load(&dir)?
+        }
     };
-    let data = Mnist::load(&dir)?;
     for p in &data.not_genuine {
         eprintln!("warning: {} is not the published MNIST file (checksum differs)", p.display());
     }
-    if data.rows == 0 || data.cols == 0 || data.train.count == 0 {
-        return Err(QatError::BadData { path: dir, detail: "empty data set".into() });
+    if data.train.count == 0 {
+        return Err(QatError::BadData { path: data.dir, detail: "no training images".into() });
     }
     Ok(data)
+}
+
+/// Checks that a model file taking `input` images can read `data`.
+pub fn check_input(model: &std::path::Path, input: [u32; 3], data: &Dataset) -> Result<()> {
+    if input != data.shape {
+        return Err(QatError::Invalid(format!(
+            "{} takes {input:?} (h, w, c) inputs; the data in {} is {:?}",
+            model.display(),
+            data.dir.display(),
+            data.shape
+        )));
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! `qat eval`: test accuracy of an int8 model file on the CPU int8 interpreter (no GPU).
 
-use super::data::{load, DataArgs};
+use super::data::{check_input, load, DataArgs};
 use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::export::format;
@@ -33,16 +33,8 @@ pub fn run(a: EvalArgs) -> Result<()> {
     }
     let logits_out = a.logits.as_deref().map(OutputPath::check).transpose()?;
     let model = format::read(&a.model)?;
-    let data = load(&a.data)?;
-    let input = model.input_shape;
-    if input != [data.rows as u32, data.cols as u32, 1] {
-        return Err(QatError::Invalid(format!(
-            "{} takes {input:?} inputs; the data is {}x{}x1",
-            a.model.display(),
-            data.rows,
-            data.cols
-        )));
-    }
+    let data = load(&a.data, model.input_shape)?;
+    check_input(&a.model, model.input_shape, &data)?;
     let test = test_split(&data, a.limit);
     let t0 = Instant::now();
     let logits = int8_logits(&model, &test)?;

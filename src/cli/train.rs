@@ -6,7 +6,7 @@ use super::data::{load, DataArgs};
 use super::export::Format;
 use std::path::PathBuf;
 use std::time::Instant;
-use wgpu_qat::data::Mnist;
+use wgpu_qat::data::Dataset;
 use wgpu_qat::export::model::QuantModel;
 use wgpu_qat::export::{
     format,
@@ -16,7 +16,9 @@ use wgpu_qat::gpu::Gpu;
 use wgpu_qat::model::file::resolve;
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
+use wgpu_qat::ops::gather::Augment;
 use wgpu_qat::output::OutputPath;
+use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::qat_int8::Int8Error;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;
@@ -50,6 +52,15 @@ impl From<ScheduleArg> for LrSchedule {
     }
 }
 
+/// `--augment`: the random changes made to training images.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum AugmentArg {
+    /// Shift by up to 4 pixels each way, zeros coming in (a random crop of the zero-padded image).
+    Crop,
+    /// Mirror left-right with probability 1/2.
+    Flip,
+}
+
 /// `--weights`, spelled as the library's `WeightQuant` serializes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum WeightsArg {
@@ -68,7 +79,7 @@ impl From<WeightsArg> for WeightQuant {
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// A built-in model (mnist-cnn, mnist-dwbn, mnist-resnet) or a model spec file (.toml or
+    /// A built-in model (mnist-cnn, mnist-dwbn, mnist-resnet, cifar-resnet8) or a model spec file (.toml or
     /// .json, see docs/MODELS.md).
     #[arg(long, default_value = "mnist-cnn")]
     model: String,
@@ -100,6 +111,21 @@ pub struct TrainArgs {
     /// Freeze batch norm (use and keep its moving statistics) after this many QAT steps.
     #[arg(long)]
     bn_freeze: Option<usize>,
+    /// Feed pixels as (p / 255 - mean[c]) / std[c] with the training images' per-channel mean
+    /// and standard deviation. Stored in the model file, so the deployed model takes the same
+    /// float input.
+    #[arg(long, conflicts_with = "mean")]
+    normalize: bool,
+    /// Per-channel means of p / 255 to subtract (comma-separated, one per input channel; with --std).
+    #[arg(long, value_delimiter = ',', requires = "std")]
+    mean: Vec<f32>,
+    /// Per-channel standard deviations to divide by (with --mean).
+    #[arg(long, value_delimiter = ',', requires = "mean")]
+    std: Vec<f32>,
+    /// Random changes to training images (comma-separated): crop (shift by up to 4 pixels,
+    /// zero-padded), flip (mirror left-right). Done on the GPU as batches are gathered.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    augment: Vec<AugmentArg>,
     /// Where to write the int8 model.
     #[arg(long, default_value = "model.qat")]
     out: PathBuf,
@@ -133,7 +159,13 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let started = Instant::now();
     let plan = parse(&a)?;
     let spec = resolve(&a.model)?;
-    let data = load(&a.data)?;
+    let mut data = load(&a.data, spec.input)?;
+    data.check_fits(&spec)?;
+    if a.normalize {
+        data.norm = data.channel_statistics();
+    } else if !a.mean.is_empty() {
+        data.norm = explicit_norm(&a.mean, &a.std, spec.input[2])?;
+    }
     let gpu = &open_gpu()?;
     if !a.quiet {
         eprintln!("adapter: {}", gpu.describe());
@@ -151,6 +183,11 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         train_limit: a.train_limit,
         test_limit: a.test_limit,
         progress: !a.quiet,
+        augment: Augment {
+            crop_pad: if a.augment.contains(&AugmentArg::Crop) { Augment::CROP_PAD } else { 0 },
+            flip: a.augment.contains(&AugmentArg::Flip),
+            seed: a.seed as u32 ^ 0x5eed_a060,
+        },
         ..TrainConfig::default()
     };
     let (net, report) = train(gpu, &spec, &data, &cfg)?;
@@ -163,6 +200,21 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     }
     print_report(&metrics);
     Ok(())
+}
+
+/// The `--mean`/`--std` normalization: one finite mean and one positive std per channel.
+fn explicit_norm(mean: &[f32], std: &[f32], channels: u32) -> Result<InputNorm> {
+    if mean.len() != channels as usize || std.len() != channels as usize {
+        return Err(QatError::Invalid(format!(
+            "--mean and --std need one value per input channel ({channels}); got {} and {}",
+            mean.len(),
+            std.len()
+        )));
+    }
+    if mean.iter().any(|m| !m.is_finite()) || std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(QatError::Invalid(format!("--mean {mean:?} must be finite and --std {std:?} positive and finite")));
+    }
+    Ok(InputNorm { mean: mean.to_vec(), std: std.to_vec() })
 }
 
 /// Checks every argument and output path before any work, so a bad one costs nothing and an
@@ -234,7 +286,7 @@ fn evaluate(
     plan: &Plan,
     cfg: &TrainConfig,
     spec: &ModelSpec,
-    data: &Mnist,
+    data: &Dataset,
     gpu: &Gpu,
     report: &TrainReport,
     model: &QuantModel,
@@ -250,6 +302,12 @@ fn evaluate(
     let float_weight_bytes = 4 * spec.parameter_count()? as u64;
     Ok(TrainMetrics {
         model: spec.name.clone(),
+        data: data.dir.display().to_string(),
+        data_format: data.format,
+        classes: data.classes,
+        input_mean: data.norm.mean.clone(),
+        input_std: data.norm.std.clone(),
+        augment: a.augment.iter().map(|g| format!("{g:?}").to_lowercase()).collect(),
         adapter: gpu.describe(),
         epochs: a.epochs,
         qat_epochs: a.qat_epochs,
@@ -306,6 +364,17 @@ fn print_report(m: &TrainMetrics) {
 pub struct TrainMetrics {
     /// The model's name (a built-in's, or the spec file's `name`).
     pub model: String,
+    /// The data set folder read.
+    pub data: String,
+    /// "idx", "cifar10" or "image-folder".
+    pub data_format: wgpu_qat::data::dataset::Format,
+    /// Classes in the data (one more than the largest label).
+    pub classes: usize,
+    /// Per-channel mean and std the pixels (p / 255) were normalized with (stored in the model).
+    pub input_mean: Vec<f32>,
+    pub input_std: Vec<f32>,
+    /// `--augment` as given.
+    pub augment: Vec<String>,
     /// The adapter: "name (backend, device type)".
     pub adapter: String,
     pub epochs: usize,

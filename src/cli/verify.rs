@@ -1,7 +1,7 @@
 //! `qat verify`: per test image, the GPU fake-quant forward of a model file against its CPU int8
 //! forward: top-1 agreement and logit differences in output LSBs.
 
-use super::data::{load, DataArgs};
+use super::data::{check_input, load, DataArgs};
 use std::path::PathBuf;
 use wgpu_qat::export::format;
 use wgpu_qat::gpu::Gpu;
@@ -26,16 +26,8 @@ pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         return Err(QatError::Invalid("--limit must be at least 1".into()));
     }
     let model = format::read(&a.model)?;
-    let data = load(&a.data)?;
-    if model.input_shape != [data.rows as u32, data.cols as u32, 1] {
-        return Err(QatError::Invalid(format!(
-            "{} takes {:?} inputs; the data is {}x{}x1",
-            a.model.display(),
-            model.input_shape,
-            data.rows,
-            data.cols
-        )));
-    }
+    let data = load(&a.data, model.input_shape)?;
+    check_input(&a.model, model.input_shape, &data)?;
     let test = test_split(&data, a.limit);
     let gpu = &open_gpu()?;
     let r = verify_model(gpu, &model, &test, 500)?;

@@ -1,8 +1,11 @@
-//! MNIST: where to find it, reading the four IDX files, and checking them against the published
-//! checksums.
+//! MNIST-format data: where to find it, reading the four IDX files (MNIST itself, or any image
+//! size, channel count and number of classes under MNIST's file names), and checking files that
+//! have MNIST's shape against the published checksums.
 
+use crate::data::dataset::{classes_of, Dataset, Format, Split};
 use crate::data::idx::{read_idx, IdxArray};
 use crate::{QatError, Result};
+use qat_int8::InputNorm;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -14,43 +17,6 @@ pub const FILES: [(&str, &str); 4] = [
     ("t10k-images-idx3-ubyte", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
     ("t10k-labels-idx1-ubyte", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
 ];
-
-/// Images as u8 NHWC with c = 1, labels as u8.
-#[derive(Debug, Clone)]
-pub struct Split {
-    /// Images, `count` x rows x cols bytes.
-    pub images: Vec<u8>,
-    /// Labels, one byte each.
-    pub labels: Vec<u8>,
-    /// Samples.
-    pub count: usize,
-}
-
-impl Split {
-    /// The samples [start, start + len).
-    pub fn slice(&self, start: usize, len: usize, pixels: usize) -> Split {
-        Split {
-            images: self.images[start * pixels..(start + len) * pixels].to_vec(),
-            labels: self.labels[start..start + len].to_vec(),
-            count: len,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-/// MNIST as read: the training and test splits.
-pub struct Mnist {
-    /// The 60,000 training samples (validation is split off later).
-    pub train: Split,
-    /// The 10,000 test samples.
-    pub test: Split,
-    /// Image height.
-    pub rows: usize,
-    /// Image width.
-    pub cols: usize,
-    /// Files whose checksum is not the published one (read anyway).
-    pub not_genuine: Vec<PathBuf>,
-}
 
 /// Directories searched when `--data` is not given: `$QAT_DATA`, `../shared/data/mnist`,
 /// `./data/mnist`.
@@ -112,45 +78,54 @@ pub fn is_genuine(path: &Path, stem: &str) -> Result<Option<bool>> {
     want.map(|w| sha256_file(path).map(|h| h == w)).transpose()
 }
 
-fn expect_dims(path: &Path, arr: &IdxArray, ndim: usize) -> Result<()> {
-    if arr.dims.len() != ndim {
-        return Err(QatError::BadData {
+/// Samples in the published MNIST training and test files (28 x 28, one channel).
+const MNIST_COUNTS: [u32; 2] = [60_000, 10_000];
+
+/// Image shape [h, w, c] of an IDX image array: [n, h, w] or [n, h, w, c].
+fn image_shape(path: &Path, arr: &IdxArray) -> Result<[u32; 3]> {
+    match arr.dims[..] {
+        [_, h, w] => Ok([h, w, 1]),
+        [_, h, w, c] => Ok([h, w, c]),
+        _ => Err(QatError::BadData {
             path: path.into(),
-            detail: format!("expected {ndim} dimensions, found {:?}", arr.dims),
-        });
+            detail: format!(
+                "an image file has 3 dimensions (count, height, width) or 4 (count, height, width, channels), found {:?}",
+                arr.dims
+            ),
+        }),
     }
-    Ok(())
 }
 
-fn read_split(dir: &Path, images: &str, labels: &str, not_genuine: &mut Vec<PathBuf>) -> Result<(Split, usize, usize)> {
+/// Reads one split; `published` is the MNIST sample count of this split, used to tell a
+/// damaged MNIST file from another data set in MNIST's format.
+fn read_split(
+    dir: &Path,
+    images: &str,
+    labels: &str,
+    published: u32,
+    not_genuine: &mut Vec<PathBuf>,
+) -> Result<(Split, [u32; 3])> {
     let ip = find_file(dir, images)
         .ok_or_else(|| QatError::DataMissing { looked_for: dir.join(images).display().to_string() })?;
     let lp = find_file(dir, labels)
         .ok_or_else(|| QatError::DataMissing { looked_for: dir.join(labels).display().to_string() })?;
-    for (p, stem) in [(&ip, images), (&lp, labels)] {
-        if is_genuine(p, stem)? == Some(false) {
-            log::warn!("{}: sha256 differs from the published MNIST file; using it anyway", p.display());
-            not_genuine.push(p.clone());
-        }
-    }
     let img = read_idx(&ip)?;
     let lab = read_idx(&lp)?;
-    expect_dims(&ip, &img, 3)?;
-    expect_dims(&lp, &lab, 1)?;
+    let shape = image_shape(&ip, &img)?;
+    if lab.dims.len() != 1 {
+        return Err(QatError::BadData {
+            path: lp,
+            detail: format!("a label file has 1 dimension (count), found {:?}", lab.dims),
+        });
+    }
     if img.dims[0] != lab.dims[0] {
         return Err(QatError::BadData {
             path: lp.clone(),
             detail: format!("{} labels for {} images in {}", lab.dims[0], img.dims[0], ip.display()),
         });
     }
-    if let Some(bad) = lab.data.iter().position(|&l| l > 9) {
-        return Err(QatError::BadData {
-            path: lp,
-            detail: format!("label {} at index {bad} is not a digit 0..9", lab.data[bad]),
-        });
-    }
     let count = img.dims[0] as usize;
-    if count == 0 || img.dims[1] == 0 || img.dims[2] == 0 {
+    if count == 0 || shape.contains(&0) {
         return Err(QatError::BadData {
             path: ip,
             detail: format!(
@@ -159,25 +134,40 @@ fn read_split(dir: &Path, images: &str, labels: &str, not_genuine: &mut Vec<Path
             ),
         });
     }
-    Ok((Split { images: img.data, labels: lab.data, count }, img.dims[1] as usize, img.dims[2] as usize))
+    // Only a file shaped like MNIST's can be a damaged copy of it.
+    if shape == [28, 28, 1] && img.dims[0] == published {
+        for (p, stem) in [(&ip, images), (&lp, labels)] {
+            if is_genuine(p, stem)? == Some(false) {
+                log::warn!("{}: sha256 differs from the published MNIST file; using it anyway", p.display());
+                not_genuine.push(p.clone());
+            }
+        }
+    }
+    Ok((Split { images: img.data, labels: lab.data, count }, shape))
 }
 
-impl Mnist {
-    /// Reads the four files from `dir`.
-    pub fn load(dir: &Path) -> Result<Mnist> {
-        let mut not_genuine = Vec::new();
-        let (train, rows, cols) = read_split(dir, FILES[0].0, FILES[1].0, &mut not_genuine)?;
-        let (test, trows, tcols) = read_split(dir, FILES[2].0, FILES[3].0, &mut not_genuine)?;
-        if (rows, cols) != (trows, tcols) {
-            return Err(QatError::BadData {
-                path: dir.into(),
-                detail: format!("train images are {rows}x{cols} but test images are {trows}x{tcols}"),
-            });
-        }
-        Ok(Mnist { train, test, rows, cols, not_genuine })
+/// Reads the four IDX files from `dir`: images of any size and channel count, labels of any
+/// number of classes (one more than the largest label).
+pub fn load(dir: &Path) -> Result<Dataset> {
+    let mut not_genuine = Vec::new();
+    let (train, shape) = read_split(dir, FILES[0].0, FILES[1].0, MNIST_COUNTS[0], &mut not_genuine)?;
+    let (test, test_shape) = read_split(dir, FILES[2].0, FILES[3].0, MNIST_COUNTS[1], &mut not_genuine)?;
+    if shape != test_shape {
+        return Err(QatError::BadData {
+            path: dir.into(),
+            detail: format!("train images are {shape:?} (h, w, c) but test images are {test_shape:?}"),
+        });
     }
-    /// Pixels per image.
-    pub fn pixels(&self) -> usize {
-        self.rows * self.cols
-    }
+    let classes = classes_of(&train, &test);
+    Ok(Dataset {
+        dir: dir.into(),
+        format: Format::Idx,
+        train,
+        test,
+        shape,
+        classes,
+        class_names: Vec::new(),
+        norm: InputNorm::unit(shape[2]),
+        not_genuine,
+    })
 }

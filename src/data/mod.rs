@@ -1,11 +1,31 @@
-//! Data: the IDX reader, MNIST discovery/verification/caching, the user's own images, seeded
-//! shuffling, and the GPU-resident copy of a data set that batches are gathered from.
+//! Data: the readers (MNIST-format IDX, CIFAR-10 binary batches, image folders) that all give a
+//! `Dataset`, MNIST discovery/verification/caching, the user's own images, seeded shuffling,
+//! and the GPU-resident copy of a data set that batches are gathered from.
 
+pub mod cifar;
+pub mod dataset;
 pub mod download;
+pub mod folder;
 pub mod gpu;
 pub mod idx;
 pub mod image;
 pub mod mnist;
 pub mod rng;
 
-pub use mnist::Mnist;
+pub use dataset::{Dataset, Split};
+
+use crate::Result;
+use std::path::Path;
+
+/// Reads the data set in `dir`, whichever format it holds: an image folder (`train/` and
+/// `test/`, images fitted to `input` [h, w, c]), CIFAR-10 binary batches, or the four IDX
+/// files under MNIST's names.
+pub fn open(dir: &Path, input: [u32; 3]) -> Result<Dataset> {
+    if folder::is_image_folder(dir) {
+        folder::load(dir, input)
+    } else if cifar::locate(dir).is_some() {
+        cifar::load(dir)
+    } else {
+        mnist::load(dir)
+    }
+}

@@ -37,6 +37,8 @@ pub struct TrainedState {
     pub bits: u32,
     /// Per-channel or per-tensor conv and depthwise weights.
     pub weight_quant: WeightQuant,
+    /// How pixels become the input (`InputNorm::unit` for pixel / 255).
+    pub input_norm: InputNorm,
 }
 
 impl TrainedState {
@@ -65,6 +67,7 @@ impl TrainedState {
             output_ranges: outputs,
             bits,
             weight_quant: net.weight_quant,
+            input_norm: net.input_norm.clone(),
         })
     }
 }
@@ -208,7 +211,7 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
         rounding: Rounding::DoubleRounding,
         input_shape: spec.input,
         input_quant: quants[0],
-        input_norm: InputNorm::unit(spec.input[2]),
+        input_norm: state.input_norm.clone(),
         nodes,
     })
 }
@@ -217,13 +220,6 @@ pub fn quantize(state: &TrainedState) -> Result<QuantModel> {
 /// weights and biases, and activation ranges equal to each tensor's representable range.
 /// `verify` runs this through the GPU fake-quant forward to compare it with the int8 interpreter.
 pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
-    // The GPU forward feeds pixel / 255, the normalization of every model trained here.
-    if !model.input_norm.is_unit() {
-        return Err(QatError::Invalid(format!(
-            "the model's input normalization (mean {:?}, std {:?}) is not pixel / 255, which the GPU forward assumes",
-            model.input_norm.mean, model.input_norm.std
-        )));
-    }
     let range = |t: &TensorQuant| [(-128 - t.zero_point) as f32 * t.scale, (127 - t.zero_point) as f32 * t.scale];
     let quants = model.tensor_quants();
     let mut nodes = Vec::new();
@@ -248,5 +244,13 @@ pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
         _ => true,
     });
     let weight_quant = if per_tensor { WeightQuant::PerTensor } else { WeightQuant::PerChannel };
-    Ok(TrainedState { spec, params, input_range: range(&model.input_quant), output_ranges, bits: 8, weight_quant })
+    Ok(TrainedState {
+        spec,
+        params,
+        input_range: range(&model.input_quant),
+        output_ranges,
+        bits: 8,
+        weight_quant,
+        input_norm: model.input_norm.clone(),
+    })
 }

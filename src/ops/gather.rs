@@ -1,7 +1,30 @@
-//! Batch assembly on the GPU from a resident u8 data set and an order buffer.
+//! Batch assembly on the GPU from a resident u8 data set and an order buffer: normalization
+//! and, for training, random crop and flip.
 
+use crate::data::gpu::GpuDataset;
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
+
+/// Random augmentation of training batches (`qat train --augment crop,flip`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Augment {
+    /// Shift by up to this many pixels each way, zeros coming in (a random crop of the image
+    /// padded by `crop_pad`); 0: none.
+    pub crop_pad: u32,
+    /// Mirror left-right with probability 1/2.
+    pub flip: bool,
+    /// Seeds the random bits (with the global step and the position in the batch).
+    pub seed: u32,
+}
+
+impl Augment {
+    /// The padding of `--augment crop` (CIFAR's usual 4 pixels on 32 x 32 images).
+    pub const CROP_PAD: u32 = 4;
+    /// Whether this changes any image.
+    pub fn is_active(&self) -> bool {
+        self.crop_pad > 0 || self.flip
+    }
+}
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -9,27 +32,45 @@ use crate::Result;
 pub struct GatherParams {
     /// Samples per batch.
     pub batch: u32,
-    /// Pixels per sample.
+    /// Bytes per sample (h * w * c).
     pub pixels: u32,
-    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
-    pub _pad: [u32; 2],
+    /// Image height.
+    pub height: u32,
+    /// Image width.
+    pub width: u32,
+    /// Image channels.
+    pub channels: u32,
+    /// Largest shift of the random crop (0: none).
+    pub pad: u32,
+    /// 1: random left-right mirror.
+    pub flip: u32,
+    /// Seeds the augmentation.
+    pub seed: u32,
 }
 
-crate::uniform_fields!(GatherParams: batch, pixels, _pad);
+crate::uniform_fields!(GatherParams: batch, pixels, height, width, channels, pad, flip, seed);
 
 impl GatherParams {
-    /// A gather of `batch` samples of `pixels` bytes.
-    pub fn new(batch: u32, pixels: u32) -> Self {
-        GatherParams { batch, pixels, _pad: [0; 2] }
+    /// A gather of `batch` samples of shape `[h, w, c]`, augmented by `augment`.
+    pub fn new(batch: u32, [height, width, channels]: [u32; 3], augment: Augment) -> Self {
+        GatherParams {
+            batch,
+            pixels: height * width * channels,
+            height,
+            width,
+            channels,
+            pad: augment.crop_pad,
+            flip: u32::from(augment.flip),
+            seed: augment.seed,
+        }
     }
-    #[allow(clippy::too_many_arguments)]
-    /// Records the gather of the step's samples (by `order`, from the step uniform's `batch_start`) as f32 p / 255, and their labels.
+    /// Records the gather of the step's samples (by `order`, from the step uniform's
+    /// `batch_start`) from `data`, normalized, and their labels.
     pub fn dispatch(
         &self,
         gpu: &Gpu,
         step: &wgpu::Buffer,
-        images: &wgpu::Buffer,
-        labels: &wgpu::Buffer,
+        data: &GpuDataset,
         order: &wgpu::Buffer,
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
@@ -38,7 +79,7 @@ impl GatherParams {
             gpu,
             "gather/batch",
             self,
-            &[step, images, labels, order, x, y],
+            &[step, &data.images, &data.labels, order, &data.norm, x, y],
             Grid::items((self.batch * self.pixels) as usize, WORKGROUP_SIZE),
         )
     }
@@ -49,21 +90,53 @@ impl GatherParams {
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
 /// against (`reference::f32` gathers every op's twin).
 pub mod twin {
-    /// Twin of gather/batch.wgsl: batch of `batch` samples starting at `start` in `order`.
+    use super::GatherParams;
+
+    /// The kernel's integer hash.
+    pub fn hash(v: u32) -> u32 {
+        let s = v.wrapping_mul(747796405).wrapping_add(2891336453);
+        let w = ((s >> ((s >> 28) + 4)) ^ s).wrapping_mul(277803737);
+        (w >> 22) ^ w
+    }
+
+    /// Twin of gather/batch.wgsl: the batch of `p.batch` samples starting at `start` in
+    /// `order`, at global step `step`; `norm` holds the means then the standard deviations.
     pub fn gather_batch(
+        p: &GatherParams,
         images: &[u8],
         labels: &[u8],
-        pixels: usize,
+        norm: &[f32],
         order: &[u32],
         start: usize,
-        batch: usize,
+        step: u32,
     ) -> (Vec<f32>, Vec<u32>) {
-        let mut x = Vec::with_capacity(batch * pixels);
-        let mut y = Vec::with_capacity(batch);
-        for &s in &order[start..start + batch] {
-            let s = s as usize;
-            x.extend(images[s * pixels..(s + 1) * pixels].iter().map(|&p| p as f32 / 255.0));
-            y.push(labels[s] as u32);
+        let (h, w, c) = (p.height as i64, p.width as i64, p.channels as usize);
+        let pixels = p.pixels as usize;
+        let mut x = Vec::with_capacity(p.batch as usize * pixels);
+        let mut y = Vec::with_capacity(p.batch as usize);
+        for (b, &s) in order[start..start + p.batch as usize].iter().enumerate() {
+            let img = &images[s as usize * pixels..(s as usize + 1) * pixels];
+            let r = hash(hash(p.seed ^ hash(step)) ^ b as u32);
+            let span = 2 * p.pad as i64 + 1;
+            let (dx, dy) = ((r >> 1) as i64 % span - p.pad as i64, (r >> 12) as i64 % span - p.pad as i64);
+            let mirror = p.flip != 0 && r & 1 == 1;
+            for px in 0..pixels {
+                let ch = px % c;
+                let value = if p.pad == 0 && p.flip == 0 {
+                    img[px]
+                } else {
+                    let (row, col) = ((px / c) as i64 / w, (px / c) as i64 % w);
+                    let sx = if mirror { w - 1 - col } else { col } + dx;
+                    let sy = row + dy;
+                    if sx >= 0 && sy >= 0 && sx < w && sy < h {
+                        img[((sy * w + sx) as usize) * c + ch]
+                    } else {
+                        0
+                    }
+                };
+                x.push((value as f32 / 255.0 - norm[ch]) / norm[c + ch]);
+            }
+            y.push(labels[s as usize] as u32);
         }
         (x, y)
     }

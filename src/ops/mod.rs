@@ -74,7 +74,7 @@ pub const SHADERS: &[Shader] = &[
     shader!("observer/activation_range", observer::ActivationRangeParams, [R, W]),
     shader!("observer/weight_range", observer::WeightRangeParams, [R, W]),
     shader!("adam/update", adam::AdamParams, [U, R, W, W, W, W]),
-    shader!("gather/batch", gather::GatherParams, [U, R, R, R, W, W]),
+    shader!("gather/batch", gather::GatherParams, [U, R, R, R, R, W, W]),
     shader!("depthwise/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]),
     shader!("depthwise/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]),
     shader!("depthwise/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]),

@@ -48,8 +48,16 @@ pub fn evaluate(
     let batch = crate::train::preflight::largest_batch(&gpu.limits, &net.spec, batch.min(data.count.max(1) as u32))?;
     let batches = data.count.div_ceil(batch as usize);
     let order_len = batches * batch as usize;
-    let opts =
-        PlanOptions { batch, qat, train: false, bn_frozen: true, adam: AdamConfig::default(), decay: 0.999, bits };
+    let opts = PlanOptions {
+        batch,
+        qat,
+        train: false,
+        bn_frozen: true,
+        adam: AdamConfig::default(),
+        decay: 0.999,
+        bits,
+        augment: Default::default(),
+    };
     let plan = Plan::build(gpu, net, data, order_len, opts)?;
     let order: Vec<u32> = (0..order_len).map(|i| (i % data.count.max(1)) as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));

@@ -95,6 +95,8 @@ pub struct Network {
     pub output_ranges: Vec<Option<wgpu::Buffer>>,
     /// Per-channel or per-tensor weights.
     pub weight_quant: WeightQuant,
+    /// How pixels become the input (the data set's normalization; exported with the model).
+    pub input_norm: qat_int8::InputNorm,
 }
 
 /// Host copy of a batch norm's state.
@@ -222,6 +224,7 @@ impl Network {
             input_range: gpu.storage("input range", ACTIVATION_RANGE_WORDS),
             output_ranges,
             weight_quant,
+            input_norm: qat_int8::InputNorm::unit(spec.input[2]),
         })
     }
 

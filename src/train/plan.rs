@@ -19,7 +19,7 @@ use crate::ops::adam::{AdamConfig, AdamParams, StepUniform};
 use crate::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
 use crate::ops::elementwise::{AddParams, ChannelScaleParams};
 use crate::ops::fake_quant::FakeQuantParams;
-use crate::ops::gather::GatherParams;
+use crate::ops::gather::{Augment, GatherParams};
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
 use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
 use crate::ops::relu::ReluParams;
@@ -46,6 +46,8 @@ pub struct PlanOptions {
     pub decay: f32,
     /// Bits of the fake-quant grids.
     pub bits: u32,
+    /// Random crop and flip of the gathered batch (train plans only).
+    pub augment: Augment,
 }
 
 /// The replayable work of one batch.
@@ -560,15 +562,8 @@ impl Plan {
             let x = gpu.storage("batch images", n as usize * data.pixels);
             let labels = gpu.storage("batch labels", n as usize);
             let mut b = Builder { gpu, net, opts, forward: Vec::new(), recs: Vec::new(), outs: Vec::new(), flops: 0 };
-            b.forward.push(GatherParams::new(n, data.pixels as u32).dispatch(
-                gpu,
-                &step,
-                &data.images,
-                &data.labels,
-                &order,
-                &x,
-                &labels,
-            )?);
+            let augment = if opts.train { opts.augment } else { Augment::default() };
+            b.forward.push(GatherParams::new(n, data.shape, augment).dispatch(gpu, &step, data, &order, &x, &labels)?);
             let logits = b.forward(x)?;
             let mut dispatches = std::mem::take(&mut b.forward);
             let mut flops = b.flops;

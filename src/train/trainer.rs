@@ -5,11 +5,12 @@
 //! with the step at which it first appeared.
 
 use crate::data::gpu::GpuDataset;
-use crate::data::mnist::{Mnist, Split};
 use crate::data::rng::Rng;
+use crate::data::{Dataset, Split};
 use crate::gpu::Gpu;
 use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
+use crate::ops::gather::Augment;
 use crate::ops::loss::explode_limit;
 use crate::train::eval::{evaluate, EvalResult};
 use crate::train::network::WeightQuant;
@@ -54,6 +55,8 @@ pub struct TrainConfig {
     pub report_every: usize,
     /// Show a progress bar.
     pub progress: bool,
+    /// Random crop and flip of training batches.
+    pub augment: Augment,
 }
 
 impl Default for TrainConfig {
@@ -75,6 +78,7 @@ impl Default for TrainConfig {
             eval_batch: 500,
             report_every: 100,
             progress: true,
+            augment: Augment::default(),
         }
     }
 }
@@ -118,22 +122,17 @@ pub struct TrainReport {
 }
 
 /// The test split, truncated to `limit`.
-pub fn test_split(data: &Mnist, limit: Option<usize>) -> Split {
+pub fn test_split(data: &Dataset, limit: Option<usize>) -> Split {
     let n = limit.unwrap_or(data.test.count).min(data.test.count);
     data.test.slice(0, n, data.pixels())
 }
 
-/// Trains `spec` on MNIST; returns the network (on the GPU) and the report.
-pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Result<(Network, TrainReport)> {
+/// Trains `spec` on `data`; returns the network (on the GPU) and the report.
+pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> Result<(Network, TrainReport)> {
     if cfg.batch == 0 {
         return Err(QatError::Invalid("the batch size must be at least 1".into()));
     }
-    if spec.input != [data.rows as u32, data.cols as u32, 1] {
-        return Err(QatError::Invalid(format!(
-            "model {} takes {:?} inputs but the data is {}x{}x1",
-            spec.name, spec.input, data.rows, data.cols
-        )));
-    }
+    data.check_fits(spec)?;
     crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
     let pixels = data.pixels();
     let total = cfg.train_limit.unwrap_or(data.train.count).min(data.train.count);
@@ -148,11 +147,13 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
     let train_split = data.train.slice(0, train_count, pixels);
     let val_split = data.train.slice(train_count, val_count, pixels);
     let test = test_split(data, cfg.test_limit);
-    let train_ds = GpuDataset::upload(gpu, &train_split, pixels);
-    let val_ds = (val_count > 0).then(|| GpuDataset::upload(gpu, &val_split, pixels));
-    let test_ds = GpuDataset::upload(gpu, &test, pixels);
+    let upload = |split: &Split| GpuDataset::upload(gpu, split, data.shape, &data.norm);
+    let train_ds = upload(&train_split);
+    let val_ds = (val_count > 0).then(|| upload(&val_split));
+    let test_ds = upload(&test);
 
-    let net = Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?;
+    let mut net = Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?;
+    net.input_norm = data.norm.clone();
     let mut rng = Rng::new(cfg.seed);
     let steps_per_epoch = train_count / cfg.batch as usize;
     let mut opts = PlanOptions {
@@ -163,6 +164,7 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Mnist, cfg: &TrainConfig) -> Re
         adam: cfg.adam,
         decay: cfg.decay,
         bits: cfg.bits,
+        augment: cfg.augment,
     };
 
     let validate = |qat: bool| -> Result<Option<f64>> {

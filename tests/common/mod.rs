@@ -4,8 +4,7 @@
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
-use wgpu_qat::data::mnist::Split;
-use wgpu_qat::data::{mnist, rng::Rng, Mnist};
+use wgpu_qat::data::{mnist, rng::Rng, Dataset, Split};
 use wgpu_qat::export::quantize::TrainedState;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
@@ -29,8 +28,8 @@ pub fn gpu() -> Option<&'static Gpu> {
 }
 
 /// Full MNIST, loaded once, or None with a message.
-pub fn mnist() -> Option<&'static Mnist> {
-    static DATA: OnceLock<Option<Mnist>> = OnceLock::new();
+pub fn mnist() -> Option<&'static Dataset> {
+    static DATA: OnceLock<Option<Dataset>> = OnceLock::new();
     DATA.get_or_init(|| {
         let dir = match mnist::locate(None) {
             Ok(d) => d,
@@ -39,7 +38,7 @@ pub fn mnist() -> Option<&'static Mnist> {
                 return None;
             }
         };
-        Some(Mnist::load(&dir).expect("MNIST present but unreadable"))
+        Some(mnist::load(&dir).expect("MNIST present but unreadable"))
     })
     .as_ref()
 }
@@ -153,6 +152,7 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedS
             .collect(),
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
+        input_norm: wgpu_qat::qat_int8::InputNorm::unit(spec.input[2]),
     })
 }
 
@@ -177,5 +177,6 @@ pub fn cnn_state(seed: u64) -> TrainedState {
         output_ranges: vec![Some([0.0, 1.7]), None, None, Some([-7.0, 9.0])],
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
+        input_norm: wgpu_qat::qat_int8::InputNorm::unit(1),
     }
 }

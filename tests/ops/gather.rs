@@ -8,18 +8,49 @@ fn gather_batch_matches_cpu() {
     let mut rng = Rng::new(18);
     let (count, pixels, batch) = (37usize, 15usize, 8usize);
     let split = crate::common::synthetic_split(count, pixels, 3);
-    let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, pixels);
+    let norm = InputNorm::unit(1);
+    let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, [3, 5, 1], &norm);
     let mut order: Vec<u32> = (0..count as u32).collect();
     rng.shuffle(&mut order);
     let step = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(5, 1, 0.0, 1));
     let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
-    run(
-        gpu,
-        GatherParams::new(batch as u32, pixels as u32)
-            .dispatch(gpu, &step, &ds.images, &ds.labels, &gpu.upload("order", &order), &x, &y)
-            .unwrap(),
-    );
-    let (cx, cy) = cpu::gather_batch(&split.images, &split.labels, pixels, &order, 5, batch);
+    let p = GatherParams::new(batch as u32, [3, 5, 1], Augment::default());
+    run(gpu, p.dispatch(gpu, &step, &ds, &gpu.upload("order", &order), &x, &y).unwrap());
+    let (cx, cy) = cpu::gather_batch(&p, &split.images, &split.labels, &[0.0, 1.0], &order, 5, 1);
     assert_close("gather images", &read(gpu, &x, batch * pixels), &cx, 1e-7);
     assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);
+}
+
+/// RGB images with per-channel normalization, randomly cropped and flipped, over several steps
+/// (the random bits depend on the step): the kernel and its twin pick the same shifts and
+/// mirrors and give the same values.
+#[test]
+fn gather_normalizes_crops_and_flips_as_its_twin() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(19);
+    let (count, shape, batch) = (23usize, [6u32, 7, 3], 9usize);
+    let pixels = 6 * 7 * 3;
+    let split = crate::common::synthetic_split(count, pixels, 4);
+    let norm = InputNorm { mean: vec![0.5, 0.25, 0.1], std: vec![0.2, 0.3, 0.7] };
+    let words: Vec<f32> = norm.mean.iter().chain(&norm.std).copied().collect();
+    let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, shape, &norm);
+    let mut order: Vec<u32> = (0..count as u32).collect();
+    rng.shuffle(&mut order);
+    let order_buf = gpu.upload("order", &order);
+    let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
+    let p = GatherParams::new(batch as u32, shape, Augment { crop_pad: 2, flip: true, seed: 77 });
+    let mut flipped_or_shifted = 0;
+    for step in 1..4u32 {
+        let uniform = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(3, 1, 0.0, step));
+        run(gpu, p.dispatch(gpu, &uniform, &ds, &order_buf, &x, &y).unwrap());
+        let (cx, cy) = cpu::gather_batch(&p, &split.images, &split.labels, &words, &order, 3, step);
+        assert_close("augmented gather", &read(gpu, &x, batch * pixels), &cx, 1e-6);
+        assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);
+        let plain = GatherParams::new(batch as u32, shape, Augment::default());
+        let (px, _) = cpu::gather_batch(&plain, &split.images, &split.labels, &words, &order, 3, step);
+        flipped_or_shifted +=
+            (0..batch).filter(|b| cx[b * pixels..(b + 1) * pixels] != px[b * pixels..(b + 1) * pixels]).count();
+    }
+    // 27 samples: almost all are moved or mirrored (a sample is unchanged with chance 1/50).
+    assert!(flipped_or_shifted >= 20, "only {flipped_or_shifted} of 27 samples were augmented");
 }

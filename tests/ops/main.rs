@@ -43,7 +43,7 @@ mod prelude {
     pub use wgpu_qat::ops::depthwise::Depthwise;
     pub use wgpu_qat::ops::elementwise::{AddParams, ChannelScaleParams};
     pub use wgpu_qat::ops::fake_quant::FakeQuantParams;
-    pub use wgpu_qat::ops::gather::GatherParams;
+    pub use wgpu_qat::ops::gather::{Augment, GatherParams};
     pub use wgpu_qat::ops::global_avg_pool::GlobalAvgPoolParams;
     pub use wgpu_qat::ops::loss::{explode_limit, Health, LossParams, Totals, TOTALS_WORDS};
     pub use wgpu_qat::ops::matmul::MatmulParams;
@@ -51,6 +51,7 @@ mod prelude {
     pub use wgpu_qat::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
     pub use wgpu_qat::ops::reduce::ColumnSumParams;
     pub use wgpu_qat::ops::relu::ReluParams;
+    pub use wgpu_qat::qat_int8::InputNorm;
     pub use wgpu_qat::quant::fake_quant::{nudge, Grid};
     pub use wgpu_qat::reference::f32 as cpu;
 }

@@ -1,0 +1,107 @@
+//! An image folder: `train/<class>/*` and `test/<class>/*` PNG or JPEG files. Classes are the
+//! training sub-folders in name order (label k is the k-th); a test folder must be one of them.
+//! Every image is decoded and fitted to the model's input (`data::image`), on all cores.
+
+use crate::data::dataset::{Dataset, Format, Split};
+use crate::data::image::{self, Fit};
+use crate::{QatError, Result};
+use qat_int8::InputNorm;
+use std::path::{Path, PathBuf};
+
+/// Whether `dir` looks like an image folder (has `train/` and `test/` sub-folders).
+pub fn is_image_folder(dir: &Path) -> bool {
+    dir.join("train").is_dir() && dir.join("test").is_dir()
+}
+
+/// Sorted entries of `dir` that pass `keep`; an unreadable folder is an error naming it.
+fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| QatError::io(dir, e))? {
+        let p = e.map_err(|e| QatError::io(dir, e))?.path();
+        if keep(&p) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The (file, label) pairs of one split folder, given the class names.
+fn list_split(root: &Path, classes: &[String]) -> Result<Vec<(PathBuf, u8)>> {
+    let mut files = Vec::new();
+    for class_dir in sorted_entries(root, |p| p.is_dir())? {
+        let name = class_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = classes.iter().position(|c| *c == name).ok_or_else(|| QatError::BadData {
+            path: class_dir.clone(),
+            detail: format!("class folder {name:?} is not one of the training classes {classes:?}"),
+        })?;
+        for f in sorted_entries(&class_dir, |p| p.is_file() && image::is_image(p))? {
+            files.push((f, label as u8));
+        }
+    }
+    if files.is_empty() {
+        return Err(QatError::BadData {
+            path: root.into(),
+            detail: format!("no .png/.jpg/.jpeg images in its class folders ({})", classes.join(", ")),
+        });
+    }
+    Ok(files)
+}
+
+/// Decodes `files` fitted to `shape`, on every core, keeping their order.
+fn decode(files: &[(PathBuf, u8)], shape: [u32; 3]) -> Result<Split> {
+    let pixels = shape.iter().map(|&d| d as usize).product::<usize>();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
+    let chunk = files.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<u8>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut bytes = Vec::with_capacity(part.len() * pixels);
+                    for (path, _) in part {
+                        bytes.extend(image::load(path, shape, Fit::default())?);
+                    }
+                    Ok(bytes)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(QatError::Invalid("an image decoder thread panicked".into()))))
+            .collect()
+    });
+    let mut images = Vec::with_capacity(files.len() * pixels);
+    for p in parts {
+        images.extend(p?);
+    }
+    Ok(Split { images, labels: files.iter().map(|(_, l)| *l).collect(), count: files.len() })
+}
+
+/// Reads the image folder `dir`, fitting every image to `shape` [h, w, c] (c = 1 grey, 3 RGB).
+pub fn load(dir: &Path, shape: [u32; 3]) -> Result<Dataset> {
+    let train_root = dir.join("train");
+    let classes: Vec<String> = sorted_entries(&train_root, |p| p.is_dir())?
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if classes.len() < 2 || classes.len() > 256 {
+        return Err(QatError::BadData {
+            path: train_root,
+            detail: format!("{} class folders; an image folder needs 2 to 256 (train/<class>/...)", classes.len()),
+        });
+    }
+    let train = decode(&list_split(&train_root, &classes)?, shape)?;
+    let test = decode(&list_split(&dir.join("test"), &classes)?, shape)?;
+    Ok(Dataset {
+        dir: dir.into(),
+        format: Format::ImageFolder,
+        train,
+        test,
+        shape,
+        classes: classes.len(),
+        class_names: classes,
+        norm: InputNorm::unit(shape[2]),
+        not_genuine: Vec::new(),
+    })
+}
