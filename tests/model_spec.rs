@@ -19,7 +19,7 @@ fn example(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn shipped_spec_files_equal_the_builtins() {
-    for name in ["mnist-cnn", "mnist-dwbn", "mnist-resnet"] {
+    for name in wgpu_qat::model::spec::BUILTINS.iter().copied() {
         assert_eq!(read(&example(name)).unwrap(), ModelSpec::builtin(name).unwrap(), "{name}");
     }
 }

@@ -12,6 +12,7 @@ pub fn by_name(name: &str) -> Option<ModelSpec> {
         "mnist-cnn" => Some(mnist_cnn()),
         "mnist-dwbn" => Some(mnist_dwbn()),
         "mnist-resnet" => Some(mnist_resnet()),
+        "cifar-resnet8" => Some(cifar_resnet8()),
         _ => None,
     }
 }
@@ -95,4 +96,33 @@ pub fn mnist_resnet() -> ModelSpec {
         node("logits", Layer::Dense(Dense { units: 10, activation: none }), &[12]),
     ];
     ModelSpec { name: "mnist-resnet".into(), input: [28, 28, 1], nodes }
+}
+
+/// The ResNet-8 of the MLPerf Tiny image-classification benchmark, on 32x32x3 inputs: a 3x3
+/// conv with 16 filters, three residual stacks of 16, 32 and 64 filters (the second and third
+/// downsample by 2 in their first conv and in a 1x1 shortcut conv without batch norm), global
+/// average pooling (the benchmark's 8x8 average pool), dense 10.
+pub fn cifar_resnet8() -> ModelSpec {
+    let node = |name: &str, layer: Layer, inputs: &[usize]| Node { name: name.into(), layer, inputs: inputs.to_vec() };
+    let relu = Activation::Relu;
+    let none = Activation::None;
+    let add = || Layer::Add(Add { activation: relu });
+    // Tensor ids: 0 input, k + 1 = node k.
+    let nodes = vec![
+        node("stem", conv(16, 3, 1, true, relu), &[0]),          // 1: 32x32x16
+        node("stack1_a", conv(16, 3, 1, true, relu), &[1]),      // 2
+        node("stack1_b", conv(16, 3, 1, true, none), &[2]),      // 3
+        node("stack1_add", add(), &[1, 3]),                      // 4
+        node("stack2_a", conv(32, 3, 2, true, relu), &[4]),      // 5: 16x16x32
+        node("stack2_b", conv(32, 3, 1, true, none), &[5]),      // 6
+        node("stack2_short", conv(32, 1, 2, false, none), &[4]), // 7
+        node("stack2_add", add(), &[7, 6]),                      // 8
+        node("stack3_a", conv(64, 3, 2, true, relu), &[8]),      // 9: 8x8x64
+        node("stack3_b", conv(64, 3, 1, true, none), &[9]),      // 10
+        node("stack3_short", conv(64, 1, 2, false, none), &[8]), // 11
+        node("stack3_add", add(), &[11, 10]),                    // 12
+        node("gap", Layer::GlobalAvgPool(GlobalAvgPool), &[12]), // 13
+        node("logits", Layer::Dense(Dense { units: 10, activation: none }), &[13]),
+    ];
+    ModelSpec { name: "cifar-resnet8".into(), input: [32, 32, 3], nodes }
 }

@@ -32,7 +32,7 @@ pub struct ModelSpec {
 }
 
 /// Names accepted by `--model` besides spec files.
-pub const BUILTINS: &[&str] = &["mnist-cnn", "mnist-dwbn", "mnist-resnet"];
+pub const BUILTINS: &[&str] = &["mnist-cnn", "mnist-dwbn", "mnist-resnet", "cifar-resnet8"];
 
 impl ModelSpec {
     /// Sequential graph: each layer reads the previous one.
