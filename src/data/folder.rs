@@ -1,5 +1,6 @@
 //! An image folder: `train/<class>/*` and `test/<class>/*` PNG or JPEG files. Classes are the
 //! training sub-folders in name order (label k is the k-th); a test folder must be one of them.
+//! Samples are listed with the classes in turn (`list_split`), files in name order within each.
 //! Every image is decoded and fitted to the model's input (`data::image`), on all cores.
 
 use crate::data::dataset::{Dataset, Format, Split};
@@ -26,19 +27,23 @@ fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBu
     Ok(out)
 }
 
-/// The (file, label) pairs of one split folder, given the class names.
+/// The (file, label) pairs of one split folder, given the class names: the classes taken in
+/// turn (the first file of each class, then the second of each, ...), so that any tail of the
+/// list, such as the validation split, holds every class in its share.
 fn list_split(root: &Path, classes: &[String]) -> Result<Vec<(PathBuf, u8)>> {
-    let mut files = Vec::new();
+    let mut per_class = Vec::new();
     for class_dir in sorted_entries(root, |p| p.is_dir())? {
         let name = class_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let label = classes.iter().position(|c| *c == name).ok_or_else(|| QatError::BadData {
             path: class_dir.clone(),
             detail: format!("class folder {name:?} is not one of the training classes {classes:?}"),
         })?;
-        for f in sorted_entries(&class_dir, |p| p.is_file() && image::is_image(p))? {
-            files.push((f, label as u8));
-        }
+        per_class.push((label as u8, sorted_entries(&class_dir, |p| p.is_file() && image::is_image(p))?));
     }
+    let longest = per_class.iter().map(|(_, f)| f.len()).max().unwrap_or(0);
+    let files: Vec<(PathBuf, u8)> = (0..longest)
+        .flat_map(|j| per_class.iter().filter_map(move |(label, f)| f.get(j).map(|p| (p.clone(), *label))))
+        .collect();
     if files.is_empty() {
         return Err(QatError::BadData {
             path: root.into(),
