@@ -70,7 +70,7 @@ pub enum QatError {
         detail: String,
     },
     /// MNIST is in none of the places looked in, and downloading is off or failed.
-    #[error("no MNIST data found; looked for {looked_for}")]
+    #[error("no data found; looked for {looked_for}")]
     DataMissing {
         /// The places looked in.
         looked_for: String,

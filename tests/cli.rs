@@ -120,7 +120,7 @@ fn truncated_data_and_bad_arguments_are_named() {
     std::fs::create_dir_all(&empty).unwrap();
     fails_with(
         &["eval", "--model", model.to_str().unwrap(), "--data", empty.to_str().unwrap(), "--offline"],
-        &["no MNIST data found", "t10k-labels-idx1-ubyte"],
+        &["no data found", "t10k-labels-idx1-ubyte"],
     );
     fails_with(&["train", "--model", "resnet-9000", "--data", d], &["unknown model", "mnist-cnn"]);
     fails_with(&["train", "--qat-epochs", "0", "--data", d], &["--qat-epochs"]);

@@ -1,9 +1,11 @@
 //! The CLI's subcommands; each file is one command's arguments and body.
 
 mod bench;
+mod calibrate;
 mod data;
 mod eval;
 mod export;
+mod import;
 mod info;
 mod inspect;
 mod predict;
@@ -16,7 +18,7 @@ use wgpu_qat::Result;
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Train a model (float epochs, then QAT epochs), export it as int8, evaluate it.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Test accuracy of an int8 model on the CPU int8 interpreter.
     Eval(eval::EvalArgs),
     /// Write an int8 model file as .tflite (LiteRT) or .onnx (onnxruntime); no GPU.
@@ -29,6 +31,10 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Benchmark the training step, a matmul ceiling and CPU int8 inference.
     Bench(bench::BenchArgs),
+    /// Post-training quantization of a float model (ONNX or safetensors): ranges from N images.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Import an ONNX float model (PyTorch or tf2onnx export) as a spec file and float weights; no GPU.
+    Import(import::ImportArgs),
     /// Classes and scores of your own images (PNG, JPEG) on the CPU int8 interpreter; no GPU.
     Predict(predict::PredictArgs),
 }
@@ -37,7 +43,7 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
     let gpu = || Gpu::new(&AdapterChoice { name_contains: adapter.clone() });
     match command {
         // Arguments, model files and data are checked before a device is opened.
-        Command::Train(a) => train::run(a, &gpu),
+        Command::Train(a) => train::run(*a, &gpu),
         Command::Eval(a) => eval::run(a),
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a, &gpu),
@@ -45,6 +51,8 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
         Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a, &gpu()?),
         Command::Predict(a) => predict::run(a),
+        Command::Import(a) => import::run(a),
+        Command::Calibrate(a) => calibrate::run(a, &gpu),
     }
 }
 

@@ -9,6 +9,14 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
     }
+    /// The generator's whole state (a checkpoint keeps it).
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+    /// A generator continuing from `state()`.
+    pub fn from_state(state: u64) -> Rng {
+        Rng(state)
+    }
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);

@@ -3,6 +3,7 @@
 
 pub mod builtin;
 pub mod file;
+pub mod float_weights;
 pub mod geometry;
 pub use qat_int8::limits;
 pub mod spec;

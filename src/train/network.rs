@@ -275,6 +275,47 @@ impl Network {
             .collect()
     }
 
+    /// Every buffer that carries state from one training step to the next, with a name that is
+    /// stable across runs of the same model: per weighted layer its weights, bias, their Adam
+    /// moments, the weight range and the batch-norm state; the input and activation ranges. A
+    /// checkpoint is these buffers, whole.
+    pub fn state_buffers(&self) -> Vec<(String, &wgpu::Buffer)> {
+        let mut out = Vec::new();
+        for p in &self.params {
+            let name = &self.spec.nodes[p.node].name;
+            for (what, b) in [
+                ("weight", &p.weight),
+                ("weight_m", &p.weight_m),
+                ("weight_v", &p.weight_v),
+                ("bias", &p.bias),
+                ("bias_m", &p.bias_m),
+                ("bias_v", &p.bias_v),
+                ("weight_range", &p.weight_range),
+            ] {
+                out.push((format!("{name}.{what}"), b));
+            }
+            if let Some(bn) = &p.bn {
+                for (what, b) in [
+                    ("affine", &bn.affine),
+                    ("affine_m", &bn.affine_m),
+                    ("affine_v", &bn.affine_v),
+                    ("moving", &bn.moving),
+                    ("scale", &bn.scale),
+                    ("inv_scale", &bn.inv_scale),
+                ] {
+                    out.push((format!("{name}.bn.{what}"), b));
+                }
+            }
+        }
+        out.push(("input.range".into(), &self.input_range));
+        for (node, r) in self.spec.nodes.iter().zip(&self.output_ranges) {
+            if let Some(b) = r {
+                out.push((format!("{}.range", node.name), b));
+            }
+        }
+        out
+    }
+
     /// Reads an activation range `[min, max, seen]`.
     pub fn read_range(&self, gpu: &Gpu, buffer: &wgpu::Buffer) -> Result<[f32; 3]> {
         let v: Vec<f32> = gpu.read(buffer, ACTIVATION_RANGE_WORDS)?;

@@ -12,12 +12,15 @@ use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
 use crate::ops::gather::Augment;
 use crate::ops::loss::explode_limit;
+use crate::train::checkpoint::{self, Checkpoint, Phase, Position, Progress};
 use crate::train::eval::{evaluate, EvalResult};
-use crate::train::network::WeightQuant;
+use crate::train::network::{HostParams, WeightQuant};
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::schedule::LrSchedule;
 use crate::train::Network;
 use crate::{QatError, Result};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
@@ -83,7 +86,7 @@ impl Default for TrainConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 /// What one phase (float or QAT) did.
 pub struct PhaseReport {
     /// Epochs run.
@@ -127,13 +130,86 @@ pub fn test_split(data: &Dataset, limit: Option<usize>) -> Split {
     data.test.slice(0, n, data.pixels())
 }
 
+/// Where and how often a run writes checkpoints (`qat train --checkpoint DIR`).
+#[derive(Debug, Clone)]
+pub struct CheckpointPlan {
+    /// The checkpoint folder (it must exist).
+    pub dir: PathBuf,
+    /// Also every this many steps (always at the end of each epoch).
+    pub every: Option<usize>,
+}
+
+/// What a run starts from and keeps besides the model file: initial float parameters (else
+/// seeded random ones), checkpoints to write, a checkpoint to go on from.
+#[derive(Default, Clone, Copy)]
+pub struct Continuity<'a> {
+    /// Float parameters to start from (`--init`), one entry per weighted node.
+    pub init: Option<&'a [HostParams]>,
+    /// Where to write checkpoints.
+    pub checkpoint: Option<&'a CheckpointPlan>,
+    /// The checkpoint to resume.
+    pub resume: Option<&'a Checkpoint>,
+}
+
 /// Trains `spec` on `data`; returns the network (on the GPU) and the report.
 pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> Result<(Network, TrainReport)> {
+    train_from(gpu, spec, data, cfg, Continuity::default())
+}
+
+/// The settings a resumed run must repeat to end as the uninterrupted run would: the model,
+/// the training data, and every option that changes a step or the order of samples.
+pub fn settings(spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> BTreeMap<String, String> {
+    let crc = |bytes: &[u8]| format!("{:08x}", crc32fast::hash(bytes));
+    let mut m = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        m.insert(k.to_string(), v);
+    };
+    put("model", format!("{} {:?} {}", spec.name, spec.input, crc(format!("{:?}", spec.nodes).as_bytes())));
+    put(
+        "train data",
+        format!(
+            "{} images {:?}, crc32 {}",
+            data.train.count,
+            data.shape,
+            crc(&[&data.train.images[..], &data.train.labels[..]].concat())
+        ),
+    );
+    put("normalization", format!("mean {:?} std {:?}", data.norm.mean, data.norm.std));
+    put("epochs", cfg.epochs.to_string());
+    put("qat epochs", cfg.qat_epochs.to_string());
+    put("batch", cfg.batch.to_string());
+    put("seed", cfg.seed.to_string());
+    put("optimizer", format!("{:?}", cfg.adam));
+    put("lr schedule", format!("{:?}", cfg.schedule));
+    put("range decay", cfg.decay.to_string());
+    put("bits", cfg.bits.to_string());
+    put("weights", format!("{:?}", cfg.weight_quant));
+    put("bn freeze", format!("{:?}", cfg.bn_freeze));
+    put("validation split", cfg.validation_split.to_string());
+    put("train limit", format!("{:?}", cfg.train_limit));
+    put("augment", format!("{:?}", cfg.augment));
+    m
+}
+
+/// Trains as `train`, from `from.init` if given, writing checkpoints as `from.checkpoint` says
+/// and, given `from.resume`, going on from it (its settings must be this run's).
+pub fn train_from(
+    gpu: &Gpu,
+    spec: &ModelSpec,
+    data: &Dataset,
+    cfg: &TrainConfig,
+    from: Continuity,
+) -> Result<(Network, TrainReport)> {
+    let Continuity { init, checkpoint, resume } = from;
     if cfg.batch == 0 {
         return Err(QatError::Invalid("the batch size must be at least 1".into()));
     }
     data.check_fits(spec)?;
     crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
+    let settings = settings(spec, data, cfg);
+    if let Some(c) = resume {
+        c.check_settings(&settings)?;
+    }
     let pixels = data.pixels();
     let total = cfg.train_limit.unwrap_or(data.train.count).min(data.train.count);
     let val_count = ((total as f64) * cfg.validation_split).round() as usize;
@@ -152,10 +228,41 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
     let val_ds = (val_count > 0).then(|| upload(&val_split));
     let test_ds = upload(&test);
 
-    let mut net = Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?;
+    let mut net = match init {
+        Some(params) => Network::with_params(gpu, spec, params, cfg.weight_quant)?,
+        None => Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?,
+    };
     net.input_norm = data.norm.clone();
-    let mut rng = Rng::new(cfg.seed);
     let steps_per_epoch = train_count / cfg.batch as usize;
+    let mut progress = Progress {
+        position: Position {
+            phase: Phase::Float,
+            epoch: 0,
+            step: 0,
+            adam_t: 0,
+            global_step: 0,
+            rng: Rng::new(cfg.seed).state(),
+        },
+        float: PhaseReport { epochs: cfg.epochs, ..Default::default() },
+        qat: PhaseReport { epochs: cfg.qat_epochs, ..Default::default() },
+        float_test_acc: None,
+    };
+    let mut resume_order = None;
+    if let Some(c) = resume {
+        c.restore(gpu, &net)?;
+        progress = c.progress.clone();
+        resume_order = Some(c.order.clone());
+        if cfg.progress {
+            let p = progress.position;
+            eprintln!(
+                "resuming {}: {:?} epoch {}, step {} of {steps_per_epoch}",
+                c.path.display(),
+                p.phase,
+                p.epoch + 1,
+                p.step
+            );
+        }
+    }
     let mut opts = PlanOptions {
         batch: cfg.batch,
         qat: false,
@@ -165,6 +272,7 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
         decay: cfg.decay,
         bits: cfg.bits,
         augment: cfg.augment,
+        calibrate: false,
     };
 
     let validate = |qat: bool| -> Result<Option<f64>> {
@@ -173,34 +281,37 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
             None => Ok(None),
         }
     };
+    let run = PhaseRun {
+        gpu,
+        net: &net,
+        cfg,
+        steps_per_epoch,
+        train_count,
+        total_steps: (cfg.epochs + cfg.qat_epochs) * steps_per_epoch,
+        checkpoint,
+        settings: &settings,
+    };
 
-    let mut clock = Clock { t: 0, step: 0, total: (cfg.epochs + cfg.qat_epochs) * steps_per_epoch };
-    let mut float = PhaseReport { epochs: cfg.epochs, ..Default::default() };
-    if cfg.epochs > 0 {
+    if cfg.epochs > 0 && progress.position.phase == Phase::Float {
         let plan = Plan::build(gpu, &net, &train_ds, train_count, opts)?;
-        run_phase(
-            gpu,
-            &[&plan],
-            &|_| 0,
-            cfg,
-            "float",
-            cfg.epochs,
-            steps_per_epoch,
-            train_count,
-            &mut rng,
-            &mut clock,
-            &mut float,
-            &|| validate(false),
-        )?;
+        run.phase(&[&plan], &|_| 0, Phase::Float, cfg.epochs, &mut progress, resume_order.take(), &|| validate(false))?;
     }
-    let float_test_acc = evaluate(gpu, &net, &test_ds, &test.labels, false, cfg.eval_batch, cfg.bits)?.accuracy;
+    let float_test_acc = match progress.float_test_acc {
+        Some(acc) => acc,
+        None => evaluate(gpu, &net, &test_ds, &test.labels, false, cfg.eval_batch, cfg.bits)?.accuracy,
+    };
+    progress.float_test_acc = Some(float_test_acc);
 
-    let mut qat = PhaseReport { epochs: cfg.qat_epochs, ..Default::default() };
     let mut qat_test = None;
     if cfg.qat_epochs > 0 {
-        if cfg.schedule.restarts_optimizer_for_qat() {
-            reset_optimizer(gpu, &net);
-            clock.t = 0;
+        if progress.position.phase == Phase::Float {
+            // The QAT phase starts here (not resumed from inside it).
+            if cfg.schedule.restarts_optimizer_for_qat() {
+                reset_optimizer(gpu, &net);
+                progress.position.adam_t = 0;
+            }
+            progress.position = Position { phase: Phase::Qat, epoch: 0, step: 0, ..progress.position };
+            resume_order = None;
         }
         opts.qat = true;
         let plan = Plan::build(gpu, &net, &train_ds, train_count, opts)?;
@@ -221,25 +332,12 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
         plans.extend(frozen.as_ref());
         let freeze_at = cfg.bn_freeze.unwrap_or(usize::MAX);
         let choose = move |step: usize| usize::from(step >= freeze_at);
-        run_phase(
-            gpu,
-            &plans,
-            &choose,
-            cfg,
-            "qat",
-            cfg.qat_epochs,
-            steps_per_epoch,
-            train_count,
-            &mut rng,
-            &mut clock,
-            &mut qat,
-            &|| validate(true),
-        )?;
+        run.phase(&plans, &choose, Phase::Qat, cfg.qat_epochs, &mut progress, resume_order.take(), &|| validate(true))?;
         qat_test = Some(evaluate(gpu, &net, &test_ds, &test.labels, true, cfg.eval_batch, cfg.bits)?);
     }
     let report = TrainReport {
-        float,
-        qat,
+        float: progress.float,
+        qat: progress.qat,
         float_test_acc,
         qat_test,
         train_samples: train_count,
@@ -247,13 +345,6 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
         test_samples: test.count,
     };
     Ok((net, report))
-}
-
-/// Step counters across phases: Adam's t and the global step the schedule reads.
-struct Clock {
-    t: u32,
-    step: usize,
-    total: usize,
 }
 
 /// Zeroes the Adam moments (the QAT model gets a new optimizer, as in the tfmot example).
@@ -267,78 +358,135 @@ fn reset_optimizer(gpu: &Gpu, net: &Network) {
     gpu.submit(encoder);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_phase(
-    gpu: &Gpu,
-    plans: &[&Plan],
-    choose: &dyn Fn(usize) -> usize,
-    cfg: &TrainConfig,
-    phase: &'static str,
-    epochs: usize,
+/// What every phase of one run shares.
+struct PhaseRun<'a> {
+    gpu: &'a Gpu,
+    net: &'a Network,
+    cfg: &'a TrainConfig,
     steps_per_epoch: usize,
     train_count: usize,
-    rng: &mut Rng,
-    clock: &mut Clock,
-    report: &mut PhaseReport,
-    validate: &dyn Fn() -> Result<Option<f64>>,
-) -> Result<()> {
-    let mut order: Vec<u32> = (0..train_count as u32).collect();
-    let batch = cfg.batch as usize;
-    let mut phase_step = 0usize;
-    // The plans share their order and totals buffers (`Plan::build_sharing`).
-    let plan = plans[0];
-    for epoch in 1..=epochs {
-        rng.shuffle(&mut order);
-        gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
-        let bar = progress_bar(cfg.progress, steps_per_epoch, format!("{phase} epoch {epoch}/{epochs}"));
-        let start = Instant::now();
-        let mut seen = 0usize;
-        for s in 0..steps_per_epoch {
-            clock.t += 1;
-            let lr = cfg.schedule.rate(cfg.adam.lr, clock.step, clock.total);
-            clock.step += 1;
-            let active = plans[choose(phase_step).min(plans.len() - 1)];
-            phase_step += 1;
-            active.run(gpu, (s * batch) as u32, clock.t, lr, clock.step as u32)?;
-            if (s + 1) % cfg.report_every == 0 || s + 1 == steps_per_epoch {
-                let totals = plan.take_totals(gpu)?;
-                // The GPU recorded the first step of each problem; stop at the earliest.
-                if let Some((step, what)) = totals.health.first_problem(explode_limit(plan.classes)) {
-                    bar.abandon_with_message("diverged");
-                    return Err(QatError::Diverged { phase, epoch, step: step as usize, what });
+    total_steps: usize,
+    checkpoint: Option<&'a CheckpointPlan>,
+    settings: &'a BTreeMap<String, String>,
+}
+
+impl PhaseRun<'_> {
+    /// Runs `phase`'s epochs from `progress.position` on (an epoch shuffles the order of the
+    /// epoch before it; `resume_order` is that order when resuming inside the phase).
+    #[allow(clippy::too_many_arguments)]
+    fn phase(
+        &self,
+        plans: &[&Plan],
+        choose: &dyn Fn(usize) -> usize,
+        phase: Phase,
+        epochs: usize,
+        progress: &mut Progress,
+        resume_order: Option<Vec<u32>>,
+        validate: &dyn Fn() -> Result<Option<f64>>,
+    ) -> Result<()> {
+        let (gpu, cfg, steps_per_epoch) = (self.gpu, self.cfg, self.steps_per_epoch);
+        let name = match phase {
+            Phase::Float => "float",
+            Phase::Qat => "qat",
+        };
+        let started = progress.position.epoch > 0 || progress.position.step > 0;
+        let mut order: Vec<u32> = match resume_order {
+            Some(o) if started && o.len() == self.train_count => o,
+            _ => (0..self.train_count as u32).collect(),
+        };
+        let mut rng = Rng::from_state(progress.position.rng);
+        let batch = cfg.batch as usize;
+        // The plans share their order and totals buffers (`Plan::build_sharing`).
+        let plan = plans[0];
+        let first_epoch = progress.position.epoch;
+        for epoch in first_epoch..epochs {
+            let first_step = if epoch == first_epoch { progress.position.step } else { 0 };
+            if first_step == 0 {
+                rng.shuffle(&mut order);
+            }
+            gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
+            let bar = progress_bar(cfg.progress, steps_per_epoch, format!("{name} epoch {}/{epochs}", epoch + 1));
+            bar.set_position(first_step as u64);
+            let start = Instant::now();
+            let mut seen = 0usize;
+            for s in first_step..steps_per_epoch {
+                let pos = &mut progress.position;
+                pos.adam_t += 1;
+                let lr = cfg.schedule.rate(cfg.adam.lr, pos.global_step, self.total_steps);
+                pos.global_step += 1;
+                let active = plans[choose(epoch * steps_per_epoch + s).min(plans.len() - 1)];
+                active.run(gpu, (s * batch) as u32, pos.adam_t, lr, pos.global_step as u32)?;
+                if (s + 1) % cfg.report_every == 0 || s + 1 == steps_per_epoch {
+                    let totals = plan.take_totals(gpu)?;
+                    // The GPU recorded the first step of each problem; stop at the earliest.
+                    if let Some((step, what)) = totals.health.first_problem(explode_limit(plan.classes)) {
+                        bar.abandon_with_message("diverged");
+                        return Err(QatError::Diverged { phase: name, epoch: epoch + 1, step: step as usize, what });
+                    }
+                    let samples = totals.samples.max(1.0);
+                    let (loss, acc) = (totals.loss_sum / samples, totals.correct / samples);
+                    seen += totals.samples as usize;
+                    let report = match phase {
+                        Phase::Float => &mut progress.float,
+                        Phase::Qat => &mut progress.qat,
+                    };
+                    report.last_loss = loss as f64;
+                    report.last_train_acc = acc as f64;
+                    let ips = seen as f64 / start.elapsed().as_secs_f64().max(1e-9);
+                    bar.set_position((s + 1) as u64);
+                    bar.set_message(format!("loss {loss:.4} acc {acc:.4} {ips:.0} img/s"));
                 }
-                let samples = totals.samples.max(1.0);
-                let (loss, acc) = (totals.loss_sum / samples, totals.correct / samples);
-                seen += totals.samples as usize;
-                report.last_loss = loss as f64;
-                report.last_train_acc = acc as f64;
-                let ips = seen as f64 / start.elapsed().as_secs_f64().max(1e-9);
-                bar.set_position((s + 1) as u64);
-                bar.set_message(format!("loss {loss:.4} acc {acc:.4} {ips:.0} img/s"));
+                let every = self.checkpoint.and_then(|c| c.every);
+                if every.is_some_and(|e| progress.position.global_step.is_multiple_of(e)) && s + 1 < steps_per_epoch {
+                    progress.position.epoch = epoch;
+                    progress.position.step = s + 1;
+                    progress.position.rng = rng.state();
+                    self.save(progress, &order)?;
+                }
+            }
+            gpu.wait()?;
+            let secs = start.elapsed().as_secs_f64();
+            let steps = steps_per_epoch - first_step;
+            let val = validate()?;
+            let report = match phase {
+                Phase::Float => &mut progress.float,
+                Phase::Qat => &mut progress.qat,
+            };
+            report.seconds += secs;
+            report.steps += steps;
+            report.images_per_sec = (report.steps * batch) as f64 / report.seconds.max(1e-9);
+            bar.finish_and_clear();
+            if let Some(v) = val {
+                report.val_acc.push(v);
+            }
+            if cfg.progress {
+                eprintln!(
+                    "{name} epoch {}/{epochs}: loss {:.4} train acc {:.4}{} ({:.1} s, {:.0} img/s)",
+                    epoch + 1,
+                    report.last_loss,
+                    report.last_train_acc,
+                    val.map(|v| format!(" val acc {v:.4}")).unwrap_or_default(),
+                    secs,
+                    (steps * batch) as f64 / secs
+                );
+            }
+            progress.position.epoch = epoch + 1;
+            progress.position.step = 0;
+            progress.position.rng = rng.state();
+            if self.checkpoint.is_some() {
+                self.save(progress, &order)?;
             }
         }
-        gpu.wait()?;
-        let secs = start.elapsed().as_secs_f64();
-        report.seconds += secs;
-        report.steps += steps_per_epoch;
-        bar.finish_and_clear();
-        let val = validate()?;
-        if let Some(v) = val {
-            report.val_acc.push(v);
-        }
-        if cfg.progress {
-            eprintln!(
-                "{phase} epoch {epoch}/{epochs}: loss {:.4} train acc {:.4}{} ({:.1} s, {:.0} img/s)",
-                report.last_loss,
-                report.last_train_acc,
-                val.map(|v| format!(" val acc {v:.4}")).unwrap_or_default(),
-                secs,
-                (steps_per_epoch * batch) as f64 / secs
-            );
+        Ok(())
+    }
+
+    /// Writes a checkpoint of the network and `progress` (with the current `order`).
+    fn save(&self, progress: &Progress, order: &[u32]) -> Result<()> {
+        match self.checkpoint {
+            Some(c) => checkpoint::save(self.gpu, self.net, &c.dir, progress, order, self.settings),
+            None => Ok(()),
         }
     }
-    report.images_per_sec = (report.steps * batch) as f64 / report.seconds.max(1e-9);
-    Ok(())
 }
 
 fn progress_bar(enabled: bool, len: usize, prefix: String) -> indicatif::ProgressBar {
