@@ -122,6 +122,7 @@ fn recorded_step(
         decay: 0.999,
         bits: 8,
         augment: Default::default(),
+        calibrate: false,
     };
     let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
     let order: Vec<u32> = (0..samples as u32).collect();

@@ -40,6 +40,7 @@ pub mod data;
 pub mod error;
 pub mod export;
 pub mod gpu;
+pub mod import;
 pub mod layers;
 pub mod model;
 pub mod ops;

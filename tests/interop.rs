@@ -227,3 +227,40 @@ fn onnxruntime_runs_the_qdq_export_and_agrees() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// ONNX import against onnxruntime: the float CNNs that PyTorch (`torch.onnx.export`, batch
+/// norm kept, depthwise as groups, ReLU6 as Clip, a residual Add, a Flatten of an NCHW tensor)
+/// and tf2onnx (from Keras: NHWC input, batch norm folded into Mul/Add, global pooling, MatMul +
+/// Add) wrote in tests/fixtures/onnx/ (made by the scripts there) give, in our float forward on
+/// the GPU, the logits onnxruntime gives, within 1e-4, on 1,000 MNIST test images.
+#[test]
+fn imported_onnx_models_compute_onnxruntimes_float_logits() {
+    let (Some(python), Some(gpu), Some(data)) = (python(), common::gpu(), common::mnist()) else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("qat-onnx-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for fixture in ["pytorch_dwbn", "keras_dwbn"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx").join(format!("{fixture}.onnx"));
+        let imported = wgpu_qat::import::onnx::read(&path).unwrap();
+        let net = wgpu_qat::train::Network::with_params(gpu, &imported.spec, &imported.params, WeightQuant::PerChannel)
+            .unwrap();
+        let test = data.test.slice(0, IMAGES, 784);
+        let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &test, [28, 28, 1], &net.input_norm);
+        let ours = wgpu_qat::train::eval::evaluate(gpu, &net, &ds, &test.labels, false, 250, 8).unwrap();
+        let model_copy = dir.join(format!("{fixture}.onnx"));
+        std::fs::copy(&path, &model_copy).unwrap();
+        let (report, _, bytes) = run(&python, "run_float_onnx.py", &model_copy, &[], IMAGES);
+        let theirs: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        assert_eq!(theirs.len(), ours.logits.len(), "{fixture}: {report}");
+        let max_diff = ours.logits.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        let acc_theirs = wgpu_qat::train::eval::accuracy(&theirs, 10, &test.labels);
+        eprintln!(
+            "{fixture}: {} layers, accuracy ours {:.4} onnxruntime {acc_theirs:.4}, max |logit difference| {max_diff:.2e} ({report})",
+            imported.spec.nodes.len(),
+            ours.accuracy
+        );
+        assert!(max_diff <= 1e-4, "{fixture}: logits differ by up to {max_diff}");
+        assert!(ours.accuracy > 0.85, "{fixture}: accuracy {}", ours.accuracy);
+    }
+}

@@ -35,6 +35,7 @@ fn a_steady_state_step_is_one_submit_and_allocates_nothing() {
                 decay: 0.999,
                 bits: 8,
                 augment: Default::default(),
+                calibrate: false,
             };
             let plan = Plan::build(&gpu, &net, &data, samples, opts).unwrap();
             let order: Vec<u32> = (0..samples as u32).collect();

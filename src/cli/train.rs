@@ -14,15 +14,18 @@ use wgpu_qat::export::{
 };
 use wgpu_qat::gpu::Gpu;
 use wgpu_qat::model::file::resolve;
+use wgpu_qat::model::float_weights;
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::ops::gather::Augment;
 use wgpu_qat::output::OutputPath;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::qat_int8::Int8Error;
-use wgpu_qat::train::network::WeightQuant;
+use wgpu_qat::train::checkpoint;
+use wgpu_qat::train::network::{HostParams, WeightQuant};
 use wgpu_qat::train::schedule::LrSchedule;
-use wgpu_qat::train::{train, trainer::test_split, TrainConfig, TrainReport};
+use wgpu_qat::train::trainer::{train_from, CheckpointPlan, Continuity};
+use wgpu_qat::train::{trainer::test_split, TrainConfig, TrainReport};
 use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::{QatError, Result};
 
@@ -79,10 +82,11 @@ impl From<WeightsArg> for WeightQuant {
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// A built-in model (mnist-cnn, mnist-dwbn, mnist-resnet, cifar-resnet8) or a model spec file (.toml or
-    /// .json, see docs/MODELS.md).
-    #[arg(long, default_value = "mnist-cnn")]
-    model: String,
+    /// A built-in model (mnist-cnn, mnist-dwbn, mnist-resnet, cifar-resnet8) or a model spec
+    /// file (.toml or .json, see docs/MODELS.md) [default: mnist-cnn; with --init FILE.onnx,
+    /// the ONNX file's graph].
+    #[arg(long)]
+    model: Option<String>,
     #[command(flatten)]
     data: DataArgs,
     /// Float training epochs.
@@ -135,6 +139,26 @@ pub struct TrainArgs {
     /// Also export the int8 model in these formats beside --out (e.g. `--export tflite`).
     #[arg(long, value_enum, value_delimiter = ',')]
     export: Vec<Format>,
+    /// Start from a trained float model instead of random weights: an ONNX file exported by
+    /// PyTorch or tf2onnx (its graph becomes the model), or a .safetensors file of the --model's
+    /// parameters (written by --save-float or `qat import`).
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// Write checkpoints into this folder (created if missing): at the end of each epoch, and
+    /// every --checkpoint-every steps. `--resume DIR` goes on from the last one.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Also write a checkpoint every this many steps (with --checkpoint or --resume).
+    #[arg(long)]
+    checkpoint_every: Option<usize>,
+    /// Go on from the checkpoint in this folder (and keep checkpointing there unless
+    /// --checkpoint says elsewhere). Give the same settings as the run that wrote it: the run
+    /// then ends with the same model file, byte for byte, as if it had never stopped.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Also write the final float weights (safetensors; --init reads them).
+    #[arg(long)]
+    save_float: Option<PathBuf>,
     /// Train on the first N training images only (the last 10% of them validate).
     #[arg(long)]
     train_limit: Option<usize>,
@@ -149,6 +173,7 @@ pub struct TrainArgs {
 /// Checked arguments and outputs, ready to train.
 struct Plan {
     lr: f32,
+    save_float: Option<OutputPath>,
     out: OutputPath,
     metrics: Option<OutputPath>,
     exports: Vec<(Format, OutputPath)>,
@@ -158,7 +183,7 @@ struct Plan {
 pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let started = Instant::now();
     let plan = parse(&a)?;
-    let spec = resolve(&a.model)?;
+    let (spec, init) = starting_model(a.model.as_deref(), a.init.as_deref())?;
     let mut data = load(&a.data, spec.input)?;
     data.check_fits(&spec)?;
     if a.normalize {
@@ -190,7 +215,17 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         },
         ..TrainConfig::default()
     };
-    let (net, report) = train(gpu, &spec, &data, &cfg)?;
+    let resume = a.resume.as_deref().map(checkpoint::load).transpose()?;
+    let checkpoints =
+        a.checkpoint.clone().or(a.resume.clone()).map(|dir| CheckpointPlan { dir, every: a.checkpoint_every });
+    if let Some(c) = &checkpoints {
+        std::fs::create_dir_all(&c.dir).map_err(|e| QatError::io(&c.dir, e))?;
+    }
+    let from = Continuity { init: init.as_deref(), checkpoint: checkpoints.as_ref(), resume: resume.as_ref() };
+    let (net, report) = train_from(gpu, &spec, &data, &cfg, from)?;
+    if let Some(out) = &plan.save_float {
+        out.write(&float_weights::to_bytes(&spec, &net.read_params(gpu)?)?)?;
+    }
     let model = quantize(&TrainedState::read(gpu, &net, cfg.bits)?)?;
     let model_bytes = export(&a, &plan, &model)?;
     let metrics = evaluate(&a, &plan, &cfg, &spec, &data, gpu, &report, &model, model_bytes, started)?;
@@ -200,6 +235,36 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     }
     print_report(&metrics);
     Ok(())
+}
+
+/// The model and its starting float parameters from `--model` and `--init`: an ONNX file
+/// brings its own graph (and refuses a --model beside it); a .safetensors file holds the
+/// parameters of --model (default mnist-cnn); without --init, random parameters (None).
+pub fn starting_model(
+    model: Option<&str>,
+    init: Option<&std::path::Path>,
+) -> Result<(ModelSpec, Option<Vec<HostParams>>)> {
+    let onnx = init.filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")));
+    match onnx {
+        Some(path) => {
+            if model.is_some() {
+                return Err(QatError::Invalid(format!(
+                    "--init {} brings its own graph; leave out --model",
+                    path.display()
+                )));
+            }
+            let imported = wgpu_qat::import::onnx::read(path)?;
+            for note in &imported.notes {
+                eprintln!("note: {}: {note}", path.display());
+            }
+            Ok((imported.spec, Some(imported.params)))
+        }
+        None => {
+            let spec = resolve(model.unwrap_or("mnist-cnn"))?;
+            let params = init.map(|p| float_weights::read(p, &spec)).transpose()?;
+            Ok((spec, params))
+        }
+    }
 }
 
 /// The `--mean`/`--std` normalization: one finite mean and one positive std per channel.
@@ -261,7 +326,17 @@ fn parse(a: &TrainArgs) -> Result<Plan> {
             out.target.display()
         )));
     }
-    Ok(Plan { lr, out, metrics, exports })
+    if a.checkpoint_every == Some(0) {
+        return Err(QatError::Invalid("--checkpoint-every must be at least 1".into()));
+    }
+    if a.checkpoint_every.is_some() && a.checkpoint.is_none() && a.resume.is_none() {
+        return Err(QatError::Invalid("--checkpoint-every needs --checkpoint DIR (or --resume DIR)".into()));
+    }
+    let save_float = a.save_float.as_deref().map(OutputPath::check).transpose().map_err(|e| flag("--save-float", e))?;
+    if save_float.as_ref().is_some_and(|s| s.target == out.target) {
+        return Err(QatError::Invalid("--save-float and --out name the same file".into()));
+    }
+    Ok(Plan { lr, save_float, out, metrics, exports })
 }
 
 /// Writes the model (validated as the reader validates, so it always loads) and its exports;

@@ -176,3 +176,73 @@ pub fn resolve(model: &str) -> Result<ModelSpec> {
         ModelSpec::builtin(model)
     }
 }
+
+/// A spec file (TOML) for `spec`: what `read` reads back as the same spec (`qat import`
+/// writes it).
+pub fn to_toml(spec: &ModelSpec) -> String {
+    use crate::layers::Layer as L;
+    use qat_int8::quant::clamp::Activation;
+    let tensor = |t: usize| if t == 0 { INPUT.to_string() } else { spec.nodes[t - 1].name.clone() };
+    let act = |a: Activation| match a {
+        Activation::None => None,
+        Activation::Relu => Some("relu"),
+        Activation::Relu6 => Some("relu6"),
+    };
+    let pad = |p: crate::ops::conv2d::Padding| match p {
+        crate::ops::conv2d::Padding::Same => "same",
+        crate::ops::conv2d::Padding::Valid => "valid",
+    };
+    let mut out = format!("name = {:?}\ninput = {:?}\n", spec.name, spec.input);
+    for node in &spec.nodes {
+        let (kind, mut fields): (&str, Vec<String>) = match &node.layer {
+            L::Conv2d(c) => (
+                "conv2d",
+                vec![
+                    format!("filters = {}", c.filters),
+                    format!("kernel = [{}, {}]", c.kernel[0], c.kernel[1]),
+                    format!("stride = {}", c.stride),
+                    format!("padding = \"{}\"", pad(c.padding)),
+                    format!("batch_norm = {}", c.batch_norm),
+                ],
+            ),
+            L::DepthwiseConv2d(c) => (
+                "depthwise_conv2d",
+                vec![
+                    format!("kernel = [{}, {}]", c.kernel[0], c.kernel[1]),
+                    format!("stride = {}", c.stride),
+                    format!("padding = \"{}\"", pad(c.padding)),
+                    format!("batch_norm = {}", c.batch_norm),
+                ],
+            ),
+            L::MaxPool(p) => ("max_pool", vec![format!("size = {}", p.size), format!("stride = {}", p.stride)]),
+            L::AvgPool(p) => (
+                "avg_pool",
+                vec![
+                    format!("size = {}", p.size),
+                    format!("stride = {}", p.stride),
+                    format!("padding = \"{}\"", pad(p.padding)),
+                ],
+            ),
+            L::GlobalAvgPool(_) => ("global_avg_pool", vec![]),
+            L::Flatten(_) => ("flatten", vec![]),
+            L::Dense(d) => ("dense", vec![format!("units = {}", d.units)]),
+            L::Add(_) => ("add", vec![]),
+            L::Concat(_) => ("concat", vec![]),
+        };
+        if let Some(a) = act(node.layer.activation()) {
+            fields.push(format!("activation = \"{a}\""));
+        }
+        let inputs: Vec<String> = node.inputs.iter().map(|&t| tensor(t)).collect();
+        let wiring = if inputs.len() == 1 {
+            format!("input = {:?}", inputs[0])
+        } else {
+            format!("inputs = [{}]", inputs.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "))
+        };
+        out.push_str(&format!("\n[[layers]]\nname = {:?}\ntype = \"{kind}\"\n{wiring}\n", node.name));
+        for f in fields {
+            out.push_str(&f);
+            out.push('\n');
+        }
+    }
+    out
+}

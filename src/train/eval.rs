@@ -57,6 +57,7 @@ pub fn evaluate(
         decay: 0.999,
         bits,
         augment: Default::default(),
+        calibrate: false,
     };
     let plan = Plan::build(gpu, net, data, order_len, opts)?;
     let order: Vec<u32> = (0..order_len).map(|i| (i % data.count.max(1)) as u32).collect();

@@ -48,6 +48,9 @@ pub struct PlanOptions {
     pub bits: u32,
     /// Random crop and flip of the gathered batch (train plans only).
     pub augment: Augment,
+    /// Post-training calibration (with `qat` and `train` false): the input and every observed
+    /// activation get their range over all values seen, nothing is fake-quantized.
+    pub calibrate: bool,
 }
 
 /// The replayable work of one batch.
@@ -232,6 +235,13 @@ impl Builder<'_> {
             // The ReLU's backward reads its output.
             act = Some(ActRec { p, y: y.clone() });
         }
+        if self.opts.calibrate {
+            if let (OutputQuant::Own, Some(range)) = (self.net.placement[k], &self.net.output_ranges[k]) {
+                self.forward
+                    .extend(ActivationRangeParams::new(count, RangeMode::AllSeen).dispatch(self.gpu, &y, range)?);
+            }
+            return Ok((y, Epilogue { act, fq: None }));
+        }
         if !self.opts.qat {
             return Ok((y, Epilogue { act, fq: None }));
         }
@@ -370,6 +380,10 @@ impl Builder<'_> {
     /// Forward of the whole network from the gathered batch `x`; returns the logits.
     fn forward(&mut self, x: wgpu::Buffer) -> Result<wgpu::Buffer> {
         let input_len = self.opts.batch as usize * self.net.spec.input.iter().product::<u32>() as usize;
+        if self.opts.calibrate {
+            let observe = ActivationRangeParams::new(input_len, RangeMode::AllSeen);
+            self.forward.extend(observe.dispatch(self.gpu, &x, &self.net.input_range)?);
+        }
         let x = if self.opts.qat {
             self.fake_quant(&x, input_len, self.net.input_range.clone(), Some(RangeMode::AllSeen))?.0
         } else {

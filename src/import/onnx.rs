@@ -1,0 +1,779 @@
+//! ONNX import: a float CNN as `torch.onnx.export` or tf2onnx writes it becomes a `ModelSpec`
+//! and its float parameters (`HostParams`), parsed with prost over the vendored `onnx.proto`
+//! (the exporter's). Nodes are taken in the file's (topological) order:
+//! - Conv (group 1, or group == channels with one filter per group: depthwise), with padding
+//!   that is TensorFlow's "same" or none ("valid"), equal strides, no dilation;
+//! - BatchNormalization right after a conv (folded into it as our conv's batch norm, the conv's
+//!   bias moved into the mean, the variance shifted so that var + our epsilon equals the file's
+//!   var + its epsilon);
+//! - Relu, and Clip(0, 6) as ReLU6, right after a conv, dense or Add (fused as its activation);
+//! - Add and Concat of activations; MaxPool (no padding), AveragePool, GlobalAveragePool and
+//!   ReduceMean over height and width; Flatten, and Reshape to [batch, -1];
+//! - Gemm (alpha = beta = 1), or MatMul followed by Add of a constant, as dense;
+//! - a trailing Softmax (dropped: the model's outputs are logits), Identity and Dropout.
+//!
+//! Layouts: ONNX activations are NCHW, ours NHWC; conv weights [O, I, KH, KW] become OHWI,
+//! depthwise [C, 1, KH, KW] become [KH, KW, C], and a dense layer that reads a flattened NCHW
+//! tensor has its inputs reordered to the NHWC flattening. tf2onnx's Transposes between NHWC and
+//! NCHW are followed rather than refused. Anything else is refused with the node's name, its op
+//! type and a hint.
+
+use crate::layers::{Add, AvgPool, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
+use crate::model::{ModelSpec, Node};
+use crate::ops::batch_norm::EPSILON;
+use crate::ops::conv2d::Padding;
+use crate::train::network::{HostBn, HostParams};
+use crate::{QatError, Result};
+use prost::Message;
+use qat_int8::export::onnx_proto as pb;
+use qat_int8::quant::clamp::Activation;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Largest ONNX file read.
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// An imported model.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The graph as our layers.
+    pub spec: ModelSpec,
+    /// Float parameters, one entry per weighted node.
+    pub params: Vec<HostParams>,
+    /// What the import changed that a user may want to know (a dropped Softmax, ...).
+    pub notes: Vec<String>,
+}
+
+/// A tensor value the graph holds as data (initializer or Constant node output).
+#[derive(Debug, Clone)]
+struct Constant {
+    dims: Vec<usize>,
+    values: Vec<f64>,
+}
+
+/// What an ONNX value is on our side.
+#[derive(Debug, Clone, Copy)]
+struct Act {
+    /// Our tensor id (0: the input, k + 1: node k).
+    tensor: usize,
+    /// [h, w, c] (flat: [1, 1, units]).
+    shape: [u32; 3],
+    /// The ONNX value is laid out NCHW (after a Transpose of tf2onnx's NHWC input, or in a
+    /// PyTorch graph) rather than NHWC.
+    nchw: bool,
+    /// A flat value made by flattening an NCHW [h, w, c] tensor: its element order is c, h, w.
+    chw_order: Option<[u32; 3]>,
+}
+
+struct Importer {
+    path: PathBuf,
+    constants: HashMap<String, Constant>,
+    values: HashMap<String, Act>,
+    /// Readers of each ONNX value (to fuse only what nothing else reads).
+    readers: HashMap<String, usize>,
+    nodes: Vec<Node>,
+    /// Shape of each of our tensors (0: the input).
+    shapes: Vec<[u32; 3]>,
+    /// Parameters per node index (weighted nodes only).
+    params: HashMap<usize, HostParams>,
+    names: HashMap<String, usize>,
+    notes: Vec<String>,
+}
+
+fn node_name(n: &pb::NodeProto, index: usize) -> String {
+    match n.name.as_deref() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => format!("{}_{index}", n.op_type.as_deref().unwrap_or("node")),
+    }
+}
+
+fn attr<'a>(n: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
+    n.attribute.iter().find(|a| a.name.as_deref() == Some(name))
+}
+
+fn attr_int(n: &pb::NodeProto, name: &str, default: i64) -> i64 {
+    attr(n, name).and_then(|a| a.i).unwrap_or(default)
+}
+
+fn attr_ints(n: &pb::NodeProto, name: &str) -> Option<Vec<i64>> {
+    attr(n, name).map(|a| a.ints.clone())
+}
+
+fn attr_float(n: &pb::NodeProto, name: &str, default: f32) -> f32 {
+    attr(n, name).and_then(|a| a.f).unwrap_or(default)
+}
+
+fn attr_str(n: &pb::NodeProto, name: &str) -> Option<String> {
+    attr(n, name).and_then(|a| a.s.as_ref()).map(|s| String::from_utf8_lossy(s).into_owned())
+}
+
+/// The values of a TensorProto (FLOAT, DOUBLE, INT32, INT64), as f64.
+fn tensor_values(t: &pb::TensorProto) -> std::result::Result<Constant, String> {
+    let dims: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
+    let count = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or("its dimensions overflow")?;
+    let raw = t.raw_data.as_deref().unwrap_or(&[]);
+    let from_raw = |size: usize, f: &dyn Fn(&[u8]) -> f64| -> std::result::Result<Vec<f64>, String> {
+        if raw.len() != count * size {
+            return Err(format!("{} bytes of data for {count} values of {size} bytes", raw.len()));
+        }
+        Ok(raw.chunks_exact(size).map(f).collect())
+    };
+    let values = match t.data_type.unwrap_or(0) {
+        1 if !raw.is_empty() || t.float_data.is_empty() => {
+            from_raw(4, &|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)?
+        }
+        1 => t.float_data.iter().map(|&v| v as f64).collect(),
+        11 if !raw.is_empty() || t.double_data.is_empty() => {
+            from_raw(8, &|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))?
+        }
+        11 => t.double_data.clone(),
+        7 if !raw.is_empty() || t.int64_data.is_empty() => {
+            from_raw(8, &|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f64)?
+        }
+        7 => t.int64_data.iter().map(|&v| v as f64).collect(),
+        6 if !raw.is_empty() || t.int32_data.is_empty() => {
+            from_raw(4, &|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)?
+        }
+        6 => t.int32_data.iter().map(|&v| v as f64).collect(),
+        other => return Err(format!("data type {other} (only float, double, int32 and int64 constants are read)")),
+    };
+    if values.len() != count {
+        return Err(format!("{} values for dimensions {dims:?}", values.len()));
+    }
+    Ok(Constant { dims, values })
+}
+
+/// TensorFlow "same" padding of one axis: (leading, trailing).
+fn same_pads(input: u32, kernel: u32, stride: u32) -> (i64, i64) {
+    let out = input.div_ceil(stride.max(1));
+    let total = ((out.saturating_sub(1)) * stride + kernel).saturating_sub(input) as i64;
+    (total / 2, total - total / 2)
+}
+
+/// Reads `path` and imports it.
+pub fn read(path: &Path) -> Result<Imported> {
+    let len = std::fs::metadata(path).map_err(|e| QatError::io(path, e))?.len();
+    if len > MAX_BYTES {
+        return Err(QatError::BadData { path: path.into(), detail: format!("{len} bytes is more than {MAX_BYTES}") });
+    }
+    let bytes = std::fs::read(path).map_err(|e| QatError::io(path, e))?;
+    import(path, &bytes)
+}
+
+/// Imports the ONNX model in `bytes` (read from `path`, which errors name).
+pub fn import(path: &Path, bytes: &[u8]) -> Result<Imported> {
+    let model = pb::ModelProto::decode(bytes).map_err(|e| QatError::BadData {
+        path: path.into(),
+        detail: format!("not an ONNX model (protobuf decoding failed: {e}); truncated or not ONNX?"),
+    })?;
+    let graph =
+        model.graph.ok_or_else(|| QatError::BadData { path: path.into(), detail: "no graph in the model".into() })?;
+    let mut imp = Importer {
+        path: path.into(),
+        constants: HashMap::new(),
+        values: HashMap::new(),
+        readers: HashMap::new(),
+        nodes: Vec::new(),
+        shapes: Vec::new(),
+        params: HashMap::new(),
+        names: HashMap::new(),
+        notes: Vec::new(),
+    };
+    for t in &graph.initializer {
+        let name = t.name.clone().unwrap_or_default();
+        let c = tensor_values(t).map_err(|e| imp.bad(format!("initializer {name:?}: {e}")))?;
+        imp.constants.insert(name, c);
+    }
+    for n in &graph.node {
+        for i in n.input.iter().filter(|i| !i.is_empty()) {
+            *imp.readers.entry(i.clone()).or_default() += 1;
+        }
+    }
+    for o in &graph.output {
+        *imp.readers.entry(o.name.clone().unwrap_or_default()).or_default() += 1;
+    }
+    let input = imp.input(&graph)?;
+    let graph_outputs: Vec<String> = graph.output.iter().filter_map(|o| o.name.clone()).collect();
+    imp.values.insert(input.0, input.1);
+    imp.shapes.push(input.1.shape);
+    let input_shape = input.1.shape;
+    for (index, n) in graph.node.iter().enumerate() {
+        imp.node(n, index, &graph_outputs)?;
+    }
+    let Importer { nodes, mut params, notes, .. } = imp;
+    let params = (0..nodes.len()).filter_map(|k| params.remove(&k)).collect();
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "imported".into());
+    let spec = ModelSpec { name, input: input_shape, nodes };
+    spec.shapes().map_err(|e| QatError::BadData { path: path.into(), detail: format!("the imported graph: {e}") })?;
+    Ok(Imported { spec, params, notes })
+}
+
+impl Importer {
+    fn bad(&self, detail: impl Into<String>) -> QatError {
+        QatError::BadData { path: self.path.clone(), detail: detail.into() }
+    }
+
+    fn refuse(&self, n: &pb::NodeProto, index: usize, why: impl std::fmt::Display) -> QatError {
+        self.bad(format!("node {:?} ({}): {why}", node_name(n, index), n.op_type.as_deref().unwrap_or("?")))
+    }
+
+    /// The graph input (the first input that is not an initializer): its name and our view.
+    fn input(&self, graph: &pb::GraphProto) -> Result<(String, Act)> {
+        let vi = graph
+            .input
+            .iter()
+            .find(|i| !self.constants.contains_key(i.name.as_deref().unwrap_or("")))
+            .ok_or_else(|| self.bad("the graph has no input"))?;
+        let name = vi.name.clone().unwrap_or_default();
+        let dims: Vec<Option<i64>> = match vi.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+            Some(pb::type_proto::Value::TensorType(t)) => t
+                .shape
+                .as_ref()
+                .map(|s| {
+                    s.dim
+                        .iter()
+                        .map(|d| match d.value {
+                            Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)) => Some(v),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let size = |d: &Option<i64>| d.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0);
+        if dims.len() != 4 || dims[1..].iter().any(|d| size(d).is_none()) {
+            return Err(self.bad(format!(
+                "input {name:?} has shape {dims:?}; an image model takes [batch, channels, height, width] (or [batch, height, width, channels]) with known sizes"
+            )));
+        }
+        let [a, b, c] = [size(&dims[1]).unwrap_or(1), size(&dims[2]).unwrap_or(1), size(&dims[3]).unwrap_or(1)];
+        // NCHW unless the last axis looks like channels and the first does not (tf2onnx keeps
+        // Keras's NHWC input and transposes it).
+        let nhwc = c <= 4 && a > 4;
+        let shape = if nhwc { [a, b, c] } else { [b, c, a] };
+        Ok((name, Act { tensor: 0, shape, nchw: !nhwc, chw_order: None }))
+    }
+
+    fn act(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<Act> {
+        let name = n.input.get(i).cloned().unwrap_or_default();
+        self.values.get(&name).copied().ok_or_else(|| {
+            if self.constants.contains_key(&name) {
+                self.refuse(n, index, format!("input {name:?} is a constant where an activation is expected"))
+            } else {
+                self.refuse(n, index, format!("input {name:?} is not produced by a supported node"))
+            }
+        })
+    }
+
+    fn constant(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<&Constant> {
+        let name = n.input.get(i).cloned().unwrap_or_default();
+        self.constants
+            .get(&name)
+            .ok_or_else(|| self.refuse(n, index, format!("input {name:?} must be a constant (initializer)")))
+    }
+
+    /// Adds a node, checking its shapes; returns its index and output shape.
+    fn push(
+        &mut self,
+        n: &pb::NodeProto,
+        index: usize,
+        name: String,
+        layer: Layer,
+        inputs: Vec<usize>,
+    ) -> Result<(usize, [u32; 3])> {
+        let ins: Vec<[u32; 3]> = inputs.iter().map(|&t| self.shapes[t]).collect();
+        let shape = qat_int8::shape::infer(layer.shape_op(), &ins).map_err(|e| self.refuse(n, index, e))?;
+        let mut unique = name.replace(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'), "_");
+        if unique.is_empty() || unique == crate::model::file::INPUT {
+            unique = format!("node{}", self.nodes.len());
+        }
+        let count = self.names.entry(unique.clone()).or_default();
+        *count += 1;
+        if *count > 1 {
+            unique = format!("{unique}_{count}");
+        }
+        self.nodes.push(Node { name: unique, layer, inputs });
+        self.shapes.push(shape);
+        Ok((self.nodes.len() - 1, shape))
+    }
+
+    fn output(&mut self, n: &pb::NodeProto, act: Act) {
+        if let Some(o) = n.output.first() {
+            self.values.insert(o.clone(), act);
+        }
+    }
+
+    /// The node that made `a` (an activation made by a node), if only one reader reads it.
+    fn sole_producer(&self, n: &pb::NodeProto, a: Act) -> Option<usize> {
+        let only = n.input.first().is_some_and(|i| self.readers.get(i).copied().unwrap_or(0) == 1);
+        (a.tensor > 0 && only).then(|| a.tensor - 1)
+    }
+
+    fn node(&mut self, n: &pb::NodeProto, index: usize, graph_outputs: &[String]) -> Result<()> {
+        let op = n.op_type.clone().unwrap_or_default();
+        let name = node_name(n, index);
+        match op.as_str() {
+            "Constant" => {
+                let t = attr(n, "value").and_then(|a| a.t.as_ref()).ok_or_else(|| self.refuse(n, index, "only tensor constants are read"))?;
+                let c = tensor_values(t).map_err(|e| self.refuse(n, index, e))?;
+                if let Some(o) = n.output.first() {
+                    self.constants.insert(o.clone(), c);
+                }
+            }
+            "Identity" | "Dropout" => {
+                let a = self.act(n, index, 0)?;
+                self.output(n, a);
+            }
+            "Transpose" => {
+                let a = self.act(n, index, 0)?;
+                let perm = attr_ints(n, "perm").unwrap_or_default();
+                let nchw = match perm.as_slice() {
+                    [0, 3, 1, 2] if !a.nchw => true,
+                    [0, 2, 3, 1] if a.nchw => false,
+                    _ => return Err(self.refuse(n, index, format!("permutation {perm:?}: only NHWC <-> NCHW transposes of activations are followed"))),
+                };
+                self.output(n, Act { nchw, ..a });
+            }
+            "Conv" => self.conv(n, index, name)?,
+            "BatchNormalization" => self.batch_norm(n, index)?,
+            "Relu" | "Clip" => {
+                let a = self.act(n, index, 0)?;
+                let act = if op == "Relu" {
+                    Activation::Relu
+                } else {
+                    let bound = |i: usize, attr_name: &str, default: f32| -> Result<f32> {
+                        match n.input.get(i).filter(|s| !s.is_empty()) {
+                            Some(_) => {
+                                let c = self.constant(n, index, i)?;
+                                c.values.first().map(|&v| v as f32).ok_or_else(|| self.refuse(n, index, "an empty bound"))
+                            }
+                            None => Ok(attr_float(n, attr_name, default)),
+                        }
+                    };
+                    let (lo, hi) = (bound(1, "min", f32::MIN)?, bound(2, "max", f32::MAX)?);
+                    match (lo, hi) {
+                        (0.0, 6.0) => Activation::Relu6,
+                        (0.0, h) if h >= f32::MAX => Activation::Relu,
+                        _ => return Err(self.refuse(n, index, format!("Clip({lo}, {hi}): only Clip(0, 6) (ReLU6) is supported"))),
+                    }
+                };
+                let k = self
+                    .sole_producer(n, a)
+                    .filter(|&k| self.nodes[k].layer.activation() == Activation::None)
+                    .ok_or_else(|| self.refuse(n, index, "an activation must directly follow the conv, dense or Add it applies to (and be its only reader)"))?;
+                let ok = match &mut self.nodes[k].layer {
+                    Layer::Conv2d(c) => { c.activation = act; true }
+                    Layer::DepthwiseConv2d(c) => { c.activation = act; true }
+                    Layer::Dense(d) => { d.activation = act; true }
+                    Layer::Add(d) => { d.activation = act; true }
+                    _ => false,
+                };
+                if !ok {
+                    return Err(self.refuse(n, index, format!("follows a {} layer; activations fuse into conv, dense or Add", self.nodes[k].layer.op_name())));
+                }
+                self.output(n, a);
+            }
+            "Add" | "Mul" if self.constants.contains_key(n.input.get(1).map_or("", |s| s.as_str())) => {
+                self.affine(n, index, op == "Mul")?;
+            }
+            "Add" => {
+                let (a, b) = (self.act(n, index, 0)?, self.act(n, index, 1)?);
+                if a.shape != b.shape || a.nchw != b.nchw {
+                    return Err(self.refuse(n, index, format!("adds {:?} and {:?}: only activations of one shape (no broadcasting)", a.shape, b.shape)));
+                }
+                let (k, _) = self.push(n, index, name, Layer::Add(Add { activation: Activation::None }), vec![a.tensor, b.tensor])?;
+                self.output(n, Act { tensor: k + 1, ..a });
+            }
+            "Squeeze" => {
+                let a = self.act(n, index, 0)?;
+                if a.shape[..2] != [1, 1] {
+                    return Err(self.refuse(n, index, format!("squeezes a {:?} tensor: only the 1x1 output of a global pooling", a.shape)));
+                }
+                self.output(n, Act { nchw: false, chw_order: None, ..a });
+            }
+            "Concat" => {
+                let parts: Vec<Act> = (0..n.input.len()).map(|i| self.act(n, index, i)).collect::<Result<_>>()?;
+                let first = parts[0];
+                let axis = attr_int(n, "axis", 1);
+                let channel_axis = if first.nchw { [1, -3] } else { [3, -1] };
+                if !channel_axis.contains(&axis) || parts.iter().any(|p| p.shape[..2] != first.shape[..2] || p.nchw != first.nchw) {
+                    return Err(self.refuse(n, index, format!("axis {axis}: only a concat of same-size activations along channels is supported")));
+                }
+                let (k, shape) = self.push(n, index, name, Layer::Concat(Concat), parts.iter().map(|p| p.tensor).collect())?;
+                self.output(n, Act { tensor: k + 1, shape, ..first });
+            }
+            "MaxPool" | "AveragePool" => {
+                let a = self.act(n, index, 0)?;
+                let kernel = attr_ints(n, "kernel_shape").unwrap_or_default();
+                let strides = attr_ints(n, "strides").unwrap_or_else(|| vec![1, 1]);
+                let (Some(&k), Some(&s)) = (kernel.first(), strides.first()) else {
+                    return Err(self.refuse(n, index, "no kernel_shape"));
+                };
+                if kernel.iter().any(|&v| v != k) || strides.iter().any(|&v| v != s) || k < 1 || s < 1 || attr_int(n, "ceil_mode", 0) != 0 {
+                    return Err(self.refuse(n, index, format!("kernel {kernel:?}, strides {strides:?}: square windows, equal strides and floor mode only")));
+                }
+                let padding = self.padding(n, index, a.shape, [k as u32, k as u32], s as u32)?;
+                let layer = if op == "MaxPool" {
+                    if padding != Padding::Valid {
+                        return Err(self.refuse(n, index, "max pooling is supported without padding only"));
+                    }
+                    Layer::MaxPool(MaxPool { size: k as u32, stride: s as u32 })
+                } else {
+                    if padding == Padding::Same && attr_int(n, "count_include_pad", 0) != 0 {
+                        return Err(self.refuse(n, index, "count_include_pad = 1: padded windows average over their in-bounds values only here"));
+                    }
+                    Layer::AvgPool(AvgPool { size: k as u32, stride: s as u32, padding })
+                };
+                let (k_node, shape) = self.push(n, index, name, layer, vec![a.tensor])?;
+                self.output(n, Act { tensor: k_node + 1, shape, ..a });
+            }
+            "GlobalAveragePool" | "ReduceMean" => {
+                let a = self.act(n, index, 0)?;
+                if op == "ReduceMean" {
+                    let axes = match attr_ints(n, "axes") {
+                        Some(a) => a,
+                        None => self.constant(n, index, 1)?.values.iter().map(|&v| v as i64).collect(),
+                    };
+                    if attr_int(n, "keepdims", 1) != 1 && !a.nchw {
+                        return Err(self.refuse(n, index, "keepdims = 0 over NHWC is not supported"));
+                    }
+                    let spatial = if a.nchw { [2, 3] } else { [1, 2] };
+                    if axes.len() != 2 || !spatial.iter().all(|x| axes.contains(x)) {
+                        return Err(self.refuse(n, index, format!("axes {axes:?}: only the mean over height and width is supported")));
+                    }
+                }
+                let (k, shape) = self.push(n, index, name, Layer::GlobalAvgPool(GlobalAvgPool), vec![a.tensor])?;
+                self.output(n, Act { tensor: k + 1, shape, ..a });
+            }
+            "Flatten" | "Reshape" => {
+                let a = self.act(n, index, 0)?;
+                if op == "Flatten" && attr_int(n, "axis", 1) != 1 {
+                    return Err(self.refuse(n, index, "only Flatten(axis = 1) is supported"));
+                }
+                if op == "Reshape" {
+                    let target = self.constant(n, index, 1).map_err(|_| {
+                        self.refuse(n, index, "the target shape must be a constant: export with torch.flatten(x, 1) or a fixed shape")
+                    })?;
+                    // tf2onnx turns a one-channel NHWC input into NCHW with a Reshape: the same bytes.
+                    let [h, w, c] = a.shape.map(|d| d as f64);
+                    let dims = &target.values;
+                    if dims.len() == 4 && a.shape[2] == 1 {
+                        let as_nchw = dims[1..] == [c, h, w];
+                        let as_nhwc = dims[1..] == [h, w, c];
+                        if as_nchw || as_nhwc {
+                            self.output(n, Act { nchw: if as_nchw && as_nhwc { a.nchw } else { as_nchw }, ..a });
+                            return Ok(());
+                        }
+                    }
+                    let units = a.shape.iter().product::<u32>() as f64;
+                    let ok = target.values.len() == 2 && (target.values[1] == -1.0 || target.values[1] == units);
+                    if !ok {
+                        return Err(self.refuse(n, index, format!("reshape to {:?}: only [batch, -1] (a flatten) is supported", target.values)));
+                    }
+                }
+                let units = a.shape.iter().product::<u32>();
+                let spatial = a.shape[0] * a.shape[1] > 1;
+                let chw_order = (spatial && a.nchw).then_some(a.shape);
+                let act = if a.shape[..2] == [1, 1] {
+                    Act { chw_order: None, ..a }
+                } else {
+                    let (k, shape) = self.push(n, index, name, Layer::Flatten(Flatten), vec![a.tensor])?;
+                    debug_assert_eq!(shape, [1, 1, units]);
+                    Act { tensor: k + 1, shape, nchw: false, chw_order }
+                };
+                self.output(n, act);
+            }
+            "Gemm" | "MatMul" => self.dense(n, index, name, op == "Gemm")?,
+            "Softmax" => {
+                let is_last = n.output.first().is_some_and(|o| graph_outputs.contains(o));
+                if !is_last {
+                    return Err(self.refuse(n, index, "only a Softmax at the end of the graph is supported (it is dropped: our models output logits)"));
+                }
+                let a = self.act(n, index, 0)?;
+                self.notes.push(format!("dropped the trailing Softmax {name:?}: the model outputs logits"));
+                self.output(n, a);
+            }
+            other => {
+                return Err(self.refuse(
+                    n,
+                    index,
+                    format!("op {other} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm, MatMul, Softmax (last), Identity, Dropout, Transpose (NHWC/NCHW)"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Same or valid padding from `pads` / `auto_pad` for a window over an `input` tensor.
+    fn padding(
+        &self,
+        n: &pb::NodeProto,
+        index: usize,
+        input: [u32; 3],
+        kernel: [u32; 2],
+        stride: u32,
+    ) -> Result<Padding> {
+        match attr_str(n, "auto_pad").as_deref() {
+            Some("SAME_UPPER") => return Ok(Padding::Same),
+            Some("VALID") => return Ok(Padding::Valid),
+            Some("SAME_LOWER") => {
+                return Err(self.refuse(
+                    n,
+                    index,
+                    "auto_pad SAME_LOWER puts the larger half first; TensorFlow's \"same\" (SAME_UPPER) is supported",
+                ))
+            }
+            _ => {}
+        }
+        let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
+        if pads.iter().all(|&p| p == 0) {
+            return Ok(Padding::Valid);
+        }
+        let (t, b) = same_pads(input[0], kernel[0], stride);
+        let (l, r) = same_pads(input[1], kernel[1], stride);
+        if pads == [t, l, b, r] {
+            return Ok(Padding::Same);
+        }
+        Err(self.refuse(
+            n,
+            index,
+            format!("pads {pads:?}: only none or TensorFlow's \"same\" ({:?} here) can be expressed; pad explicitly to match, e.g. (0, 1) before a stride-2 3x3 conv", [t, l, b, r]),
+        ))
+    }
+
+    fn conv(&mut self, n: &pb::NodeProto, index: usize, name: String) -> Result<()> {
+        let a = self.act(n, index, 0)?;
+        let w = self.constant(n, index, 1)?.clone();
+        if !a.nchw {
+            return Err(self.refuse(n, index, "its input is NHWC; ONNX Conv takes NCHW"));
+        }
+        let [o, i, kh, kw] = match w.dims[..] {
+            [o, i, kh, kw] => [o, i, kh, kw],
+            _ => {
+                return Err(self.refuse(
+                    n,
+                    index,
+                    format!("weights of shape {:?}; 2-D convolutions have [O, I, KH, KW]", w.dims),
+                ))
+            }
+        };
+        let group = attr_int(n, "group", 1) as usize;
+        let strides = attr_ints(n, "strides").unwrap_or_else(|| vec![1, 1]);
+        let dil = attr_ints(n, "dilations").unwrap_or_else(|| vec![1, 1]);
+        if strides.len() != 2 || strides[0] != strides[1] || strides[0] < 1 || dil.iter().any(|&d| d != 1) {
+            return Err(self.refuse(
+                n,
+                index,
+                format!("strides {strides:?}, dilations {dil:?}: equal strides and no dilation only"),
+            ));
+        }
+        let stride = strides[0] as u32;
+        let padding = self.padding(n, index, a.shape, [kh as u32, kw as u32], stride)?;
+        let bias = match n.input.get(2).filter(|s| !s.is_empty()) {
+            Some(_) => self.constant(n, index, 2)?.values.iter().map(|&v| v as f32).collect(),
+            None => vec![0.0; o],
+        };
+        let c = a.shape[2] as usize;
+        let (layer, weight) = if group == 1 && i == c {
+            // [O, I, KH, KW] -> OHWI.
+            let mut v = vec![0f32; o * kh * kw * i];
+            for (idx, val) in v.iter_mut().enumerate() {
+                let (oo, rest) = (idx / (kh * kw * i), idx % (kh * kw * i));
+                let (y, rest) = (rest / (kw * i), rest % (kw * i));
+                let (x, ii) = (rest / i, rest % i);
+                *val = w.values[((oo * i + ii) * kh + y) * kw + x] as f32;
+            }
+            let layer = Conv2d {
+                filters: o as u32,
+                kernel: [kh as u32, kw as u32],
+                stride,
+                padding,
+                batch_norm: false,
+                activation: Activation::None,
+            };
+            (Layer::Conv2d(layer), v)
+        } else if group == c && o == c && i == 1 {
+            // [C, 1, KH, KW] -> [KH, KW, C].
+            let mut v = vec![0f32; kh * kw * c];
+            for (idx, val) in v.iter_mut().enumerate() {
+                let (tap, ch) = (idx / c, idx % c);
+                *val = w.values[ch * kh * kw + tap] as f32;
+            }
+            let layer = DepthwiseConv2d {
+                kernel: [kh as u32, kw as u32],
+                stride,
+                padding,
+                batch_norm: false,
+                activation: Activation::None,
+            };
+            (Layer::DepthwiseConv2d(layer), v)
+        } else {
+            return Err(self.refuse(n, index, format!("group {group} with {c} input channels and weights {:?}: plain (group 1) and depthwise (group = channels, one filter each) convolutions only", w.dims)));
+        };
+        if bias.len() != o {
+            return Err(self.refuse(n, index, format!("{} biases for {o} filters", bias.len())));
+        }
+        let (k, shape) = self.push(n, index, name, layer, vec![a.tensor])?;
+        self.params.insert(k, HostParams { weight, bias, bn: None });
+        self.output(n, Act { tensor: k + 1, shape, ..a });
+        Ok(())
+    }
+
+    fn batch_norm(&mut self, n: &pb::NodeProto, index: usize) -> Result<()> {
+        let a = self.act(n, index, 0)?;
+        let k = self
+            .sole_producer(n, a)
+            .filter(|&k| matches!(&self.nodes[k].layer, Layer::Conv2d(c) if !c.batch_norm && c.activation == Activation::None) || matches!(&self.nodes[k].layer, Layer::DepthwiseConv2d(c) if !c.batch_norm && c.activation == Activation::None))
+            .ok_or_else(|| self.refuse(n, index, "batch norm is supported right after a conv (its only reader), before any activation"))?;
+        let get = |i: usize| -> Result<Vec<f64>> { Ok(self.constant(n, index, i)?.values.clone()) };
+        let (gamma, beta, mean, var) = (get(1)?, get(2)?, get(3)?, get(4)?);
+        let eps = attr_float(n, "epsilon", 1e-5) as f64;
+        let Some(bias) = self.params.get(&k).map(|p| p.bias.clone()) else {
+            return Err(self.bad("internal: conv without parameters"));
+        };
+        let c = bias.len();
+        if [&gamma, &beta, &mean, &var].iter().any(|v| v.len() != c) {
+            return Err(self.refuse(n, index, format!("batch-norm parameters are not {c} values each")));
+        }
+        // BN(conv + b) = gamma (conv - (mean - b)) / sqrt(var + eps) + beta, with our epsilon.
+        let bn = HostBn {
+            gamma: gamma.iter().map(|&v| v as f32).collect(),
+            beta: beta.iter().map(|&v| v as f32).collect(),
+            moving_mean: mean.iter().zip(&bias).map(|(&m, &b)| (m - b as f64) as f32).collect(),
+            moving_var: var.iter().map(|&v| (v + eps - EPSILON as f64) as f32).collect(),
+        };
+        if let Some(i) = bn.moving_var.iter().position(|&v| v + EPSILON <= 0.0 || !v.is_finite()) {
+            return Err(self.refuse(
+                n,
+                index,
+                format!("channel {i}: variance {} + epsilon {eps} is not positive", var[i]),
+            ));
+        }
+        if let Some(p) = self.params.get_mut(&k) {
+            p.bn = Some(bn);
+            p.bias = Vec::new();
+        }
+        match &mut self.nodes[k].layer {
+            Layer::Conv2d(cv) => cv.batch_norm = true,
+            Layer::DepthwiseConv2d(cv) => cv.batch_norm = true,
+            _ => {}
+        }
+        self.output(n, a);
+        Ok(())
+    }
+
+    /// Add or Mul of a constant (per channel or scalar) right after a conv, depthwise or dense
+    /// layer without batch norm or activation: folded into its weights and bias (tf2onnx writes
+    /// a folded batch norm this way, and MatMul + Add for a dense layer).
+    fn affine(&mut self, n: &pb::NodeProto, index: usize, mul: bool) -> Result<()> {
+        let a = self.act(n, index, 0)?;
+        let c = self.constant(n, index, 1)?.clone();
+        let k = self
+            .sole_producer(n, a)
+            .filter(|&k| match &self.nodes[k].layer {
+                Layer::Conv2d(l) => !l.batch_norm && l.activation == Activation::None,
+                Layer::DepthwiseConv2d(l) => !l.batch_norm && l.activation == Activation::None,
+                Layer::Dense(l) => l.activation == Activation::None,
+                _ => false,
+            })
+            .ok_or_else(|| self.refuse(n, index, "a constant Add or Mul is supported right after a conv or dense layer without batch norm or activation (its only reader)"))?;
+        let channels = a.shape[2] as usize;
+        let per_channel = c.values.len() == channels && c.dims.iter().filter(|&&d| d != 1).count() <= 1;
+        if !(per_channel || c.values.len() == 1) {
+            return Err(self.refuse(
+                n,
+                index,
+                format!("a constant of shape {:?}: one value per channel ({channels}) or one value", c.dims),
+            ));
+        }
+        let at = |ch: usize| c.values[if c.values.len() == 1 { 0 } else { ch }] as f32;
+        let depthwise = matches!(self.nodes[k].layer, Layer::DepthwiseConv2d(_));
+        let p =
+            self.params.get_mut(&k).ok_or_else(|| QatError::Invalid("internal: a layer without parameters".into()))?;
+        if mul {
+            let inner = p.weight.len() / channels.max(1);
+            for (i, w) in p.weight.iter_mut().enumerate() {
+                *w *= at(if depthwise { i % channels } else { i / inner.max(1) });
+            }
+            for (ch, b) in p.bias.iter_mut().enumerate() {
+                *b *= at(ch);
+            }
+        } else {
+            for (ch, b) in p.bias.iter_mut().enumerate() {
+                *b += at(ch);
+            }
+        }
+        self.output(n, a);
+        Ok(())
+    }
+
+    fn dense(&mut self, n: &pb::NodeProto, index: usize, name: String, gemm: bool) -> Result<()> {
+        let a = self.act(n, index, 0)?;
+        if a.shape[..2] != [1, 1] {
+            return Err(self.refuse(n, index, format!("input of shape {:?}: flatten it first", a.shape)));
+        }
+        let w = self.constant(n, index, 1)?.clone();
+        let trans_b = gemm && attr_int(n, "transB", 0) != 0;
+        if gemm
+            && (attr_int(n, "transA", 0) != 0
+                || attr_float(n, "alpha", 1.0) != 1.0
+                || attr_float(n, "beta", 1.0) != 1.0)
+        {
+            return Err(self.refuse(n, index, "transA, alpha and beta must be 0, 1 and 1"));
+        }
+        let [rows, cols] = match w.dims[..] {
+            [r, c] => [r, c],
+            _ => {
+                return Err(self.refuse(
+                    n,
+                    index,
+                    format!("weights of shape {:?}; a dense layer has 2-D weights", w.dims),
+                ))
+            }
+        };
+        let (units, inputs) = if trans_b { (rows, cols) } else { (cols, rows) };
+        if inputs != a.shape[2] as usize {
+            return Err(self.refuse(n, index, format!("weights {:?} for {} inputs", w.dims, a.shape[2])));
+        }
+        // Our layout [out, in], in the NHWC flattening of the input.
+        let onnx_index = |i_ours: usize| -> usize {
+            match a.chw_order {
+                Some([h, wd, c]) => {
+                    let (h, wd, c) = (h as usize, wd as usize, c as usize);
+                    let (pix, ch) = (i_ours / c, i_ours % c);
+                    let (y, x) = (pix / wd, pix % wd);
+                    (ch * h + y) * wd + x
+                }
+                None => i_ours,
+            }
+        };
+        let mut weight = vec![0f32; units * inputs];
+        for o in 0..units {
+            for i in 0..inputs {
+                let src = onnx_index(i);
+                weight[o * inputs + i] = w.values[if trans_b { o * inputs + src } else { src * units + o }] as f32;
+            }
+        }
+        let bias = match n.input.get(2).filter(|s| !s.is_empty()) {
+            Some(_) if gemm => {
+                let c = self.constant(n, index, 2)?;
+                if c.values.len() != units {
+                    return Err(self.refuse(n, index, format!("{} biases for {units} units", c.values.len())));
+                }
+                c.values.iter().map(|&v| v as f32).collect()
+            }
+            _ => vec![0.0; units],
+        };
+        let (k, _) = self.push(
+            n,
+            index,
+            name,
+            Layer::Dense(Dense { units: units as u32, activation: Activation::None }),
+            vec![a.tensor],
+        )?;
+        self.params.insert(k, HostParams { weight, bias, bn: None });
+        self.output(n, Act { tensor: k + 1, shape: [1, 1, units as u32], nchw: false, chw_order: None });
+        Ok(())
+    }
+}
