@@ -1,0 +1,169 @@
+//! GPU-free: the ONNX importer on the fixtures (the graph and weights it makes) and on bad
+//! input: truncated and non-ONNX files, unsupported ops and paddings, named by file, node and
+//! op type; `qat import` writes a spec and weights that read back as the imported model.
+
+use prost::Message;
+use std::path::{Path, PathBuf};
+use wgpu_qat::import::onnx::{import, read};
+use wgpu_qat::layers::Layer;
+use wgpu_qat::qat_int8::export::onnx_proto as pb;
+use wgpu_qat::qat_int8::quant::clamp::Activation;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx").join(name)
+}
+
+fn tmp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("qat-onnx-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_pytorch_fixture_imports_as_its_layers_with_batch_norm_depthwise_and_relu6() {
+    let m = read(&fixture("pytorch_dwbn.onnx")).unwrap();
+    let kinds: Vec<&str> = m.spec.nodes.iter().map(|n| n.layer.op_name()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "conv2d",
+            "max_pool",
+            "depthwise_conv2d",
+            "conv2d",
+            "add",
+            "max_pool",
+            "depthwise_conv2d",
+            "conv2d",
+            "flatten",
+            "dense"
+        ]
+    );
+    assert_eq!(m.spec.input, [28, 28, 1]);
+    let Layer::DepthwiseConv2d(dw) = &m.spec.nodes[2].layer else { unreachable!() };
+    assert!(dw.batch_norm && dw.activation == Activation::Relu6);
+    let Layer::Add(add) = &m.spec.nodes[4].layer else { unreachable!() };
+    assert_eq!(add.activation, Activation::Relu);
+    assert_eq!(m.spec.nodes[4].inputs, vec![2, 4], "the residual reads the pool and the pointwise conv");
+    // Batch norm kept as ours (no bias), dense over the 7x7x32 flattening.
+    assert!(m.params[0].bn.is_some() && m.params[0].bias.is_empty());
+    assert_eq!(m.params.last().unwrap().weight.len(), 10 * 7 * 7 * 32);
+    assert!(m.notes.is_empty());
+}
+
+#[test]
+fn the_tf2onnx_fixture_follows_its_transposes_and_folds_mul_add() {
+    let m = read(&fixture("keras_dwbn.onnx")).unwrap();
+    let kinds: Vec<&str> = m.spec.nodes.iter().map(|n| n.layer.op_name()).collect();
+    assert_eq!(
+        kinds,
+        ["conv2d", "depthwise_conv2d", "conv2d", "depthwise_conv2d", "conv2d", "global_avg_pool", "dense"]
+    );
+    let Layer::Conv2d(stem) = &m.spec.nodes[0].layer else { unreachable!() };
+    assert_eq!((stem.stride, stem.activation), (2, Activation::Relu6));
+}
+
+/// A one-node-after-input ONNX model: input [1, 1, 8, 8] -> `node` -> graph output "y".
+fn model_with(node: pb::NodeProto, initializers: Vec<pb::TensorProto>) -> Vec<u8> {
+    let dim = |v: i64| pb::tensor_shape_proto::Dimension {
+        denotation: None,
+        value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)),
+    };
+    let input = pb::ValueInfoProto {
+        name: Some("x".into()),
+        r#type: Some(pb::TypeProto {
+            denotation: None,
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: Some(1),
+                shape: Some(pb::TensorShapeProto { dim: vec![dim(1), dim(1), dim(8), dim(8)] }),
+            })),
+        }),
+        ..Default::default()
+    };
+    let graph = pb::GraphProto {
+        node: vec![node],
+        initializer: initializers,
+        input: vec![input],
+        output: vec![pb::ValueInfoProto { name: Some("y".into()), ..Default::default() }],
+        ..Default::default()
+    };
+    pb::ModelProto { graph: Some(graph), ir_version: Some(8), ..Default::default() }.encode_to_vec()
+}
+
+fn node(op: &str, name: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
+    pb::NodeProto {
+        op_type: Some(op.into()),
+        name: Some(name.into()),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec!["y".into()],
+        attribute: attrs,
+        ..Default::default()
+    }
+}
+
+fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
+    pb::AttributeProto { name: Some(name.into()), ints: v.to_vec(), r#type: Some(7), ..Default::default() }
+}
+
+fn weights(name: &str, dims: &[i64]) -> pb::TensorProto {
+    let n: i64 = dims.iter().product();
+    pb::TensorProto {
+        name: Some(name.into()),
+        dims: dims.to_vec(),
+        data_type: Some(1),
+        float_data: (0..n).map(|i| i as f32 * 0.01).collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn unsupported_ops_paddings_and_damaged_files_are_refused_by_name() {
+    let p = Path::new("m.onnx");
+    // An op we do not have: the node's name and op type, and what is supported.
+    let e = import(p, &model_with(node("Sigmoid", "gate", &["x"], vec![]), vec![])).unwrap_err().to_string();
+    assert!(e.contains("m.onnx") && e.contains("\"gate\" (Sigmoid)") && e.contains("supported: Conv"), "{e}");
+    // PyTorch's symmetric padding of a stride-2 conv is not TensorFlow's "same".
+    let conv = node("Conv", "down", &["x", "w"], vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])]);
+    let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
+    assert!(e.contains("\"down\" (Conv)") && e.contains("pads [1, 1, 1, 1]") && e.contains("[0, 0, 1, 1]"), "{e}");
+    // Grouped convolutions other than depthwise.
+    let group = pb::AttributeProto { name: Some("group".into()), i: Some(2), r#type: Some(2), ..Default::default() };
+    let conv = node("Conv", "grouped", &["x", "w"], vec![group]);
+    let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
+    assert!(e.contains("\"grouped\" (Conv)") && e.contains("group"), "{e}");
+    // Dilation.
+    let conv = node("Conv", "holes", &["x", "w"], vec![ints("dilations", &[2, 2])]);
+    let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
+    assert!(e.contains("\"holes\" (Conv)") && e.contains("dilation"), "{e}");
+
+    // Truncated, empty and foreign files.
+    let good = std::fs::read(fixture("pytorch_dwbn.onnx")).unwrap();
+    let e = import(p, &good[..good.len() / 2]).unwrap_err().to_string();
+    assert!(e.contains("m.onnx") && e.contains("not an ONNX model"), "{e}");
+    let e = import(p, b"PK\x03\x04 a zip file, not a model").unwrap_err().to_string();
+    assert!(e.contains("m.onnx"), "{e}");
+    let e = import(p, &pb::ModelProto::default().encode_to_vec()).unwrap_err().to_string();
+    assert!(e.contains("no graph"), "{e}");
+    let e = read(Path::new("/nonexistent/model.onnx")).unwrap_err().to_string();
+    assert!(e.contains("/nonexistent/model.onnx"), "{e}");
+}
+
+#[test]
+fn qat_import_writes_a_spec_and_weights_that_read_back_as_the_imported_model() {
+    let dir = tmp_dir("cli");
+    let out = dir.join("net.toml");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_qat"))
+        .args(["import", fixture("pytorch_dwbn.onnx").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let imported = read(&fixture("pytorch_dwbn.onnx")).unwrap();
+    let spec = wgpu_qat::model::file::read(&out).unwrap();
+    assert_eq!((spec.input, &spec.nodes), (imported.spec.input, &imported.spec.nodes));
+    let params = wgpu_qat::model::float_weights::read(&dir.join("net.safetensors"), &spec).unwrap();
+    assert_eq!(params.len(), imported.params.len());
+    for (a, b) in params.iter().zip(&imported.params) {
+        assert_eq!((&a.weight, &a.bias), (&b.weight, &b.bias));
+        assert_eq!(a.bn.as_ref().map(|b| &b.moving_var), b.bn.as_ref().map(|b| &b.moving_var));
+    }
+}
