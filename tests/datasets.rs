@@ -224,3 +224,52 @@ fn an_image_folder_reads_the_same_samples_as_idx_files_of_the_same_images() {
         assert!(x.images == y.images, "the PNG folder and the IDX files give different pixels");
     }
 }
+
+/// A CIFAR-10-like archive: the batches under `cifar-10-batches-bin/`, plus a file elsewhere
+/// that unpacking must ignore.
+fn cifar_archive(path: &Path) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    let batch: Vec<u8> = (0..3).flat_map(|i| cifar_record(i as u8)).collect();
+    for (name, bytes) in [
+        ("cifar-10-batches-bin/data_batch_1.bin", &batch[..]),
+        ("cifar-10-batches-bin/test_batch.bin", &batch[..]),
+        ("cifar-10-batches-bin/batches.meta.txt", b"airplane\n"),
+        ("elsewhere/data_batch_2.bin", &batch[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, bytes).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn cifar_downloads_once_into_the_cache_verified_and_unpacked() {
+    let dir = tmp_dir("cifar-download");
+    let archive = dir.join("cifar-10-binary.tar.gz");
+    cifar_archive(&archive);
+    let url = format!("file://{}", archive.display());
+    let md5 = cifar::md5_file(&archive).unwrap();
+    let cache = dir.join("cache");
+    // Offline: nothing is fetched.
+    let e = cifar::ensure(&cache, &url, &md5, true).unwrap_err().to_string();
+    assert!(e.contains("--offline"), "{e}");
+    // A download whose checksum is not the published one is not kept.
+    let e = cifar::ensure(&cache, &url, "0123456789abcdef0123456789abcdef", false).unwrap_err().to_string();
+    assert!(e.contains("MD5") && e.contains("not kept"), "{e}");
+    assert!(cifar::locate(&cache).is_none() && !cache.join("cifar-10-binary.tar.gz.part").exists());
+    // The right one is unpacked (only the batch folder's files) and read.
+    if std::process::Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("SKIP: no curl to fetch a file:// URL");
+        return;
+    }
+    let found = cifar::ensure(&cache, &url, &md5, false).unwrap();
+    assert_eq!(found, cache.join(cifar::SUBDIR));
+    assert!(!found.join("data_batch_2.bin").exists(), "a file outside the batch folder was unpacked");
+    assert_eq!(cifar::load(&cache).unwrap().train.count, 3);
+    // Once there, the cache is used as it is, offline too.
+    assert_eq!(cifar::ensure(&cache, "file:///nonexistent", &md5, true).unwrap(), found);
+}

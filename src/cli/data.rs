@@ -1,7 +1,8 @@
 //! Finding the data for a command. `--data DIR` names a data set in any format `data::open`
-//! reads (MNIST-format IDX files, CIFAR-10 binary batches, an image folder); without it, MNIST
-//! is looked for in `$QAT_DATA`, `../shared/data/mnist`, `./data/mnist` and the download cache,
-//! and finally downloaded into the cache unless `--offline`.
+//! reads (MNIST-format IDX files, CIFAR-10 binary batches, an image folder); without it, a
+//! model taking 32x32x3 images gets CIFAR-10 (`../shared/data/cifar-10`, `./data/cifar-10`,
+//! the download cache) and any other MNIST (`$QAT_DATA`, `../shared/data/mnist`,
+//! `./data/mnist`, the download cache), downloaded into the cache unless `--offline`.
 
 use std::path::PathBuf;
 use wgpu_qat::data::{cifar, download, folder, mnist, Dataset};
@@ -11,10 +12,11 @@ use wgpu_qat::{QatError, Result};
 pub struct DataArgs {
     /// A data set folder: the four MNIST-format IDX files (.gz or raw; any image size and
     /// number of classes), CIFAR-10's binary batches (data_batch_1.bin ... test_batch.bin), or
-    /// an image folder (train/<class>/*.png|jpg and test/<class>/*). Default: MNIST.
+    /// an image folder (train/CLASS/*.png|jpg and test/CLASS/*). Default: MNIST, or CIFAR-10
+    /// for a model taking 32x32x3 images.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Never download MNIST.
+    /// Never download MNIST or CIFAR-10.
     #[arg(long)]
     pub offline: bool,
 }
@@ -39,6 +41,19 @@ pub fn load(args: &DataArgs, input: [u32; 3]) -> Result<Dataset> {
                 });
             }
             wgpu_qat::data::open(dir, input)?
+        }
+        None if input == [cifar::SIDE as u32, cifar::SIDE as u32, 3] => {
+            // A CIFAR-sized model: CIFAR-10 from the usual folders, else the cache (downloaded).
+            let dir = match cifar::default_dirs().into_iter().find_map(|d| cifar::locate(&d)) {
+                Some(d) => d,
+                None => {
+                    let cache = download::cache_of("cifar-10").ok_or_else(|| QatError::DataMissing {
+                        looked_for: "CIFAR-10 (no cache folder: set HOME or give --data)".into(),
+                    })?;
+                    cifar::ensure(&cache, cifar::URL, cifar::MD5, args.offline)?
+                }
+            };
+            cifar::load(&dir)?
         }
         None => {
             let dir = match mnist::locate(None) {

@@ -115,7 +115,7 @@ pub struct TrainArgs {
     /// Freeze batch norm (use and keep its moving statistics) after this many QAT steps.
     #[arg(long)]
     bn_freeze: Option<usize>,
-    /// Feed pixels as (p / 255 - mean[c]) / std[c] with the training images' per-channel mean
+    /// Feed pixels as (p / 255 - mean) / std per channel, with the training images' per-channel mean
     /// and standard deviation. Stored in the model file, so the deployed model takes the same
     /// float input.
     #[arg(long, conflicts_with = "mean")]

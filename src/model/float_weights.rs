@@ -1,9 +1,9 @@
 //! A model's float parameters as a safetensors file (`qat train --save-float FILE`, read back
 //! by `qat train --init FILE`). Per weighted layer, by its name, little-endian F32:
 //! `NAME.weight` in our layouts ([O, KH*KW*I] for conv, whose weights are OHWI; [KH*KW, C] for
-//! depthwise; [out, in] for dense), `NAME.bias` ([O], absent where batch norm replaces the
+//! depthwise; [out, in] for dense), `NAME.bias` (\[O\], absent where batch norm replaces the
 //! bias), and with batch norm `NAME.bn.gamma`, `NAME.bn.beta`, `NAME.bn.moving_mean` and
-//! `NAME.bn.moving_var` ([C]).
+//! `NAME.bn.moving_var` (\[C\]).
 
 use crate::model::{geometry, ModelSpec};
 use crate::train::network::{HostBn, HostParams};
