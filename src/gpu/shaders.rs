@@ -86,6 +86,7 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("fake_quant/nudge", wgsl!("fake_quant/nudge")),
     ("common/channel_of", wgsl!("common/channel_of")),
     ("common/conv_params", wgsl!("common/conv_params")),
+    ("int8/requantize", wgsl!("int8/requantize")),
 ];
 
 /// A registered shader by name (the registry is `ops::SHADERS`).

@@ -15,6 +15,7 @@ pub mod elementwise;
 pub mod fake_quant;
 pub mod gather;
 pub mod global_avg_pool;
+pub mod int8;
 pub mod loss;
 pub mod matmul;
 pub mod max_pool;
@@ -34,6 +35,7 @@ pub mod twins {
     pub use super::fake_quant::twin::*;
     pub use super::gather::twin::*;
     pub use super::global_avg_pool::twin::*;
+    pub use super::int8::twin::*;
     pub use super::loss::twin::*;
     pub use super::matmul::twin::*;
     pub use super::max_pool::twin::*;
@@ -75,6 +77,7 @@ pub const SHADERS: &[Shader] = &[
     shader!("observer/weight_range", observer::WeightRangeParams, [R, W]),
     shader!("adam/update", adam::AdamParams, [U, R, W, W, W, W]),
     shader!("gather/batch", gather::GatherParams, [U, R, R, R, R, W, W]),
+    shader!("int8/requantize_each", int8::RequantizeEachParams, [R, R, R, W], "int8/requantize"),
     shader!("depthwise/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]),
     shader!("depthwise/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]),
     shader!("depthwise/backward_weight", conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]),

@@ -22,6 +22,7 @@ mod elementwise;
 mod fake_quant;
 mod gather;
 mod global_avg_pool;
+mod int8;
 mod loss;
 mod matmul;
 mod max_pool;
