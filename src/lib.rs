@@ -41,6 +41,7 @@ pub mod error;
 pub mod export;
 pub mod gpu;
 pub mod import;
+pub mod int8_gpu;
 pub mod layers;
 pub mod model;
 pub mod ops;

@@ -122,3 +122,10 @@ fn q8_fc_rescale(acc: i32, mant: vec2<u32>, exp: i32) -> i32 {
     }
     return select(i32(q.x), -i32(q.x), acc < 0);
 }
+
+// i32::saturating_add, as the reference adds output zero points.
+fn q8_add_sat(a: i32, b: i32) -> i32 {
+    if (b > 0 && a > 2147483647 - b) { return 2147483647; }
+    if (b < 0 && a < i32(-2147483647 - 1) - b) { return i32(-2147483647 - 1); }
+    return a + b;
+}

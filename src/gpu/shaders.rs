@@ -87,6 +87,8 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("common/channel_of", wgsl!("common/channel_of")),
     ("common/conv_params", wgsl!("common/conv_params")),
     ("int8/requantize", wgsl!("int8/requantize")),
+    ("int8/packed", wgsl!("int8/packed")),
+    ("int8/window_params", wgsl!("int8/window_params")),
 ];
 
 /// A registered shader by name (the registry is `ops::SHADERS`).

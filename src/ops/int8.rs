@@ -65,6 +65,172 @@ impl RequantizeEachParams {
     }
 }
 
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of the int8 window kernels (int8/conv2d, depthwise, max_pool,
+/// avg_pool; shaders/int8/window_params.wgsl).
+pub struct WindowParams {
+    /// Images in the batch.
+    pub batch: u32,
+    /// Input height.
+    pub h: u32,
+    /// Input width.
+    pub w: u32,
+    /// Input channels.
+    pub c: u32,
+    /// Output height.
+    pub oh: u32,
+    /// Output width.
+    pub ow: u32,
+    /// Output channels (conv2d; the others keep c).
+    pub o: u32,
+    /// Window height.
+    pub kh: u32,
+    /// Window width.
+    pub kw: u32,
+    /// Stride.
+    pub stride: u32,
+    /// Rows of padding before the first.
+    pub pad_top: u32,
+    /// Columns of padding before the first.
+    pub pad_left: u32,
+    /// Input zero point.
+    pub in_zp: i32,
+    /// Output zero point.
+    pub out_zp: i32,
+    /// Lowest output value (the fused activation's clamp).
+    pub clamp_min: i32,
+    /// Highest output value.
+    pub clamp_max: i32,
+}
+
+crate::uniform_fields!(WindowParams: batch, h, w, c, oh, ow, o, kh, kw, stride, pad_top, pad_left, in_zp, out_zp, clamp_min, clamp_max);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of int8/fully_connected.wgsl.
+pub struct FullyConnectedParams {
+    /// Images in the batch.
+    pub batch: u32,
+    /// Inputs per image.
+    pub inputs: u32,
+    /// Outputs per image.
+    pub units: u32,
+    /// Input zero point.
+    pub in_zp: i32,
+    /// Output zero point.
+    pub out_zp: i32,
+    /// Lowest output value.
+    pub clamp_min: i32,
+    /// Highest output value.
+    pub clamp_max: i32,
+    /// The float64 multiplier's exponent (`DoubleMultiplier`).
+    pub m_exp: i32,
+    /// Its mantissa's low 32 bits.
+    pub m_lo: u32,
+    /// Its mantissa's high bits.
+    pub m_hi: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: [u32; 2],
+}
+
+crate::uniform_fields!(FullyConnectedParams: batch, inputs, units, in_zp, out_zp, clamp_min, clamp_max, m_exp, m_lo, m_hi, _pad);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of int8/mean.wgsl.
+pub struct MeanParams {
+    /// Images in the batch.
+    pub batch: u32,
+    /// Values averaged per channel (h * w).
+    pub n: u32,
+    /// Channels.
+    pub c: u32,
+    /// Input zero point.
+    pub in_zp: i32,
+    /// Output zero point.
+    pub out_zp: i32,
+    /// Lowest output value.
+    pub clamp_min: i32,
+    /// Highest output value.
+    pub clamp_max: i32,
+    /// `MeanRescale`'s multiplier.
+    pub multiplier: i32,
+    /// Its shift.
+    pub shift: i32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: [u32; 3],
+}
+
+crate::uniform_fields!(MeanParams: batch, n, c, in_zp, out_zp, clamp_min, clamp_max, multiplier, shift, _pad);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of int8/add.wgsl (`AddRescale`'s three multipliers).
+pub struct AddParams {
+    /// Values.
+    pub count: u32,
+    /// First input's zero point.
+    pub zp_a: i32,
+    /// Second input's zero point.
+    pub zp_b: i32,
+    /// Output zero point.
+    pub out_zp: i32,
+    /// First input's multiplier.
+    pub m_a: i32,
+    /// Its shift.
+    pub shift_a: i32,
+    /// Second input's multiplier.
+    pub m_b: i32,
+    /// Its shift.
+    pub shift_b: i32,
+    /// The sum's multiplier.
+    pub m_out: i32,
+    /// Its shift.
+    pub shift_out: i32,
+    /// Lowest output value.
+    pub clamp_min: i32,
+    /// Highest output value.
+    pub clamp_max: i32,
+}
+
+crate::uniform_fields!(AddParams: count, zp_a, zp_b, out_zp, m_a, shift_a, m_b, shift_b, m_out, shift_out, clamp_min, clamp_max);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of int8/concat.wgsl.
+pub struct ConcatParams {
+    /// Pixels (batch * h * w).
+    pub pixels: u32,
+    /// First input's channels.
+    pub c1: u32,
+    /// Second input's channels.
+    pub c2: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: u32,
+}
+
+crate::uniform_fields!(ConcatParams: pixels, c1, c2, _pad);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of int8/quantize.wgsl.
+pub struct QuantizeParams {
+    /// Values (batch * h * w * c).
+    pub count: u32,
+    /// Channels.
+    pub channels: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: [u32; 2],
+}
+
+crate::uniform_fields!(QuantizeParams: count, channels, _pad);
+
+/// The grid of a kernel with one lane per output word of `values` int8 values.
+pub fn words_grid(values: usize) -> Grid {
+    Grid::items(values.div_ceil(4), WORKGROUP_SIZE)
+}
+
 /// Twin of the int8 kernels: the int8 crate's own rules.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested

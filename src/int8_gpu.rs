@@ -1,0 +1,309 @@
+//! The int8 model on the GPU: the packed model's weights uploaded once (int8 packed four per
+//! u32, int32 biases, per-channel multipliers), and batches of u8 images run through the int8
+//! kernels of `ops::int8` (shaders/int8/) node by node, one submit per batch. The integer rules
+//! are the int8 crate's, mirrored in WGSL with 32-bit words only, so the output bytes equal the
+//! CPU interpreter's (`qat_int8::interpreter`), image by image. Batches are split so that no
+//! tensor exceeds the adapter's storage-buffer binding size.
+
+use crate::gpu::{Dispatch, Gpu};
+use crate::ops::int8::{
+    words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams, QuantizeParams,
+    WindowParams,
+};
+use crate::{QatError, Result};
+use qat_int8::interpreter::quantize_image;
+use qat_int8::model::{QLayer, QuantModel};
+use qat_int8::quant::add::AddRescale;
+use qat_int8::quant::clamp::Clamp;
+use qat_int8::quant::mean::MeanRescale;
+use qat_int8::shape::output_size;
+
+/// Packs int8 values four per u32 (value i in byte i % 4 of word i / 4).
+pub fn pack(values: &[i8]) -> Vec<u32> {
+    values.chunks(4).map(|c| c.iter().enumerate().fold(0u32, |w, (k, &v)| w | ((v as u8 as u32) << (8 * k)))).collect()
+}
+
+/// The `count` int8 values of packed `words`.
+pub fn unpack(words: &[u32], count: usize) -> Vec<i8> {
+    (0..count).map(|i| (words[i / 4] >> (8 * (i % 4))) as u8 as i8).collect()
+}
+
+/// A weighted node's buffers.
+enum Weights {
+    /// Conv or depthwise: packed weights, biases, (multiplier, shift) per channel.
+    Conv { weights: wgpu::Buffer, bias: wgpu::Buffer, multipliers: wgpu::Buffer },
+    /// Fully connected: packed weights, biases, the float64 multiplier.
+    Dense { weights: wgpu::Buffer, bias: wgpu::Buffer, multiplier: DoubleMultiplier },
+    /// No weights.
+    None,
+}
+
+/// An int8 model uploaded to the GPU.
+pub struct GpuInt8Model {
+    model: QuantModel,
+    /// Shape of each tensor (0: the input), per image.
+    shapes: Vec<[u32; 3]>,
+    weights: Vec<Weights>,
+    /// QUANTIZE's table: channel c, pixel p -> int8, as the CPU interpreter quantizes.
+    lut: wgpu::Buffer,
+}
+
+fn elements(s: [u32; 3]) -> usize {
+    s.iter().map(|&d| d as usize).product()
+}
+
+impl GpuInt8Model {
+    /// Uploads `model` (a model `format::read` or `export::quantize` gave: validated).
+    pub fn upload(gpu: &Gpu, model: &QuantModel) -> Result<GpuInt8Model> {
+        let quants = model.tensor_quants();
+        let channels = model.input_shape[2];
+        let mut lut = Vec::with_capacity(channels as usize * 256);
+        for c in 0..channels as usize {
+            for p in 0..=255u8 {
+                // One pixel of channel c, quantized by the interpreter's own function.
+                let mut pixel = vec![0u8; channels as usize];
+                pixel[c] = p;
+                let t = quantize_image(&pixel, [1, 1, channels], model.input_quant, &model.input_norm);
+                lut.push(t.data[c] as i32);
+            }
+        }
+        let mut shapes = vec![model.input_shape];
+        let mut weights = Vec::new();
+        for (k, node) in model.nodes.iter().enumerate() {
+            let ins: Vec<[u32; 3]> = node.inputs.iter().map(|&t| shapes[t]).collect();
+            let shape = qat_int8::shape::infer(node.op.shape_op(), &ins)
+                .map_err(|e| QatError::Invalid(format!("node {k} ({}): {e}", node.name)))?;
+            shapes.push(shape);
+            weights.push(match &node.op {
+                QLayer::Conv2d { weights: w, bias, multipliers, .. }
+                | QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => {
+                    let m: Vec<i32> = multipliers.iter().flat_map(|q| [q.multiplier, q.shift]).collect();
+                    Weights::Conv {
+                        weights: gpu.upload("int8 weights", &pack(w)),
+                        bias: gpu.upload("int8 bias", bias),
+                        multipliers: gpu.upload("int8 multipliers", &m),
+                    }
+                }
+                QLayer::FullyConnected { weights: w, bias, weight_scale, output, .. } => {
+                    let s_in = quants[node.inputs[0]].scale;
+                    Weights::Dense {
+                        weights: gpu.upload("int8 weights", &pack(w)),
+                        bias: gpu.upload("int8 bias", bias),
+                        multiplier: DoubleMultiplier::new(s_in as f64 * *weight_scale as f64 / output.scale as f64),
+                    }
+                }
+                _ => Weights::None,
+            });
+        }
+        Ok(GpuInt8Model { model: model.clone(), shapes, weights, lut: gpu.upload("int8 input table", &lut) })
+    }
+
+    /// The largest batch whose every tensor fits one storage binding of the adapter (at most
+    /// `limit`).
+    pub fn batch_limit(&self, gpu: &Gpu, limit: usize) -> usize {
+        let widest = self.shapes.iter().map(|&s| elements(s)).max().unwrap_or(1).max(1);
+        let binding = gpu.limits.max_storage_buffer_binding_size as usize;
+        (binding / widest).clamp(1, limit.max(1))
+    }
+
+    /// Int8 logits of `count` images (u8, NHWC, back to back), batches of at most `batch`.
+    pub fn run(&self, gpu: &Gpu, images: &[u8], count: usize, batch: usize) -> Result<Vec<i8>> {
+        let pixels = elements(self.model.input_shape);
+        if Some(images.len()) != pixels.checked_mul(count) {
+            return Err(QatError::Invalid(format!(
+                "{count} images of {:?} need {} values, got {}",
+                self.model.input_shape,
+                pixels.saturating_mul(count),
+                images.len()
+            )));
+        }
+        let batch = self.batch_limit(gpu, batch);
+        let mut out = Vec::new();
+        for chunk in images.chunks(batch * pixels.max(1)) {
+            out.extend(self.run_batch(gpu, chunk, chunk.len() / pixels.max(1))?);
+        }
+        Ok(out)
+    }
+
+    /// One batch: every node recorded, one submit, the logits read back.
+    fn run_batch(&self, gpu: &Gpu, images: &[u8], n: usize) -> Result<Vec<i8>> {
+        let quants = self.model.tensor_quants();
+        let b = n as u32;
+        let mut packed = images.to_vec();
+        packed.resize(images.len().div_ceil(4) * 4, 0);
+        let words: Vec<u32> = packed.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let image_buf = gpu.upload("int8 images", &words);
+        let tensor = |s: [u32; 3]| gpu.storage("int8 tensor", (n * elements(s)).div_ceil(4));
+        let input_count = n * elements(self.model.input_shape);
+        let x0 = tensor(self.model.input_shape);
+        let mut d: Vec<Dispatch> = vec![Dispatch::new(
+            gpu,
+            "int8/quantize",
+            &QuantizeParams { count: input_count as u32, channels: self.model.input_shape[2], _pad: [0; 2] },
+            &[&image_buf, &self.lut, &x0],
+            words_grid(input_count),
+        )?];
+        let mut tensors = vec![x0];
+        for (k, node) in self.model.nodes.iter().enumerate() {
+            let [h, w, c] = self.shapes[node.inputs[0]];
+            let out_shape = self.shapes[k + 1];
+            let [oh, ow, o] = out_shape;
+            let q_in = quants[node.inputs[0]];
+            let q_out = quants[k + 1];
+            let x = &tensors[node.inputs[0]];
+            let y = tensor(out_shape);
+            let count = n * elements(out_shape);
+            let window = |kernel: [u32; 2], stride: u32, padding, clamp: Clamp| {
+                let pad_top = output_size(h, kernel[0], stride, padding).map_or(0, |s| s.1);
+                let pad_left = output_size(w, kernel[1], stride, padding).map_or(0, |s| s.1);
+                WindowParams {
+                    batch: b,
+                    h,
+                    w,
+                    c,
+                    oh,
+                    ow,
+                    o,
+                    kh: kernel[0],
+                    kw: kernel[1],
+                    stride,
+                    pad_top,
+                    pad_left,
+                    in_zp: q_in.zero_point,
+                    out_zp: q_out.zero_point,
+                    clamp_min: clamp.min,
+                    clamp_max: clamp.max,
+                }
+            };
+            match (&node.op, &self.weights[k]) {
+                (
+                    QLayer::Conv2d { kernel, stride, padding, clamp, .. },
+                    Weights::Conv { weights, bias, multipliers },
+                ) => {
+                    let p = window(*kernel, *stride, *padding, *clamp);
+                    d.push(Dispatch::new(
+                        gpu,
+                        "int8/conv2d",
+                        &p,
+                        &[x, weights, bias, multipliers, &y],
+                        words_grid(count),
+                    )?);
+                }
+                (
+                    QLayer::DepthwiseConv2d { kernel, stride, padding, clamp, .. },
+                    Weights::Conv { weights, bias, multipliers },
+                ) => {
+                    let p = window(*kernel, *stride, *padding, *clamp);
+                    d.push(Dispatch::new(
+                        gpu,
+                        "int8/depthwise",
+                        &p,
+                        &[x, weights, bias, multipliers, &y],
+                        words_grid(count),
+                    )?);
+                }
+                (QLayer::MaxPool { size, stride }, _) => {
+                    let p = window([*size, *size], *stride, qat_int8::shape::Padding::Valid, Clamp::FULL);
+                    d.push(Dispatch::new(gpu, "int8/max_pool", &p, &[x, &y], words_grid(count))?);
+                }
+                (QLayer::AvgPool { size, stride, padding }, _) => {
+                    let p = window([*size, *size], *stride, *padding, Clamp::FULL);
+                    d.push(Dispatch::new(gpu, "int8/avg_pool", &p, &[x, &y], words_grid(count))?);
+                }
+                (QLayer::Mean { output }, _) => {
+                    let r = MeanRescale::new(q_in, *output, h * w);
+                    let p = MeanParams {
+                        batch: b,
+                        n: h * w,
+                        c,
+                        in_zp: q_in.zero_point,
+                        out_zp: output.zero_point,
+                        clamp_min: Clamp::FULL.min,
+                        clamp_max: Clamp::FULL.max,
+                        multiplier: r.multiplier.multiplier,
+                        shift: r.multiplier.shift,
+                        _pad: [0; 3],
+                    };
+                    d.push(Dispatch::new(gpu, "int8/mean", &p, &[x, &y], words_grid(count))?);
+                }
+                (QLayer::Flatten, _) => {
+                    // The same bytes, read as [1, 1, h * w * c].
+                    tensors.push(x.clone());
+                    continue;
+                }
+                (
+                    QLayer::FullyConnected { units, inputs, clamp, output, .. },
+                    Weights::Dense { weights, bias, multiplier },
+                ) => {
+                    let p = FullyConnectedParams {
+                        batch: b,
+                        inputs: *inputs,
+                        units: *units,
+                        in_zp: q_in.zero_point,
+                        out_zp: output.zero_point,
+                        clamp_min: clamp.min,
+                        clamp_max: clamp.max,
+                        m_exp: multiplier.exponent,
+                        m_lo: multiplier.mantissa_lo,
+                        m_hi: multiplier.mantissa_hi,
+                        _pad: [0; 2],
+                    };
+                    d.push(Dispatch::new(gpu, "int8/fully_connected", &p, &[x, weights, bias, &y], words_grid(count))?);
+                }
+                (QLayer::Add { output, clamp, .. }, _) => {
+                    let q_b = quants[node.inputs[1]];
+                    let r = AddRescale::new(q_in, q_b, *output);
+                    let p = AddParams {
+                        count: count as u32,
+                        zp_a: q_in.zero_point,
+                        zp_b: q_b.zero_point,
+                        out_zp: output.zero_point,
+                        m_a: r.input1.multiplier,
+                        shift_a: r.input1.shift,
+                        m_b: r.input2.multiplier,
+                        shift_b: r.input2.shift,
+                        m_out: r.output.multiplier,
+                        shift_out: r.output.shift,
+                        clamp_min: clamp.min,
+                        clamp_max: clamp.max,
+                    };
+                    d.push(Dispatch::new(gpu, "int8/add", &p, &[x, &tensors[node.inputs[1]], &y], words_grid(count))?);
+                }
+                (QLayer::Concat, _) => {
+                    // Pairs, left to right: ((a, b), c), ...
+                    let pixels = (n as u32) * h * w;
+                    let mut acc = x.clone();
+                    let mut acc_c = c;
+                    for (i, &t) in node.inputs.iter().enumerate().skip(1) {
+                        let ct = self.shapes[t][2];
+                        let last = i + 1 == node.inputs.len();
+                        let dst = if last {
+                            y.clone()
+                        } else {
+                            gpu.storage("int8 concat part", (pixels * (acc_c + ct)) as usize)
+                        };
+                        let p = ConcatParams { pixels, c1: acc_c, c2: ct, _pad: 0 };
+                        let total = (pixels * (acc_c + ct)) as usize;
+                        d.push(Dispatch::new(gpu, "int8/concat", &p, &[&acc, &tensors[t], &dst], words_grid(total))?);
+                        acc = dst;
+                        acc_c += ct;
+                    }
+                }
+                (op, _) => {
+                    return Err(QatError::Invalid(format!(
+                        "node {} ({}): no GPU int8 kernel",
+                        node.name,
+                        op.op_name()
+                    )));
+                }
+            }
+            tensors.push(y);
+        }
+        gpu.run(&d)?;
+        let logits = self.shapes.last().copied().unwrap_or([1, 1, 1]);
+        let count = n * elements(logits);
+        let last = tensors.last().ok_or_else(|| QatError::Invalid("the model has no nodes".into()))?;
+        let words: Vec<u32> = gpu.read(last, count.div_ceil(4))?;
+        Ok(unpack(&words, count))
+    }
+}

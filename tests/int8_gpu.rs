@@ -1,0 +1,115 @@
+//! The int8 model on the GPU (`int8_gpu`, shaders/int8/) against the CPU int8 interpreter: the
+//! same output bytes, image by image, for every built-in model with random weights and wide
+//! ranges (every op: QUANTIZE, conv, depthwise, max and average pooling, MEAN, ADD,
+//! CONCATENATION, FULLY_CONNECTED), with and without input normalization, across batch splits.
+
+mod common;
+
+use common::{synthetic_split, synthetic_state};
+use wgpu_qat::export::quantize::quantize;
+use wgpu_qat::int8_gpu::GpuInt8Model;
+use wgpu_qat::model::ModelSpec;
+use wgpu_qat::qat_int8::InputNorm;
+use wgpu_qat::reference::int8::run_batch;
+
+#[test]
+fn gpu_int8_output_bytes_equal_the_cpu_interpreters_for_every_builtin() {
+    let Some(gpu) = common::gpu() else { return };
+    for name in wgpu_qat::model::spec::BUILTINS {
+        let spec = ModelSpec::builtin(name).unwrap();
+        for seed in [3u64, 4] {
+            let mut state = synthetic_state(&spec, seed).unwrap();
+            if seed == 4 {
+                let c = spec.input[2] as usize;
+                state.input_norm = InputNorm { mean: vec![0.45; c], std: vec![0.27; c] };
+                state.input_range = [-1.7, 2.1];
+            }
+            let model = quantize(&state).unwrap();
+            let pixels = spec.input.iter().product::<u32>() as usize;
+            let count = 150;
+            let images = synthetic_split(count, pixels, seed + 10).images;
+            let cpu = run_batch(&model, &images, count).unwrap();
+            let g = GpuInt8Model::upload(gpu, &model).unwrap();
+            // Batches of 64: three submits, the last one partial.
+            let ours = g.run(gpu, &images, count, 64).unwrap();
+            let differing = cpu.iter().zip(&ours).filter(|(a, b)| a != b).count();
+            assert_eq!(ours.len(), cpu.len(), "{name}");
+            assert_eq!(differing, 0, "{name} (seed {seed}): {differing} of {} output bytes differ", cpu.len());
+        }
+    }
+}
+
+/// Ops the built-ins lack: average pooling ("same" windows counting in-bounds taps only, and
+/// "valid"), a three-way concat, ReLU6 clamps, valid convs with stride 2, odd channel counts.
+#[test]
+fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
+    let Some(gpu) = common::gpu() else { return };
+    let spec = wgpu_qat::model::file::from_toml(
+        r#"
+        name = "odd"
+        input = [13, 11, 3]
+        [[layers]]
+        name = "a"
+        type = "conv2d"
+        filters = 7
+        kernel = 3
+        stride = 2
+        activation = "relu6"
+        [[layers]]
+        name = "pool_same"
+        type = "avg_pool"
+        input = "a"
+        size = 3
+        stride = 2
+        padding = "same"
+        [[layers]]
+        name = "b"
+        type = "depthwise_conv2d"
+        input = "pool_same"
+        kernel = 3
+        padding = "same"
+        activation = "relu"
+        [[layers]]
+        name = "c"
+        type = "conv2d"
+        input = "pool_same"
+        filters = 5
+        kernel = 1
+        [[layers]]
+        name = "d"
+        type = "conv2d"
+        input = "pool_same"
+        filters = 6
+        kernel = 1
+        activation = "relu6"
+        [[layers]]
+        name = "cat"
+        type = "concat"
+        inputs = ["b", "c", "d"]
+        [[layers]]
+        name = "pool_valid"
+        type = "avg_pool"
+        input = "cat"
+        size = 2
+        stride = 1
+        [[layers]]
+        name = "flat"
+        type = "flatten"
+        input = "pool_valid"
+        [[layers]]
+        name = "out"
+        type = "dense"
+        units = 9
+        "#,
+    )
+    .unwrap();
+    let _ = spec.shapes().unwrap();
+    for seed in [5u64, 6, 7] {
+        let model = quantize(&synthetic_state(&spec, seed).unwrap()).unwrap();
+        let count = 97;
+        let images = synthetic_split(count, 13 * 11 * 3, seed).images;
+        let cpu = run_batch(&model, &images, count).unwrap();
+        let ours = GpuInt8Model::upload(gpu, &model).unwrap().run(gpu, &images, count, 40).unwrap();
+        assert_eq!(cpu, ours, "seed {seed}");
+    }
+}
