@@ -27,6 +27,9 @@ pub struct Agreement {
     pub int8_acc: f64,
     /// Fake-quant accuracy.
     pub fake_quant_acc: f64,
+    /// Output bytes where the GPU int8 kernels differ from the CPU interpreter (`verify_model`
+    /// only; None in `compare`).
+    pub gpu_int8_differing_bytes: Option<usize>,
 }
 
 /// Compares fake-quant float logits (on the output grid of `out`) with int8 logits.
@@ -53,6 +56,7 @@ pub fn compare(fake_quant: &[f32], int8: &[i8], classes: usize, out: TensorQuant
         mean_logit_diff_lsb: sum_diff as f64 / (images * classes).max(1) as f64,
         int8_acc: accuracy(int8, classes, labels),
         fake_quant_acc: accuracy(fake_quant, classes, labels),
+        gpu_int8_differing_bytes: None,
     }
 }
 
@@ -75,12 +79,17 @@ pub fn int8_logits(model: &QuantModel, split: &Split) -> Result<Vec<i8>> {
 }
 
 /// Runs an int8 model file's fake-quant twin on the GPU and the int8 interpreter on the CPU
-/// over `split`, and compares them.
+/// over `split`, and compares them; also runs the GPU int8 kernels and counts the output bytes
+/// where they differ from the interpreter's.
 pub fn verify_model(gpu: &Gpu, model: &QuantModel, split: &Split, eval_batch: u32) -> Result<Agreement> {
     let state = dequantize(model)?;
     let net = network_from_state(gpu, &state)?;
     let ds = GpuDataset::upload(gpu, split, model.input_shape, &model.input_norm);
     let fq = evaluate(gpu, &net, &ds, &split.labels, true, eval_batch, 8)?;
     let q = int8_logits(model, split)?;
-    Ok(compare(&fq.logits, &q, fq.classes, model.logits_quant(), &split.labels))
+    let on_gpu = crate::int8_gpu::GpuInt8Model::upload(gpu, model)?.run(gpu, &split.images, split.count, 256)?;
+    let differing = q.iter().zip(&on_gpu).filter(|(a, b)| a != b).count() + q.len().abs_diff(on_gpu.len());
+    let mut a = compare(&fq.logits, &q, fq.classes, model.logits_quant(), &split.labels);
+    a.gpu_int8_differing_bytes = Some(differing);
+    Ok(a)
 }

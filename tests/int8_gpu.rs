@@ -113,3 +113,41 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         assert_eq!(cpu, ours, "seed {seed}");
     }
 }
+
+/// Through the binary: `eval --device gpu` writes the very logits bytes `eval` (CPU) writes,
+/// `predict --device gpu` gives the same logits, and `verify` counts 0 differing bytes.
+#[test]
+fn eval_predict_and_verify_run_the_gpu_int8_kernels() {
+    if common::gpu().is_none() || common::mnist().is_none() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("qat-int8-gpu-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model_path = dir.join("m.qat");
+    let model = quantize(&synthetic_state(&ModelSpec::builtin("mnist-dwbn").unwrap(), 9).unwrap()).unwrap();
+    wgpu_qat::export::format::write(&model, &model_path).unwrap();
+    let m = model_path.to_str().unwrap();
+    let qat = |args: &[&str]| -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_qat")).args(args).output().unwrap();
+        assert!(out.status.success(), "qat {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (cpu, gpu) = (dir.join("cpu.bin"), dir.join("gpu.bin"));
+    qat(&["eval", "--model", m, "--limit", "700", "--logits", cpu.to_str().unwrap()]);
+    qat(&["eval", "--model", m, "--limit", "700", "--device", "gpu", "--logits", gpu.to_str().unwrap()]);
+    let (a, b) = (std::fs::read(&cpu).unwrap(), std::fs::read(&gpu).unwrap());
+    assert_eq!(a.len(), 7000);
+    assert!(a == b, "eval --device gpu wrote other logits than the CPU");
+    let v: serde_json::Value =
+        serde_json::from_str(&qat(&["verify", "--model", m, "--limit", "700", "--json"])).unwrap();
+    assert_eq!(v["gpu_int8_differing_bytes"], 0, "{v}");
+    let png = dir.join("digit.png");
+    let digit = &common::mnist().unwrap().test.images[..784];
+    image::GrayImage::from_raw(28, 28, digit.to_vec()).unwrap().save(&png).unwrap();
+    let p = png.to_str().unwrap();
+    let on_cpu: serde_json::Value = serde_json::from_str(&qat(&["predict", "--model", m, p, "--json"])).unwrap();
+    let on_gpu: serde_json::Value =
+        serde_json::from_str(&qat(&["predict", "--model", m, p, "--json", "--device", "gpu"])).unwrap();
+    assert_eq!(on_cpu["predictions"][0]["logits"], on_gpu["predictions"][0]["logits"]);
+    assert_eq!(on_cpu["predictions"][0]["logits"].as_array().unwrap().len(), 10);
+}

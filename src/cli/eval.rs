@@ -1,4 +1,5 @@
-//! `qat eval`: test accuracy of an int8 model file on the CPU int8 interpreter (no GPU).
+//! `qat eval`: test accuracy of an int8 model file on the CPU int8 interpreter (no GPU), or with
+//! `--device gpu` on the GPU int8 kernels (`int8_gpu`), which give the same bytes.
 
 use super::data::{check_input, load, DataArgs};
 use std::path::PathBuf;
@@ -25,9 +26,19 @@ pub struct EvalArgs {
     /// Also write the int8 logits here, raw: one signed byte per class, image after image.
     #[arg(long)]
     logits: Option<PathBuf>,
+    /// Where the int8 model runs: the CPU interpreter, or the GPU int8 kernels.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: Device,
 }
 
-pub fn run(a: EvalArgs) -> Result<()> {
+/// `--device`: the CPU int8 interpreter or the GPU int8 kernels.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+    Gpu,
+}
+
+pub fn run(a: EvalArgs, open_gpu: &dyn Fn() -> Result<wgpu_qat::gpu::Gpu>) -> Result<()> {
     if a.limit == Some(0) {
         return Err(QatError::Invalid("--limit must be at least 1".into()));
     }
@@ -36,9 +47,20 @@ pub fn run(a: EvalArgs) -> Result<()> {
     let data = load(&a.data, model.input_shape)?;
     check_input(&a.model, model.input_shape, &data)?;
     let test = test_split(&data, a.limit);
-    let t0 = Instant::now();
-    let logits = int8_logits(&model, &test)?;
-    let secs = t0.elapsed().as_secs_f64();
+    let (logits, secs, where_) = match a.device {
+        Device::Cpu => {
+            let t0 = Instant::now();
+            let logits = int8_logits(&model, &test)?;
+            (logits, t0.elapsed().as_secs_f64(), "CPU".to_string())
+        }
+        Device::Gpu => {
+            let gpu = open_gpu()?;
+            let g = wgpu_qat::int8_gpu::GpuInt8Model::upload(&gpu, &model)?;
+            let t0 = Instant::now();
+            let logits = g.run(&gpu, &test.images, test.count, 256)?;
+            (logits, t0.elapsed().as_secs_f64(), format!("GPU int8 kernels on {}", gpu.describe()))
+        }
+    };
     let classes = logits.len() / test.count.max(1);
     let acc = accuracy(&logits, classes.max(1), &test.labels);
     if let Some(out) = &logits_out {
@@ -49,11 +71,12 @@ pub fn run(a: EvalArgs) -> Result<()> {
             "model": a.model.display().to_string(),
             "images": test.count,
             "int8_test_acc": acc,
+            "device": format!("{:?}", a.device).to_lowercase(),
             "images_per_sec": test.count as f64 / secs.max(1e-9),
         }));
     } else {
         println!(
-            "int8 test accuracy (CPU, integer only): {acc:.4} on {} images ({:.0} images/s)",
+            "int8 test accuracy ({where_}, integer only): {acc:.4} on {} images ({:.0} images/s)",
             test.count,
             test.count as f64 / secs.max(1e-9)
         );

@@ -19,7 +19,7 @@ use wgpu_qat::Result;
 pub enum Command {
     /// Train a model (float epochs, then QAT epochs), export it as int8, evaluate it.
     Train(Box<train::TrainArgs>),
-    /// Test accuracy of an int8 model on the CPU int8 interpreter.
+    /// Test accuracy of an int8 model on the CPU int8 interpreter (or the GPU int8 kernels).
     Eval(eval::EvalArgs),
     /// Write an int8 model file as .tflite (LiteRT) or .onnx (onnxruntime); no GPU.
     Export(export::ExportArgs),
@@ -44,13 +44,13 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
     match command {
         // Arguments, model files and data are checked before a device is opened.
         Command::Train(a) => train::run(*a, &gpu),
-        Command::Eval(a) => eval::run(a),
+        Command::Eval(a) => eval::run(a, &gpu),
         Command::Export(a) => export::run(a),
         Command::Verify(a) => verify::run(a, &gpu),
         Command::Info => info::run(&gpu()?),
         Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a, &gpu()?),
-        Command::Predict(a) => predict::run(a),
+        Command::Predict(a) => predict::run(a, &gpu),
         Command::Import(a) => import::run(a),
         Command::Calibrate(a) => calibrate::run(a, &gpu),
     }

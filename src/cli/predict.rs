@@ -1,7 +1,8 @@
 //! `qat predict`: the classes and scores an int8 model gives the user's own images (PNG or
-//! JPEG), on the CPU int8 interpreter (no GPU).
+//! JPEG), on the CPU int8 interpreter (no GPU) or, with `--device gpu`, the GPU int8 kernels
+//! (the same bytes).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use wgpu_qat::data::image::{self, Fit};
 use wgpu_qat::export::format;
 use wgpu_qat::{QatError, Result};
@@ -24,6 +25,9 @@ pub struct PredictArgs {
     /// Print JSON: per image its path, the top classes with scores, and the int8 logits.
     #[arg(long)]
     json: bool,
+    /// Where the int8 model runs: the CPU interpreter, or the GPU int8 kernels.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: super::eval::Device,
 }
 
 /// The image files `inputs` name: files as given, folders' images in name order.
@@ -67,12 +71,7 @@ fn ranked(scores: &[f64]) -> Vec<usize> {
     order
 }
 
-fn predict_one(model: &qat_int8::model::QuantModel, path: &Path, fit: Fit) -> Result<Vec<i8>> {
-    let pixels = image::load(path, model.input_shape, fit)?;
-    qat_int8::interpreter::run_image(model, &pixels).map_err(|e| QatError::Invalid(format!("{}: {e}", path.display())))
-}
-
-pub fn run(a: PredictArgs) -> Result<()> {
+pub fn run(a: PredictArgs, open_gpu: &dyn Fn() -> Result<wgpu_qat::gpu::Gpu>) -> Result<()> {
     if a.top_k == 0 {
         return Err(QatError::Invalid("--top-k must be at least 1".into()));
     }
@@ -80,9 +79,22 @@ pub fn run(a: PredictArgs) -> Result<()> {
     let files = image_files(&a.images)?;
     let quant = model.logits_quant();
     let fit = Fit { invert: a.invert };
-    let mut results = Vec::new();
+    // Every image is read (and any bad one named) before the model runs.
+    let mut pixels = Vec::new();
     for f in &files {
-        let logits = predict_one(&model, f, fit)?;
+        pixels.extend(image::load(f, model.input_shape, fit)?);
+    }
+    let all = match a.device {
+        super::eval::Device::Cpu => qat_int8::interpreter::run_batch(&model, &pixels, files.len())?,
+        super::eval::Device::Gpu => {
+            let gpu = open_gpu()?;
+            wgpu_qat::int8_gpu::GpuInt8Model::upload(&gpu, &model)?.run(&gpu, &pixels, files.len(), 256)?
+        }
+    };
+    let classes = all.len() / files.len().max(1);
+    let mut results = Vec::new();
+    for (f, logits) in files.iter().zip(all.chunks(classes.max(1))) {
+        let logits = logits.to_vec();
         let s = scores(&logits, quant);
         let top: Vec<usize> = ranked(&s).into_iter().take(a.top_k).collect();
         if a.json {

@@ -42,6 +42,9 @@ pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         println!("top-1 agreement (GPU fake quant vs CPU int8): {:.4}", r.top1_agreement);
         println!("logit difference: max {} LSB, mean {:.4} LSB", r.max_logit_diff_lsb, r.mean_logit_diff_lsb);
         println!("accuracy: int8 {:.4}, fake quant {:.4}", r.int8_acc, r.fake_quant_acc);
+        if let Some(d) = r.gpu_int8_differing_bytes {
+            println!("GPU int8 kernels vs CPU int8 interpreter: {d} differing output bytes");
+        }
     }
     Ok(())
 }
