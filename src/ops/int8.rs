@@ -50,7 +50,7 @@ pub struct RequantizeEachParams {
 crate::uniform_fields!(RequantizeEachParams: count, _pad);
 
 impl RequantizeEachParams {
-    /// Records out[i] = (MBQM(acc[i], fixed[i]), FC rescale(acc[i], double[i])); `fixed` holds
+    /// Records `out[i] = (MBQM(acc[i], fixed[i]), FC rescale(acc[i], double[i]))`; `fixed` holds
     /// (multiplier, shift) pairs, `double` the `DoubleMultiplier::words`.
     pub fn dispatch(
         gpu: &Gpu,
