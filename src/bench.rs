@@ -224,11 +224,11 @@ pub fn profile_step(
     Ok((by_kernel, method))
 }
 
-/// CPU int8 images/s of `spec` with its initial weights and every activation range [-4, 6]
-/// (the interpreter's speed does not depend on the values).
-pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
+/// `spec` with its initial weights and every activation range [-4, 6], as the inference
+/// benchmarks run it (their speed does not depend on the values).
+fn bench_state(spec: &ModelSpec) -> Result<TrainedState> {
     let place = crate::quant::placement::placement(spec)?;
-    let state = TrainedState {
+    Ok(TrainedState {
         spec: spec.clone(),
         params: crate::train::network::initial_params(spec, 5)?,
         input_range: [0.0, 1.0],
@@ -236,8 +236,12 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
         bits: 8,
         weight_quant: crate::train::network::WeightQuant::PerChannel,
         input_norm: qat_int8::InputNorm::unit(spec.input[2]),
-    };
-    let model = quantize(&state)?;
+    })
+}
+
+/// CPU int8 images/s of `spec` (`bench_state`) on the interpreter.
+pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
+    let model = quantize(&bench_state(spec)?)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
     let t0 = Instant::now();
@@ -247,12 +251,43 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
     Ok(images as f64 / secs.max(1e-9))
 }
 
+/// Inference images/s of `spec` (`bench_state`) at `batch` over `images` images, each the best
+/// of `TRIALS` timings after a warm-up: (GPU int8 kernels, GPU fake-quant f32 forward), on the
+/// same adapter. The int8 timing includes its per-batch image upload and logits readback, the
+/// f32 one its per-batch logits readback.
+pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, images: usize) -> Result<(f64, f64)> {
+    let state = bench_state(spec)?;
+    let model = quantize(&state)?;
+    let pixels = spec.input.iter().product::<u32>() as usize;
+    let data = synthetic_split(images, pixels, 9);
+    let best = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        f()?;
+        let mut secs = f64::INFINITY;
+        for _ in 0..TRIALS {
+            let t0 = Instant::now();
+            f()?;
+            secs = secs.min(t0.elapsed().as_secs_f64());
+        }
+        Ok(images as f64 / secs.max(1e-9))
+    };
+    let int8 = crate::int8_gpu::GpuInt8Model::upload(gpu, &model)?;
+    let int8_rate =
+        best(&mut || int8.run(gpu, &data.images, images, batch as usize).map(std::hint::black_box).map(|_| ()))?;
+    let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
+    let ds = GpuDataset::upload(gpu, &data, spec.input, &model.input_norm);
+    let f32_rate = best(&mut || {
+        crate::train::eval::evaluate(gpu, &net, &ds, &data.labels, true, batch, 8).map(std::hint::black_box).map(|_| ())
+    })?;
+    Ok((int8_rate, f32_rate))
+}
+
 /// Runs every measurement and returns the JSON `qat bench --json` prints (README, "Benchmarks").
 pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
     let before = yardstick_gflops(gpu, 2, TRIALS)?;
     let mut steps = Vec::new();
     let mut profiles = Vec::new();
     let mut int8 = serde_json::Map::new();
+    let mut inference = Vec::new();
     for spec in &cfg.models {
         for &batch in &cfg.batches {
             for qat in [false, true] {
@@ -274,6 +309,20 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
             }));
         }
         int8.insert(spec.name.clone(), json!(int8_images_per_sec(spec, 1000)?));
+        if let Some(&batch) = cfg.batches.iter().max() {
+            let images = (4 * batch as usize).max(1024);
+            let (gpu_int8, gpu_f32) = gpu_inference_images_per_sec(gpu, spec, batch, images)?;
+            let cpu = int8_images_per_sec(spec, 1000)?;
+            inference.push(json!({
+                "model": spec.name,
+                "batch": batch,
+                "images": images,
+                "gpu_int8_images_per_sec": gpu_int8,
+                "gpu_fake_quant_f32_images_per_sec": gpu_f32,
+                "cpu_int8_images_per_sec": cpu,
+                "gpu_int8_over_fake_quant_f32": gpu_int8 / gpu_f32,
+            }));
+        }
     }
     let after = yardstick_gflops(gpu, 2, TRIALS)?;
     let yardstick = before.max(after);
@@ -307,5 +356,6 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
         "train_step": steps,
         "kernel_profile": profiles,
         "cpu_int8_inference_images_per_sec": int8,
+        "inference": inference,
     }))
 }
