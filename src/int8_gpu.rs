@@ -7,9 +7,10 @@
 
 use crate::gpu::{Dispatch, Gpu};
 use crate::ops::int8::{
-    words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams, QuantizeParams,
-    WindowParams,
+    conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams,
+    QuantizeParams, WindowParams,
 };
+pub use crate::ops::int8::{pack, unpack};
 use crate::{QatError, Result};
 use qat_int8::interpreter::quantize_image;
 use qat_int8::model::{QLayer, QuantModel};
@@ -17,16 +18,6 @@ use qat_int8::quant::add::AddRescale;
 use qat_int8::quant::clamp::Clamp;
 use qat_int8::quant::mean::MeanRescale;
 use qat_int8::shape::output_size;
-
-/// Packs int8 values four per u32 (value i in byte i % 4 of word i / 4).
-pub fn pack(values: &[i8]) -> Vec<u32> {
-    values.chunks(4).map(|c| c.iter().enumerate().fold(0u32, |w, (k, &v)| w | ((v as u8 as u32) << (8 * k)))).collect()
-}
-
-/// The `count` int8 values of packed `words`.
-pub fn unpack(words: &[u32], count: usize) -> Vec<i8> {
-    (0..count).map(|i| (words[i / 4] >> (8 * (i % 4))) as u8 as i8).collect()
-}
 
 /// A weighted node's buffers.
 enum Weights {
@@ -78,8 +69,14 @@ impl GpuInt8Model {
                 QLayer::Conv2d { weights: w, bias, multipliers, .. }
                 | QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => {
                     let m: Vec<i32> = multipliers.iter().flat_map(|q| [q.multiplier, q.shift]).collect();
+                    let words = match &node.op {
+                        QLayer::Conv2d { out_channels, in_channels, .. } => {
+                            conv_weight_words(w, *out_channels as usize, *in_channels as usize)
+                        }
+                        _ => pack(w),
+                    };
                     Weights::Conv {
-                        weights: gpu.upload("int8 weights", &pack(w)),
+                        weights: gpu.upload("int8 weights", &words),
                         bias: gpu.upload("int8 bias", bias),
                         multipliers: gpu.upload("int8 multipliers", &m),
                     }
@@ -117,22 +114,30 @@ impl GpuInt8Model {
                 images.len()
             )));
         }
-        let batch = self.batch_limit(gpu, batch);
-        let mut out = Vec::new();
+        let batch = self.batch_limit(gpu, batch).min(count.max(1));
+        // Recorded once for the batch size, replayed per batch (a short last batch is filled up
+        // with zero images, whose outputs are dropped).
+        let rec = self.record(gpu, batch)?;
+        let classes = elements(self.shapes.last().copied().unwrap_or([1, 1, 1]));
+        let mut out = Vec::with_capacity(count * classes);
         for chunk in images.chunks(batch * pixels.max(1)) {
-            out.extend(self.run_batch(gpu, chunk, chunk.len() / pixels.max(1))?);
+            let n = chunk.len() / pixels.max(1);
+            let mut bytes = chunk.to_vec();
+            bytes.resize((batch * pixels).div_ceil(4) * 4, 0);
+            gpu.queue.write_buffer(&rec.images, 0, &bytes);
+            gpu.run(&rec.dispatches)?;
+            let words: Vec<u32> = gpu.read(&rec.logits, (n * classes).div_ceil(4))?;
+            out.extend(unpack(&words, n * classes));
         }
         Ok(out)
     }
 
-    /// One batch: every node recorded, one submit, the logits read back.
-    fn run_batch(&self, gpu: &Gpu, images: &[u8], n: usize) -> Result<Vec<i8>> {
+    /// The dispatches of one batch of `n` images: every node, reading `images` (packed u8)
+    /// and writing `logits` (packed int8).
+    pub fn record(&self, gpu: &Gpu, n: usize) -> Result<Recorded> {
         let quants = self.model.tensor_quants();
         let b = n as u32;
-        let mut packed = images.to_vec();
-        packed.resize(images.len().div_ceil(4) * 4, 0);
-        let words: Vec<u32> = packed.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        let image_buf = gpu.upload("int8 images", &words);
+        let image_buf = gpu.storage("int8 images", (n * elements(self.model.input_shape)).div_ceil(4));
         let tensor = |s: [u32; 3]| gpu.storage("int8 tensor", (n * elements(s)).div_ceil(4));
         let input_count = n * elements(self.model.input_shape);
         let x0 = tensor(self.model.input_shape);
@@ -181,30 +186,23 @@ impl GpuInt8Model {
                     Weights::Conv { weights, bias, multipliers },
                 ) => {
                     let p = window(*kernel, *stride, *padding, *clamp);
-                    d.push(Dispatch::new(
-                        gpu,
-                        "int8/conv2d",
-                        &p,
-                        &[x, weights, bias, multipliers, &y],
-                        words_grid(count),
-                    )?);
+                    let buffers = [x, weights, weights, bias, multipliers, &y];
+                    let spec = p.specialization(true, true);
+                    d.push(Dispatch::specialized(gpu, "int8/conv2d", &spec, &p, &buffers, words_grid(count))?);
                 }
                 (
                     QLayer::DepthwiseConv2d { kernel, stride, padding, clamp, .. },
                     Weights::Conv { weights, bias, multipliers },
                 ) => {
                     let p = window(*kernel, *stride, *padding, *clamp);
-                    d.push(Dispatch::new(
-                        gpu,
-                        "int8/depthwise",
-                        &p,
-                        &[x, weights, bias, multipliers, &y],
-                        words_grid(count),
-                    )?);
+                    let buffers = [x, weights, bias, multipliers, &y];
+                    let spec = p.specialization(true, false);
+                    d.push(Dispatch::specialized(gpu, "int8/depthwise", &spec, &p, &buffers, words_grid(count))?);
                 }
                 (QLayer::MaxPool { size, stride }, _) => {
                     let p = window([*size, *size], *stride, qat_int8::shape::Padding::Valid, Clamp::FULL);
-                    d.push(Dispatch::new(gpu, "int8/max_pool", &p, &[x, &y], words_grid(count))?);
+                    let spec = p.specialization(false, false);
+                    d.push(Dispatch::specialized(gpu, "int8/max_pool", &spec, &p, &[x, &y], words_grid(count))?);
                 }
                 (QLayer::AvgPool { size, stride, padding }, _) => {
                     let p = window([*size, *size], *stride, *padding, Clamp::FULL);
@@ -248,7 +246,15 @@ impl GpuInt8Model {
                         m_hi: multiplier.mantissa_hi,
                         _pad: [0; 2],
                     };
-                    d.push(Dispatch::new(gpu, "int8/fully_connected", &p, &[x, weights, bias, &y], words_grid(count))?);
+                    let spec = crate::gpu::Specialization::default().with("INPUTS", *inputs).with("UNITS", *units);
+                    d.push(Dispatch::specialized(
+                        gpu,
+                        "int8/fully_connected",
+                        &spec,
+                        &p,
+                        &[x, weights, bias, &y],
+                        words_grid(count),
+                    )?);
                 }
                 (QLayer::Add { output, clamp, .. }, _) => {
                     let q_b = quants[node.inputs[1]];
@@ -299,11 +305,17 @@ impl GpuInt8Model {
             }
             tensors.push(y);
         }
-        gpu.run(&d)?;
-        let logits = self.shapes.last().copied().unwrap_or([1, 1, 1]);
-        let count = n * elements(logits);
-        let last = tensors.last().ok_or_else(|| QatError::Invalid("the model has no nodes".into()))?;
-        let words: Vec<u32> = gpu.read(last, count.div_ceil(4))?;
-        Ok(unpack(&words, count))
+        let logits = tensors.pop().ok_or_else(|| QatError::Invalid("the model has no nodes".into()))?;
+        Ok(Recorded { images: image_buf, dispatches: d, logits })
     }
+}
+
+/// One batch size's recorded run.
+pub struct Recorded {
+    /// The batch's u8 images, packed.
+    pub images: wgpu::Buffer,
+    /// Every node's kernel, in order.
+    pub dispatches: Vec<Dispatch>,
+    /// The packed int8 logits.
+    pub logits: wgpu::Buffer,
 }

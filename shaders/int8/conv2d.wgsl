@@ -1,46 +1,110 @@
 // CONV_2D on an int8 NHWC batch, as qat_int8::interpreter::conv2d: per output value
 // acc = bias[oc] + sum over in-bounds taps of w[oc, ky, kx, ci] * (x - in_zp) (i32; the model
-// reader bounds it), then MBQM(acc, multiplier[oc]) + out_zp, clamped. One lane per output word
-// (four consecutive NHWC values). Weights OHWI, packed like the activations.
+// reader bounds it), then MBQM(acc, multiplier[oc]) + out_zp (saturating), clamped. One lane
+// per output word (four consecutive NHWC values).
+// The layer's shape is fixed when its pipeline is created (override constants), so loops
+// unroll and index arithmetic divides by constants. With O % 4 == 0 a word is four output
+// channels of one pixel: the weights are then laid out tap-major with the output channel
+// fastest ([KH, KW, C, O], ops::int8::conv_weight_words) so that one weight word feeds four
+// accumulators; with C % 4 == 0 too, the input is read a word (four channels) at a time and
+// the weights in 16-byte blocks [KH, KW, C / 4, O / 4] of (4 input x 4 output channels), one
+// block per input word. Otherwise the weights are OHWI and each value is computed alone.
+override KH: u32;
+override KW: u32;
+override C: u32;
+override STRIDE: u32;
+override H: u32;
+override W: u32;
+override OH: u32;
+override OW: u32;
+override O: u32;
+override PAD_TOP: u32;
+override PAD_LEFT: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read> weights: array<u32>;
-@group(0) @binding(3) var<storage, read> bias: array<i32>;
-@group(0) @binding(4) var<storage, read> multipliers: array<vec2<i32>>;
-@group(0) @binding(5) var<storage, read_write> y: array<u32>;
+// The same buffer read as 16-byte blocks (the C % 4 == 0 path).
+@group(0) @binding(3) var<storage, read> weight_blocks: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> bias: array<i32>;
+@group(0) @binding(5) var<storage, read> multipliers: array<vec2<i32>>;
+@group(0) @binding(6) var<storage, read_write> y: array<u32>;
 
 fn x_at(i: u32) -> i32 { return q8_byte(x[i / 4u], i % 4u); }
 fn w_at(i: u32) -> i32 { return q8_byte(weights[i / 4u], i % 4u); }
 
+fn requantize(acc: i32, oc: u32) -> i32 {
+    let m = multipliers[oc];
+    return clamp(q8_add_sat(q8_mbqm(acc, m.x, m.y), p.out_zp), p.clamp_min, p.clamp_max);
+}
+
+// One value (the OHWI layout).
 fn value(idx: u32) -> i32 {
-    let oc = idx % p.o;
-    let pix = idx / p.o;
-    let ox = pix % p.ow;
-    let oy = (pix / p.ow) % p.oh;
-    let b = pix / (p.ow * p.oh);
+    let oc = idx % O;
+    let pix = idx / O;
+    let ox = pix % OW;
+    let oy = (pix / OW) % OH;
+    let b = pix / (OW * OH);
     var acc = bias[oc];
-    for (var ky = 0u; ky < p.kh; ky++) {
-        let iy = i32(oy * p.stride + ky) - i32(p.pad_top);
-        if (iy < 0 || iy >= i32(p.h)) { continue; }
-        for (var kx = 0u; kx < p.kw; kx++) {
-            let ix = i32(ox * p.stride + kx) - i32(p.pad_left);
-            if (ix < 0 || ix >= i32(p.w)) { continue; }
-            let xb = ((b * p.h + u32(iy)) * p.w + u32(ix)) * p.c;
-            let wb = ((oc * p.kh + ky) * p.kw + kx) * p.c;
-            for (var ci = 0u; ci < p.c; ci++) {
+    for (var ky = 0u; ky < KH; ky++) {
+        let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
+        if (iy < 0 || iy >= i32(H)) { continue; }
+        for (var kx = 0u; kx < KW; kx++) {
+            let ix = i32(ox * STRIDE + kx) - i32(PAD_LEFT);
+            if (ix < 0 || ix >= i32(W)) { continue; }
+            let xb = ((b * H + u32(iy)) * W + u32(ix)) * C;
+            let wb = ((oc * KH + ky) * KW + kx) * C;
+            for (var ci = 0u; ci < C; ci++) {
                 acc += w_at(wb + ci) * (x_at(xb + ci) - p.in_zp);
             }
         }
     }
-    let m = multipliers[oc];
-    return clamp(q8_add_sat(q8_mbqm(acc, m.x, m.y), p.out_zp), p.clamp_min, p.clamp_max);
+    return requantize(acc, oc);
+}
+
+// Four output channels oc0..oc0+3 of one pixel (the [KH, KW, C, O] layout).
+fn four(idx: u32) -> vec4<i32> {
+    let oc0 = idx % O;
+    let pix = idx / O;
+    let ox = pix % OW;
+    let oy = (pix / OW) % OH;
+    let b = pix / (OW * OH);
+    var acc = vec4<i32>(bias[oc0], bias[oc0 + 1u], bias[oc0 + 2u], bias[oc0 + 3u]);
+    let zp = vec4<i32>(p.in_zp);
+    for (var ky = 0u; ky < KH; ky++) {
+        let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
+        if (iy < 0 || iy >= i32(H)) { continue; }
+        for (var kx = 0u; kx < KW; kx++) {
+            let ix = i32(ox * STRIDE + kx) - i32(PAD_LEFT);
+            if (ix < 0 || ix >= i32(W)) { continue; }
+            let xb = ((b * H + u32(iy)) * W + u32(ix)) * C;
+            if (C % 4u == 0u) {
+                let bb = (ky * KW + kx) * (C / 4u) * (O / 4u) + oc0 / 4u;
+                for (var c4 = 0u; c4 < C / 4u; c4++) {
+                    let xv = q8_unpack(x[xb / 4u + c4]) - zp;
+                    let wv = weight_blocks[bb + c4 * (O / 4u)];
+                    acc += xv.x * q8_unpack(wv.x) + xv.y * q8_unpack(wv.y) + xv.z * q8_unpack(wv.z) + xv.w * q8_unpack(wv.w);
+                }
+            } else {
+                let wb = (ky * KW + kx) * C * (O / 4u) + oc0 / 4u;
+                for (var ci = 0u; ci < C; ci++) {
+                    acc += (x_at(xb + ci) - p.in_zp) * q8_unpack(weights[wb + ci * (O / 4u)]);
+                }
+            }
+        }
+    }
+    return vec4<i32>(requantize(acc.x, oc0), requantize(acc.y, oc0 + 1u), requantize(acc.z, oc0 + 2u), requantize(acc.w, oc0 + 3u));
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let word = gid.x + gid.y * nwg.x * WG;
-    let total = p.batch * p.oh * p.ow * p.o;
+    let total = p.batch * OH * OW * O;
     if (word * 4u >= total) { return; }
+    if (O % 4u == 0u) {
+        y[word] = q8_pack(four(word * 4u));
+        return;
+    }
     var v = vec4<i32>(0);
     for (var k = 0u; k < 4u; k++) {
         if (word * 4u + k < total) { v[k] = value(word * 4u + k); }

@@ -1,5 +1,16 @@
-// MAX_POOL_2D ("valid" windows of kh x kw, stride) on an int8 NHWC batch, as
-// qat_int8::interpreter::max_pool. One lane per output word.
+// MAX_POOL_2D ("valid" windows of KH x KW, stride) on an int8 NHWC batch, as
+// qat_int8::interpreter::max_pool. One lane per output word. The shape is fixed per pipeline
+// (override constants); with C % 4 == 0 a word is four channels of one pixel, read and
+// compared a word at a time.
+override KH: u32;
+override KW: u32;
+override C: u32;
+override STRIDE: u32;
+override H: u32;
+override W: u32;
+override OH: u32;
+override OW: u32;
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read_write> y: array<u32>;
@@ -7,15 +18,30 @@
 fn x_at(i: u32) -> i32 { return q8_byte(x[i / 4u], i % 4u); }
 
 fn value(idx: u32) -> i32 {
-    let ch = idx % p.c;
-    let pix = idx / p.c;
-    let ox = pix % p.ow;
-    let oy = (pix / p.ow) % p.oh;
-    let b = pix / (p.ow * p.oh);
+    let ch = idx % C;
+    let pix = idx / C;
+    let ox = pix % OW;
+    let oy = (pix / OW) % OH;
+    let b = pix / (OW * OH);
     var m = -128;
-    for (var ky = 0u; ky < p.kh; ky++) {
-        for (var kx = 0u; kx < p.kw; kx++) {
-            m = max(m, x_at(((b * p.h + oy * p.stride + ky) * p.w + ox * p.stride + kx) * p.c + ch));
+    for (var ky = 0u; ky < KH; ky++) {
+        for (var kx = 0u; kx < KW; kx++) {
+            m = max(m, x_at(((b * H + oy * STRIDE + ky) * W + ox * STRIDE + kx) * C + ch));
+        }
+    }
+    return m;
+}
+
+fn four(idx: u32) -> vec4<i32> {
+    let ch = idx % C;
+    let pix = idx / C;
+    let ox = pix % OW;
+    let oy = (pix / OW) % OH;
+    let b = pix / (OW * OH);
+    var m = vec4<i32>(-128);
+    for (var ky = 0u; ky < KH; ky++) {
+        for (var kx = 0u; kx < KW; kx++) {
+            m = max(m, q8_unpack(x[(((b * H + oy * STRIDE + ky) * W + ox * STRIDE + kx) * C + ch) / 4u]));
         }
     }
     return m;
@@ -24,8 +50,12 @@ fn value(idx: u32) -> i32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let word = gid.x + gid.y * nwg.x * WG;
-    let total = p.batch * p.oh * p.ow * p.c;
+    let total = p.batch * OH * OW * C;
     if (word * 4u >= total) { return; }
+    if (C % 4u == 0u) {
+        y[word] = q8_pack(four(word * 4u));
+        return;
+    }
     var v = vec4<i32>(0);
     for (var k = 0u; k < 4u; k++) {
         if (word * 4u + k < total) { v[k] = value(word * 4u + k); }

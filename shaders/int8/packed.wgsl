@@ -10,3 +10,8 @@ fn q8_pack(v: vec4<i32>) -> u32 {
     let b = bitcast<vec4<u32>>(v) & vec4<u32>(255u);
     return b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
 }
+
+// The four int8 values of `word`, low byte first.
+fn q8_unpack(word: u32) -> vec4<i32> {
+    return vec4<i32>(bitcast<i32>(word << 24u), bitcast<i32>(word << 16u), bitcast<i32>(word << 8u), bitcast<i32>(word)) >> vec4<u32>(24u);
+}

@@ -226,6 +226,66 @@ pub struct QuantizeParams {
 
 crate::uniform_fields!(QuantizeParams: count, channels, _pad);
 
+impl WindowParams {
+    /// The override constants of int8/max_pool (the window and sizes), int8/depthwise (also
+    /// the padding: `with_pads`) and int8/conv2d (also the output channels: `with_o`).
+    pub fn specialization(&self, with_pads: bool, with_o: bool) -> crate::gpu::Specialization {
+        let s = crate::gpu::Specialization::default()
+            .with("KH", self.kh)
+            .with("KW", self.kw)
+            .with("C", self.c)
+            .with("STRIDE", self.stride)
+            .with("H", self.h)
+            .with("W", self.w)
+            .with("OH", self.oh)
+            .with("OW", self.ow);
+        let s = if with_o { s.with("O", self.o) } else { s };
+        if with_pads {
+            s.with("PAD_TOP", self.pad_top).with("PAD_LEFT", self.pad_left)
+        } else {
+            s
+        }
+    }
+}
+
+/// A conv's OHWI int8 weights (`o` output, `c` input channels) as the words int8/conv2d reads:
+/// with `o % 4 == 0` and `c % 4 == 0`, blocks [KH, KW, C / 4, O / 4] of four words, word j of a
+/// block holding input channel 4 c4 + j for its four output channels; with `o % 4 == 0` only,
+/// [KH, KW, C, O] (four output channels per word); else OHWI as they are. Packed four per u32.
+pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
+    if o == 0 || !o.is_multiple_of(4) || c == 0 {
+        return pack(ohwi);
+    }
+    let per = ohwi.len() / o;
+    let taps = per / c;
+    let mut out = vec![0i8; ohwi.len()];
+    for oc in 0..o {
+        for tap in 0..taps {
+            for ci in 0..c {
+                let v = ohwi[oc * per + tap * c + ci];
+                let at = if c.is_multiple_of(4) {
+                    let block = (tap * (c / 4) + ci / 4) * (o / 4) + oc / 4;
+                    block * 16 + (ci % 4) * 4 + oc % 4
+                } else {
+                    (tap * c + ci) * o + oc
+                };
+                out[at] = v;
+            }
+        }
+    }
+    pack(&out)
+}
+
+/// Packs int8 values four per u32 (value i in byte i % 4 of word i / 4).
+pub fn pack(values: &[i8]) -> Vec<u32> {
+    values.chunks(4).map(|c| c.iter().enumerate().fold(0u32, |w, (k, &v)| w | ((v as u8 as u32) << (8 * k)))).collect()
+}
+
+/// The `count` int8 values of packed `words`.
+pub fn unpack(words: &[u32], count: usize) -> Vec<i8> {
+    (0..count).map(|i| (words[i / 4] >> (8 * (i % 4))) as u8 as i8).collect()
+}
+
 /// The grid of a kernel with one lane per output word of `values` int8 values.
 pub fn words_grid(values: usize) -> Grid {
     Grid::items(values.div_ceil(4), WORKGROUP_SIZE)
