@@ -321,6 +321,7 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                 "gpu_fake_quant_f32_images_per_sec": gpu_f32,
                 "cpu_int8_images_per_sec": cpu,
                 "gpu_int8_over_fake_quant_f32": gpu_int8 / gpu_f32,
+                "gpu_int8_arithmetic": format!("{:?}", crate::int8_gpu::Arithmetic::best(gpu)).to_lowercase(),
             }));
         }
     }

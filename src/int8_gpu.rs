@@ -10,7 +10,7 @@ use crate::ops::int8::{
     conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams,
     QuantizeParams, WindowParams,
 };
-pub use crate::ops::int8::{pack, unpack};
+pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
 use qat_int8::interpreter::quantize_image;
 use qat_int8::model::{QLayer, QuantModel};
@@ -32,6 +32,8 @@ enum Weights {
 /// An int8 model uploaded to the GPU.
 pub struct GpuInt8Model {
     model: QuantModel,
+    /// How the kernels compute 64-bit products and the float64 rescale.
+    arithmetic: Arithmetic,
     /// Shape of each tensor (0: the input), per image.
     shapes: Vec<[u32; 3]>,
     weights: Vec<Weights>,
@@ -44,8 +46,20 @@ fn elements(s: [u32; 3]) -> usize {
 }
 
 impl GpuInt8Model {
-    /// Uploads `model` (a model `format::read` or `export::quantize` gave: validated).
+    /// Uploads `model` (a model `format::read` or `export::quantize` gave: validated), to run
+    /// with the device's best arithmetic (`Arithmetic::best`).
     pub fn upload(gpu: &Gpu, model: &QuantModel) -> Result<GpuInt8Model> {
+        Self::upload_with(gpu, model, Arithmetic::best(gpu))
+    }
+
+    /// Uploads `model` to run with `arithmetic` (an error where the device lacks it).
+    pub fn upload_with(gpu: &Gpu, model: &QuantModel, arithmetic: Arithmetic) -> Result<GpuInt8Model> {
+        if !arithmetic.available(gpu) {
+            return Err(QatError::AdapterLacks {
+                adapter: gpu.describe(),
+                what: "SHADER_INT64 and SHADER_F64 (the int8 kernels' native arithmetic)".into(),
+            });
+        }
         let quants = model.tensor_quants();
         let channels = model.input_shape[2];
         let mut lut = Vec::with_capacity(channels as usize * 256);
@@ -92,7 +106,13 @@ impl GpuInt8Model {
                 _ => Weights::None,
             });
         }
-        Ok(GpuInt8Model { model: model.clone(), shapes, weights, lut: gpu.upload("int8 input table", &lut) })
+        Ok(GpuInt8Model {
+            model: model.clone(),
+            arithmetic,
+            shapes,
+            weights,
+            lut: gpu.upload("int8 input table", &lut),
+        })
     }
 
     /// The largest batch whose every tensor fits one storage binding of the adapter (at most
@@ -188,7 +208,14 @@ impl GpuInt8Model {
                     let p = window(*kernel, *stride, *padding, *clamp);
                     let buffers = [x, weights, weights, bias, multipliers, &y];
                     let spec = p.specialization(true, true);
-                    d.push(Dispatch::specialized(gpu, "int8/conv2d", &spec, &p, &buffers, words_grid(count))?);
+                    d.push(Dispatch::specialized(
+                        gpu,
+                        self.arithmetic.kernel("int8/conv2d"),
+                        &spec,
+                        &p,
+                        &buffers,
+                        words_grid(count),
+                    )?);
                 }
                 (
                     QLayer::DepthwiseConv2d { kernel, stride, padding, clamp, .. },
@@ -197,7 +224,14 @@ impl GpuInt8Model {
                     let p = window(*kernel, *stride, *padding, *clamp);
                     let buffers = [x, weights, bias, multipliers, &y];
                     let spec = p.specialization(true, false);
-                    d.push(Dispatch::specialized(gpu, "int8/depthwise", &spec, &p, &buffers, words_grid(count))?);
+                    d.push(Dispatch::specialized(
+                        gpu,
+                        self.arithmetic.kernel("int8/depthwise"),
+                        &spec,
+                        &p,
+                        &buffers,
+                        words_grid(count),
+                    )?);
                 }
                 (QLayer::MaxPool { size, stride }, _) => {
                     let p = window([*size, *size], *stride, qat_int8::shape::Padding::Valid, Clamp::FULL);
@@ -222,7 +256,7 @@ impl GpuInt8Model {
                         shift: r.multiplier.shift,
                         _pad: [0; 3],
                     };
-                    d.push(Dispatch::new(gpu, "int8/mean", &p, &[x, &y], words_grid(count))?);
+                    d.push(Dispatch::new(gpu, self.arithmetic.kernel("int8/mean"), &p, &[x, &y], words_grid(count))?);
                 }
                 (QLayer::Flatten, _) => {
                     // The same bytes, read as [1, 1, h * w * c].
@@ -249,7 +283,7 @@ impl GpuInt8Model {
                     let spec = crate::gpu::Specialization::default().with("INPUTS", *inputs).with("UNITS", *units);
                     d.push(Dispatch::specialized(
                         gpu,
-                        "int8/fully_connected",
+                        self.arithmetic.kernel("int8/fully_connected"),
                         &spec,
                         &p,
                         &[x, weights, bias, &y],
@@ -273,7 +307,13 @@ impl GpuInt8Model {
                         clamp_min: clamp.min,
                         clamp_max: clamp.max,
                     };
-                    d.push(Dispatch::new(gpu, "int8/add", &p, &[x, &tensors[node.inputs[1]], &y], words_grid(count))?);
+                    d.push(Dispatch::new(
+                        gpu,
+                        self.arithmetic.kernel("int8/add"),
+                        &p,
+                        &[x, &tensors[node.inputs[1]], &y],
+                        words_grid(count),
+                    )?);
                 }
                 (QLayer::Concat, _) => {
                     // Pairs, left to right: ((a, b), c), ...

@@ -1,16 +1,27 @@
 //! The int8 model on the GPU (`int8_gpu`, shaders/int8/) against the CPU int8 interpreter: the
 //! same output bytes, image by image, for every built-in model with random weights and wide
 //! ranges (every op: QUANTIZE, conv, depthwise, max and average pooling, MEAN, ADD,
-//! CONCATENATION, FULLY_CONNECTED), with and without input normalization, across batch splits.
+//! CONCATENATION, FULLY_CONNECTED), with and without input normalization, across batch splits,
+//! with 32-bit-word arithmetic and, where the device has them, i64/f64.
 
 mod common;
 
 use common::{synthetic_split, synthetic_state};
 use wgpu_qat::export::quantize::quantize;
-use wgpu_qat::int8_gpu::GpuInt8Model;
+use wgpu_qat::int8_gpu::{Arithmetic, GpuInt8Model};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::reference::int8::run_batch;
+
+/// The arithmetics the device has: 32-bit words always, i64/f64 where present.
+fn arithmetics(gpu: &wgpu_qat::gpu::Gpu) -> Vec<Arithmetic> {
+    let all = [Arithmetic::Words, Arithmetic::Native];
+    let have: Vec<Arithmetic> = all.into_iter().filter(|a| a.available(gpu)).collect();
+    if have.len() < all.len() {
+        eprintln!("SKIP: native (i64/f64) int8 arithmetic: the device lacks SHADER_INT64 / SHADER_F64");
+    }
+    have
+}
 
 #[test]
 fn gpu_int8_output_bytes_equal_the_cpu_interpreters_for_every_builtin() {
@@ -29,12 +40,19 @@ fn gpu_int8_output_bytes_equal_the_cpu_interpreters_for_every_builtin() {
             let count = 150;
             let images = synthetic_split(count, pixels, seed + 10).images;
             let cpu = run_batch(&model, &images, count).unwrap();
-            let g = GpuInt8Model::upload(gpu, &model).unwrap();
-            // Batches of 64: three submits, the last one partial.
-            let ours = g.run(gpu, &images, count, 64).unwrap();
-            let differing = cpu.iter().zip(&ours).filter(|(a, b)| a != b).count();
-            assert_eq!(ours.len(), cpu.len(), "{name}");
-            assert_eq!(differing, 0, "{name} (seed {seed}): {differing} of {} output bytes differ", cpu.len());
+            for arithmetic in arithmetics(gpu) {
+                let g = GpuInt8Model::upload_with(gpu, &model, arithmetic).unwrap();
+                // Batches of 64: three submits, the last one partial.
+                let ours = g.run(gpu, &images, count, 64).unwrap();
+                let differing = cpu.iter().zip(&ours).filter(|(a, b)| a != b).count();
+                assert_eq!(ours.len(), cpu.len(), "{name}");
+                assert_eq!(
+                    differing,
+                    0,
+                    "{name} (seed {seed}, {arithmetic:?}): {differing} of {} output bytes differ",
+                    cpu.len()
+                );
+            }
         }
     }
 }
@@ -109,8 +127,11 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         let count = 97;
         let images = synthetic_split(count, 13 * 11 * 3, seed).images;
         let cpu = run_batch(&model, &images, count).unwrap();
-        let ours = GpuInt8Model::upload(gpu, &model).unwrap().run(gpu, &images, count, 40).unwrap();
-        assert_eq!(cpu, ours, "seed {seed}");
+        for arithmetic in arithmetics(gpu) {
+            let ours =
+                GpuInt8Model::upload_with(gpu, &model, arithmetic).unwrap().run(gpu, &images, count, 40).unwrap();
+            assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}");
+        }
     }
 }
 

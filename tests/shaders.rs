@@ -37,8 +37,15 @@ fn every_wgsl_file_is_registered_once() {
     // The benchmark yardstick lives in benches/ (frozen) but is registered like any kernel.
     names.push("yardstick/matmul".into());
     names.sort();
+    // A variant (`name#variant`) is its file compiled with other snippets: every variant's
+    // file is registered under its plain name too.
+    let (variants, plain): (Vec<&str>, Vec<&str>) = SHADERS.iter().map(|s| s.name).partition(|n| n.contains('#'));
+    for v in &variants {
+        let file = v.split('#').next().unwrap_or_default();
+        assert!(plain.contains(&file), "variant {v} of an unregistered file");
+    }
     let mut registered: Vec<String> =
-        SHADERS.iter().map(|s| s.name).chain(SNIPPETS.iter().map(|(n, _)| *n)).map(String::from).collect();
+        plain.into_iter().chain(SNIPPETS.iter().map(|(n, _)| *n)).map(String::from).collect();
     registered.sort();
     assert_eq!(names, registered);
 }

@@ -150,8 +150,11 @@ impl Gpu {
             max_buffer_size: have.max_buffer_size,
             ..need
         };
-        // Timestamp queries where the adapter has them (per-kernel times in `qat bench`).
-        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        // Timestamp queries where the adapter has them (per-kernel times in `qat bench`), and
+        // 64-bit integers and float64 for the int8 kernels' native arithmetic
+        // (`int8_gpu::Arithmetic`).
+        let features = adapter.features()
+            & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_INT64 | wgpu::Features::SHADER_F64);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("wgpu-qat"),
             required_features: features,

@@ -23,6 +23,18 @@ macro_rules! wgsl {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! shader {
+    // A variant: registered under `name`, compiled from `file` with its own snippets.
+    ($name:literal from $file:literal, $params:ty, [$($access:ident),*] $(, $snippet:literal)* $(; specialized [$($o:literal),*])?) => {
+        $crate::gpu::shaders::Shader {
+            name: $name,
+            source: concat!(
+                $crate::wgsl!("common/workgroup"), "\n", $($crate::wgsl!($snippet), "\n",)* $crate::wgsl!($file)
+            ),
+            params: $crate::gpu::shaders::UniformLayout::of::<$params>,
+            buffers: &[$($crate::gpu::shaders::Access::$access),*],
+            overrides: &[$($($o),*)?],
+        }
+    };
     ($name:literal, $params:ty, [$($access:ident),*] $(, $snippet:literal)* $(; specialized [$($o:literal),*])?) => {
         $crate::gpu::shaders::Shader {
             name: $name,
@@ -87,6 +99,7 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("common/channel_of", wgsl!("common/channel_of")),
     ("common/conv_params", wgsl!("common/conv_params")),
     ("int8/requantize", wgsl!("int8/requantize")),
+    ("int8/requantize_native", wgsl!("int8/requantize_native")),
     ("int8/packed", wgsl!("int8/packed")),
     ("int8/window_params", wgsl!("int8/window_params")),
 ];

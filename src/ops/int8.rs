@@ -49,11 +49,56 @@ pub struct RequantizeEachParams {
 
 crate::uniform_fields!(RequantizeEachParams: count, _pad);
 
+/// How the int8 kernels compute their 64-bit products and the float64 rescale: with 32-bit
+/// words only (every adapter), or natively with 64-bit integers and float64 (adapters with
+/// SHADER_INT64 and SHADER_F64). Both give the same bytes; a kernel is compiled with one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// 16-bit limbs in u32 (shaders/int8/requantize.wgsl).
+    Words,
+    /// i64 and f64 (shaders/int8/requantize_native.wgsl).
+    Native,
+}
+
+impl Arithmetic {
+    /// Native where the device has SHADER_INT64 and SHADER_F64, else words.
+    pub fn best(gpu: &Gpu) -> Arithmetic {
+        if Self::Native.available(gpu) {
+            Arithmetic::Native
+        } else {
+            Arithmetic::Words
+        }
+    }
+    /// Whether the device can compile this arithmetic.
+    pub fn available(&self, gpu: &Gpu) -> bool {
+        match self {
+            Arithmetic::Words => true,
+            Arithmetic::Native => {
+                gpu.device.features().contains(wgpu::Features::SHADER_INT64 | wgpu::Features::SHADER_F64)
+            }
+        }
+    }
+    /// The registry name of `kernel` compiled with this arithmetic.
+    pub fn kernel(&self, kernel: &'static str) -> &'static str {
+        match (self, kernel) {
+            (Arithmetic::Words, k) => k,
+            (Arithmetic::Native, "int8/conv2d") => "int8/conv2d#native",
+            (Arithmetic::Native, "int8/depthwise") => "int8/depthwise#native",
+            (Arithmetic::Native, "int8/fully_connected") => "int8/fully_connected#native",
+            (Arithmetic::Native, "int8/mean") => "int8/mean#native",
+            (Arithmetic::Native, "int8/add") => "int8/add#native",
+            (Arithmetic::Native, "int8/requantize_each") => "int8/requantize_each#native",
+            (Arithmetic::Native, k) => k,
+        }
+    }
+}
+
 impl RequantizeEachParams {
     /// Records `out[i] = (MBQM(acc[i], fixed[i]), FC rescale(acc[i], double[i]))`; `fixed` holds
     /// (multiplier, shift) pairs, `double` the `DoubleMultiplier::words`.
     pub fn dispatch(
         gpu: &Gpu,
+        arithmetic: Arithmetic,
         count: usize,
         acc: &wgpu::Buffer,
         fixed: &wgpu::Buffer,
@@ -61,7 +106,13 @@ impl RequantizeEachParams {
         out: &wgpu::Buffer,
     ) -> Result<Dispatch> {
         let p = RequantizeEachParams { count: count as u32, _pad: [0; 3] };
-        Dispatch::new(gpu, "int8/requantize_each", &p, &[acc, fixed, double, out], Grid::items(count, WORKGROUP_SIZE))
+        Dispatch::new(
+            gpu,
+            arithmetic.kernel("int8/requantize_each"),
+            &p,
+            &[acc, fixed, double, out],
+            Grid::items(count, WORKGROUP_SIZE),
+        )
     }
 }
 

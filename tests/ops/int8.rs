@@ -4,11 +4,28 @@
 //! FULLY_CONNECTED's float64 rescale on random and tie-making multipliers.
 
 use crate::prelude::*;
-use wgpu_qat::ops::int8::{DoubleMultiplier, RequantizeEachParams};
+use wgpu_qat::ops::int8::{Arithmetic, DoubleMultiplier, RequantizeEachParams};
 use wgpu_qat::qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 
-/// Runs the kernel on the cases and compares with the twin.
+/// Runs the kernel on the cases with each arithmetic the device has (32-bit words always; i64
+/// and f64 where present) and compares with the twin.
 fn check(gpu: &wgpu_qat::gpu::Gpu, acc: &[i32], fixed: &[QuantizedMultiplier], double: &[f64]) {
+    for arithmetic in [Arithmetic::Words, Arithmetic::Native] {
+        if arithmetic.available(gpu) {
+            check_with(gpu, arithmetic, acc, fixed, double);
+        } else {
+            eprintln!("SKIP: {arithmetic:?} arithmetic: the device lacks SHADER_INT64 / SHADER_F64");
+        }
+    }
+}
+
+fn check_with(
+    gpu: &wgpu_qat::gpu::Gpu,
+    arithmetic: Arithmetic,
+    acc: &[i32],
+    fixed: &[QuantizedMultiplier],
+    double: &[f64],
+) {
     let fixed_words: Vec<i32> = fixed.iter().flat_map(|q| [q.multiplier, q.shift]).collect();
     let double_words: Vec<u32> = double.iter().flat_map(|&m| DoubleMultiplier::new(m).words()).collect();
     let n = acc.len();
@@ -17,6 +34,7 @@ fn check(gpu: &wgpu_qat::gpu::Gpu, acc: &[i32], fixed: &[QuantizedMultiplier], d
         gpu,
         RequantizeEachParams::dispatch(
             gpu,
+            arithmetic,
             n,
             &gpu.upload("acc", acc),
             &gpu.upload("fixed", &fixed_words),
@@ -31,7 +49,7 @@ fn check(gpu: &wgpu_qat::gpu::Gpu, acc: &[i32], fixed: &[QuantizedMultiplier], d
         assert_eq!(
             [got[2 * i], got[2 * i + 1]],
             want[i],
-            "acc {} fixed {:?} double {:e}: GPU [mbqm, fc] vs int8 crate",
+            "{arithmetic:?}: acc {} fixed {:?} double {:e}: GPU [mbqm, fc] vs int8 crate",
             acc[i],
             fixed[i],
             double[i]
