@@ -167,3 +167,30 @@ fn qat_import_writes_a_spec_and_weights_that_read_back_as_the_imported_model() {
         assert_eq!(a.bn.as_ref().map(|b| &b.moving_var), b.bn.as_ref().map(|b| &b.moving_var));
     }
 }
+
+/// Mutated fixtures (bytes flipped, truncated, spliced) are imported or refused, never a panic.
+#[test]
+fn mutated_onnx_files_never_panic() {
+    let good = std::fs::read(fixture("keras_dwbn.onnx")).unwrap();
+    let mut rng = wgpu_qat::data::rng::Rng::new(77);
+    let p = Path::new("mutated.onnx");
+    for round in 0..400 {
+        let mut bytes = good.clone();
+        match round % 3 {
+            0 => {
+                for _ in 0..1 + rng.below(8) {
+                    let i = rng.below(bytes.len());
+                    bytes[i] ^= 1 << rng.below(8);
+                }
+            }
+            1 => bytes.truncate(rng.below(bytes.len())),
+            _ => {
+                let (a, b) = (rng.below(bytes.len()), rng.below(bytes.len()));
+                let chunk: Vec<u8> = bytes[a.min(b)..a.max(b)].to_vec();
+                let at = rng.below(bytes.len());
+                bytes.splice(at..at, chunk);
+            }
+        }
+        let _ = import(p, &bytes);
+    }
+}

@@ -146,7 +146,7 @@ fn tensor_values(t: &pb::TensorProto) -> std::result::Result<Constant, String> {
 /// TensorFlow "same" padding of one axis: (leading, trailing).
 fn same_pads(input: u32, kernel: u32, stride: u32) -> (i64, i64) {
     let out = input.div_ceil(stride.max(1));
-    let total = ((out.saturating_sub(1)) * stride + kernel).saturating_sub(input) as i64;
+    let total = out.saturating_sub(1).saturating_mul(stride).saturating_add(kernel).saturating_sub(input) as i64;
     (total / 2, total - total / 2)
 }
 
@@ -241,10 +241,11 @@ impl Importer {
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        let size = |d: &Option<i64>| d.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0);
+        let max = crate::model::limits::MAX_DIM;
+        let size = |d: &Option<i64>| d.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0 && v <= max);
         if dims.len() != 4 || dims[1..].iter().any(|d| size(d).is_none()) {
             return Err(self.bad(format!(
-                "input {name:?} has shape {dims:?}; an image model takes [batch, channels, height, width] (or [batch, height, width, channels]) with known sizes"
+                "input {name:?} has shape {dims:?}; an image model takes [batch, channels, height, width] (or [batch, height, width, channels]) with known sizes of at most {max}"
             )));
         }
         let [a, b, c] = [size(&dims[1]).unwrap_or(1), size(&dims[2]).unwrap_or(1), size(&dims[3]).unwrap_or(1)];
@@ -394,7 +395,7 @@ impl Importer {
             }
             "Concat" => {
                 let parts: Vec<Act> = (0..n.input.len()).map(|i| self.act(n, index, i)).collect::<Result<_>>()?;
-                let first = parts[0];
+                let Some(&first) = parts.first() else { return Err(self.refuse(n, index, "no inputs")) };
                 let axis = attr_int(n, "axis", 1);
                 let channel_axis = if first.nchw { [1, -3] } else { [3, -1] };
                 if !channel_axis.contains(&axis) || parts.iter().any(|p| p.shape[..2] != first.shape[..2] || p.nchw != first.nchw) {
@@ -466,13 +467,13 @@ impl Importer {
                             return Ok(());
                         }
                     }
-                    let units = a.shape.iter().product::<u32>() as f64;
+                    let units = a.shape.iter().map(|&d| d as f64).product::<f64>();
                     let ok = target.values.len() == 2 && (target.values[1] == -1.0 || target.values[1] == units);
                     if !ok {
                         return Err(self.refuse(n, index, format!("reshape to {:?}: only [batch, -1] (a flatten) is supported", target.values)));
                     }
                 }
-                let units = a.shape.iter().product::<u32>();
+                let units = a.shape.iter().map(|&d| d as u64).product::<u64>().min(u32::MAX as u64) as u32;
                 let spatial = a.shape[0] * a.shape[1] > 1;
                 let chw_order = (spatial && a.nchw).then_some(a.shape);
                 let act = if a.shape[..2] == [1, 1] {
