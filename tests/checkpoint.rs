@@ -90,6 +90,16 @@ fn a_run_killed_and_resumed_writes_the_same_model_bytes() {
     assert!(bytes("whole.qat") == bytes("plain.qat"), "checkpointing changed the model");
     assert!(bytes("killed.qat") == bytes("whole.qat"), "the resumed run's model differs from the uninterrupted run's");
 
+    // A truncated checkpoint is refused by name (and nothing is trained).
+    let cut = dir.join("ck-cut");
+    std::fs::create_dir_all(&cut).unwrap();
+    let whole = std::fs::read(dir.join("ck").join(checkpoint::FILE)).unwrap();
+    std::fs::write(cut.join(checkpoint::FILE), &whole[..whole.len() * 2 / 3]).unwrap();
+    let (code, err) = qat(&with(&["--out", &p("cut.qat"), "--resume", &p("ck-cut")]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ck-cut") && err.contains("truncated or corrupt"), "{err}");
+    assert!(!dir.join("cut.qat").exists());
+
     // Resuming with other settings is refused, naming each.
     let other: Vec<String> = with(&["--out", &p("other.qat"), "--resume", &p("ck"), "--seed", "2"]);
     let (code, err) = qat(&other);

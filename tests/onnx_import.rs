@@ -194,3 +194,33 @@ fn mutated_onnx_files_never_panic() {
         let _ = import(p, &bytes);
     }
 }
+
+/// A model and data that do not fit each other are refused before any training, naming both:
+/// the 28x28x1 ONNX model on CIFAR-10-format data, and a built-in 28x28x1 model on it too.
+#[test]
+fn a_model_and_data_of_other_shapes_are_refused_by_name() {
+    let dir = tmp_dir("mismatch");
+    let record: Vec<u8> = std::iter::once(3u8).chain((0..3072).map(|i| (i % 251) as u8)).collect();
+    std::fs::write(dir.join("data_batch_1.bin"), record.repeat(4)).unwrap();
+    std::fs::write(dir.join("test_batch.bin"), record.repeat(2)).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_qat")).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    };
+    let onnx = fixture("pytorch_dwbn.onnx");
+    let d = dir.to_str().unwrap();
+    let err =
+        run(&["train", "--init", onnx.to_str().unwrap(), "--data", d, "--out", dir.join("m.qat").to_str().unwrap()]);
+    assert!(
+        err.contains("pytorch_dwbn") && err.contains("[28, 28, 1]") && err.contains("[32, 32, 3]") && err.contains(d),
+        "{err}"
+    );
+    let err = run(&["train", "--model", "mnist-cnn", "--data", d, "--out", dir.join("m.qat").to_str().unwrap()]);
+    assert!(err.contains("mnist-cnn") && err.contains("[32, 32, 3]"), "{err}");
+    // --init with an ONNX file brings its own graph: --model beside it is refused.
+    let err = run(&["train", "--model", "mnist-cnn", "--init", onnx.to_str().unwrap(), "--data", d]);
+    assert!(err.contains("leave out --model"), "{err}");
+}
