@@ -10,13 +10,16 @@
 //! - Add and Concat of activations; MaxPool (no padding), AveragePool, GlobalAveragePool and
 //!   ReduceMean over height and width; Flatten, and Reshape to [batch, -1];
 //! - Gemm (alpha = beta = 1), or MatMul followed by Add of a constant, as dense;
-//! - a trailing Softmax (dropped: the model's outputs are logits), Identity and Dropout.
+//! - Mul and Add of a per-channel (or scalar) constant right after a conv or dense layer without
+//!   batch norm, folded into its weights and bias (tf2onnx's folded batch norm);
+//! - a trailing Softmax (dropped: the model's outputs are logits), Identity, Dropout, Squeeze of
+//!   a pooled 1x1 tensor, and Constant nodes (read as data).
 //!
 //! Layouts: ONNX activations are NCHW, ours NHWC; conv weights [O, I, KH, KW] become OHWI,
 //! depthwise [C, 1, KH, KW] become [KH, KW, C], and a dense layer that reads a flattened NCHW
 //! tensor has its inputs reordered to the NHWC flattening. tf2onnx's Transposes between NHWC and
-//! NCHW are followed rather than refused. Anything else is refused with the node's name, its op
-//! type and a hint.
+//! NCHW (and its Reshape of a one-channel input, the same bytes) are followed rather than
+//! refused. Anything else is refused with the node's name, its op type and a hint.
 
 use crate::layers::{Add, AvgPool, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
 use crate::model::{ModelSpec, Node};
