@@ -7,8 +7,8 @@
 
 use crate::gpu::{Dispatch, Gpu};
 use crate::ops::int8::{
-    conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams,
-    QuantizeParams, WindowParams,
+    conv_tap_sums, conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams,
+    MeanParams, QuantizeParams, WindowParams,
 };
 pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
@@ -21,8 +21,11 @@ use qat_int8::shape::output_size;
 
 /// A weighted node's buffers.
 enum Weights {
-    /// Conv or depthwise: packed weights, biases, (multiplier, shift) per channel.
-    Conv { weights: wgpu::Buffer, bias: wgpu::Buffer, multipliers: wgpu::Buffer },
+    /// Conv: packed weights, per tap and output channel the weight sums, and per output channel
+    /// (bias, multiplier, shift, 0).
+    Conv { weights: wgpu::Buffer, tap_sums: wgpu::Buffer, channels: wgpu::Buffer },
+    /// Depthwise: packed weights, biases, (multiplier, shift) per channel.
+    Depthwise { weights: wgpu::Buffer, bias: wgpu::Buffer, multipliers: wgpu::Buffer },
     /// Fully connected: packed weights, biases, the float64 multiplier.
     Dense { weights: wgpu::Buffer, bias: wgpu::Buffer, multiplier: DoubleMultiplier },
     /// No weights.
@@ -34,6 +37,8 @@ pub struct GpuInt8Model {
     model: QuantModel,
     /// How the kernels compute 64-bit products and the float64 rescale.
     arithmetic: Arithmetic,
+    /// Whether the conv's dot products use WGSL's dot4I8Packed.
+    dot4: bool,
     /// Shape of each tensor (0: the input), per image.
     shapes: Vec<[u32; 3]>,
     weights: Vec<Weights>,
@@ -49,11 +54,18 @@ impl GpuInt8Model {
     /// Uploads `model` (a model `format::read` or `export::quantize` gave: validated), to run
     /// with the device's best arithmetic (`Arithmetic::best`).
     pub fn upload(gpu: &Gpu, model: &QuantModel) -> Result<GpuInt8Model> {
-        Self::upload_with(gpu, model, Arithmetic::best(gpu))
+        Self::upload_with(gpu, model, Arithmetic::best(gpu), gpu.wgsl_dot4)
     }
 
-    /// Uploads `model` to run with `arithmetic` (an error where the device lacks it).
-    pub fn upload_with(gpu: &Gpu, model: &QuantModel, arithmetic: Arithmetic) -> Result<GpuInt8Model> {
+    /// Uploads `model` to run with `arithmetic` and, with `dot4`, WGSL's dot4I8Packed (an error
+    /// where the device or the instance lacks either).
+    pub fn upload_with(gpu: &Gpu, model: &QuantModel, arithmetic: Arithmetic, dot4: bool) -> Result<GpuInt8Model> {
+        if dot4 && !gpu.wgsl_dot4 {
+            return Err(QatError::AdapterLacks {
+                adapter: gpu.describe(),
+                what: "the WGSL language feature packed_4x8_integer_dot_product (dot4I8Packed)".into(),
+            });
+        }
         if !arithmetic.available(gpu) {
             return Err(QatError::AdapterLacks {
                 adapter: gpu.describe(),
@@ -80,17 +92,20 @@ impl GpuInt8Model {
                 .map_err(|e| QatError::Invalid(format!("node {k} ({}): {e}", node.name)))?;
             shapes.push(shape);
             weights.push(match &node.op {
-                QLayer::Conv2d { weights: w, bias, multipliers, .. }
-                | QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => {
-                    let m: Vec<i32> = multipliers.iter().flat_map(|q| [q.multiplier, q.shift]).collect();
-                    let words = match &node.op {
-                        QLayer::Conv2d { out_channels, in_channels, .. } => {
-                            conv_weight_words(w, *out_channels as usize, *in_channels as usize)
-                        }
-                        _ => pack(w),
-                    };
+                QLayer::Conv2d { weights: w, bias, multipliers, out_channels, in_channels, .. } => {
+                    let (o, c) = (*out_channels as usize, *in_channels as usize);
+                    let per_channel: Vec<i32> =
+                        bias.iter().zip(multipliers).flat_map(|(&b, q)| [b, q.multiplier, q.shift, 0]).collect();
                     Weights::Conv {
-                        weights: gpu.upload("int8 weights", &words),
+                        weights: gpu.upload("int8 weights", &conv_weight_words(w, o, c)),
+                        tap_sums: gpu.upload("int8 tap sums", &conv_tap_sums(w, o, c)),
+                        channels: gpu.upload("int8 channel params", &per_channel),
+                    }
+                }
+                QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => {
+                    let m: Vec<i32> = multipliers.iter().flat_map(|q| [q.multiplier, q.shift]).collect();
+                    Weights::Depthwise {
+                        weights: gpu.upload("int8 weights", &pack(w)),
                         bias: gpu.upload("int8 bias", bias),
                         multipliers: gpu.upload("int8 multipliers", &m),
                     }
@@ -109,6 +124,7 @@ impl GpuInt8Model {
         Ok(GpuInt8Model {
             model: model.clone(),
             arithmetic,
+            dot4,
             shapes,
             weights,
             lut: gpu.upload("int8 input table", &lut),
@@ -203,14 +219,14 @@ impl GpuInt8Model {
             match (&node.op, &self.weights[k]) {
                 (
                     QLayer::Conv2d { kernel, stride, padding, clamp, .. },
-                    Weights::Conv { weights, bias, multipliers },
+                    Weights::Conv { weights, tap_sums, channels },
                 ) => {
                     let p = window(*kernel, *stride, *padding, *clamp);
-                    let buffers = [x, weights, weights, bias, multipliers, &y];
+                    let buffers = [x, weights, weights, tap_sums, channels, &y];
                     let spec = p.specialization(true, true);
                     d.push(Dispatch::specialized(
                         gpu,
-                        self.arithmetic.kernel("int8/conv2d"),
+                        self.arithmetic.conv2d(self.dot4),
                         &spec,
                         &p,
                         &buffers,
@@ -219,7 +235,7 @@ impl GpuInt8Model {
                 }
                 (
                     QLayer::DepthwiseConv2d { kernel, stride, padding, clamp, .. },
-                    Weights::Conv { weights, bias, multipliers },
+                    Weights::Depthwise { weights, bias, multipliers },
                 ) => {
                     let p = window(*kernel, *stride, *padding, *clamp);
                     let buffers = [x, weights, bias, multipliers, &y];

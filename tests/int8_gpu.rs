@@ -2,7 +2,8 @@
 //! same output bytes, image by image, for every built-in model with random weights and wide
 //! ranges (every op: QUANTIZE, conv, depthwise, max and average pooling, MEAN, ADD,
 //! CONCATENATION, FULLY_CONNECTED), with and without input normalization, across batch splits,
-//! with 32-bit-word arithmetic and, where the device has them, i64/f64.
+//! with 32-bit-word arithmetic and unpacked dot products, and, where the device has them, i64/f64
+//! and WGSL's dot4I8Packed.
 
 mod common;
 
@@ -13,12 +14,18 @@ use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::reference::int8::run_batch;
 
-/// The arithmetics the device has: 32-bit words always, i64/f64 where present.
-fn arithmetics(gpu: &wgpu_qat::gpu::Gpu) -> Vec<Arithmetic> {
-    let all = [Arithmetic::Words, Arithmetic::Native];
-    let have: Vec<Arithmetic> = all.into_iter().filter(|a| a.available(gpu)).collect();
-    if have.len() < all.len() {
-        eprintln!("SKIP: native (i64/f64) int8 arithmetic: the device lacks SHADER_INT64 / SHADER_F64");
+/// The kernel variants the device has: (arithmetic, dot4I8Packed) with 32-bit words and unpacked
+/// dot products always, i64/f64 and dot4I8Packed where present.
+fn arithmetics(gpu: &wgpu_qat::gpu::Gpu) -> Vec<(Arithmetic, bool)> {
+    let mut have = Vec::new();
+    for a in [Arithmetic::Words, Arithmetic::Native] {
+        for dot4 in [false, true] {
+            if a.available(gpu) && (!dot4 || gpu.wgsl_dot4) {
+                have.push((a, dot4));
+            } else {
+                eprintln!("SKIP: int8 kernels with {a:?} arithmetic, dot4I8Packed {dot4}: not on this device");
+            }
+        }
     }
     have
 }
@@ -40,8 +47,8 @@ fn gpu_int8_output_bytes_equal_the_cpu_interpreters_for_every_builtin() {
             let count = 150;
             let images = synthetic_split(count, pixels, seed + 10).images;
             let cpu = run_batch(&model, &images, count).unwrap();
-            for arithmetic in arithmetics(gpu) {
-                let g = GpuInt8Model::upload_with(gpu, &model, arithmetic).unwrap();
+            for (arithmetic, dot4) in arithmetics(gpu) {
+                let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap();
                 // Batches of 64: three submits, the last one partial.
                 let ours = g.run(gpu, &images, count, 64).unwrap();
                 let differing = cpu.iter().zip(&ours).filter(|(a, b)| a != b).count();
@@ -127,10 +134,10 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         let count = 97;
         let images = synthetic_split(count, 13 * 11 * 3, seed).images;
         let cpu = run_batch(&model, &images, count).unwrap();
-        for arithmetic in arithmetics(gpu) {
-            let ours =
-                GpuInt8Model::upload_with(gpu, &model, arithmetic).unwrap().run(gpu, &images, count, 40).unwrap();
-            assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}");
+        for (arithmetic, dot4) in arithmetics(gpu) {
+            let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap();
+            let ours = g.run(gpu, &images, count, 40).unwrap();
+            assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}, dot4 {dot4}");
         }
     }
 }

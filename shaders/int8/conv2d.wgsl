@@ -7,8 +7,11 @@
 // channels of one pixel: the weights are then laid out tap-major with the output channel
 // fastest ([KH, KW, C, O], ops::int8::conv_weight_words) so that one weight word feeds four
 // accumulators; with C % 4 == 0 too, the input is read a word (four channels) at a time and
-// the weights in 16-byte blocks [KH, KW, C / 4, O / 4] of (4 input x 4 output channels), one
-// block per input word. Otherwise the weights are OHWI and each value is computed alone.
+// the weights in 16-byte blocks [KH, KW, C / 4, O / 4], word k of a block holding output channel
+// 4 o4 + k's four input channels, so that each is one q8_dot4 (dot4I8Packed where the adapter
+// has it: the registry's "dot4" variants) with the input word; the zero point comes off as
+// in_zp times the tap's weight sums (tap_sums, per tap and output channel). Otherwise the
+// weights are OHWI and each value is computed alone.
 override KH: u32;
 override KW: u32;
 override C: u32;
@@ -26,16 +29,18 @@ override PAD_LEFT: u32;
 @group(0) @binding(2) var<storage, read> weights: array<u32>;
 // The same buffer read as 16-byte blocks (the C % 4 == 0 path).
 @group(0) @binding(3) var<storage, read> weight_blocks: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> bias: array<i32>;
-@group(0) @binding(5) var<storage, read> multipliers: array<vec2<i32>>;
+// Per tap and four output channels: the sums of their weights over the input channels.
+@group(0) @binding(4) var<storage, read> tap_sums: array<vec4<i32>>;
+// Per output channel: bias, multiplier, shift, 0.
+@group(0) @binding(5) var<storage, read> channels: array<vec4<i32>>;
 @group(0) @binding(6) var<storage, read_write> y: array<u32>;
 
 fn x_at(i: u32) -> i32 { return q8_byte(x[i / 4u], i % 4u); }
 fn w_at(i: u32) -> i32 { return q8_byte(weights[i / 4u], i % 4u); }
 
 fn requantize(acc: i32, oc: u32) -> i32 {
-    let m = multipliers[oc];
-    return clamp(q8_add_sat(q8_mbqm(acc, m.x, m.y), p.out_zp), p.clamp_min, p.clamp_max);
+    let m = channels[oc];
+    return clamp(q8_add_sat(q8_mbqm(acc, m.y, m.z), p.out_zp), p.clamp_min, p.clamp_max);
 }
 
 // One value (the OHWI layout).
@@ -45,7 +50,7 @@ fn value(idx: u32) -> i32 {
     let ox = pix % OW;
     let oy = (pix / OW) % OH;
     let b = pix / (OW * OH);
-    var acc = bias[oc];
+    var acc = channels[oc].x;
     for (var ky = 0u; ky < KH; ky++) {
         let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
         if (iy < 0 || iy >= i32(H)) { continue; }
@@ -69,8 +74,7 @@ fn four(idx: u32) -> vec4<i32> {
     let ox = pix % OW;
     let oy = (pix / OW) % OH;
     let b = pix / (OW * OH);
-    var acc = vec4<i32>(bias[oc0], bias[oc0 + 1u], bias[oc0 + 2u], bias[oc0 + 3u]);
-    let zp = vec4<i32>(p.in_zp);
+    var acc = vec4<i32>(channels[oc0].x, channels[oc0 + 1u].x, channels[oc0 + 2u].x, channels[oc0 + 3u].x);
     for (var ky = 0u; ky < KH; ky++) {
         let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
         if (iy < 0 || iy >= i32(H)) { continue; }
@@ -79,11 +83,13 @@ fn four(idx: u32) -> vec4<i32> {
             if (ix < 0 || ix >= i32(W)) { continue; }
             let xb = ((b * H + u32(iy)) * W + u32(ix)) * C;
             if (C % 4u == 0u) {
-                let bb = (ky * KW + kx) * (C / 4u) * (O / 4u) + oc0 / 4u;
+                let tap = ky * KW + kx;
+                acc -= p.in_zp * tap_sums[tap * (O / 4u) + oc0 / 4u];
+                let bb = tap * (C / 4u) * (O / 4u) + oc0 / 4u;
                 for (var c4 = 0u; c4 < C / 4u; c4++) {
-                    let xv = q8_unpack(x[xb / 4u + c4]) - zp;
+                    let xw = x[xb / 4u + c4];
                     let wv = weight_blocks[bb + c4 * (O / 4u)];
-                    acc += xv.x * q8_unpack(wv.x) + xv.y * q8_unpack(wv.y) + xv.z * q8_unpack(wv.z) + xv.w * q8_unpack(wv.w);
+                    acc += vec4<i32>(q8_dot4(xw, wv.x), q8_dot4(xw, wv.y), q8_dot4(xw, wv.z), q8_dot4(xw, wv.w));
                 }
             } else {
                 let wb = (ky * KW + kx) * C * (O / 4u) + oc0 / 4u;

@@ -34,6 +34,9 @@ pub struct Gpu {
     pub adapter_features: wgpu::Features,
     /// The limits the device was opened with (the adapter's own).
     pub limits: wgpu::Limits,
+    /// Whether the instance compiles WGSL's packed 4x8 integer dot product (`dot4I8Packed`);
+    /// `Gpu::new` asks the instance, `Gpu::from_adapter` (no instance at hand) says false.
+    pub wgsl_dot4: bool,
     pipelines: pipelines::PipelineCache,
     readback: buffers::ReadbackPool,
     counters: Counters,
@@ -129,7 +132,10 @@ impl Gpu {
                 ),
             })?,
         };
-        Self::from_adapter(adapter)
+        let mut gpu = Self::from_adapter(adapter)?;
+        gpu.wgsl_dot4 =
+            instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
+        Ok(gpu)
     }
 
     /// Opens a device on a given adapter, checking the limits we rely on.
@@ -178,6 +184,7 @@ impl Gpu {
             }
         });
         Ok(Gpu {
+            wgsl_dot4: false,
             features: device.features(),
             adapter_features: adapter.features(),
             limits,

@@ -100,6 +100,8 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("common/conv_params", wgsl!("common/conv_params")),
     ("int8/requantize", wgsl!("int8/requantize")),
     ("int8/requantize_native", wgsl!("int8/requantize_native")),
+    ("int8/dot4_unpacked", wgsl!("int8/dot4_unpacked")),
+    ("int8/dot4_builtin", wgsl!("int8/dot4_builtin")),
     ("int8/packed", wgsl!("int8/packed")),
     ("int8/window_params", wgsl!("int8/window_params")),
 ];

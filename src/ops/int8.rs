@@ -78,6 +78,16 @@ impl Arithmetic {
             }
         }
     }
+    /// The registry name of int8/conv2d with this arithmetic and, with `dot4`, WGSL's
+    /// dot4I8Packed for its dot products.
+    pub fn conv2d(&self, dot4: bool) -> &'static str {
+        match (self, dot4) {
+            (Arithmetic::Words, false) => "int8/conv2d",
+            (Arithmetic::Words, true) => "int8/conv2d#dot4",
+            (Arithmetic::Native, false) => "int8/conv2d#native",
+            (Arithmetic::Native, true) => "int8/conv2d#native_dot4",
+        }
+    }
     /// The registry name of `kernel` compiled with this arithmetic.
     pub fn kernel(&self, kernel: &'static str) -> &'static str {
         match (self, kernel) {
@@ -300,8 +310,9 @@ impl WindowParams {
 }
 
 /// A conv's OHWI int8 weights (`o` output, `c` input channels) as the words int8/conv2d reads:
-/// with `o % 4 == 0` and `c % 4 == 0`, blocks [KH, KW, C / 4, O / 4] of four words, word j of a
-/// block holding input channel 4 c4 + j for its four output channels; with `o % 4 == 0` only,
+/// with `o % 4 == 0` and `c % 4 == 0`, blocks [KH, KW, C / 4, O / 4] of four words, word k of a
+/// block holding output channel 4 o4 + k's input channels 4 c4 .. 4 c4 + 3 (a `q8_dot4`
+/// operand); with `o % 4 == 0` only,
 /// [KH, KW, C, O] (four output channels per word); else OHWI as they are. Packed four per u32.
 pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
     if o == 0 || !o.is_multiple_of(4) || c == 0 {
@@ -316,7 +327,7 @@ pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
                 let v = ohwi[oc * per + tap * c + ci];
                 let at = if c.is_multiple_of(4) {
                     let block = (tap * (c / 4) + ci / 4) * (o / 4) + oc / 4;
-                    block * 16 + (ci % 4) * 4 + oc % 4
+                    block * 16 + (oc % 4) * 4 + ci % 4
                 } else {
                     (tap * c + ci) * o + oc
                 };
@@ -325,6 +336,22 @@ pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
         }
     }
     pack(&out)
+}
+
+/// Per tap and output channel of a conv's OHWI weights, the sum over its input channels (the
+/// zero-point term of int8/conv2d's dot-product path), as [taps][O] i32.
+pub fn conv_tap_sums(ohwi: &[i8], o: usize, c: usize) -> Vec<i32> {
+    if o == 0 || c == 0 {
+        return vec![0];
+    }
+    let taps = ohwi.len() / (o * c);
+    let mut sums = vec![0i32; taps * o];
+    for oc in 0..o {
+        for tap in 0..taps {
+            sums[tap * o + oc] = ohwi[(oc * taps + tap) * c..(oc * taps + tap + 1) * c].iter().map(|&w| w as i32).sum();
+        }
+    }
+    sums
 }
 
 /// Packs int8 values four per u32 (value i in byte i % 4 of word i / 4).
