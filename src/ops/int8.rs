@@ -339,7 +339,7 @@ pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
 }
 
 /// Per tap and output channel of a conv's OHWI weights, the sum over its input channels (the
-/// zero-point term of int8/conv2d's dot-product path), as [taps][O] i32.
+/// zero-point term of int8/conv2d's dot-product path), as `[taps][O]` i32.
 pub fn conv_tap_sums(ohwi: &[i8], o: usize, c: usize) -> Vec<i32> {
     if o == 0 || c == 0 {
         return vec![0];
