@@ -308,11 +308,11 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                     .collect::<Vec<_>>(),
             }));
         }
-        int8.insert(spec.name.clone(), json!(int8_images_per_sec(spec, 1000)?));
+        let cpu = int8_images_per_sec(spec, 1000)?;
+        int8.insert(spec.name.clone(), json!(cpu));
         if let Some(&batch) = cfg.batches.iter().max() {
             let images = (4 * batch as usize).max(1024);
             let (gpu_int8, gpu_f32) = gpu_inference_images_per_sec(gpu, spec, batch, images)?;
-            let cpu = int8_images_per_sec(spec, 1000)?;
             inference.push(json!({
                 "model": spec.name,
                 "batch": batch,

@@ -3,7 +3,9 @@
 //! to NHWC, truncated, wrong labels, missing files); image folders (classes, labels, resizing,
 //! corrupt images, unknown test classes). Every error names the file and what is wrong.
 
-use std::io::Write;
+mod common;
+
+use common::{gzip, idx_bytes};
 use std::path::{Path, PathBuf};
 use wgpu_qat::data::dataset::Format;
 use wgpu_qat::data::{cifar, folder, mnist};
@@ -13,21 +15,6 @@ fn tmp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut b = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        b.extend_from_slice(&d.to_be_bytes());
-    }
-    b.extend_from_slice(data);
-    b
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 /// Writes IDX files under MNIST's names: `n` train and `m` test images of `shape`, labels

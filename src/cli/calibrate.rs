@@ -4,7 +4,7 @@
 //! int8 model and reports its CPU int8 test accuracy beside the float model's.
 
 use super::data::{load, DataArgs};
-use super::train::starting_model;
+use super::train::{starting_model, WeightsArg};
 use std::path::PathBuf;
 use wgpu_qat::data::gpu::GpuDataset;
 use wgpu_qat::export::{format, quantize::quantize, quantize::TrainedState};
@@ -32,8 +32,8 @@ pub struct CalibrateArgs {
     #[arg(long, default_value_t = 1000)]
     images: usize,
     /// Conv and depthwise weights quantized per output channel or per tensor.
-    #[arg(long, default_value = "per-channel")]
-    weights: String,
+    #[arg(long, value_enum, default_value = "per-channel")]
+    weights: WeightsArg,
     /// Where to write the int8 model.
     #[arg(long)]
     out: PathBuf,
@@ -49,11 +49,7 @@ pub fn run(a: CalibrateArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     if a.images == 0 || a.test_limit == Some(0) {
         return Err(QatError::Invalid("--images and --test-limit must be at least 1".into()));
     }
-    let weight_quant = match a.weights.as_str() {
-        "per-channel" => WeightQuant::PerChannel,
-        "per-tensor" => WeightQuant::PerTensor,
-        w => return Err(QatError::Invalid(format!("--weights {w:?} is per-channel or per-tensor"))),
-    };
+    let weight_quant = WeightQuant::from(a.weights);
     let out = OutputPath::check(&a.out)?;
     let (spec, params) = starting_model(a.model.as_deref(), Some(&a.init))?;
     let params = params.ok_or_else(|| QatError::Invalid("--init gave no parameters".into()))?;
@@ -78,7 +74,7 @@ pub fn run(a: CalibrateArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         "model": spec.name,
         "calibration_images": calib.count,
         "test_images": test.count,
-        "weights": a.weights,
+        "weights": weight_quant,
         "float_test_acc": float.accuracy,
         "fake_quant_test_acc": agree.fake_quant_acc,
         "int8_test_acc": agree.int8_acc,

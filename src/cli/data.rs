@@ -5,7 +5,7 @@
 //! `./data/mnist`, the download cache), downloaded into the cache unless `--offline`.
 
 use std::path::PathBuf;
-use wgpu_qat::data::{cifar, download, folder, mnist, Dataset};
+use wgpu_qat::data::{cifar, download, mnist, Dataset};
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -28,17 +28,6 @@ pub fn load(args: &DataArgs, input: [u32; 3]) -> Result<Dataset> {
         Some(dir) => {
             if !dir.is_dir() {
                 return Err(QatError::DataMissing { looked_for: format!("a data set folder at {}", dir.display()) });
-            }
-            if !folder::is_image_folder(dir) && cifar::locate(dir).is_none() && !mnist::is_complete(dir) {
-                return Err(QatError::DataMissing {
-                    looked_for: format!(
-                        "in {}: the four MNIST-format IDX files ({}), CIFAR-10's {} and {}, or train/ and test/ image folders",
-                        dir.display(),
-                        mnist::FILES.iter().map(|(s, _)| format!("{s}[.gz]")).collect::<Vec<_>>().join(", "),
-                        cifar::TRAIN_FILES[0],
-                        cifar::TEST_FILE
-                    ),
-                });
             }
             wgpu_qat::data::open(dir, input)?
         }

@@ -66,7 +66,7 @@ enum AugmentArg {
 
 /// `--weights`, spelled as the library's `WeightQuant` serializes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum WeightsArg {
+pub enum WeightsArg {
     PerChannel,
     PerTensor,
 }

@@ -65,6 +65,16 @@ pub struct Progress {
     pub float_test_acc: Option<f64>,
 }
 
+impl Progress {
+    /// The report of `phase`.
+    pub fn report(&mut self, phase: Phase) -> &mut PhaseReport {
+        match phase {
+            Phase::Float => &mut self.float,
+            Phase::Qat => &mut self.qat,
+        }
+    }
+}
+
 /// A checkpoint read from disk.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {

@@ -206,7 +206,8 @@ pub fn train_from(
     }
     data.check_fits(spec)?;
     crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
-    let settings = settings(spec, data, cfg);
+    // The settings hash the training data: made only for a run that checkpoints or resumes.
+    let settings = if checkpoint.is_some() || resume.is_some() { settings(spec, data, cfg) } else { BTreeMap::new() };
     if let Some(c) = resume {
         c.check_settings(&settings)?;
     }
@@ -426,10 +427,7 @@ impl PhaseRun<'_> {
                     let samples = totals.samples.max(1.0);
                     let (loss, acc) = (totals.loss_sum / samples, totals.correct / samples);
                     seen += totals.samples as usize;
-                    let report = match phase {
-                        Phase::Float => &mut progress.float,
-                        Phase::Qat => &mut progress.qat,
-                    };
+                    let report = progress.report(phase);
                     report.last_loss = loss as f64;
                     report.last_train_acc = acc as f64;
                     let ips = seen as f64 / start.elapsed().as_secs_f64().max(1e-9);
@@ -448,10 +446,7 @@ impl PhaseRun<'_> {
             let secs = start.elapsed().as_secs_f64();
             let steps = steps_per_epoch - first_step;
             let val = validate()?;
-            let report = match phase {
-                Phase::Float => &mut progress.float,
-                Phase::Qat => &mut progress.qat,
-            };
+            let report = progress.report(phase);
             report.seconds += secs;
             report.steps += steps;
             report.images_per_sec = (report.steps * batch) as f64 / report.seconds.max(1e-9);
