@@ -171,9 +171,7 @@ pub fn time_train_step(
 pub type KernelTime = (&'static str, f64, usize);
 
 /// Time of each dispatch of one recorded training step, summed by kernel name, slowest first:
-/// (kernel, milliseconds per step, dispatches), and how they were measured: GPU timestamps
-/// where the device has them (`gpu::timing`), else each dispatch submitted and waited for
-/// alone `reps` times (which includes per-submit overhead).
+/// (kernel, milliseconds per step, dispatches), and how they were measured (`profile_dispatches`).
 pub fn profile_step(
     gpu: &Gpu,
     spec: &ModelSpec,
@@ -184,12 +182,19 @@ pub fn profile_step(
     let (_ds, _net, plan) = recorded_step(gpu, spec, batch, qat, batch as usize)?;
     plan.run(gpu, 0, 1, 1e-3, 1)?;
     gpu.wait()?;
-    let (times, method) = match crate::gpu::timing::dispatch_times(gpu, &plan.dispatches)? {
+    profile_dispatches(gpu, &plan.dispatches, reps)
+}
+
+/// Time of each of `dispatches` (already run once), summed by kernel name, slowest first, and
+/// how they were measured: GPU timestamps where the device has them (`gpu::timing`), else each
+/// dispatch submitted and waited for alone `reps` times (which includes per-submit overhead).
+pub fn profile_dispatches(gpu: &Gpu, dispatches: &[Dispatch], reps: usize) -> Result<(Vec<KernelTime>, &'static str)> {
+    let (times, method) = match crate::gpu::timing::dispatch_times(gpu, dispatches)? {
         Some(first) => {
-            // The mean of `reps` runs of the whole step.
+            // The mean of `reps` runs of the whole list.
             let mut sum = first;
             for _ in 1..reps.max(1) {
-                let t = crate::gpu::timing::dispatch_times(gpu, &plan.dispatches)?.unwrap_or_default();
+                let t = crate::gpu::timing::dispatch_times(gpu, dispatches)?.unwrap_or_default();
                 sum.iter_mut().zip(t).for_each(|(s, v)| *s += v);
             }
             (
@@ -199,7 +204,7 @@ pub fn profile_step(
         }
         None => {
             let mut times = Vec::new();
-            for d in &plan.dispatches {
+            for d in dispatches {
                 let t0 = Instant::now();
                 for _ in 0..reps {
                     gpu.run(std::slice::from_ref(d))?;
@@ -211,7 +216,7 @@ pub fn profile_step(
         }
     };
     let mut by_kernel: Vec<KernelTime> = Vec::new();
-    for (d, ms) in plan.dispatches.iter().zip(times) {
+    for (d, ms) in dispatches.iter().zip(times) {
         match by_kernel.iter_mut().find(|(k, _, _)| *k == d.label) {
             Some(e) => {
                 e.1 += ms;
@@ -222,6 +227,38 @@ pub fn profile_step(
     }
     by_kernel.sort_by(|a, b| b.1.total_cmp(&a.1));
     Ok((by_kernel, method))
+}
+
+/// Time of each kernel of one batch of `batch` images through `spec` (`bench_state`): the GPU
+/// int8 kernels and the GPU fake-quant f32 forward (`profile_dispatches`), in that order.
+pub fn profile_inference(
+    gpu: &Gpu,
+    spec: &ModelSpec,
+    batch: u32,
+    reps: usize,
+) -> Result<[(Vec<KernelTime>, &'static str); 2]> {
+    let model = quantize(&bench_state(spec)?)?;
+    let int8 = crate::int8_gpu::GpuInt8Model::upload(gpu, &model)?;
+    let rec = int8.record(gpu, batch as usize)?;
+    gpu.run(&rec.dispatches)?;
+    gpu.wait()?;
+    if std::env::var("QAT_DEBUG_TIMES").is_ok() {
+        if let Some(t) = crate::gpu::timing::dispatch_times(gpu, &rec.dispatches)? {
+            for (d, ms) in rec.dispatches.iter().zip(t) {
+                eprintln!("{} {:.3}", d.label, ms);
+            }
+        }
+    }
+    let int8_times = profile_dispatches(gpu, &rec.dispatches, reps)?;
+    let pixels = spec.input.iter().product::<u32>() as usize;
+    let data = synthetic_split(batch as usize, pixels, 9);
+    let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
+    let ds = GpuDataset::upload(gpu, &data, spec.input, &model.input_norm);
+    let plan = Plan::build(gpu, &net, &ds, batch as usize, crate::train::eval::eval_options(batch, true, 8))?;
+    plan.run(gpu, 0, 1, 0.0, 1)?;
+    gpu.wait()?;
+    let f32_times = profile_dispatches(gpu, &plan.dispatches, reps)?;
+    Ok([int8_times, f32_times])
 }
 
 /// `spec` with its initial weights and every activation range [-4, 6], as the inference
@@ -288,6 +325,7 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
     let mut profiles = Vec::new();
     let mut int8 = serde_json::Map::new();
     let mut inference = Vec::new();
+    let mut inference_profiles = Vec::new();
     for spec in &cfg.models {
         for &batch in &cfg.batches {
             for qat in [false, true] {
@@ -306,6 +344,24 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                     .into_iter()
                     .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_step": ms, "dispatches": n, "share": ms / total }))
                     .collect::<Vec<_>>(),
+            }));
+            let [int8_kernels, f32_kernels] = profile_inference(gpu, spec, batch, 3)?;
+            let listed = |(kernels, method): (Vec<KernelTime>, &str)| {
+                let total: f64 = kernels.iter().map(|k| k.1).sum();
+                json!({
+                    "method": method,
+                    "ms_per_batch": total,
+                    "kernels": kernels
+                        .into_iter()
+                        .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_batch": ms, "dispatches": n, "share": ms / total }))
+                        .collect::<Vec<_>>(),
+                })
+            };
+            inference_profiles.push(json!({
+                "model": spec.name,
+                "batch": batch,
+                "gpu_int8": listed(int8_kernels),
+                "gpu_fake_quant_f32": listed(f32_kernels),
             }));
         }
         let cpu = int8_images_per_sec(spec, 1000)?;
@@ -358,5 +414,6 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
         "kernel_profile": profiles,
         "cpu_int8_inference_images_per_sec": int8,
         "inference": inference,
+        "inference_kernel_profile": inference_profiles,
     }))
 }

@@ -7,8 +7,8 @@
 
 use crate::gpu::{Dispatch, Gpu};
 use crate::ops::int8::{
-    conv_tap_sums, conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams,
-    MeanParams, QuantizeParams, WindowParams,
+    conv2d_grid, conv_tap_sums, conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier,
+    FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
 };
 pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
@@ -222,7 +222,7 @@ impl GpuInt8Model {
                     Weights::Conv { weights, tap_sums, channels },
                 ) => {
                     let p = window(*kernel, *stride, *padding, *clamp);
-                    let buffers = [x, weights, weights, tap_sums, channels, &y];
+                    let buffers = [x, weights, tap_sums, channels, &y];
                     let spec = p.specialization(true, true);
                     d.push(Dispatch::specialized(
                         gpu,
@@ -230,7 +230,7 @@ impl GpuInt8Model {
                         &spec,
                         &p,
                         &buffers,
-                        words_grid(count),
+                        conv2d_grid(n, oh * ow, c, o),
                     )?);
                 }
                 (

@@ -142,6 +142,69 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
     }
 }
 
+/// Every way int8/conv2d cuts its work (`ops::int8::conv2d_grid`): the one-pixel stem path with
+/// two blocks of output channels, the last one partial (3 -> 24 channels), four output channels
+/// of one pixel (24 -> 16, 20 -> 8), four channels of four pixels with "same" padding, stride 2
+/// and a batch whose pixel count is not a multiple of four (16 -> 20).
+#[test]
+fn gpu_int8_conv_paths_match_the_cpu() {
+    let Some(gpu) = common::gpu() else { return };
+    let spec = wgpu_qat::model::file::from_toml(
+        r#"
+        name = "conv-paths"
+        input = [9, 7, 3]
+        [[layers]]
+        name = "stem"
+        type = "conv2d"
+        filters = 24
+        kernel = 3
+        padding = "same"
+        activation = "relu"
+        [[layers]]
+        name = "four"
+        type = "conv2d"
+        filters = 16
+        kernel = 3
+        stride = 2
+        padding = "same"
+        [[layers]]
+        name = "block"
+        type = "conv2d"
+        filters = 20
+        kernel = 3
+        stride = 2
+        padding = "same"
+        activation = "relu6"
+        [[layers]]
+        name = "four_pointwise"
+        type = "conv2d"
+        filters = 8
+        kernel = 1
+        [[layers]]
+        name = "flat"
+        type = "flatten"
+        [[layers]]
+        name = "out"
+        type = "dense"
+        units = 5
+        "#,
+    )
+    .unwrap();
+    let shapes = spec.shapes().unwrap();
+    assert_eq!(shapes[2], [3, 2, 20], "the block layer's output: 6 pixels per image");
+    for seed in [8u64, 9] {
+        let model = quantize(&synthetic_state(&spec, seed).unwrap()).unwrap();
+        let count = 97;
+        let images = synthetic_split(count, 9 * 7 * 3, seed).images;
+        let cpu = run_batch(&model, &images, count).unwrap();
+        for (arithmetic, dot4) in arithmetics(gpu) {
+            let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap();
+            let ours = g.run(gpu, &images, count, 41).unwrap();
+            assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}, dot4 {dot4}");
+        }
+    }
+}
+
 /// Through the binary: `eval --device gpu` writes the very logits bytes `eval` (CPU) writes,
 /// `predict --device gpu` gives the same logits, and `verify` counts 0 differing bytes.
 #[test]

@@ -369,6 +369,25 @@ pub fn words_grid(values: usize) -> Grid {
     Grid::items(values.div_ceil(4), WORKGROUP_SIZE)
 }
 
+/// The lanes int8/conv2d needs for `batch` images of `pixels` output pixels, `c` input and
+/// `o` output channels: one per four output channels of four pixels (`o % 4 == 0`, `c % 16 ==
+/// 0`), of one pixel (`o % 4 == 0`, `c % 4 == 0`), per pixel and block of up to 16 output
+/// channels (`o % 4 == 0`, the blocks in z), else one per output word; the kernel picks its
+/// path by the same rule.
+pub fn conv2d_grid(batch: usize, pixels: u32, c: u32, o: u32) -> Grid {
+    let pixels = batch * pixels as usize;
+    let o4 = (o / 4) as usize;
+    match (o % 4, c % 16, c % 4) {
+        (0, 0, _) => Grid::items(pixels.div_ceil(4) * o4, WORKGROUP_SIZE),
+        (0, _, 0) => Grid::items(pixels * o4, WORKGROUP_SIZE),
+        (0, _, _) => {
+            let g = Grid::items(pixels, WORKGROUP_SIZE);
+            Grid(g.0, g.1, o4.div_ceil(4) as u32)
+        }
+        _ => words_grid(pixels * o as usize),
+    }
+}
+
 /// Twin of the int8 kernels: the int8 crate's own rules.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
