@@ -7,8 +7,8 @@
 
 use crate::gpu::{Dispatch, Gpu};
 use crate::ops::int8::{
-    conv2d_grid, conv_tap_sums, conv_weight_words, words_grid, AddParams, ConcatParams, DoubleMultiplier,
-    FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
+    conv2d_grid, conv_tap_sums, conv_weight_words, fc_folded_bias, fc_weight_blocks, fully_connected_grid, words_grid,
+    AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
 };
 pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
@@ -110,11 +110,13 @@ impl GpuInt8Model {
                         multipliers: gpu.upload("int8 multipliers", &m),
                     }
                 }
-                QLayer::FullyConnected { weights: w, bias, weight_scale, output, .. } => {
-                    let s_in = quants[node.inputs[0]].scale;
+                QLayer::FullyConnected { weights: w, bias, weight_scale, output, units, inputs, .. } => {
+                    let q_in = quants[node.inputs[0]];
+                    let s_in = q_in.scale;
+                    let (units, inputs) = (*units as usize, *inputs as usize);
                     Weights::Dense {
-                        weights: gpu.upload("int8 weights", &pack(w)),
-                        bias: gpu.upload("int8 bias", bias),
+                        weights: gpu.upload("int8 weights", &fc_weight_blocks(w, units, inputs)),
+                        bias: gpu.upload("int8 folded bias", &fc_folded_bias(bias, w, inputs, q_in.zero_point)),
                         multiplier: DoubleMultiplier::new(s_in as f64 * *weight_scale as f64 / output.scale as f64),
                     }
                 }
@@ -226,7 +228,7 @@ impl GpuInt8Model {
                     let spec = p.specialization(true, true);
                     d.push(Dispatch::specialized(
                         gpu,
-                        self.arithmetic.conv2d(self.dot4),
+                        self.arithmetic.dotted("int8/conv2d", self.dot4),
                         &spec,
                         &p,
                         &buffers,
@@ -299,11 +301,11 @@ impl GpuInt8Model {
                     let spec = crate::gpu::Specialization::default().with("INPUTS", *inputs).with("UNITS", *units);
                     d.push(Dispatch::specialized(
                         gpu,
-                        self.arithmetic.kernel("int8/fully_connected"),
+                        self.arithmetic.dotted("int8/fully_connected", self.dot4),
                         &spec,
                         &p,
                         &[x, weights, bias, &y],
-                        words_grid(count),
+                        fully_connected_grid(n, *units),
                     )?);
                 }
                 (QLayer::Add { output, clamp, .. }, _) => {

@@ -91,6 +91,14 @@ fn round_away_pow2(n: i128, k: u32) -> i128 {
 }
 
 proptest! {
+    /// The form the GPU kernels compute SRDHM in (shaders/int8/requantize*.wgsl).
+    #[test]
+    fn srdhm_is_the_floor_of_the_product_plus_half(a in any::<i32>(), b in any::<i32>()) {
+        prop_assume!(!(a == i32::MIN && b == i32::MIN));
+        let floor = (a as i64 * b as i64 + (1i64 << 30)) >> 31;
+        prop_assert_eq!(saturating_rounding_doubling_high_mul(a, b) as i64, floor);
+    }
+
     #[test]
     fn double_rounding_matches_an_exact_model(x in -(1i32 << 24)..(1i32 << 24), m in (1i32 << 30)..i32::MAX, shift in -20i32..=0) {
         let qm = QuantizedMultiplier { multiplier: m, shift };

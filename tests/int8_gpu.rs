@@ -145,7 +145,10 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
 /// Every way int8/conv2d cuts its work (`ops::int8::conv2d_grid`): the one-pixel stem path with
 /// two blocks of output channels, the last one partial (3 -> 24 channels), four output channels
 /// of one pixel (24 -> 16, 20 -> 8), four channels of four pixels with "same" padding, stride 2
-/// and a batch whose pixel count is not a multiple of four (16 -> 20).
+/// and a batch whose pixel count is not a multiple of four (16 -> 20). And both of
+/// int8/fully_connected's (`ops::int8::fully_connected_grid`): one lane per output word (21
+/// units, 48 inputs: whole 16-byte blocks) and four images per lane (5 units, 21 inputs: rows
+/// that start anywhere in a word).
 #[test]
 fn gpu_int8_conv_paths_match_the_cpu() {
     let Some(gpu) = common::gpu() else { return };
@@ -183,6 +186,11 @@ fn gpu_int8_conv_paths_match_the_cpu() {
         [[layers]]
         name = "flat"
         type = "flatten"
+        [[layers]]
+        name = "wide"
+        type = "dense"
+        units = 21
+        activation = "relu"
         [[layers]]
         name = "out"
         type = "dense"

@@ -31,23 +31,13 @@ fn q8_add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
 }
 
-fn q8_neg64(a: vec2<u32>) -> vec2<u32> {
-    return q8_add64(vec2<u32>(~a.x, ~a.y), vec2<u32>(1u, 0u));
-}
-
-// saturating_rounding_doubling_high_mul: round(a * b / 2^31), ties away from zero, with the one
-// overflow case (a == b == i32::MIN) saturated.
+// saturating_rounding_doubling_high_mul: (a * b + nudge) / 2^31 truncated, the nudge 2^30 or
+// 1 - 2^30 by the product's sign, which is floor((a * b + 2^30) / 2^31) (round half up) for
+// every product (qat_int8::quant::multiplier), with the one overflow case
+// (a == b == i32::MIN) saturated. The floor is the arithmetic shift: bits 31..62 of the sum.
 fn q8_srdhm(a: i32, b: i32) -> i32 {
     if (a == b && a == i32(-2147483647 - 1)) { return 2147483647; }
-    let ab = q8_mul_i32(a, b);
-    let negative = (ab.y & 0x80000000u) != 0u;
-    // (ab + nudge) / 2^31, the division truncating toward zero.
-    let nudge = select(vec2<u32>(0x40000000u, 0u), q8_neg64(vec2<u32>(0x3fffffffu, 0u)), negative);
-    let s = q8_add64(ab, nudge);
-    if ((s.y & 0x80000000u) != 0u) {
-        let m = q8_neg64(s);
-        return -bitcast<i32>((m.x >> 31u) | (m.y << 1u));
-    }
+    let s = q8_add64(q8_mul_i32(a, b), vec2<u32>(0x40000000u, 0u));
     return bitcast<i32>((s.x >> 31u) | (s.y << 1u));
 }
 

@@ -3,14 +3,13 @@
 // for bit, as int8/requantize.wgsl, which builds them from 32-bit words. A kernel is compiled
 // with one or the other (the registry's "#native" variants; `int8_gpu::Arithmetic`).
 
-// saturating_rounding_doubling_high_mul: round(a * b / 2^31), ties away from zero, with the one
-// overflow case (a == b == i32::MIN) saturated.
+// saturating_rounding_doubling_high_mul: (a * b + nudge) / 2^31 truncated, the nudge 2^30 or
+// 1 - 2^30 by the product's sign, which is floor((a * b + 2^30) / 2^31) (round half up) for
+// every product (qat_int8::quant::multiplier), with the one overflow case
+// (a == b == i32::MIN) saturated.
 fn q8_srdhm(a: i32, b: i32) -> i32 {
     if (a == b && a == i32(-2147483647 - 1)) { return 2147483647; }
-    let ab = i64(a) * i64(b);
-    let nudge = select(i64(1073741824), i64(1) - i64(1073741824), ab < i64(0));
-    // i64 division truncates toward zero, as the reference's.
-    return i32((ab + nudge) / i64(2147483648));
+    return i32((i64(a) * i64(b) + i64(1073741824)) >> 31u);
 }
 
 // rounding_divide_by_pot: x / 2^exponent rounded half away from zero, exponent in 0..=31.

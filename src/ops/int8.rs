@@ -78,23 +78,25 @@ impl Arithmetic {
             }
         }
     }
-    /// The registry name of int8/conv2d with this arithmetic and, with `dot4`, WGSL's
-    /// dot4I8Packed for its dot products.
-    pub fn conv2d(&self, dot4: bool) -> &'static str {
-        match (self, dot4) {
-            (Arithmetic::Words, false) => "int8/conv2d",
-            (Arithmetic::Words, true) => "int8/conv2d#dot4",
-            (Arithmetic::Native, false) => "int8/conv2d#native",
-            (Arithmetic::Native, true) => "int8/conv2d#native_dot4",
+    /// The registry name of `kernel` (int8/conv2d or int8/fully_connected, the kernels with
+    /// dot products) with this arithmetic and, with `dot4`, WGSL's dot4I8Packed for its dot
+    /// products.
+    pub fn dotted(&self, kernel: &'static str, dot4: bool) -> &'static str {
+        match (self, kernel, dot4) {
+            (Arithmetic::Words, "int8/conv2d", true) => "int8/conv2d#dot4",
+            (Arithmetic::Native, "int8/conv2d", false) => "int8/conv2d#native",
+            (Arithmetic::Native, "int8/conv2d", true) => "int8/conv2d#native_dot4",
+            (Arithmetic::Words, "int8/fully_connected", true) => "int8/fully_connected#dot4",
+            (Arithmetic::Native, "int8/fully_connected", false) => "int8/fully_connected#native",
+            (Arithmetic::Native, "int8/fully_connected", true) => "int8/fully_connected#native_dot4",
+            (_, k, _) => k,
         }
     }
     /// The registry name of `kernel` compiled with this arithmetic.
     pub fn kernel(&self, kernel: &'static str) -> &'static str {
         match (self, kernel) {
             (Arithmetic::Words, k) => k,
-            (Arithmetic::Native, "int8/conv2d") => "int8/conv2d#native",
             (Arithmetic::Native, "int8/depthwise") => "int8/depthwise#native",
-            (Arithmetic::Native, "int8/fully_connected") => "int8/fully_connected#native",
             (Arithmetic::Native, "int8/mean") => "int8/mean#native",
             (Arithmetic::Native, "int8/add") => "int8/add#native",
             (Arithmetic::Native, "int8/requantize_each") => "int8/requantize_each#native",
@@ -352,6 +354,43 @@ pub fn conv_tap_sums(ohwi: &[i8], o: usize, c: usize) -> Vec<i32> {
         }
     }
     sums
+}
+
+/// A dense layer's int8 weights (`units` rows of `inputs`) as the 16-byte blocks
+/// int8/fully_connected reads, `[ceil(inputs / 16), units]`: block (k, o) holds
+/// w[o, 16 k .. 16 k + 15], zero past the last input. Packed four per u32.
+pub fn fc_weight_blocks(w: &[i8], units: usize, inputs: usize) -> Vec<u32> {
+    let k16 = inputs.div_ceil(16);
+    let mut out = vec![0i8; k16 * units * 16];
+    for o in 0..units {
+        for (i, &v) in w[o * inputs..(o + 1) * inputs].iter().enumerate() {
+            out[((i / 16) * units + o) * 16 + i % 16] = v;
+        }
+    }
+    pack(&out)
+}
+
+/// A dense layer's bias with the zero-point term folded in, as int8/fully_connected adds it:
+/// bias[o] - in_zp * sum_i w[o, i], in wrapping i32 (the kernel's sums wrap the same way; the
+/// reference's accumulator fits in i32, so the wrapped total is exact).
+pub fn fc_folded_bias(bias: &[i32], w: &[i8], inputs: usize, in_zp: i32) -> Vec<i32> {
+    bias.iter()
+        .enumerate()
+        .map(|(o, &b)| {
+            let sum = w[o * inputs..(o + 1) * inputs].iter().fold(0i32, |s, &v| s.wrapping_add(v as i32));
+            b.wrapping_sub(in_zp.wrapping_mul(sum))
+        })
+        .collect()
+}
+
+/// The lanes int8/fully_connected needs for `batch` images and `units` outputs: one per four
+/// images with at most 16 units, else one per output word (the kernel's rule).
+pub fn fully_connected_grid(batch: usize, units: u32) -> Grid {
+    if units <= 16 {
+        Grid::items(batch.div_ceil(4), WORKGROUP_SIZE)
+    } else {
+        words_grid(batch * units as usize)
+    }
 }
 
 /// Packs int8 values four per u32 (value i in byte i % 4 of word i / 4).

@@ -6,7 +6,8 @@
 /// The rounding rule a model's requantization uses (recorded in the model file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rounding {
-    /// gemmlowp/TFLite reference: SRDHM then rounding divide by power of two (ties away from 0).
+    /// gemmlowp/TFLite reference: SRDHM (ties toward +infinity) then rounding divide by power of
+    /// two (ties away from 0).
     DoubleRounding = 1,
 }
 
@@ -54,8 +55,12 @@ fn frexp(m: f64) -> (f64, i32) {
     (q, e)
 }
 
-/// SaturatingRoundingDoublingHighMul: round(a * b / 2^31) with ties away from zero, saturating
-/// the single overflow case a == b == i32::MIN.
+/// SaturatingRoundingDoublingHighMul: (a * b + nudge) / 2^31 truncated toward zero, the nudge
+/// 2^30 for a non-negative product and 1 - 2^30 for a negative one (gemmlowp's code), saturating
+/// the single overflow case a == b == i32::MIN. For every product this equals
+/// floor((a * b + 2^30) / 2^31): round to nearest with ties toward +infinity (-0.5 -> 0,
+/// 0.5 -> 1), not away from zero; the GPU kernels compute it in that form
+/// (shaders/int8/requantize*.wgsl), and a test checks the two forms agree.
 pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     if a == i32::MIN && b == i32::MIN {
         return i32::MAX;
