@@ -15,8 +15,8 @@
 //   a word of input at a time.
 // - C % 4 != 0, O % 4 == 0 (`stem`, e.g. a first layer on one or three channels): up to 16
 //   output channels (NV words; block workgroup_id.z of them) of one pixel, the weights laid
-//   out [KH, KW, C, O] (one word: four output channels of one input channel), so each input
-//   value is loaded once per NV words.
+//   out in blocks of 16 output channels of one input channel, so each input value and each
+//   weight block is loaded once per lane and tap.
 // - otherwise (`value`): OHWI weights, each output value computed alone.
 // x, the weights and y are int8 packed four per u32; x and the weights are bound as vec4s
 // (whole 16-byte blocks, as every buffer is padded to) and read a word at a time where a
@@ -35,6 +35,8 @@ override PAD_LEFT: u32;
 // Words of output channels per pixel, and per `stem` lane.
 override O4: u32 = O / 4u;
 override NV: u32 = min(4u, O / 4u);
+// `stem` weight blocks (16 output channels) per tap and input channel.
+override O16: u32 = (O + 15u) / 16u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
@@ -171,18 +173,18 @@ fn block(t: u32) {
     }
 }
 
-// Output-channel words block * NV .. + NV - 1 of one pixel (C % 4 != 0, the [KH, KW, C, O]
-// layout). A block past the last word reads the last one and stores nothing.
-fn stem(pix: u32, blk: u32) {
+// Output-channel words block * NV .. + NV - 1 of one pixel (C % 4 != 0; the weights
+// [KH, KW, C, ceil(O / 16)] blocks of four words: one block load per tap, input channel and
+// lane). A block past the last word stores nothing.
+fn stem(pix: u32, block: u32) {
     let ox = pix % OW;
     let oy = (pix / OW) % OH;
     let b = pix / (OW * OH);
-    // With one block it is block 0, a constant the compiler folds.
-    let block = select(blk, 0u, O4 == NV);
-    let c0 = min(block * NV, O4 - 1u);
-    let c1 = min(block * NV + 1u, O4 - 1u);
-    let c2 = min(block * NV + 2u, O4 - 1u);
-    let c3 = min(block * NV + 3u, O4 - 1u);
+    let v = block * NV;
+    let c0 = min(v, O4 - 1u);
+    let c1 = min(v + 1u, O4 - 1u);
+    let c2 = min(v + 2u, O4 - 1u);
+    let c3 = min(v + 3u, O4 - 1u);
     var a0 = bias_word(c0);
     var a1 = vec4<i32>(0);
     var a2 = vec4<i32>(0);
@@ -200,16 +202,15 @@ fn stem(pix: u32, blk: u32) {
             let tap = (ky * KW + kx) * C;
             for (var ci = 0u; ci < C; ci++) {
                 let xv = x_at(xb + ci) - p.in_zp;
-                let row = (tap + ci) * O4;
-                a0 += xv * q8_unpack(w_word(row + c0));
-                if (NV > 1u) { a1 += xv * q8_unpack(w_word(row + c1)); }
-                if (NV > 2u) { a2 += xv * q8_unpack(w_word(row + c2)); }
-                if (NV > 3u) { a3 += xv * q8_unpack(w_word(row + c3)); }
+                let wv = weights[(tap + ci) * O16 + block];
+                a0 += xv * q8_unpack(wv.x);
+                if (NV > 1u) { a1 += xv * q8_unpack(wv.y); }
+                if (NV > 2u) { a2 += xv * q8_unpack(wv.z); }
+                if (NV > 3u) { a3 += xv * q8_unpack(wv.w); }
             }
         }
     }
     let yb = pix * O4;
-    let v = block * NV;
     y[yb + c0] = requantize_word(a0, c0);
     if (NV > 1u && v + 1u < O4) { y[yb + c1] = requantize_word(a1, c1); }
     if (NV > 2u && v + 2u < O4) { y[yb + c2] = requantize_word(a2, c2); }
@@ -230,7 +231,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         return;
     }
     if (O % 4u == 0u) {
-        if (lane < pixels) { stem(lane, wid.z); }
+        if (lane < pixels) { stem(lane, select(wid.z, 0u, O16 == 1u)); }
         return;
     }
     let total = pixels * O;

@@ -314,15 +314,17 @@ impl WindowParams {
 /// A conv's OHWI int8 weights (`o` output, `c` input channels) as the words int8/conv2d reads:
 /// with `o % 4 == 0` and `c % 4 == 0`, blocks [KH, KW, C / 4, O / 4] of four words, word k of a
 /// block holding output channel 4 o4 + k's input channels 4 c4 .. 4 c4 + 3 (a `q8_dot4`
-/// operand); with `o % 4 == 0` only,
-/// [KH, KW, C, O] (four output channels per word); else OHWI as they are. Packed four per u32.
+/// operand); with `o % 4 == 0` only, blocks [KH, KW, C, ceil(O / 16)] of four words, word k of
+/// block b holding output channels 16 b + 4 k .. + 3 of one input channel (zero past the last
+/// output channel); else OHWI as they are. Packed four per u32.
 pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
     if o == 0 || !o.is_multiple_of(4) || c == 0 {
         return pack(ohwi);
     }
     let per = ohwi.len() / o;
     let taps = per / c;
-    let mut out = vec![0i8; ohwi.len()];
+    let o16 = o.div_ceil(16) * 16;
+    let mut out = vec![0i8; if c.is_multiple_of(4) { ohwi.len() } else { taps * c * o16 }];
     for oc in 0..o {
         for tap in 0..taps {
             for ci in 0..c {
@@ -331,7 +333,7 @@ pub fn conv_weight_words(ohwi: &[i8], o: usize, c: usize) -> Vec<u32> {
                     let block = (tap * (c / 4) + ci / 4) * (o / 4) + oc / 4;
                     block * 16 + (oc % 4) * 4 + ci % 4
                 } else {
-                    (tap * c + ci) * o + oc
+                    (tap * c + ci) * o16 + oc
                 };
                 out[at] = v;
             }
