@@ -7,8 +7,9 @@
 
 use crate::gpu::{Dispatch, Gpu};
 use crate::ops::int8::{
-    conv2d_grid, conv_tap_sums, conv_weight_words, fc_folded_bias, fc_weight_blocks, fully_connected_grid, words_grid,
-    AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
+    conv2d_grid, conv_tap_sums, conv_weight_words, depthwise_channels, depthwise_grid, fc_folded_bias,
+    fc_weight_blocks, fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier,
+    FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
 };
 pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
@@ -24,8 +25,8 @@ enum Weights {
     /// Conv: packed weights, per tap and output channel the weight sums, and per output channel
     /// (bias, multiplier, shift, 0).
     Conv { weights: wgpu::Buffer, tap_sums: wgpu::Buffer, channels: wgpu::Buffer },
-    /// Depthwise: packed weights, biases, (multiplier, shift) per channel.
-    Depthwise { weights: wgpu::Buffer, bias: wgpu::Buffer, multipliers: wgpu::Buffer },
+    /// Depthwise: packed weights, per four channels their biases, multipliers and shifts.
+    Depthwise { weights: wgpu::Buffer, channels: wgpu::Buffer },
     /// Fully connected: packed weights, biases, the float64 multiplier.
     Dense { weights: wgpu::Buffer, bias: wgpu::Buffer, multiplier: DoubleMultiplier },
     /// No weights.
@@ -102,14 +103,10 @@ impl GpuInt8Model {
                         channels: gpu.upload("int8 channel params", &per_channel),
                     }
                 }
-                QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => {
-                    let m: Vec<i32> = multipliers.iter().flat_map(|q| [q.multiplier, q.shift]).collect();
-                    Weights::Depthwise {
-                        weights: gpu.upload("int8 weights", &pack(w)),
-                        bias: gpu.upload("int8 bias", bias),
-                        multipliers: gpu.upload("int8 multipliers", &m),
-                    }
-                }
+                QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => Weights::Depthwise {
+                    weights: gpu.upload("int8 weights", &pack(w)),
+                    channels: gpu.upload("int8 channel params", &depthwise_channels(bias, multipliers)),
+                },
                 QLayer::FullyConnected { weights: w, bias, weight_scale, output, units, inputs, .. } => {
                     let q_in = quants[node.inputs[0]];
                     let s_in = q_in.scale;
@@ -237,10 +234,10 @@ impl GpuInt8Model {
                 }
                 (
                     QLayer::DepthwiseConv2d { kernel, stride, padding, clamp, .. },
-                    Weights::Depthwise { weights, bias, multipliers },
+                    Weights::Depthwise { weights, channels },
                 ) => {
                     let p = window(*kernel, *stride, *padding, *clamp);
-                    let buffers = [x, weights, bias, multipliers, &y];
+                    let buffers = [x, weights, channels, &y];
                     let spec = p.specialization(true, false);
                     d.push(Dispatch::specialized(
                         gpu,
@@ -248,7 +245,7 @@ impl GpuInt8Model {
                         &spec,
                         &p,
                         &buffers,
-                        words_grid(count),
+                        depthwise_grid(n, oh * ow, c),
                     )?);
                 }
                 (QLayer::MaxPool { size, stride }, _) => {

@@ -145,9 +145,10 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
 /// Every way int8/conv2d cuts its work (`ops::int8::conv2d_grid`): the one-pixel stem path with
 /// two blocks of output channels, the last one partial (3 -> 24 channels), four output channels
 /// of one pixel (24 -> 16, 20 -> 8), four channels of four pixels with "same" padding, stride 2
-/// and a batch whose pixel count is not a multiple of four (16 -> 20). And both of
+/// and a batch whose pixel count is not a multiple of four (16 -> 20), fewer than four output
+/// channels (8 -> 3) and a depthwise conv on three channels. And both of
 /// int8/fully_connected's (`ops::int8::fully_connected_grid`): one lane per output word (21
-/// units, 48 inputs: whole 16-byte blocks) and four images per lane (5 units, 21 inputs: rows
+/// units, 18 inputs) and four images per lane (5 units, 21 inputs: rows
 /// that start anywhere in a word).
 #[test]
 fn gpu_int8_conv_paths_match_the_cpu() {
@@ -183,6 +184,16 @@ fn gpu_int8_conv_paths_match_the_cpu() {
         type = "conv2d"
         filters = 8
         kernel = 1
+        [[layers]]
+        name = "narrow"
+        type = "conv2d"
+        filters = 3
+        kernel = 1
+        [[layers]]
+        name = "dw3"
+        type = "depthwise_conv2d"
+        kernel = 3
+        padding = "same"
         [[layers]]
         name = "flat"
         type = "flatten"

@@ -32,9 +32,10 @@ override OW: u32;
 override O: u32;
 override PAD_TOP: u32;
 override PAD_LEFT: u32;
-// Words of output channels per pixel, and per `stem` lane.
-override O4: u32 = O / 4u;
-override NV: u32 = min(4u, O / 4u);
+// Words of output channels per pixel (at least 1, so that the paths a shape does not take stay
+// valid), and per `stem` lane.
+override O4: u32 = max(O / 4u, 1u);
+override NV: u32 = min(4u, O4);
 // `stem` weight blocks (16 output channels) per tap and input channel.
 override O16: u32 = (O + 15u) / 16u;
 

@@ -5,6 +5,7 @@
 
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
+use qat_int8::quant::multiplier::QuantizedMultiplier;
 
 /// A positive float64 multiplier m = mantissa * 2^exponent, mantissa a 53-bit integer: how the
 /// GPU receives FULLY_CONNECTED's `f64(s_in) * f64(s_w) / f64(s_out)`.
@@ -356,6 +357,30 @@ pub fn conv_tap_sums(ohwi: &[i8], o: usize, c: usize) -> Vec<i32> {
         }
     }
     sums
+}
+
+/// A depthwise conv's per-channel parameters as int8/depthwise reads them: per four channels
+/// three blocks of four, the biases, the multipliers and the shifts (zero past the last channel).
+pub fn depthwise_channels(bias: &[i32], multipliers: &[QuantizedMultiplier]) -> Vec<i32> {
+    let mut out = vec![0i32; bias.len().div_ceil(4) * 12];
+    for (ch, (&b, m)) in bias.iter().zip(multipliers).enumerate() {
+        let block = 12 * (ch / 4);
+        out[block + ch % 4] = b;
+        out[block + 4 + ch % 4] = m.multiplier;
+        out[block + 8 + ch % 4] = m.shift;
+    }
+    out
+}
+
+/// The lanes int8/depthwise needs for `batch` images of `pixels` output pixels and `c` channels:
+/// one per 16 channels of a pixel (`c % 16 == 0`), else one per output word (the kernel's rule).
+pub fn depthwise_grid(batch: usize, pixels: u32, c: u32) -> Grid {
+    let values = batch * pixels as usize * c as usize;
+    if c % 16 == 0 {
+        Grid::items(values / 16, WORKGROUP_SIZE)
+    } else {
+        words_grid(values)
+    }
 }
 
 /// A dense layer's int8 weights (`units` rows of `inputs`) as the 16-byte blocks
