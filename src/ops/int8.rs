@@ -376,7 +376,7 @@ pub fn depthwise_channels(bias: &[i32], multipliers: &[QuantizedMultiplier]) -> 
 /// one per 16 channels of a pixel (`c % 16 == 0`), else one per output word (the kernel's rule).
 pub fn depthwise_grid(batch: usize, pixels: u32, c: u32) -> Grid {
     let values = batch * pixels as usize * c as usize;
-    if c % 16 == 0 {
+    if c.is_multiple_of(16) {
         Grid::items(values / 16, WORKGROUP_SIZE)
     } else {
         words_grid(values)
