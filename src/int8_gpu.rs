@@ -7,9 +7,9 @@
 
 use crate::gpu::{Dispatch, Gpu};
 use crate::ops::int8::{
-    conv2d_grid, conv_tap_sums, conv_weight_words, depthwise_channels, depthwise_grid, fc_folded_bias,
-    fc_weight_blocks, fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier,
-    FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
+    channel_blocks, conv2d_grid, conv_tap_sums, conv_weight_words, depthwise_grid, fc_folded_bias, fc_weight_blocks,
+    fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams,
+    QuantizeParams, WindowParams,
 };
 pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
@@ -22,8 +22,8 @@ use qat_int8::shape::output_size;
 
 /// A weighted node's buffers.
 enum Weights {
-    /// Conv: packed weights, per tap and output channel the weight sums, and per output channel
-    /// (bias, multiplier, shift, 0).
+    /// Conv: packed weights, per tap and output channel the weight sums, and per four output
+    /// channels their biases, multipliers and shifts.
     Conv { weights: wgpu::Buffer, tap_sums: wgpu::Buffer, channels: wgpu::Buffer },
     /// Depthwise: packed weights, per four channels their biases, multipliers and shifts.
     Depthwise { weights: wgpu::Buffer, channels: wgpu::Buffer },
@@ -95,17 +95,15 @@ impl GpuInt8Model {
             weights.push(match &node.op {
                 QLayer::Conv2d { weights: w, bias, multipliers, out_channels, in_channels, .. } => {
                     let (o, c) = (*out_channels as usize, *in_channels as usize);
-                    let per_channel: Vec<i32> =
-                        bias.iter().zip(multipliers).flat_map(|(&b, q)| [b, q.multiplier, q.shift, 0]).collect();
                     Weights::Conv {
                         weights: gpu.upload("int8 weights", &conv_weight_words(w, o, c)),
                         tap_sums: gpu.upload("int8 tap sums", &conv_tap_sums(w, o, c)),
-                        channels: gpu.upload("int8 channel params", &per_channel),
+                        channels: gpu.upload("int8 channel params", &channel_blocks(bias, multipliers)),
                     }
                 }
                 QLayer::DepthwiseConv2d { weights: w, bias, multipliers, .. } => Weights::Depthwise {
                     weights: gpu.upload("int8 weights", &pack(w)),
-                    channels: gpu.upload("int8 channel params", &depthwise_channels(bias, multipliers)),
+                    channels: gpu.upload("int8 channel params", &channel_blocks(bias, multipliers)),
                 },
                 QLayer::FullyConnected { weights: w, bias, weight_scale, output, units, inputs, .. } => {
                     let q_in = quants[node.inputs[0]];

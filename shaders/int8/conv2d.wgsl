@@ -44,7 +44,8 @@ override O16: u32 = (O + 15u) / 16u;
 @group(0) @binding(2) var<storage, read> weights: array<vec4<u32>>;
 // Per tap and four output channels: the sums of their weights over the input channels.
 @group(0) @binding(3) var<storage, read> tap_sums: array<vec4<i32>>;
-// Per output channel: bias, multiplier, shift, 0.
+// Per four output channels three blocks: their biases, multipliers and shifts
+// (ops::int8::channel_blocks).
 @group(0) @binding(4) var<storage, read> channels: array<vec4<i32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<u32>;
 
@@ -53,19 +54,24 @@ fn w_word(i: u32) -> u32 { return weights[i / 4u][i % 4u]; }
 fn x_at(i: u32) -> i32 { return q8_byte(x_word(i / 4u), i % 4u); }
 fn w_at(i: u32) -> i32 { return q8_byte(w_word(i / 4u), i % 4u); }
 
+fn finish(acc: i32, multiplier: i32, shift: i32) -> i32 {
+    return clamp(q8_add_sat(q8_mbqm(acc, multiplier, shift), p.out_zp), p.clamp_min, p.clamp_max);
+}
+
 fn requantize(acc: i32, oc: u32) -> i32 {
-    let m = channels[oc];
-    return clamp(q8_add_sat(q8_mbqm(acc, m.y, m.z), p.out_zp), p.clamp_min, p.clamp_max);
+    let block = 3u * (oc / 4u);
+    return finish(acc, channels[block + 1u][oc % 4u], channels[block + 2u][oc % 4u]);
 }
 
 // Output channels 4 w .. 4 w + 3 of `a`, requantized and packed.
 fn requantize_word(a: vec4<i32>, w: u32) -> u32 {
-    let oc = 4u * w;
-    return q8_pack(vec4<i32>(requantize(a.x, oc), requantize(a.y, oc + 1u), requantize(a.z, oc + 2u), requantize(a.w, oc + 3u)));
+    let m = channels[3u * w + 1u];
+    let s = channels[3u * w + 2u];
+    return q8_pack(vec4<i32>(finish(a.x, m.x, s.x), finish(a.y, m.y, s.y), finish(a.z, m.z, s.z), finish(a.w, m.w, s.w)));
 }
 
 fn bias_word(w: u32) -> vec4<i32> {
-    return vec4<i32>(channels[4u * w].x, channels[4u * w + 1u].x, channels[4u * w + 2u].x, channels[4u * w + 3u].x);
+    return channels[3u * w];
 }
 
 // One value (the OHWI layout).
@@ -75,7 +81,7 @@ fn value(idx: u32) -> i32 {
     let ox = pix % OW;
     let oy = (pix / OW) % OH;
     let b = pix / (OW * OH);
-    var acc = channels[oc].x;
+    var acc = channels[3u * (oc / 4u)][oc % 4u];
     for (var ky = 0u; ky < KH; ky++) {
         let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
         if (iy < 0 || iy >= i32(H)) { continue; }
@@ -92,7 +98,8 @@ fn value(idx: u32) -> i32 {
     return requantize(acc, oc);
 }
 
-// Four output channels oc0..oc0+3 of one pixel (C % 4 == 0, the block layout).
+// The accumulators of output channels 4 o4 .. 4 o4 + 3 of one pixel (C % 4 == 0, the block
+// layout).
 fn four(idx: u32) -> vec4<i32> {
     let o4 = (idx % O) / 4u;
     let pix = idx / O;
@@ -117,7 +124,7 @@ fn four(idx: u32) -> vec4<i32> {
             }
         }
     }
-    return vec4<i32>(requantize(acc.x, 4u * o4), requantize(acc.y, 4u * o4 + 1u), requantize(acc.z, 4u * o4 + 2u), requantize(acc.w, 4u * o4 + 3u));
+    return acc;
 }
 
 // The four output channels of 16 input channels `xv` (four words) against the blocks of
@@ -228,7 +235,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         return;
     }
     if (O % 4u == 0u && C % 4u == 0u) {
-        if (lane < pixels * O4) { y[lane] = q8_pack(four(lane * 4u)); }
+        if (lane < pixels * O4) { y[lane] = requantize_word(four(lane * 4u), lane % O4); }
         return;
     }
     if (O % 4u == 0u) {

@@ -359,9 +359,10 @@ pub fn conv_tap_sums(ohwi: &[i8], o: usize, c: usize) -> Vec<i32> {
     sums
 }
 
-/// A depthwise conv's per-channel parameters as int8/depthwise reads them: per four channels
-/// three blocks of four, the biases, the multipliers and the shifts (zero past the last channel).
-pub fn depthwise_channels(bias: &[i32], multipliers: &[QuantizedMultiplier]) -> Vec<i32> {
+/// A conv's or depthwise conv's per-channel parameters as int8/conv2d and int8/depthwise read
+/// them: per four channels three blocks of four, the biases, the multipliers and the shifts
+/// (zero past the last channel).
+pub fn channel_blocks(bias: &[i32], multipliers: &[QuantizedMultiplier]) -> Vec<i32> {
     let mut out = vec![0i32; bias.len().div_ceil(4) * 12];
     for (ch, (&b, m)) in bias.iter().zip(multipliers).enumerate() {
         let block = 12 * (ch / 4);
