@@ -186,12 +186,30 @@ pub fn profile_step(
 }
 
 /// Time of each of `dispatches` (already run once), summed by kernel name, slowest first, and
-/// how they were measured: GPU timestamps where the device has them (`gpu::timing`), else each
-/// dispatch submitted and waited for alone `reps` times (which includes per-submit overhead).
+/// how they were measured (`time_dispatches`).
 pub fn profile_dispatches(gpu: &Gpu, dispatches: &[Dispatch], reps: usize) -> Result<(Vec<KernelTime>, &'static str)> {
-    let (times, method) = match crate::gpu::timing::dispatch_times(gpu, dispatches)? {
+    let (times, method) = time_dispatches(gpu, dispatches, reps)?;
+    let mut by_kernel: Vec<KernelTime> = Vec::new();
+    for (d, ms) in dispatches.iter().zip(times) {
+        match by_kernel.iter_mut().find(|(k, _, _)| *k == d.label) {
+            Some(e) => {
+                e.1 += ms;
+                e.2 += 1;
+            }
+            None => by_kernel.push((d.label, ms, 1)),
+        }
+    }
+    by_kernel.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok((by_kernel, method))
+}
+
+/// Milliseconds of each of `dispatches` (already run once), in order, and how they were
+/// measured: the mean of `reps` runs with GPU timestamps where the device has them
+/// (`gpu::timing`), else each dispatch submitted and waited for alone `reps` times (which
+/// includes per-submit overhead).
+pub fn time_dispatches(gpu: &Gpu, dispatches: &[Dispatch], reps: usize) -> Result<(Vec<f64>, &'static str)> {
+    Ok(match crate::gpu::timing::dispatch_times(gpu, dispatches)? {
         Some(first) => {
-            // The mean of `reps` runs of the whole list.
             let mut sum = first;
             for _ in 1..reps.max(1) {
                 let t = crate::gpu::timing::dispatch_times(gpu, dispatches)?.unwrap_or_default();
@@ -214,42 +232,42 @@ pub fn profile_dispatches(gpu: &Gpu, dispatches: &[Dispatch], reps: usize) -> Re
             }
             (times, "each dispatch submitted and waited for alone (includes per-submit overhead)")
         }
-    };
-    let mut by_kernel: Vec<KernelTime> = Vec::new();
-    for (d, ms) in dispatches.iter().zip(times) {
-        match by_kernel.iter_mut().find(|(k, _, _)| *k == d.label) {
-            Some(e) => {
-                e.1 += ms;
-                e.2 += 1;
-            }
-            None => by_kernel.push((d.label, ms, 1)),
-        }
-    }
-    by_kernel.sort_by(|a, b| b.1.total_cmp(&a.1));
-    Ok((by_kernel, method))
+    })
+}
+
+/// An inference profile: per kernel (`KernelTime`), per dispatch in order (the node it belongs
+/// to, or "input" for the input's QUANTIZE, its kernel and milliseconds; GPU int8 only), and how
+/// they were measured.
+pub struct InferenceProfile {
+    /// Per kernel, slowest first.
+    pub kernels: Vec<KernelTime>,
+    /// Per dispatch, in order (empty for the fake-quant forward).
+    pub dispatches: Vec<(String, &'static str, f64)>,
+    /// How the times were measured.
+    pub method: &'static str,
 }
 
 /// Time of each kernel of one batch of `batch` images through `spec` (`bench_state`): the GPU
-/// int8 kernels and the GPU fake-quant f32 forward (`profile_dispatches`), in that order.
-pub fn profile_inference(
-    gpu: &Gpu,
-    spec: &ModelSpec,
-    batch: u32,
-    reps: usize,
-) -> Result<[(Vec<KernelTime>, &'static str); 2]> {
+/// int8 kernels and the GPU fake-quant f32 forward (`time_dispatches`), in that order.
+pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -> Result<[InferenceProfile; 2]> {
     let model = quantize(&bench_state(spec)?)?;
     let int8 = crate::int8_gpu::GpuInt8Model::upload(gpu, &model)?;
     let rec = int8.record(gpu, batch as usize)?;
     gpu.run(&rec.dispatches)?;
     gpu.wait()?;
-    if std::env::var("QAT_DEBUG_TIMES").is_ok() {
-        if let Some(t) = crate::gpu::timing::dispatch_times(gpu, &rec.dispatches)? {
-            for (d, ms) in rec.dispatches.iter().zip(t) {
-                eprintln!("{} {:.3}", d.label, ms);
-            }
-        }
-    }
-    let int8_times = profile_dispatches(gpu, &rec.dispatches, reps)?;
+    let (times, method) = time_dispatches(gpu, &rec.dispatches, reps)?;
+    let dispatches = rec
+        .dispatches
+        .iter()
+        .zip(&rec.nodes)
+        .zip(&times)
+        .map(|((d, node), &ms)| {
+            let name = node.map_or_else(|| "input".to_string(), |k| model.nodes[k].name.clone());
+            (name, d.label, ms)
+        })
+        .collect();
+    let (kernels, _) = profile_dispatches(gpu, &rec.dispatches, reps)?;
+    let int8_profile = InferenceProfile { kernels, dispatches, method };
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(batch as usize, pixels, 9);
     let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
@@ -257,8 +275,8 @@ pub fn profile_inference(
     let plan = Plan::build(gpu, &net, &ds, batch as usize, crate::train::eval::eval_options(batch, true, 8))?;
     plan.run(gpu, 0, 1, 0.0, 1)?;
     gpu.wait()?;
-    let f32_times = profile_dispatches(gpu, &plan.dispatches, reps)?;
-    Ok([int8_times, f32_times])
+    let (kernels, method) = profile_dispatches(gpu, &plan.dispatches, reps)?;
+    Ok([int8_profile, InferenceProfile { kernels, dispatches: Vec::new(), method }])
 }
 
 /// `spec` with its initial weights and every activation range [-4, 6], as the inference
@@ -346,16 +364,24 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                     .collect::<Vec<_>>(),
             }));
             let [int8_kernels, f32_kernels] = profile_inference(gpu, spec, batch, 3)?;
-            let listed = |(kernels, method): (Vec<KernelTime>, &str)| {
-                let total: f64 = kernels.iter().map(|k| k.1).sum();
-                json!({
-                    "method": method,
+            let listed = |p: InferenceProfile| {
+                let total: f64 = p.kernels.iter().map(|k| k.1).sum();
+                let mut out = json!({
+                    "method": p.method,
                     "ms_per_batch": total,
-                    "kernels": kernels
+                    "kernels": p.kernels
                         .into_iter()
                         .map(|(k, ms, n)| json!({ "kernel": k, "ms_per_batch": ms, "dispatches": n, "share": ms / total }))
                         .collect::<Vec<_>>(),
-                })
+                });
+                if !p.dispatches.is_empty() {
+                    out["dispatches"] = p
+                        .dispatches
+                        .into_iter()
+                        .map(|(node, k, ms)| json!({ "node": node, "kernel": k, "ms_per_batch": ms }))
+                        .collect();
+                }
+                out
             };
             inference_profiles.push(json!({
                 "model": spec.name,

@@ -182,7 +182,11 @@ impl GpuInt8Model {
             words_grid(input_count),
         )?];
         let mut tensors = vec![x0];
+        // The node of each dispatch: those the previous node pushed are labelled at the top of
+        // the next iteration (a node may `continue`), the last node's after the loop.
+        let mut nodes = vec![None];
         for (k, node) in self.model.nodes.iter().enumerate() {
+            nodes.resize(d.len(), k.checked_sub(1));
             let [h, w, c] = self.shapes[node.inputs[0]];
             let out_shape = self.shapes[k + 1];
             let [oh, ow, o] = out_shape;
@@ -359,7 +363,8 @@ impl GpuInt8Model {
             tensors.push(y);
         }
         let logits = tensors.pop().ok_or_else(|| QatError::Invalid("the model has no nodes".into()))?;
-        Ok(Recorded { images: image_buf, dispatches: d, logits })
+        nodes.resize(d.len(), self.model.nodes.len().checked_sub(1));
+        Ok(Recorded { images: image_buf, dispatches: d, nodes, logits })
     }
 }
 
@@ -369,6 +374,9 @@ pub struct Recorded {
     pub images: wgpu::Buffer,
     /// Every node's kernel, in order.
     pub dispatches: Vec<Dispatch>,
+    /// The node (index into the model's nodes) each dispatch belongs to; `None`: the input's
+    /// QUANTIZE.
+    pub nodes: Vec<Option<usize>>,
     /// The packed int8 logits.
     pub logits: wgpu::Buffer,
 }
