@@ -58,6 +58,21 @@ impl GpuInt8Model {
         Self::upload_with(gpu, model, Arithmetic::best(gpu), gpu.wgsl_dot4)
     }
 
+    /// The kernel variants the device has, (arithmetic, dot4I8Packed): 32-bit words with
+    /// unpacked dot products always; i64/f64 (`Arithmetic::Native`) and dot4I8Packed where the
+    /// device and the instance have them.
+    pub fn variants(gpu: &Gpu) -> Vec<(Arithmetic, bool)> {
+        let mut have = Vec::new();
+        for a in [Arithmetic::Words, Arithmetic::Native] {
+            for dot4 in [false, true] {
+                if a.available(gpu) && (!dot4 || gpu.wgsl_dot4) {
+                    have.push((a, dot4));
+                }
+            }
+        }
+        have
+    }
+
     /// Uploads `model` to run with `arithmetic` and, with `dot4`, WGSL's dot4I8Packed (an error
     /// where the device or the instance lacks either).
     pub fn upload_with(gpu: &Gpu, model: &QuantModel, arithmetic: Arithmetic, dot4: bool) -> Result<GpuInt8Model> {

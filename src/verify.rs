@@ -6,6 +6,7 @@ use crate::data::Split;
 use crate::export::quantize::{dequantize, TrainedState};
 use crate::export::QuantModel;
 use crate::gpu::Gpu;
+use crate::int8_gpu::GpuInt8Model;
 use crate::quant::params::TensorQuant;
 use crate::reference::int8::run_batch;
 use crate::train::eval::{accuracy, argmax, evaluate};
@@ -27,9 +28,22 @@ pub struct Agreement {
     pub int8_acc: f64,
     /// Fake-quant accuracy.
     pub fake_quant_acc: f64,
-    /// Output bytes where the GPU int8 kernels differ from the CPU interpreter (`verify_model`
-    /// only; None in `compare`).
+    /// Output bytes where the GPU int8 kernels differ from the CPU interpreter, with the
+    /// device's best variant (`verify_model` only; None in `compare`).
     pub gpu_int8_differing_bytes: Option<usize>,
+    /// The same count for every kernel variant the device has (`GpuInt8Model::variants`).
+    pub gpu_int8_variants: Vec<VariantCheck>,
+}
+
+/// The GPU int8 kernels of one variant against the CPU interpreter.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VariantCheck {
+    /// "words" (32-bit limbs) or "native" (i64 and f64).
+    pub arithmetic: String,
+    /// Whether the dot products use WGSL's dot4I8Packed.
+    pub dot4: bool,
+    /// Output bytes that differ from the interpreter's.
+    pub differing_bytes: usize,
 }
 
 /// Compares fake-quant float logits (on the output grid of `out`) with int8 logits.
@@ -57,6 +71,7 @@ pub fn compare(fake_quant: &[f32], int8: &[i8], classes: usize, out: TensorQuant
         int8_acc: accuracy(int8, classes, labels),
         fake_quant_acc: accuracy(fake_quant, classes, labels),
         gpu_int8_differing_bytes: None,
+        gpu_int8_variants: Vec::new(),
     }
 }
 
@@ -79,17 +94,28 @@ pub fn int8_logits(model: &QuantModel, split: &Split) -> Result<Vec<i8>> {
 }
 
 /// Runs an int8 model file's fake-quant twin on the GPU and the int8 interpreter on the CPU
-/// over `split`, and compares them; also runs the GPU int8 kernels and counts the output bytes
-/// where they differ from the interpreter's.
+/// over `split`, and compares them; also runs the GPU int8 kernels, with the device's best
+/// variant and then with every variant it has, and counts the output bytes where they differ
+/// from the interpreter's.
 pub fn verify_model(gpu: &Gpu, model: &QuantModel, split: &Split, eval_batch: u32) -> Result<Agreement> {
     let state = dequantize(model)?;
     let net = network_from_state(gpu, &state)?;
     let ds = GpuDataset::upload(gpu, split, model.input_shape, &model.input_norm);
     let fq = evaluate(gpu, &net, &ds, &split.labels, true, eval_batch, 8)?;
     let q = int8_logits(model, split)?;
-    let on_gpu = crate::int8_gpu::GpuInt8Model::upload(gpu, model)?.run(gpu, &split.images, split.count, 256)?;
-    let differing = q.iter().zip(&on_gpu).filter(|(a, b)| a != b).count() + q.len().abs_diff(on_gpu.len());
+    let differing =
+        |on_gpu: Vec<i8>| q.iter().zip(&on_gpu).filter(|(a, b)| a != b).count() + q.len().abs_diff(on_gpu.len());
+    let best = GpuInt8Model::upload(gpu, model)?.run(gpu, &split.images, split.count, 256)?;
     let mut a = compare(&fq.logits, &q, fq.classes, model.logits_quant(), &split.labels);
-    a.gpu_int8_differing_bytes = Some(differing);
+    a.gpu_int8_differing_bytes = Some(differing(best));
+    for (arithmetic, dot4) in GpuInt8Model::variants(gpu) {
+        let on_gpu =
+            GpuInt8Model::upload_with(gpu, model, arithmetic, dot4)?.run(gpu, &split.images, split.count, 256)?;
+        a.gpu_int8_variants.push(VariantCheck {
+            arithmetic: format!("{arithmetic:?}").to_lowercase(),
+            dot4,
+            differing_bytes: differing(on_gpu),
+        });
+    }
     Ok(a)
 }

@@ -14,15 +14,12 @@ use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::reference::int8::run_batch;
 
-/// The kernel variants the device has: (arithmetic, dot4I8Packed) with 32-bit words and unpacked
-/// dot products always, i64/f64 and dot4I8Packed where present.
+/// The kernel variants the device has (`GpuInt8Model::variants`), saying which it lacks.
 fn arithmetics(gpu: &wgpu_qat::gpu::Gpu) -> Vec<(Arithmetic, bool)> {
-    let mut have = Vec::new();
+    let have = GpuInt8Model::variants(gpu);
     for a in [Arithmetic::Words, Arithmetic::Native] {
         for dot4 in [false, true] {
-            if a.available(gpu) && (!dot4 || gpu.wgsl_dot4) {
-                have.push((a, dot4));
-            } else {
+            if !have.contains(&(a, dot4)) {
                 eprintln!("SKIP: int8 kernels with {a:?} arithmetic, dot4I8Packed {dot4}: not on this device");
             }
         }
@@ -251,6 +248,11 @@ fn eval_predict_and_verify_run_the_gpu_int8_kernels() {
     let v: serde_json::Value =
         serde_json::from_str(&qat(&["verify", "--model", m, "--limit", "700", "--json"])).unwrap();
     assert_eq!(v["gpu_int8_differing_bytes"], 0, "{v}");
+    let variants = v["gpu_int8_variants"].as_array().unwrap();
+    assert!(!variants.is_empty(), "{v}");
+    for variant in variants {
+        assert_eq!(variant["differing_bytes"], 0, "{variant}");
+    }
     let png = dir.join("digit.png");
     let digit = &common::mnist().unwrap().test.images[..784];
     image::GrayImage::from_raw(28, 28, digit.to_vec()).unwrap().save(&png).unwrap();

@@ -45,6 +45,14 @@ pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
         if let Some(d) = r.gpu_int8_differing_bytes {
             println!("GPU int8 kernels vs CPU int8 interpreter: {d} differing output bytes");
         }
+        for v in &r.gpu_int8_variants {
+            println!(
+                "  {} arithmetic, dot4I8Packed {}: {} differing output bytes",
+                v.arithmetic,
+                if v.dot4 { "on" } else { "off" },
+                v.differing_bytes
+            );
+        }
     }
     Ok(())
 }
