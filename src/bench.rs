@@ -306,11 +306,22 @@ pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
     Ok(images as f64 / secs.max(1e-9))
 }
 
+/// GPU inference images/s of one model (`gpu_inference_images_per_sec`).
+pub struct InferenceRates {
+    /// The int8 kernels with the device's best variant (`GpuInt8Model::upload`).
+    pub gpu_int8: f64,
+    /// The int8 kernels with every variant the device has: (arithmetic, dot4I8Packed, images/s).
+    pub variants: Vec<(crate::int8_gpu::Arithmetic, bool, f64)>,
+    /// The fake-quant f32 forward.
+    pub gpu_fake_quant_f32: f64,
+}
+
 /// Inference images/s of `spec` (`bench_state`) at `batch` over `images` images, each the best
-/// of `TRIALS` timings after a warm-up: (GPU int8 kernels, GPU fake-quant f32 forward), on the
-/// same adapter. The int8 timing includes its per-batch image upload and logits readback, the
-/// f32 one its per-batch logits readback.
-pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, images: usize) -> Result<(f64, f64)> {
+/// of `TRIALS` timings after a warm-up, on one adapter: the GPU int8 kernels (every variant the
+/// device has) and the GPU fake-quant f32 forward. The int8 timings include their per-batch
+/// image upload and logits readback, the f32 one its per-batch logits readback.
+pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, images: usize) -> Result<InferenceRates> {
+    use crate::int8_gpu::{Arithmetic, GpuInt8Model};
     let state = bench_state(spec)?;
     let model = quantize(&state)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
@@ -325,15 +336,21 @@ pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, ima
         }
         Ok(images as f64 / secs.max(1e-9))
     };
-    let int8 = crate::int8_gpu::GpuInt8Model::upload(gpu, &model)?;
-    let int8_rate =
-        best(&mut || int8.run(gpu, &data.images, images, batch as usize).map(std::hint::black_box).map(|_| ()))?;
+    let mut variants = Vec::new();
+    for (arithmetic, dot4) in GpuInt8Model::variants(gpu) {
+        let int8 = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4)?;
+        let rate =
+            best(&mut || int8.run(gpu, &data.images, images, batch as usize).map(std::hint::black_box).map(|_| ()))?;
+        variants.push((arithmetic, dot4, rate));
+    }
+    let chosen = (Arithmetic::best(gpu), gpu.wgsl_dot4);
+    let gpu_int8 = variants.iter().find(|v| (v.0, v.1) == chosen).map_or(0.0, |v| v.2);
     let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
     let ds = GpuDataset::upload(gpu, &data, spec.input, &model.input_norm);
-    let f32_rate = best(&mut || {
+    let gpu_fake_quant_f32 = best(&mut || {
         crate::train::eval::evaluate(gpu, &net, &ds, &data.labels, true, batch, 8).map(std::hint::black_box).map(|_| ())
     })?;
-    Ok((int8_rate, f32_rate))
+    Ok(InferenceRates { gpu_int8, variants, gpu_fake_quant_f32 })
 }
 
 /// Runs every measurement and returns the JSON `qat bench --json` prints (README, "Benchmarks").
@@ -394,7 +411,20 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
         int8.insert(spec.name.clone(), json!(cpu));
         if let Some(&batch) = cfg.batches.iter().max() {
             let images = (4 * batch as usize).max(1024);
-            let (gpu_int8, gpu_f32) = gpu_inference_images_per_sec(gpu, spec, batch, images)?;
+            let rates = gpu_inference_images_per_sec(gpu, spec, batch, images)?;
+            let (gpu_int8, gpu_f32) = (rates.gpu_int8, rates.gpu_fake_quant_f32);
+            let variants: Vec<_> = rates
+                .variants
+                .iter()
+                .map(|&(a, dot4, rate)| {
+                    json!({
+                        "arithmetic": format!("{a:?}").to_lowercase(),
+                        "dot4": dot4,
+                        "images_per_sec": rate,
+                        "over_fake_quant_f32": rate / gpu_f32,
+                    })
+                })
+                .collect();
             inference.push(json!({
                 "model": spec.name,
                 "batch": batch,
@@ -404,6 +434,8 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                 "cpu_int8_images_per_sec": cpu,
                 "gpu_int8_over_fake_quant_f32": gpu_int8 / gpu_f32,
                 "gpu_int8_arithmetic": format!("{:?}", crate::int8_gpu::Arithmetic::best(gpu)).to_lowercase(),
+                "gpu_int8_dot4": gpu.wgsl_dot4,
+                "gpu_int8_variants": variants,
             }));
         }
     }
