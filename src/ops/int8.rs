@@ -399,7 +399,7 @@ pub fn fc_weight_blocks(w: &[i8], units: usize, inputs: usize) -> Vec<u32> {
 }
 
 /// A dense layer's bias with the zero-point term folded in, as int8/fully_connected adds it:
-/// bias[o] - in_zp * sum_i w[o, i], in wrapping i32 (the kernel's sums wrap the same way; the
+/// bias\[o\] - in_zp * sum_i w\[o, i\], in wrapping i32 (the kernel's sums wrap the same way; the
 /// reference's accumulator fits in i32, so the wrapped total is exact).
 pub fn fc_folded_bias(bias: &[i32], w: &[i8], inputs: usize, in_zp: i32) -> Vec<i32> {
     bias.iter()
