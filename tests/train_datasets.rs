@@ -98,6 +98,14 @@ fn cifar_resnet8_trains_on_cifar_format_data_exports_and_agrees_with_its_int8_mo
     assert_eq!(code, 0, "{err}");
     let e: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(e["int8_test_acc"].as_f64(), Some(int8), "{stdout}");
+    // The GPU int8 kernels give the interpreter's bytes on the trained model (normalized RGB
+    // input), with every kernel variant the device has.
+    let (code, stdout, err) = qat(&["verify", "--model", &s(&out), "--data", &s(&dir), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["gpu_int8_differing_bytes"], 0, "{stdout}");
+    let variants = v["gpu_int8_variants"].as_array().unwrap();
+    assert!(!variants.is_empty() && variants.iter().all(|x| x["differing_bytes"] == 0), "{stdout}");
     let rec = record(3, &mut Rng::new(99));
     let rgb: Vec<u8> = (0..1024).flat_map(|i| [rec[1 + i], rec[1025 + i], rec[2049 + i]]).collect();
     let png = dir.join("three.png");
