@@ -1,5 +1,5 @@
 //! Per-op benchmarks (divan): each GPU kernel of the mnist-cnn step at batch 128, the matmul
-//! ceiling, and the CPU int8 interpreter. GPU timings include one submit + wait per sample, so
+//! ceiling, the CPU int8 interpreter, and a batch of the built-ins' GPU int8 kernels. GPU timings include one submit + wait per sample, so
 //! they are meaningful relative to each other on one adapter. For a quick pass:
 //! `cargo bench --bench ops -- --sample-count 2`.
 
@@ -250,5 +250,17 @@ fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
             Some(&g.storage("db", p.o as usize)),
         )
         .unwrap()
+    });
+}
+
+/// One recorded batch of 64 images through a built-in's GPU int8 kernels (every node, the
+/// device's best variant), the weights those of `qat bench`'s inference figures.
+#[divan::bench(sample_count = 10, args = ["mnist-cnn", "mnist-dwbn", "mnist-resnet"])]
+fn int8_gpu_batch_64(b: divan::Bencher, model: &str) {
+    bench_dispatches(b, |g| {
+        let spec = wgpu_qat::model::ModelSpec::builtin(model).unwrap();
+        let m = wgpu_qat::bench::bench_model(&spec).unwrap();
+        let int8 = wgpu_qat::int8_gpu::GpuInt8Model::upload(g, &m).unwrap();
+        int8.record(g, 64).unwrap().dispatches
     });
 }

@@ -250,7 +250,7 @@ pub struct InferenceProfile {
 /// Time of each kernel of one batch of `batch` images through `spec` (`bench_state`): the GPU
 /// int8 kernels and the GPU fake-quant f32 forward (`time_dispatches`), in that order.
 pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -> Result<[InferenceProfile; 2]> {
-    let model = quantize(&bench_state(spec)?)?;
+    let model = bench_model(spec)?;
     let int8 = crate::int8_gpu::GpuInt8Model::upload(gpu, &model)?;
     let rec = int8.record(gpu, batch as usize)?;
     gpu.run(&rec.dispatches)?;
@@ -294,9 +294,15 @@ fn bench_state(spec: &ModelSpec) -> Result<TrainedState> {
     })
 }
 
+/// The int8 model the inference benchmarks run: `spec` with its initial weights and every
+/// activation range [-4, 6], quantized.
+pub fn bench_model(spec: &ModelSpec) -> Result<crate::export::QuantModel> {
+    quantize(&bench_state(spec)?)
+}
+
 /// CPU int8 images/s of `spec` (`bench_state`) on the interpreter.
 pub fn int8_images_per_sec(spec: &ModelSpec, images: usize) -> Result<f64> {
-    let model = quantize(&bench_state(spec)?)?;
+    let model = bench_model(spec)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
     let t0 = Instant::now();
@@ -322,8 +328,7 @@ pub struct InferenceRates {
 /// image upload and logits readback, the f32 one its per-batch logits readback.
 pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, images: usize) -> Result<InferenceRates> {
     use crate::int8_gpu::{Arithmetic, GpuInt8Model};
-    let state = bench_state(spec)?;
-    let model = quantize(&state)?;
+    let model = bench_model(spec)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
     let best = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
