@@ -5,11 +5,11 @@
 //! CPU interpreter's (`qat_int8::interpreter`), image by image. Batches are split so that no
 //! tensor exceeds the adapter's storage-buffer binding size.
 
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{Dispatch, Gpu, Strategy};
 use crate::ops::int8::{
     channel_blocks, conv2d_grid, conv_tap_sums, conv_weight_words, depthwise_grid, fc_folded_bias, fc_weight_blocks,
-    fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier, FullyConnectedParams, MeanParams,
-    QuantizeParams, WindowParams,
+    fully_connected_four_images, fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier,
+    FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
 };
 pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
@@ -40,6 +40,9 @@ pub struct GpuInt8Model {
     arithmetic: Arithmetic,
     /// Whether the conv's dot products use WGSL's dot4I8Packed.
     dot4: bool,
+    /// How kernels with a choice spread their work (the device's `Gpu::strategy` unless
+    /// `with_strategy` says otherwise).
+    strategy: Strategy,
     /// Shape of each tensor (0: the input), per image.
     shapes: Vec<[u32; 3]>,
     weights: Vec<Weights>,
@@ -137,10 +140,17 @@ impl GpuInt8Model {
             model: model.clone(),
             arithmetic,
             dot4,
+            strategy: gpu.strategy(),
             shapes,
             weights,
             lut: gpu.upload("int8 input table", &lut),
         })
+    }
+
+    /// The same model with its kernels shaped for `strategy` (tests run both on one device).
+    pub fn with_strategy(mut self, strategy: Strategy) -> GpuInt8Model {
+        self.strategy = strategy;
+        self
     }
 
     /// The largest batch whose every tensor fits one storage binding of the adapter (at most
@@ -312,14 +322,18 @@ impl GpuInt8Model {
                         m_hi: multiplier.mantissa_hi,
                         _pad: [0; 2],
                     };
-                    let spec = crate::gpu::Specialization::default().with("INPUTS", *inputs).with("UNITS", *units);
+                    let four_images = fully_connected_four_images(self.strategy, *units);
+                    let spec = crate::gpu::Specialization::default()
+                        .with("INPUTS", *inputs)
+                        .with("UNITS", *units)
+                        .with("FOUR_IMAGES", four_images);
                     d.push(Dispatch::specialized(
                         gpu,
                         self.arithmetic.dotted("int8/fully_connected", self.dot4),
                         &spec,
                         &p,
                         &[x, weights, bias, &y],
-                        fully_connected_grid(n, *units),
+                        fully_connected_grid(n, *units, four_images),
                     )?);
                 }
                 (QLayer::Add { output, clamp, .. }, _) => {

@@ -9,6 +9,7 @@ mod common;
 
 use common::{synthetic_split, synthetic_state};
 use wgpu_qat::export::quantize::quantize;
+use wgpu_qat::gpu::Strategy;
 use wgpu_qat::int8_gpu::{Arithmetic, GpuInt8Model};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::InputNorm;
@@ -132,9 +133,12 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         let images = synthetic_split(count, 13 * 11 * 3, seed).images;
         let cpu = run_batch(&model, &images, count).unwrap();
         for (arithmetic, dot4) in arithmetics(gpu) {
-            let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap();
-            let ours = g.run(gpu, &images, count, 40).unwrap();
-            assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}, dot4 {dot4}");
+            // Both ways of shaping the kernels that have a choice (the dense layer's lanes).
+            for strategy in [Strategy::CpuLanes, Strategy::GpuWide] {
+                let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap().with_strategy(strategy);
+                let ours = g.run(gpu, &images, count, 40).unwrap();
+                assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}, dot4 {dot4}, {strategy:?}");
+            }
         }
     }
 }
@@ -145,8 +149,8 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
 /// and a batch whose pixel count is not a multiple of four (16 -> 20), fewer than four output
 /// channels (8 -> 3) and a depthwise conv on three channels. And both of
 /// int8/fully_connected's (`ops::int8::fully_connected_grid`): one lane per output word (21
-/// units, 18 inputs) and four images per lane (5 units, 21 inputs: rows
-/// that start anywhere in a word).
+/// units, 18 inputs; and 5 units under the GPU strategy) and four images per lane (5 units, 21
+/// inputs: rows that start anywhere in a word).
 #[test]
 fn gpu_int8_conv_paths_match_the_cpu() {
     let Some(gpu) = common::gpu() else { return };
@@ -214,9 +218,12 @@ fn gpu_int8_conv_paths_match_the_cpu() {
         let images = synthetic_split(count, 9 * 7 * 3, seed).images;
         let cpu = run_batch(&model, &images, count).unwrap();
         for (arithmetic, dot4) in arithmetics(gpu) {
-            let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap();
-            let ours = g.run(gpu, &images, count, 41).unwrap();
-            assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}, dot4 {dot4}");
+            // Both ways of shaping the kernels that have a choice (the dense layer's lanes).
+            for strategy in [Strategy::CpuLanes, Strategy::GpuWide] {
+                let g = GpuInt8Model::upload_with(gpu, &model, arithmetic, dot4).unwrap().with_strategy(strategy);
+                let ours = g.run(gpu, &images, count, 41).unwrap();
+                assert_eq!(cpu, ours, "seed {seed}, {arithmetic:?}, dot4 {dot4}, {strategy:?}");
+            }
         }
     }
 }

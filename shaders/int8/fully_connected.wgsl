@@ -8,10 +8,12 @@
 // with the bias: folded_bias[o] = bias[o] - in_zp * sum_i w[o, i] (ops::int8::fc_folded_bias,
 // wrapping i32 like the sums here: the reference's accumulator fits in i32, so the wrapped sum
 // is exact).
-// With UNITS <= 16 a lane computes every unit of four consecutive images (each weight block
-// feeds four images; 4 UNITS outputs are whole words); else one lane per output word.
+// With FOUR_IMAGES (a CPU-type adapter and UNITS <= 16: ops::int8::fully_connected_four_images)
+// a lane computes every unit of four consecutive images (each weight block feeds four images;
+// 4 UNITS outputs are whole words); else one lane per output word (more lanes, for a GPU).
 override INPUTS: u32;
 override UNITS: u32;
+override FOUR_IMAGES: bool;
 override K16: u32 = (INPUTS + 15u) / 16u;
 
 struct Params {
@@ -52,7 +54,8 @@ fn finish(acc: i32) -> i32 {
     return clamp(q8_add_sat(scaled, p.out_zp), p.clamp_min, p.clamp_max);
 }
 
-// Every unit of images 4 g .. 4 g + 3 (UNITS <= 16): acc[o] holds unit o of the four images.
+// Every unit of images 4 g .. 4 g + 3 (FOUR_IMAGES, so UNITS <= 16): acc[o] holds unit o of the
+// four images.
 // Images past the batch read image 0 and their bytes land in the output's padding or are not
 // stored.
 fn four_images(g: u32) {
@@ -98,7 +101,7 @@ fn value(idx: u32) -> i32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let lane = gid.x + gid.y * nwg.x * WG;
-    if (UNITS <= 16u) {
+    if (FOUR_IMAGES) {
         if (lane < (p.batch + 3u) / 4u) { four_images(lane); }
         return;
     }

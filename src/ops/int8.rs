@@ -411,10 +411,17 @@ pub fn fc_folded_bias(bias: &[i32], w: &[i8], inputs: usize, in_zp: i32) -> Vec<
         .collect()
 }
 
+/// Whether int8/fully_connected computes every unit of four images per lane (its FOUR_IMAGES):
+/// on a CPU-type adapter, where it loads each weight block once for four images, with at most 16
+/// units; on a GPU one lane per output word gives the adapter more lanes.
+pub fn fully_connected_four_images(strategy: crate::gpu::Strategy, units: u32) -> bool {
+    strategy == crate::gpu::Strategy::CpuLanes && units <= 16
+}
+
 /// The lanes int8/fully_connected needs for `batch` images and `units` outputs: one per four
-/// images with at most 16 units, else one per output word (the kernel's rule).
-pub fn fully_connected_grid(batch: usize, units: u32) -> Grid {
-    if units <= 16 {
+/// images with `four_images`, else one per output word (the kernel's rule).
+pub fn fully_connected_grid(batch: usize, units: u32, four_images: bool) -> Grid {
+    if four_images {
         Grid::items(batch.div_ceil(4), WORKGROUP_SIZE)
     } else {
         words_grid(batch * units as usize)
