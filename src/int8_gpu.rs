@@ -1,9 +1,10 @@
 //! The int8 model on the GPU: the packed model's weights uploaded once (int8 packed four per
-//! u32, int32 biases, per-channel multipliers), and batches of u8 images run through the int8
-//! kernels of `ops::int8` (shaders/int8/) node by node, one submit per batch. The integer rules
-//! are the int8 crate's, mirrored in WGSL with 32-bit words only, so the output bytes equal the
-//! CPU interpreter's (`qat_int8::interpreter`), image by image. Batches are split so that no
-//! tensor exceeds the adapter's storage-buffer binding size.
+//! u32 in the layouts the kernels read, int32 biases, per-channel multipliers), and batches of
+//! u8 images run through the int8 kernels of `ops::int8` (shaders/int8/) node by node, one
+//! submit per batch. The integer rules are the int8 crate's, mirrored in WGSL with 32-bit words
+//! (or i64 and f64 where the device has them: `Arithmetic`), so the output bytes equal the CPU
+//! interpreter's (`qat_int8::interpreter`), image by image. Batches are split so that no tensor
+//! exceeds the adapter's storage-buffer binding size.
 
 use crate::gpu::{Dispatch, Gpu, Strategy};
 use crate::ops::int8::{
@@ -27,7 +28,8 @@ enum Weights {
     Conv { weights: wgpu::Buffer, tap_sums: wgpu::Buffer, channels: wgpu::Buffer },
     /// Depthwise: packed weights, per four channels their biases, multipliers and shifts.
     Depthwise { weights: wgpu::Buffer, channels: wgpu::Buffer },
-    /// Fully connected: packed weights, biases, the float64 multiplier.
+    /// Fully connected: the weights in 16-byte blocks, the biases with the zero-point term
+    /// folded in, the float64 multiplier.
     Dense { weights: wgpu::Buffer, bias: wgpu::Buffer, multiplier: DoubleMultiplier },
     /// No weights.
     None,
@@ -38,7 +40,7 @@ pub struct GpuInt8Model {
     model: QuantModel,
     /// How the kernels compute 64-bit products and the float64 rescale.
     arithmetic: Arithmetic,
-    /// Whether the conv's dot products use WGSL's dot4I8Packed.
+    /// Whether the conv's and the dense layer's dot products use WGSL's dot4I8Packed.
     dot4: bool,
     /// How kernels with a choice spread their work (the device's `Gpu::strategy` unless
     /// `with_strategy` says otherwise).
