@@ -160,3 +160,29 @@ fn every_kernel_uses_the_one_workgroup_size() {
         }
     }
 }
+
+/// Every name the int8 model asks the registry for, for each arithmetic and dot-product path,
+/// is registered, and the two arithmetics' names differ where the kernel requantizes.
+#[test]
+fn every_int8_kernel_variant_is_registered() {
+    use wgpu_qat::ops::int8::Arithmetic;
+    let registered = |name: &str| SHADERS.iter().any(|s| s.name == name);
+    for kernel in ["int8/conv2d", "int8/fully_connected"] {
+        let mut names = Vec::new();
+        for a in [Arithmetic::Words, Arithmetic::Native] {
+            for dot4 in [false, true] {
+                let name = a.dotted(kernel, dot4);
+                assert!(registered(name), "{name}");
+                names.push(name);
+            }
+            assert_eq!(a.kernel(kernel), a.dotted(kernel, false));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 4, "{kernel}: {names:?}");
+    }
+    for kernel in ["int8/depthwise", "int8/mean", "int8/add", "int8/requantize_each"] {
+        let (words, native) = (Arithmetic::Words.kernel(kernel), Arithmetic::Native.kernel(kernel));
+        assert!(registered(words) && registered(native) && words != native, "{kernel}");
+    }
+}

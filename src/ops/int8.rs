@@ -93,9 +93,11 @@ impl Arithmetic {
             (_, k, _) => k,
         }
     }
-    /// The registry name of `kernel` compiled with this arithmetic.
+    /// The registry name of `kernel` compiled with this arithmetic (the kernels with dot
+    /// products with unpacked ones: `dotted` picks dot4I8Packed).
     pub fn kernel(&self, kernel: &'static str) -> &'static str {
         match (self, kernel) {
+            (_, "int8/conv2d" | "int8/fully_connected") => self.dotted(kernel, false),
             (Arithmetic::Words, k) => k,
             (Arithmetic::Native, "int8/depthwise") => "int8/depthwise#native",
             (Arithmetic::Native, "int8/mean") => "int8/mean#native",
