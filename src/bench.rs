@@ -10,7 +10,6 @@ use crate::data::Split;
 use crate::export::quantize::{quantize, TrainedState};
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::ModelSpec;
-use crate::ops::adam::AdamConfig;
 use crate::quant::placement::OutputQuant;
 use crate::reference::int8::run_batch;
 use crate::train::plan::{Plan, PlanOptions};
@@ -113,18 +112,7 @@ fn recorded_step(
     let norm = qat_int8::InputNorm::unit(spec.input[2]);
     let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), spec.input, &norm);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
-    let opts = PlanOptions {
-        batch,
-        qat,
-        train: true,
-        bn_frozen: false,
-        adam: AdamConfig::default(),
-        decay: 0.999,
-        bits: 8,
-        augment: Default::default(),
-        calibrate: false,
-    };
-    let plan = Plan::build(gpu, &net, &ds, samples, opts)?;
+    let plan = Plan::build(gpu, &net, &ds, samples, PlanOptions::training(batch, qat))?;
     let order: Vec<u32> = (0..samples as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
     Ok((ds, net, plan))
@@ -189,18 +177,23 @@ pub fn profile_step(
 /// how they were measured (`time_dispatches`).
 pub fn profile_dispatches(gpu: &Gpu, dispatches: &[Dispatch], reps: usize) -> Result<(Vec<KernelTime>, &'static str)> {
     let (times, method) = time_dispatches(gpu, dispatches, reps)?;
-    let mut by_kernel: Vec<KernelTime> = Vec::new();
-    for (d, ms) in dispatches.iter().zip(times) {
-        match by_kernel.iter_mut().find(|(k, _, _)| *k == d.label) {
+    Ok((by_kernel(dispatches, &times), method))
+}
+
+/// The times of `dispatches` summed by kernel name, slowest first.
+fn by_kernel(dispatches: &[Dispatch], times: &[f64]) -> Vec<KernelTime> {
+    let mut sums: Vec<KernelTime> = Vec::new();
+    for (d, &ms) in dispatches.iter().zip(times) {
+        match sums.iter_mut().find(|(k, _, _)| *k == d.label) {
             Some(e) => {
                 e.1 += ms;
                 e.2 += 1;
             }
-            None => by_kernel.push((d.label, ms, 1)),
+            None => sums.push((d.label, ms, 1)),
         }
     }
-    by_kernel.sort_by(|a, b| b.1.total_cmp(&a.1));
-    Ok((by_kernel, method))
+    sums.sort_by(|a, b| b.1.total_cmp(&a.1));
+    sums
 }
 
 /// Milliseconds of each of `dispatches` (already run once), in order, and how they were
@@ -256,6 +249,7 @@ pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -
     gpu.run(&rec.dispatches)?;
     gpu.wait()?;
     let (times, method) = time_dispatches(gpu, &rec.dispatches, reps)?;
+    let kernels = by_kernel(&rec.dispatches, &times);
     let dispatches = rec
         .dispatches
         .iter()
@@ -266,13 +260,12 @@ pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -
             (name, d.label, ms)
         })
         .collect();
-    let (kernels, _) = profile_dispatches(gpu, &rec.dispatches, reps)?;
     let int8_profile = InferenceProfile { kernels, dispatches, method };
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(batch as usize, pixels, 9);
     let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
     let ds = GpuDataset::upload(gpu, &data, spec.input, &model.input_norm);
-    let plan = Plan::build(gpu, &net, &ds, batch as usize, crate::train::eval::eval_options(batch, true, 8))?;
+    let plan = Plan::build(gpu, &net, &ds, batch as usize, PlanOptions::evaluation(batch, true, 8))?;
     plan.run(gpu, 0, 1, 0.0, 1)?;
     gpu.wait()?;
     let (kernels, method) = profile_dispatches(gpu, &plan.dispatches, reps)?;

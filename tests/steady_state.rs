@@ -9,7 +9,6 @@ use common::{gpu, synthetic_split};
 use wgpu_qat::data::gpu::GpuDataset;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::plan::{Plan, PlanOptions};
 use wgpu_qat::train::Network;
@@ -26,18 +25,7 @@ fn a_steady_state_step_is_one_submit_and_allocates_nothing() {
             let norm = wgpu_qat::qat_int8::InputNorm::unit(1);
             let data = GpuDataset::upload(&gpu, &synthetic_split(samples, 784, 5), spec.input, &norm);
             let net = Network::init(&gpu, &spec, 1, WeightQuant::PerChannel).unwrap();
-            let opts = PlanOptions {
-                batch,
-                qat,
-                train: true,
-                bn_frozen: false,
-                adam: AdamConfig::default(),
-                decay: 0.999,
-                bits: 8,
-                augment: Default::default(),
-                calibrate: false,
-            };
-            let plan = Plan::build(&gpu, &net, &data, samples, opts).unwrap();
+            let plan = Plan::build(&gpu, &net, &data, samples, PlanOptions::training(batch, qat)).unwrap();
             let order: Vec<u32> = (0..samples as u32).collect();
             gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
             // First step and first readback: pipelines and the readback buffer are made here.

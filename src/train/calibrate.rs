@@ -6,7 +6,6 @@
 
 use crate::data::gpu::GpuDataset;
 use crate::gpu::Gpu;
-use crate::ops::adam::AdamConfig;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
 use crate::{QatError, Result};
@@ -20,17 +19,7 @@ pub fn calibrate(gpu: &Gpu, net: &Network, data: &GpuDataset, images: usize, bat
     let batch = crate::train::preflight::largest_batch(&gpu.limits, &net.spec, batch.min(images as u32))?;
     let batches = images.div_ceil(batch as usize);
     let order_len = batches * batch as usize;
-    let opts = PlanOptions {
-        batch,
-        qat: false,
-        train: false,
-        bn_frozen: true,
-        adam: AdamConfig::default(),
-        decay: 0.999,
-        bits: 8,
-        augment: Default::default(),
-        calibrate: true,
-    };
+    let opts = PlanOptions { calibrate: true, ..PlanOptions::evaluation(batch, false, 8) };
     let plan = Plan::build(gpu, net, data, order_len, opts)?;
     // The last batch is filled up with images already seen, which leaves every range as it is.
     let order: Vec<u32> = (0..order_len).map(|i| (i % images) as u32).collect();

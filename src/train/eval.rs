@@ -2,7 +2,6 @@
 
 use crate::data::gpu::GpuDataset;
 use crate::gpu::Gpu;
-use crate::ops::adam::AdamConfig;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
 use crate::Result;
@@ -35,21 +34,6 @@ pub fn accuracy<T: PartialOrd + Copy>(logits: &[T], classes: usize, labels: &[u8
     correct as f64 / labels.len().max(1) as f64
 }
 
-/// The plan options of an evaluation forward pass (no training, batch norm frozen).
-pub fn eval_options(batch: u32, qat: bool, bits: u32) -> PlanOptions {
-    PlanOptions {
-        batch,
-        qat,
-        train: false,
-        bn_frozen: true,
-        adam: AdamConfig::default(),
-        decay: 0.999,
-        bits,
-        augment: Default::default(),
-        calibrate: false,
-    }
-}
-
 /// Runs the forward pass over all of `data` in batches of `batch` (the last batch padded).
 pub fn evaluate(
     gpu: &Gpu,
@@ -63,7 +47,7 @@ pub fn evaluate(
     let batch = crate::train::preflight::largest_batch(&gpu.limits, &net.spec, batch.min(data.count.max(1) as u32))?;
     let batches = data.count.div_ceil(batch as usize);
     let order_len = batches * batch as usize;
-    let plan = Plan::build(gpu, net, data, order_len, eval_options(batch, qat, bits))?;
+    let plan = Plan::build(gpu, net, data, order_len, PlanOptions::evaluation(batch, qat, bits))?;
     let order: Vec<u32> = (0..order_len).map(|i| (i % data.count.max(1)) as u32).collect();
     gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&order));
     let classes = plan.classes as usize;

@@ -53,6 +53,29 @@ pub struct PlanOptions {
     pub calibrate: bool,
 }
 
+impl PlanOptions {
+    /// A training step of `batch` samples (float, or QAT with `qat`): Adam's defaults, range
+    /// decay 0.999, 8 bits, no augmentation.
+    pub fn training(batch: u32, qat: bool) -> PlanOptions {
+        PlanOptions {
+            batch,
+            qat,
+            train: true,
+            bn_frozen: false,
+            adam: AdamConfig::default(),
+            decay: 0.999,
+            bits: 8,
+            augment: Augment::default(),
+            calibrate: false,
+        }
+    }
+
+    /// An evaluation forward pass (no training, batch norm frozen) on `bits`-bit grids.
+    pub fn evaluation(batch: u32, qat: bool, bits: u32) -> PlanOptions {
+        PlanOptions { train: false, bn_frozen: true, bits, ..Self::training(batch, qat) }
+    }
+}
+
 /// The replayable work of one batch.
 pub struct Plan {
     /// Every dispatch of one step, in order.
