@@ -1,7 +1,9 @@
 //! GPU-free: the Q31 fixed-point functions on worked examples, the saturation and
-//! negative-rounding edge cases, and an exact i128 model of the double-rounding rule.
+//! negative-rounding edge cases, an exact i128 model of the double-rounding rule, and the
+//! margin form of double rounding that QAT simulates (`quant::double_rounding`).
 
 use proptest::prelude::*;
+use wgpu_qat::quant::double_rounding::{margin, margin_of_scales};
 use wgpu_qat::quant::multiplier::*;
 
 #[test]
@@ -114,5 +116,34 @@ proptest! {
         let back = qm.multiplier as f64 * 2f64.powi(qm.shift - 31);
         prop_assert!((back - m).abs() <= 2f64.powi(qm.shift - 32) * 1.0000001);
         prop_assert!(qm.multiplier >= 1 << 30);
+    }
+}
+
+proptest! {
+    /// MBQM(x) = sign(r) * floor(|r| + 1/2 + margin) for r = x * M, exactly (i128, all in units
+    /// of 2^-(31 + right)), for every accumulator except where SRDHM meets an exact tie.
+    #[test]
+    fn double_rounding_is_one_rounding_with_a_margin(x in -(1i32 << 24)..(1i32 << 24), m in (1i32 << 30)..i32::MAX, shift in -20i32..=0) {
+        let qm = QuantizedMultiplier { multiplier: m, shift };
+        let right = (-shift) as u32;
+        let d = 31 + right;
+        let p = x as i128 * m as i128;
+        // The margin in units of 2^-d (a power of two, exact in f64).
+        let offset = (margin(qm) * 2f64.powi(d as i32)) as i128;
+        prop_assert_eq!(offset, if right >= 1 { 1i128 << 30 } else { 0 });
+        let magnitude = (p.abs() + (1i128 << (d - 1)) + offset) >> d;
+        let by_margin = if p < 0 { -magnitude } else { magnitude };
+        let srdhm_tie = p.abs() % (1i128 << 31) == 1i128 << 30;
+        prop_assert!(multiply_by_quantized_multiplier(x, qm) as i128 == by_margin || srdhm_tie);
+    }
+
+    /// The f32 margin of the QAT kernels, from the scales, is the exporter's (the margin of
+    /// QuantizeMultiplier of the f64 product) except within 2^-20 of a power of two.
+    #[test]
+    fn the_margin_from_scales_is_the_exporters(s_in in 1e-4f32..0.1, s_w in 1e-5f32..0.1, s_out in 1e-3f32..1.0) {
+        let m = s_in as f64 * s_w as f64 / s_out as f64;
+        let near_power_of_two = (m.log2() - m.log2().round()).abs() < 2f64.powi(-20);
+        prop_assume!(!near_power_of_two);
+        prop_assert_eq!(margin_of_scales(s_in, s_w, s_out) as f64, margin(quantize_multiplier(m)));
     }
 }

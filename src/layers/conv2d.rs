@@ -93,6 +93,9 @@ impl LayerKind for Conv2d {
             inner: k * c,
         })
     }
+    fn double_rounding(&self) -> bool {
+        true
+    }
     fn output_range(&self) -> OutputRange {
         OutputRange::Own
     }

@@ -96,6 +96,9 @@ impl LayerKind for DepthwiseConv2d {
             inner: 1,
         })
     }
+    fn double_rounding(&self) -> bool {
+        true
+    }
     fn output_range(&self) -> OutputRange {
         OutputRange::Own
     }

@@ -120,6 +120,13 @@ pub trait LayerKind {
     fn per_channel_weights(&self) -> bool {
         true
     }
+    /// Whether its int8 op requantizes the accumulator with the fixed-point multiplier's double
+    /// rounding (CONV_2D, DEPTHWISE_CONV_2D): QAT then simulates that rounding in the fake quant
+    /// of its own output (`quant::double_rounding`). FULLY_CONNECTED rescales in f64 with one
+    /// rounding (docs/NUMERICS.md), so dense layers say no.
+    fn double_rounding(&self) -> bool {
+        false
+    }
     /// How its output is quantized when no Concat reads it.
     fn output_range(&self) -> OutputRange {
         OutputRange::SameAsInput

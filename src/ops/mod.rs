@@ -72,6 +72,8 @@ pub const SHADERS: &[Shader] = &[
     shader!("loss/accumulate", loss::AccumulateParams, [U, R, W]),
     shader!("fake_quant/forward", fake_quant::FakeQuantParams, [R, R, W], "fake_quant/nudge"; specialized ["CHANNELS", "INNER"]),
     shader!("fake_quant/backward", fake_quant::FakeQuantParams, [R, R, R, W], "fake_quant/nudge"; specialized ["CHANNELS", "INNER"]),
+    shader!("fake_quant/requantized", fake_quant::FakeQuantParams, [R, R, R, W], "fake_quant/nudge"; specialized ["MARGINS"]),
+    shader!("fake_quant/double_rounding_margin", fake_quant::MarginParams, [R, R, R, W], "fake_quant/nudge"),
     shader!("observer/batch_range", observer::ActivationRangeParams, [R, W]),
     shader!("observer/activation_range", observer::ActivationRangeParams, [R, W]),
     shader!("observer/weight_range", observer::WeightRangeParams, [R, W]),

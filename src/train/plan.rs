@@ -18,7 +18,7 @@ use crate::gpu::{Dispatch, Gpu};
 use crate::ops::adam::{AdamConfig, AdamParams, StepUniform};
 use crate::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
 use crate::ops::elementwise::{AddParams, ChannelScaleParams};
-use crate::ops::fake_quant::FakeQuantParams;
+use crate::ops::fake_quant::{FakeQuantParams, MarginParams};
 use crate::ops::gather::{Augment, GatherParams};
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
 use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
@@ -214,20 +214,51 @@ fn cap(a: Activation) -> Option<f32> {
 
 impl Builder<'_> {
     /// Fake quant of an activation with `range`; updates the range first when `observe`.
+    /// Fake quant of `x` with `range` (observed first when `observe` says how and the plan
+    /// trains); where `requantized_by` names a node whose int8 op requantizes with double
+    /// rounding, with that rounding simulated (`requantized_margins`).
     fn fake_quant(
         &mut self,
         x: &wgpu::Buffer,
         count: usize,
         range: wgpu::Buffer,
         observe: Option<RangeMode>,
+        requantized_by: Option<usize>,
     ) -> Result<(wgpu::Buffer, FqRec)> {
         if let (Some(mode), true) = (observe, self.opts.train) {
             self.forward.extend(ActivationRangeParams::new(count, mode).dispatch(self.gpu, x, &range)?);
         }
         let p = FakeQuantParams::new(count, 1, count.max(1), Grid::activation(self.opts.bits));
         let y = self.gpu.storage("fake-quant activation", count);
-        self.forward.push(p.forward(self.gpu, x, &range, &y)?);
+        let margins = match requantized_by {
+            Some(k) => self.requantized_margins(k, &range)?,
+            None => None,
+        };
+        self.forward.push(match margins {
+            Some((margins, channels)) => p.forward_requantized(self.gpu, x, &range, &margins, channels, &y)?,
+            None => p.forward(self.gpu, x, &range, &y)?,
+        });
         Ok((y, FqRec { p, x: x.clone(), range }))
+    }
+
+    /// The double-rounding margins of weighted node `k`'s output channels (one where its weights
+    /// are quantized per tensor), recorded from its input, weight and `output` ranges of this
+    /// step: the buffer and the number of margins. None for a kind whose int8 op rounds once.
+    fn requantized_margins(&mut self, k: usize, output: &wgpu::Buffer) -> Result<Option<(wgpu::Buffer, u32)>> {
+        let node = &self.net.spec.nodes[k];
+        let (Some(param), Some(input)) = (self.net.param_index(k), self.net.tensor_range(node.inputs[0])) else {
+            return Ok(None);
+        };
+        if !node.layer.kind().double_rounding() {
+            return Ok(None);
+        }
+        let p = &self.net.params[param];
+        let (groups, _) = p.range_layout();
+        let channels = if groups == 1 { 1 } else { p.geometry.channels };
+        let mp = MarginParams::new(channels, groups, Grid::activation(self.opts.bits), Grid::weight(self.opts.bits));
+        let margins = self.gpu.storage("double-rounding margins", mp.margins_len());
+        self.forward.push(mp.dispatch(self.gpu, &input, &p.weight_range, output, &margins)?);
+        Ok(Some((margins, channels as u32)))
     }
 
     /// The activation and output fake quant of node `k` (as `quant::placement` says) on its
@@ -272,13 +303,13 @@ impl Builder<'_> {
         let (y, fq) = match self.net.placement[k] {
             OutputQuant::Own => {
                 let range = self.net.output_ranges[k].clone().ok_or_else(missing)?;
-                let (y, r) =
-                    self.fake_quant(&y, count, range, Some(RangeMode::MovingAverage { decay: self.opts.decay }))?;
+                let observe = Some(RangeMode::MovingAverage { decay: self.opts.decay });
+                let (y, r) = self.fake_quant(&y, count, range, observe, Some(k))?;
                 (y, Some(r))
             }
             OutputQuant::InputRange => {
                 let range = self.net.tensor_range(node.inputs[0]).ok_or_else(missing)?;
-                let (y, r) = self.fake_quant(&y, count, range, None)?;
+                let (y, r) = self.fake_quant(&y, count, range, None, None)?;
                 (y, Some(r))
             }
             OutputQuant::SameAsInput | OutputQuant::Deferred(_) => (y, None),
@@ -408,7 +439,7 @@ impl Builder<'_> {
             self.forward.extend(observe.dispatch(self.gpu, &x, &self.net.input_range)?);
         }
         let x = if self.opts.qat {
-            self.fake_quant(&x, input_len, self.net.input_range.clone(), Some(RangeMode::AllSeen))?.0
+            self.fake_quant(&x, input_len, self.net.input_range.clone(), Some(RangeMode::AllSeen), None)?.0
         } else {
             x
         };

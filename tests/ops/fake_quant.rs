@@ -137,3 +137,99 @@ fn fake_quant_gradient_is_the_derivative_of_its_clamp() {
         dot(&r, &x.iter().map(|v| v.clamp(n.min, n.max)).collect::<Vec<_>>())
     });
 }
+
+#[test]
+fn a_zero_margin_is_the_plain_fake_quant() {
+    let mut rng = Rng::new(41);
+    for _ in 0..20 {
+        let n = nudge(rng.uniform(-3.0, 0.0), rng.uniform(0.1, 4.0), Grid::activation(8));
+        for _ in 0..200 {
+            let x = rng.uniform(-5.0, 5.0);
+            assert_eq!(n.fake_quant_with_margin(x, 0.0), n.fake_quant(x));
+        }
+    }
+}
+
+#[test]
+fn the_requantized_fake_quant_lands_where_the_int8_requantization_does() {
+    // A conv output channel: accumulators (bias included) on the integer grid of
+    // s_in * s_w, requantized by the int8 model with QuantizeMultiplier's M and double
+    // rounding, and fake-quantized by QAT from the f32 value with the margin of the same scales.
+    // They agree on every accumulator whose exact r = acc * M is not within 1e-4 LSB of a
+    // rounding boundary (f32 error); the plain fake quant misses the double rounding.
+    use wgpu_qat::quant::double_rounding::margin_of_scales;
+    use wgpu_qat::quant::multiplier::{multiply_by_quantized_multiplier, quantize_multiplier};
+    let mut rng = Rng::new(42);
+    let act = Grid::activation(8);
+    let (mut checked, mut plain_misses) = (0, 0);
+    for _ in 0..40 {
+        let s_in = rng.uniform(0.002, 0.05);
+        let s_w = rng.uniform(0.001, 0.05);
+        let out = nudge(rng.uniform(-4.0, 0.0), rng.uniform(0.5, 8.0), act);
+        let qm = quantize_multiplier(s_in as f64 * s_w as f64 / out.scale as f64);
+        let m = qm.multiplier as f64 * 2f64.powi(qm.shift - 31);
+        let margin = margin_of_scales(s_in, s_w, out.scale);
+        let half_range = (128.0 / m) as i32;
+        for _ in 0..500 {
+            let acc = (rng.uniform(-1.0, 1.0) * half_range as f32) as i32;
+            let int8 = (multiply_by_quantized_multiplier(acc, qm) + out.signed_zero_point()).clamp(-128, 127);
+            let v = acc as f32 * (s_in * s_w);
+            let qat = out.index(out.fake_quant_with_margin(v, margin));
+            let r = acc as f64 * m;
+            let f = r.abs().fract();
+            let near = (f - (0.5 - margin as f64)).abs() < 1e-4 || (f - 0.5).abs() < 1e-4;
+            if !near {
+                assert_eq!(qat, int8, "acc {acc}, r {r}, margin {margin}");
+                checked += 1;
+                plain_misses += (out.index(out.fake_quant(v)) != int8) as usize;
+            }
+        }
+    }
+    assert!(checked > 19_000, "{checked}");
+    assert!(plain_misses > 100, "the plain fake quant should miss the double rounding: {plain_misses}");
+}
+
+#[test]
+fn requantized_fake_quant_kernels_match_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(43);
+    let (act, wgrid) = (Grid::activation(8), Grid::weight(8));
+    // (elements, output channels, weight ranges): per tensor; per channel with C % 4 == 0 and
+    // with C % 4 != 0; a count that is not a multiple of 16.
+    // Ranges that give large multipliers (wide input and weight ranges, a narrow output range),
+    // so that margins are wide and many values fall in them; x over the output range.
+    for (count, channels, groups) in [(1000, 8, 1), (64 * 12, 12, 12), (50 * 6, 6, 6), (149 * 3, 3, 3)] {
+        let input_range = [rng.uniform(-4.0, -2.0), rng.uniform(2.0, 4.0)];
+        let output_range = [rng.uniform(-0.3, 0.0), rng.uniform(0.1, 0.4)];
+        let x: Vec<f32> = (0..count).map(|_| rng.uniform(output_range[0] - 0.1, output_range[1] + 0.1)).collect();
+        let weight_ranges: Vec<f32> = (0..groups)
+            .flat_map(|_| {
+                let m = rng.uniform(0.05, 1.0);
+                [-m, m]
+            })
+            .collect();
+        let margin_channels = if groups == 1 { 1 } else { channels };
+        let mp = MarginParams::new(margin_channels, groups, act, wgrid);
+        let margins = gpu.storage("margins", mp.margins_len());
+        let (bin, bw, bout) = (
+            gpu.upload("input range", &input_range),
+            gpu.upload("weight ranges", &weight_ranges),
+            gpu.upload("output range", &output_range),
+        );
+        run(gpu, mp.dispatch(gpu, &bin, &bw, &bout, &margins).unwrap());
+        let want_margins =
+            cpu::double_rounding_margins(&input_range, &weight_ranges, &output_range, margin_channels, act, wgrid);
+        assert_eq!(read(gpu, &margins, margin_channels), want_margins, "margins ({count}, {channels}, {groups})");
+        assert!(want_margins.iter().any(|&m| m > 0.0), "a case without margins tests nothing");
+        let p = FakeQuantParams::new(count, 1, count, act);
+        let y = gpu.storage("y", count);
+        let bx = gpu.upload("x", &x);
+        run(gpu, p.forward_requantized(gpu, &bx, &bout, &margins, margin_channels as u32, &y).unwrap());
+        let want = cpu::fake_quant_requantized_forward(&x, &output_range, &want_margins, act);
+        let got = read(gpu, &y, count);
+        // Same f32 operations in the same order (one-ulp slack for fused multiply-add).
+        assert_close(&format!("requantized fake quant ({count}, {channels}, {groups})"), &got, &want, 1e-6);
+        let plain = cpu::fake_quant_forward(&x, &output_range, 1, count, act);
+        assert_ne!(got, plain, "the margins change some roundings ({count}, {channels}, {groups})");
+    }
+}

@@ -43,7 +43,7 @@ mod prelude {
     pub use wgpu_qat::ops::dense::DenseShape;
     pub use wgpu_qat::ops::depthwise::Depthwise;
     pub use wgpu_qat::ops::elementwise::{AddParams, ChannelScaleParams};
-    pub use wgpu_qat::ops::fake_quant::FakeQuantParams;
+    pub use wgpu_qat::ops::fake_quant::{FakeQuantParams, MarginParams};
     pub use wgpu_qat::ops::gather::{Augment, GatherParams};
     pub use wgpu_qat::ops::global_avg_pool::GlobalAvgPoolParams;
     pub use wgpu_qat::ops::loss::{explode_limit, Health, LossParams, Totals, TOTALS_WORDS};

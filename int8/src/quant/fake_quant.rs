@@ -78,6 +78,16 @@ impl Nudged {
     pub fn fake_quant(&self, x: f32) -> f32 {
         self.step(x) * self.scale + self.min
     }
+    /// Quantize-dequantize of a value that the int8 model requantizes with double rounding:
+    /// the tie of the rounding widened by `margin` on the side away from the zero point
+    /// (`quant::double_rounding`; margin 0 gives `fake_quant` exactly).
+    #[inline]
+    pub fn fake_quant_with_margin(&self, x: f32, margin: f32) -> f32 {
+        let inv_scale = 1.0 / self.scale;
+        let u = (x.clamp(self.min, self.max) - self.min) * inv_scale;
+        let away = if u >= (self.zero_point - self.grid.qmin) as f32 { margin } else { -margin };
+        (u + (0.5 + away)).floor() * self.scale + self.min
+    }
     /// Straight-through gradient mask: 1 inside [min, max], else 0.
     #[inline]
     pub fn passes_gradient(&self, x: f32) -> bool {

@@ -1,10 +1,12 @@
 //! Quantization rules, each in one place: TF fake-quant nudging (`fake_quant`), the Q31
 //! fixed-point multiplier and requantization (`multiplier`), float rounding (`rounding`),
-//! per-tensor quantization parameters (`params`), fused activation clamps (`clamp`), and the
-//! prepared rescales of ADD (`add`) and MEAN (`mean`).
+//! per-tensor quantization parameters (`params`), fused activation clamps (`clamp`), the
+//! prepared rescales of ADD (`add`) and MEAN (`mean`), and double rounding as QAT simulates it
+//! (`double_rounding`).
 
 pub mod add;
 pub mod clamp;
+pub mod double_rounding;
 pub mod fake_quant;
 pub mod mean;
 pub mod multiplier;
