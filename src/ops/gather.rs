@@ -2,7 +2,7 @@
 //! and, for training, random crop and flip.
 
 use crate::data::gpu::GpuDataset;
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
 
 /// Random augmentation of training batches (`qat train --augment crop,flip`).
@@ -75,12 +75,24 @@ impl GatherParams {
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        Dispatch::new(
+        let augment = self.pad > 0 || self.flip != 0;
+        // As the kernel: a word of four pixels per lane where it can, else one pixel.
+        let lanes = if !augment && self.pixels.is_multiple_of(4) {
+            self.batch * self.pixels / 4
+        } else {
+            self.batch * self.pixels
+        };
+        let s = Specialization::default()
+            .with("PIXELS", self.pixels)
+            .with("CHANNELS", self.channels)
+            .with("AUGMENT", u32::from(augment));
+        Dispatch::specialized(
             gpu,
             "gather/batch",
+            &s,
             self,
             &[step, &data.images, &data.labels, order, &data.norm, x, y],
-            Grid::items((self.batch * self.pixels) as usize, WORKGROUP_SIZE),
+            Grid::items(lanes as usize, WORKGROUP_SIZE),
         )
     }
 }

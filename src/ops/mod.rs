@@ -78,7 +78,7 @@ pub const SHADERS: &[Shader] = &[
     shader!("observer/activation_range", observer::ActivationRangeParams, [R, W]),
     shader!("observer/weight_range", observer::WeightRangeParams, [R, W]),
     shader!("adam/update", adam::AdamParams, [U, R, W, W, W, W]),
-    shader!("gather/batch", gather::GatherParams, [U, R, R, R, R, W, W]),
+    shader!("gather/batch", gather::GatherParams, [U, R, R, R, R, W, W]; specialized ["PIXELS", "CHANNELS", "AUGMENT"]),
     shader!("int8/requantize_each", int8::RequantizeEachParams, [R, R, R, W], "int8/requantize"),
     shader!("int8/requantize_each#native" from "int8/requantize_each", int8::RequantizeEachParams, [R, R, R, W], "int8/requantize_native"),
     shader!("int8/quantize", int8::QuantizeParams, [R, R, W], "int8/packed"),

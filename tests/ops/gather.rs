@@ -2,23 +2,32 @@
 
 use crate::prelude::*;
 
+/// Without augmentation: a sample size that is not a multiple of 4 (a lane per pixel), and
+/// grey and RGB ones that are (a lane per word of four pixels), with per-channel normalization.
 #[test]
 fn gather_batch_matches_cpu() {
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(18);
-    let (count, pixels, batch) = (37usize, 15usize, 8usize);
-    let split = crate::common::synthetic_split(count, pixels, 3);
-    let norm = InputNorm::unit(1);
-    let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, [3, 5, 1], &norm);
-    let mut order: Vec<u32> = (0..count as u32).collect();
-    rng.shuffle(&mut order);
-    let step = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(5, 1, 0.0, 1));
-    let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
-    let p = GatherParams::new(batch as u32, [3, 5, 1], Augment::default());
-    run(gpu, p.dispatch(gpu, &step, &ds, &gpu.upload("order", &order), &x, &y).unwrap());
-    let (cx, cy) = cpu::gather_batch(&p, &split.images, &split.labels, &[0.0, 1.0], &order, 5, 1);
-    assert_close("gather images", &read(gpu, &x, batch * pixels), &cx, 1e-7);
-    assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);
+    for (shape, norm) in [
+        ([3u32, 5, 1], InputNorm::unit(1)),
+        ([4, 7, 1], InputNorm { mean: vec![0.13], std: vec![0.31] }),
+        ([4, 4, 3], InputNorm { mean: vec![0.5, 0.25, 0.1], std: vec![0.2, 0.3, 0.7] }),
+    ] {
+        let (count, batch) = (37usize, 8usize);
+        let pixels = shape.iter().product::<u32>() as usize;
+        let split = crate::common::synthetic_split(count, pixels, 3);
+        let words: Vec<f32> = norm.mean.iter().chain(&norm.std).copied().collect();
+        let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, shape, &norm);
+        let mut order: Vec<u32> = (0..count as u32).collect();
+        rng.shuffle(&mut order);
+        let step = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(5, 1, 0.0, 1));
+        let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
+        let p = GatherParams::new(batch as u32, shape, Augment::default());
+        run(gpu, p.dispatch(gpu, &step, &ds, &gpu.upload("order", &order), &x, &y).unwrap());
+        let (cx, cy) = cpu::gather_batch(&p, &split.images, &split.labels, &words, &order, 5, 1);
+        assert_close(&format!("gather images {shape:?}"), &read(gpu, &x, batch * pixels), &cx, 1e-6);
+        assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);
+    }
 }
 
 /// RGB images with per-channel normalization, randomly cropped and flipped, over several steps
