@@ -127,7 +127,7 @@ impl Conv2dParams {
             Dispatch::specialized(
                 gpu,
                 "conv2d/forward",
-                &self.specialization().with("RELU", relu.is_some()).with("CAP", relu.unwrap_or(0.0)),
+                &self.spatial_specialization().with("RELU", relu.is_some()).with("CAP", relu.unwrap_or(0.0)),
                 self,
                 &[x, &wk, bias, y],
                 Grid::items_by_layer(pixels, WORKGROUP_SIZE, blocks),
@@ -143,6 +143,17 @@ impl Conv2dParams {
             .with("C", self.c)
             .with("O", self.o)
             .with("STRIDE", self.stride)
+    }
+    /// `specialization` with the spatial sizes and padding too (the forward kernel's: its
+    /// divisions and bounds checks then use constants; the batch size stays a parameter).
+    pub fn spatial_specialization(&self) -> Specialization {
+        self.specialization()
+            .with("H", self.h)
+            .with("W", self.w)
+            .with("OH", self.oh)
+            .with("OW", self.ow)
+            .with("PAD_TOP", self.pad_top)
+            .with("PAD_LEFT", self.pad_left)
     }
     /// A 1x1, stride-1 conv is a matrix product over the n*h*w positions ("pointwise").
     pub fn is_pointwise(&self) -> bool {
@@ -218,7 +229,11 @@ impl Conv2dParams {
         let groups = lanes.div_ceil(WORKGROUP_SIZE as usize).max(1);
         let lanes = groups * WORKGROUP_SIZE as usize;
         let k = (self.kh * self.kw * self.c) as usize;
-        let blocks = self.o.div_ceil(4) as usize * k.div_ceil(16);
+        // As the kernel: blocks of 16 taps, and of OV vec4s of output channels (up to four
+        // where one tap block holds the whole filter, else one).
+        let o4 = self.o.div_ceil(4) as usize;
+        let ov = if k <= 16 { o4.min(4) } else { 1 };
+        let blocks = o4.div_ceil(ov) * k.div_ceil(16);
         let partial = gpu.storage("conv2d weight-gradient partial sums", lanes * weights);
         let partial_bias = gpu.storage("conv2d bias-gradient partial sums", lanes * self.o as usize);
         let mut out = vec![Dispatch::specialized(

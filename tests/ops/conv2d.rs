@@ -14,6 +14,10 @@ fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
         Conv2dParams::new(2, [9, 8, 4], 8, [3, 3], 2, Padding::Valid).unwrap(),
         // More output channels than one forward block (16) holds.
         Conv2dParams::new(1, [5, 6, 3], 37, [3, 3], 2, Padding::Same).unwrap(),
+        // One tap block in the weight gradient with output channels in several blocks of four
+        // vec4s, the last one partial (20), and a count that is not a multiple of 4 (13).
+        Conv2dParams::new(3, [9, 7, 1], 20, [3, 3], 1, Padding::Valid).unwrap(),
+        Conv2dParams::new(2, [6, 6, 1], 13, [2, 3], 1, Padding::Same).unwrap(),
         // Pointwise: gradients run as GEMMs (blocked vec4 when channels % 4 == 0, else strided).
         Conv2dParams::new(2, [7, 7, 8], 12, [1, 1], 1, Padding::Same).unwrap(),
         Conv2dParams::new(2, [5, 4, 3], 5, [1, 1], 1, Padding::Valid).unwrap(),
