@@ -3,21 +3,29 @@
 // (ky * KW + kx) * C + c, lane o % 4 of vec4 o / 4).
 // y[b, oy, ox, o] = bias[o] + sum_{ky, kx, c} x[b, oy*s - pad_top + ky, ox*s - pad_left + kx, c] * w[o, ky, kx, c]
 // Taps that fall in the padding contribute nothing.
-// The kernel's shape (KH, KW, C, O, STRIDE) is fixed per layer when its pipeline is created
-// (override constants, gpu::Specialization), so the compiler unrolls the tap loops and drops
-// the accumulators a layer with few channels does not use.
+// The kernel's shape (KH, KW, C, O, STRIDE, and the spatial sizes H, W, OH, OW, PAD_TOP,
+// PAD_LEFT) is fixed per layer when its pipeline is created (override constants,
+// gpu::Specialization), so the compiler unrolls the tap loops, drops the accumulators a layer
+// with few channels does not use, divides by constants and folds the bounds checks that
+// cannot fail (every one, with valid padding).
 // With RELU, the layer's (capped) ReLU is applied before the store: y = min(max(y, 0), CAP)
 // (CAP is f32 max for a plain ReLU), and no activation pass follows.
 // One invocation per output pixel and block of up to NV vec4s of output channels
 // (workgroup_id.z): per tap it loads one input value and NV vec4s of weights, into NV vec4
 // accumulators. A block past the last vec4 reads the last one and stores nothing. Each output
 // starts at its bias and adds its taps in (ky, kx, c) order, as the CPU twin does.
-// Params: shaders/common/conv_params.wgsl (the batch and spatial sizes and the padding).
+// Params: shaders/common/conv_params.wgsl (only the batch size is read from it).
 override KH: u32;
 override KW: u32;
 override C: u32;
 override O: u32;
 override STRIDE: u32;
+override H: u32;
+override W: u32;
+override OH: u32;
+override OW: u32;
+override PAD_TOP: u32;
+override PAD_LEFT: u32;
 override RELU: bool;
 override CAP: f32;
 override O4: u32 = (O + 3u) / 4u;
@@ -36,11 +44,11 @@ override NV: u32 = min(4u, O4);
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>) {
     let pixel = gid.x + gid.y * nwg.x * WG;
-    if (pixel >= p.n * p.oh * p.ow) { return; }
-    let ox = pixel % p.ow;
-    let r = pixel / p.ow;
-    let oy = r % p.oh;
-    let b = r / p.oh;
+    if (pixel >= p.n * OH * OW) { return; }
+    let ox = pixel % OW;
+    let r = pixel / OW;
+    let oy = r % OH;
+    let b = r / OH;
     // The block's vec4 columns, clamped to the last (bias is padded to whole vec4s; the lanes
     // past O are never stored).
     // With one block (O4 == NV) it is block 0, a constant the compiler folds.
@@ -57,12 +65,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (NV > 2u) { a2 = bias[c2]; }
     if (NV > 3u) { a3 = bias[c3]; }
     for (var ky = 0u; ky < KH; ky++) {
-        let iy = i32(oy * STRIDE + ky) - i32(p.pad_top);
-        if (iy < 0 || iy >= i32(p.h)) { continue; }
+        let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
+        if (iy < 0 || iy >= i32(H)) { continue; }
         for (var kx = 0u; kx < KW; kx++) {
-            let ix = i32(ox * STRIDE + kx) - i32(p.pad_left);
-            if (ix < 0 || ix >= i32(p.w)) { continue; }
-            let xb = ((b * p.h + u32(iy)) * p.w + u32(ix)) * C;
+            let ix = i32(ox * STRIDE + kx) - i32(PAD_LEFT);
+            if (ix < 0 || ix >= i32(W)) { continue; }
+            let xb = ((b * H + u32(iy)) * W + u32(ix)) * C;
             let tap = (ky * KW + kx) * C;
             for (var ci = 0u; ci < C; ci++) {
                 let xv = x[xb + ci];

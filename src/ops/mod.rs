@@ -53,7 +53,7 @@ use crate::shader;
 /// A GPU-free test compares each line with naga's reflection of the WGSL.
 #[rustfmt::skip]
 pub const SHADERS: &[Shader] = &[
-    shader!("conv2d/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE", "RELU", "CAP"]),
+    shader!("conv2d/forward", conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT", "RELU", "CAP"]),
     shader!("conv2d/weights_ko", conv2d::Conv2dParams, [R, W], "common/conv_params"),
     shader!("conv2d/backward_input", conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE"]),
     shader!("conv2d/backward_weight", conv2d::Conv2dParams, [R, R, W, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE"]),

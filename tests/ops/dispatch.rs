@@ -37,7 +37,7 @@ fn a_launch_must_set_exactly_the_declared_constants() {
     let p = Conv2dParams::new(1, [5, 5, 1], 4, [3, 3], 1, Padding::Valid).unwrap();
     let b = |n| gpu.storage("b", n);
     let (x, w, bias, y) = (b(p.input_len()), b(p.weight_len()), b(4), b(p.output_len()));
-    let full = p.specialization().with("RELU", false).with("CAP", 0.0);
+    let full = p.spatial_specialization().with("RELU", false).with("CAP", 0.0);
     let mut missing = full.clone();
     missing.0.pop();
     for constants in [Specialization::default(), missing] {
