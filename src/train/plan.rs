@@ -4,7 +4,10 @@
 //! A plan is "train" (gather, forward, loss, backward, Adam) or "eval" (gather, forward), float
 //! or fake-quant, over the model's DAG in node order. Fake quant goes where
 //! `quant::placement` says: the model input, every weight (per channel or per tensor,
-//! symmetric, last-value ranges) and the outputs it lists (moving-average ranges).
+//! symmetric, last-value ranges) and the outputs it lists (moving-average ranges). Conv and
+//! depthwise outputs are fake-quantized with the int8 model's double rounding simulated
+//! (`quant::double_rounding`): their margins come from the step's input, weight and output
+//! ranges, recorded just before the fake quant.
 //!
 //! Batch norm during QAT is folded as in Krishnamoorthi 2018 (section 3.2): with
 //! s = gamma / sqrt(moving_var + eps), the conv runs with FQ(w * s), the weights the int8 model
