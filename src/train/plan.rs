@@ -216,7 +216,6 @@ fn cap(a: Activation) -> Option<f32> {
 }
 
 impl Builder<'_> {
-    /// Fake quant of an activation with `range`; updates the range first when `observe`.
     /// Fake quant of `x` with `range` (observed first when `observe` says how and the plan
     /// trains); where `requantized_by` names a node whose int8 op requantizes with double
     /// rounding, with that rounding simulated (`requantized_margins`).
