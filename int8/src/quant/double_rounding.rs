@@ -21,7 +21,7 @@
 //! margins; a rounding that single rounding would send down goes up in up to that fraction of
 //! outputs.
 
-use crate::quant::multiplier::QuantizedMultiplier;
+use crate::quant::multiplier::{frexp, QuantizedMultiplier};
 
 /// The margin by which double rounding widens the tie of a requantization with `qm`:
 /// 2^-(right+1) for a right shift of right >= 1, else 0.
@@ -60,16 +60,10 @@ pub fn margin_of_scales(s_in: f32, s_w: f32, s_out: f32) -> f32 {
     }
 }
 
-/// e with m = q * 2^e, q in [0.5, 1), for finite m > 0 (frexp's exponent, subnormals included).
+/// e with m = q * 2^e, q in [0.5, 1), for finite m > 0: frexp's exponent (an f32 is exact as an
+/// f64, so `multiplier`'s frexp serves).
 fn exponent(m: f32) -> i32 {
-    let bits = m.to_bits();
-    let biased = ((bits >> 23) & 0xff) as i32;
-    if biased == 0 {
-        // Subnormal: the mantissa's leading one sets the exponent.
-        let mantissa = bits & 0x7f_ffff;
-        return -126 - (mantissa.leading_zeros() as i32 - 9);
-    }
-    biased - 126
+    frexp(m as f64).1
 }
 
 #[cfg(test)]

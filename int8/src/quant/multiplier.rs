@@ -42,7 +42,7 @@ pub fn quantize_multiplier(m: f64) -> QuantizedMultiplier {
 }
 
 /// frexp: m = q * 2^e with q in [0.5, 1), for finite m > 0.
-fn frexp(m: f64) -> (f64, i32) {
+pub(crate) fn frexp(m: f64) -> (f64, i32) {
     let bits = m.to_bits();
     let exp_bits = ((bits >> 52) & 0x7ff) as i32;
     if exp_bits == 0 {
