@@ -38,6 +38,14 @@ pub enum Int8Error {
         /// Why not.
         detail: String,
     },
+    /// An input file that is not one we read: not a regular file, or too large.
+    #[error("{path}: {detail}")]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// Anything else: an invalid model or argument, said in full.
     #[error("{0}")]
     Invalid(String),

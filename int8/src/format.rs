@@ -220,7 +220,7 @@ pub fn read(path: &Path) -> Result<QuantModel> {
 /// is known to be plausible: at most `limits::MAX_FILE_BYTES`, and what the header announces.
 pub fn read_with(path: &Path, limits: &InterpreterLimits) -> Result<QuantModel> {
     let bad = |detail: String| Int8Error::BadModel { path: path.into(), detail };
-    let mut file = std::fs::File::open(path).map_err(|e| Int8Error::io(path, e))?;
+    let (mut file, _) = crate::input::open_regular(path)?;
     let mut header = Vec::with_capacity(HEADER_LEN);
     (&mut file).take(HEADER_LEN as u64).read_to_end(&mut header).map_err(|e| Int8Error::io(path, e))?;
     let (_, payload_len) = check_header(&header).map_err(bad)?;

@@ -11,6 +11,7 @@
 //! - `format`: the versioned, checksummed `.qat` file (docs/FORMAT.md);
 //! - `interpreter`: the integer-only CPU interpreter, in the manner of TFLite's reference kernels;
 //! - `export`: the model as `.tflite` for LiteRT;
+//! - `input`: bounded reads of regular input files;
 //! - `output`: checked, atomic output files.
 //!
 //! Nothing here knows that training exists: the training side hands a finished `QuantModel` in.
@@ -36,6 +37,7 @@
 pub mod error;
 pub mod export;
 pub mod format;
+pub mod input;
 pub mod interpreter;
 pub mod limits;
 pub mod model;

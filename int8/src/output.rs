@@ -6,6 +6,10 @@
 //! a uniquely named temporary file in the target's folder (created exclusively, so it can never
 //! be the target or another run's file), is flushed to disk, renamed over the target, and the
 //! folder is synced: a crash leaves the old file or the new one, never a mix.
+//!
+//! An output never replaces one of the command's inputs: `Inputs` holds the files a command
+//! reads by identity (device and inode where the platform has them, so a symlink or a hard
+//! link to an input is the input), and `Inputs::refuse` names both when an output is one.
 
 use crate::{Int8Error, Result};
 use std::io::Write;
@@ -126,4 +130,79 @@ impl OutputPath {
 /// Checks `path` and writes `bytes` to it atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     OutputPath::check(path)?.write(bytes)
+}
+
+/// What identifies a file: (device, inode) on Unix, the canonical path elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Canonical(PathBuf),
+}
+
+/// The identity of the file at `path` (symlinks followed); None when there is no such file.
+fn identity(path: &Path) -> Option<Identity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| Identity::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok().map(Identity::Canonical)
+    }
+}
+
+/// The files a command reads, each with the flag or role that names it, so that no output can
+/// replace one of them.
+#[derive(Debug, Default, Clone)]
+pub struct Inputs {
+    files: Vec<(String, PathBuf, Identity)>,
+}
+
+impl Inputs {
+    /// No inputs yet.
+    pub fn new() -> Inputs {
+        Inputs::default()
+    }
+
+    /// Adds `path`, read as `role` (a flag as the CLI spells it, or "the data set"); a path
+    /// that names no file is not an input and is skipped.
+    pub fn add(&mut self, role: &str, path: &Path) {
+        if let Some(id) = identity(path) {
+            self.files.push((role.to_string(), path.to_path_buf(), id));
+        }
+    }
+
+    /// Adds every file of `paths`, read as `role`.
+    pub fn add_all<'a>(&mut self, role: &str, paths: impl IntoIterator<Item = &'a PathBuf>) {
+        for p in paths {
+            self.add(role, p);
+        }
+    }
+
+    /// Drops `path` from the inputs (an input a command replaces by design, such as the
+    /// checkpoint a resumed run goes on from).
+    pub fn remove(&mut self, path: &Path) {
+        if let Some(id) = identity(path) {
+            self.files.retain(|(_, _, i)| *i != id);
+        }
+    }
+
+    /// Refuses `out` (given as `flag`) when it is one of the inputs, through any symlink or
+    /// hard link: the error names both paths and both flags.
+    pub fn refuse(&self, flag: &str, out: &OutputPath) -> Result<()> {
+        let Some(id) = identity(&out.path) else { return Ok(()) };
+        match self.files.iter().find(|(_, _, i)| *i == id) {
+            Some((role, path, _)) => Err(refuse(
+                &out.path,
+                format!(
+                    "{flag} is the same file as {role} {}, which this command reads; refusing to replace an input (give {flag} another path)",
+                    path.display()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use wgpu_qat::data::gpu::GpuDataset;
 use wgpu_qat::export::{format, quantize::quantize, quantize::TrainedState};
 use wgpu_qat::gpu::Gpu;
-use wgpu_qat::output::OutputPath;
+use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::train::calibrate::calibrate;
 use wgpu_qat::train::eval::evaluate;
 use wgpu_qat::train::network::WeightQuant;
@@ -51,9 +51,17 @@ pub fn run(a: CalibrateArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     }
     let weight_quant = WeightQuant::from(a.weights);
     let out = OutputPath::check(&a.out)?;
+    let mut inputs = Inputs::new();
+    inputs.add("--init", &a.init);
+    if let Some(m) = &a.model {
+        inputs.add("--model", std::path::Path::new(m));
+    }
+    inputs.refuse("--out", &out)?;
     let (spec, params) = starting_model(a.model.as_deref(), Some(&a.init))?;
     let params = params.ok_or_else(|| QatError::Invalid("--init gave no parameters".into()))?;
     let data = load(&a.data, spec.input)?;
+    inputs.add_all("the data set", &data.files);
+    inputs.refuse("--out", &out)?;
     data.check_fits(&spec)?;
     let gpu = &open_gpu()?;
     let mut net = Network::with_params(gpu, &spec, &params, weight_quant)?;

@@ -5,7 +5,7 @@ use super::data::{check_input, load, DataArgs};
 use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::export::format;
-use wgpu_qat::output::OutputPath;
+use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::train::{eval::accuracy, trainer::test_split};
 use wgpu_qat::verify::int8_logits;
 use wgpu_qat::{QatError, Result};
@@ -43,8 +43,14 @@ pub fn run(a: EvalArgs, open_gpu: &dyn Fn() -> Result<wgpu_qat::gpu::Gpu>) -> Re
         return Err(QatError::Invalid("--limit must be at least 1".into()));
     }
     let logits_out = a.logits.as_deref().map(OutputPath::check).transpose()?;
+    let mut inputs = Inputs::new();
+    inputs.add("--model", &a.model);
+    let refuse = |inputs: &Inputs| logits_out.as_ref().map_or(Ok(()), |o| inputs.refuse("--logits", o));
+    refuse(&inputs)?;
     let model = format::read(&a.model)?;
     let data = load(&a.data, model.input_shape)?;
+    inputs.add_all("the data set", &data.files);
+    refuse(&inputs)?;
     check_input(&a.model, model.input_shape, &data)?;
     let test = test_split(&data, a.limit);
     let (logits, secs, where_) = match a.device {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use wgpu_qat::export::format;
 use wgpu_qat::export::model::QuantModel;
-use wgpu_qat::output::OutputPath;
+use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
 use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use wgpu_qat::Result;
@@ -19,6 +19,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format as the user knows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Tflite => "TFLite",
+            Format::Onnx => "ONNX",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Tflite => "tflite",
@@ -54,9 +62,13 @@ pub fn write(model: &QuantModel, format: Format, float_output: bool, target: &Ou
 }
 
 pub fn run(a: ExportArgs) -> Result<()> {
-    let model = format::read(&a.model)?;
     let out = a.out.clone().unwrap_or_else(|| a.model.with_extension(a.format.extension()));
-    let n = write(&model, a.format, a.float_output, &OutputPath::check(&out)?)?;
-    println!("wrote {} ({n} bytes, {:?})", out.display(), a.format);
+    let target = OutputPath::check(&out)?;
+    let mut inputs = Inputs::new();
+    inputs.add("--model", &a.model);
+    inputs.refuse("--out", &target)?;
+    let model = format::read(&a.model)?;
+    let n = write(&model, a.format, a.float_output, &target)?;
+    println!("wrote {} ({n} bytes, {})", out.display(), a.format.name());
     Ok(())
 }

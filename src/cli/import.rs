@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use wgpu_qat::import::onnx;
 use wgpu_qat::model::{file, float_weights};
-use wgpu_qat::output::OutputPath;
+use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]
@@ -24,6 +24,10 @@ pub fn run(a: ImportArgs) -> Result<()> {
     }
     let weights_path = spec_path.with_extension("safetensors");
     let (spec_out, weights_out) = (OutputPath::check(&spec_path)?, OutputPath::check(&weights_path)?);
+    let mut inputs = Inputs::new();
+    inputs.add("the ONNX model", &a.model);
+    inputs.refuse("--out", &spec_out)?;
+    inputs.refuse("--out (its .safetensors weights)", &weights_out)?;
     let imported = onnx::read(&a.model)?;
     let text = file::to_toml(&imported.spec);
     // What we write must read back as the same model.

@@ -18,7 +18,7 @@ use wgpu_qat::model::float_weights;
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::ops::gather::Augment;
-use wgpu_qat::output::OutputPath;
+use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::qat_int8::Int8Error;
 use wgpu_qat::train::checkpoint;
@@ -179,12 +179,65 @@ struct Plan {
     exports: Vec<(Format, OutputPath)>,
 }
 
+impl Plan {
+    /// Every output with the flag that names it.
+    fn outputs(&self) -> Vec<(&'static str, &OutputPath)> {
+        let mut v = vec![("--out", &self.out)];
+        v.extend(self.metrics.iter().map(|m| ("--metrics", m)));
+        v.extend(self.save_float.iter().map(|m| ("--save-float", m)));
+        v.extend(self.exports.iter().map(|(_, p)| ("--export", p)));
+        v
+    }
+
+    /// Refuses any output that is one of `inputs`.
+    fn refuse_inputs(&self, inputs: &Inputs) -> Result<()> {
+        for (flag, out) in self.outputs() {
+            inputs.refuse(flag, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// The files `qat train` reads besides the data: the spec file, --init, the checkpoint resumed.
+fn file_inputs(a: &TrainArgs) -> Inputs {
+    let mut inputs = Inputs::new();
+    if let Some(m) = &a.model {
+        inputs.add("--model", std::path::Path::new(m));
+    }
+    if let Some(i) = &a.init {
+        inputs.add("--init", i);
+    }
+    if let Some(r) = &a.resume {
+        inputs.add("--resume", &r.join(checkpoint::FILE));
+    }
+    inputs
+}
+
+/// Refuses a checkpoint folder whose checkpoint file is an input other than the checkpoint
+/// being resumed (which a resumed run replaces as it goes on, by design).
+fn refuse_checkpoint_over_input(a: &TrainArgs, inputs: &Inputs) -> Result<()> {
+    let Some(dir) = &a.checkpoint else { return Ok(()) };
+    let file = OutputPath::check(&dir.join(checkpoint::FILE)).map_err(|e| flag("--checkpoint", e))?;
+    let mut others = inputs.clone();
+    if let Some(r) = &a.resume {
+        others.remove(&r.join(checkpoint::FILE));
+    }
+    others.refuse("--checkpoint", &file)?;
+    Ok(())
+}
+
 /// `qat train`: parse, train, export, report.
 pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let started = Instant::now();
     let plan = parse(&a)?;
+    let mut inputs = file_inputs(&a);
+    plan.refuse_inputs(&inputs)?;
+    refuse_checkpoint_over_input(&a, &inputs)?;
     let (spec, init) = starting_model(a.model.as_deref(), a.init.as_deref())?;
     let mut data = load(&a.data, spec.input)?;
+    inputs.add_all("the data set", &data.files);
+    plan.refuse_inputs(&inputs)?;
+    refuse_checkpoint_over_input(&a, &inputs)?;
     data.check_fits(&spec)?;
     if a.normalize {
         data.norm = data.channel_statistics();

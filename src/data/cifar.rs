@@ -119,14 +119,7 @@ pub fn locate(dir: &Path) -> Option<PathBuf> {
 
 /// Decodes the records of one batch file into `split`.
 fn read_batch(path: &Path, split: &mut Split) -> Result<()> {
-    let len = std::fs::metadata(path).map_err(|e| QatError::io(path, e))?.len();
-    if len > MAX_BATCH_BYTES {
-        return Err(QatError::BadData {
-            path: path.into(),
-            detail: format!("{len} bytes is more than a CIFAR-10 batch ({} bytes of 10,000 records)", 10_000 * RECORD),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| QatError::io(path, e))?;
+    let bytes = qat_int8::input::read_bounded(path, MAX_BATCH_BYTES, "a CIFAR-10 batch")?;
     if bytes.is_empty() || bytes.len() % RECORD != 0 {
         return Err(QatError::BadData {
             path: path.into(),
@@ -167,15 +160,18 @@ pub fn load(dir: &Path) -> Result<Dataset> {
     })?;
     let empty = || Split { images: Vec::new(), labels: Vec::new(), count: 0 };
     let mut train = empty();
+    let mut files = Vec::new();
     for name in TRAIN_FILES {
         let p = folder.join(name);
         if !p.is_file() {
             break;
         }
         read_batch(&p, &mut train)?;
+        files.push(p);
     }
     let mut test = empty();
     read_batch(&folder.join(TEST_FILE), &mut test)?;
+    files.push(folder.join(TEST_FILE));
     Ok(Dataset {
         dir: folder,
         format: Format::Cifar10,
@@ -186,5 +182,6 @@ pub fn load(dir: &Path) -> Result<Dataset> {
         class_names: CLASSES.iter().map(|s| s.to_string()).collect(),
         norm: InputNorm::unit(3),
         not_genuine: Vec::new(),
+        files,
     })
 }

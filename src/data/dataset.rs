@@ -62,6 +62,8 @@ pub struct Dataset {
     pub norm: InputNorm,
     /// Files that look like MNIST's but whose checksum is not the published one (read anyway).
     pub not_genuine: Vec<PathBuf>,
+    /// Every file the samples were read from (so no output can replace one).
+    pub files: Vec<PathBuf>,
 }
 
 impl Dataset {

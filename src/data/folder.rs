@@ -1,6 +1,9 @@
 //! An image folder: `train/<class>/*` and `test/<class>/*` PNG or JPEG files. Classes are the
 //! training sub-folders in name order (label k is the k-th); a test folder must be one of them.
 //! Samples are listed with the classes in turn (`list_split`), files in name order within each.
+//! Class folder names are UTF-8 (they become the model's class names); an empty class folder is
+//! an error, and an entry with an image's name that is not a regular file (a fifo, a device, a
+//! link to one) is skipped with a warning naming it.
 //! Every image is decoded and fitted to the model's input (`data::image`), on all cores.
 
 use crate::data::dataset::{Dataset, Format, Split};
@@ -27,18 +30,50 @@ fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBu
     Ok(out)
 }
 
+/// The name of a class folder, which must be UTF-8.
+fn class_name(class_dir: &Path) -> Result<String> {
+    class_dir.file_name().and_then(|n| n.to_str()).map(str::to_string).ok_or_else(|| QatError::BadData {
+        path: class_dir.into(),
+        detail: "a class folder's name must be UTF-8 text (it becomes the class name); rename it".into(),
+    })
+}
+
+/// The images of one class folder, in name order: regular files with an image's extension
+/// (anything else with such a name is skipped, with a warning). None of them is an error.
+fn class_images(class_dir: &Path) -> Result<Vec<PathBuf>> {
+    let named = sorted_entries(class_dir, image::is_image)?;
+    let mut files = Vec::with_capacity(named.len());
+    for p in named {
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_file() => files.push(p),
+            Ok(m) if m.is_dir() => {}
+            _ => log::warn!("{}: skipped, not a regular file (a fifo, device, socket or broken link)", p.display()),
+        }
+    }
+    if files.is_empty() {
+        return Err(QatError::BadData {
+            path: class_dir.into(),
+            detail: format!(
+                "an empty class folder: no .{} images; add images or remove the folder",
+                image::EXTENSIONS.join(", .")
+            ),
+        });
+    }
+    Ok(files)
+}
+
 /// The (file, label) pairs of one split folder, given the class names: the classes taken in
 /// turn (the first file of each class, then the second of each, ...), so that any tail of the
 /// list, such as the validation split, holds every class in its share.
 fn list_split(root: &Path, classes: &[String]) -> Result<Vec<(PathBuf, u8)>> {
     let mut per_class = Vec::new();
     for class_dir in sorted_entries(root, |p| p.is_dir())? {
-        let name = class_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = class_name(&class_dir)?;
         let label = classes.iter().position(|c| *c == name).ok_or_else(|| QatError::BadData {
             path: class_dir.clone(),
             detail: format!("class folder {name:?} is not one of the training classes {classes:?}"),
         })?;
-        per_class.push((label as u8, sorted_entries(&class_dir, |p| p.is_file() && image::is_image(p))?));
+        per_class.push((label as u8, class_images(&class_dir)?));
     }
     let longest = per_class.iter().map(|(_, f)| f.len()).max().unwrap_or(0);
     let files: Vec<(PathBuf, u8)> = (0..longest)
@@ -86,18 +121,19 @@ fn decode(files: &[(PathBuf, u8)], shape: [u32; 3]) -> Result<Split> {
 /// Reads the image folder `dir`, fitting every image to `shape` [h, w, c] (c = 1 grey, 3 RGB).
 pub fn load(dir: &Path, shape: [u32; 3]) -> Result<Dataset> {
     let train_root = dir.join("train");
-    let classes: Vec<String> = sorted_entries(&train_root, |p| p.is_dir())?
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+    let classes: Vec<String> =
+        sorted_entries(&train_root, |p| p.is_dir())?.iter().map(|p| class_name(p)).collect::<Result<_>>()?;
     if classes.len() < 2 || classes.len() > 256 {
         return Err(QatError::BadData {
             path: train_root,
             detail: format!("{} class folders; an image folder needs 2 to 256 (train/<class>/...)", classes.len()),
         });
     }
-    let train = decode(&list_split(&train_root, &classes)?, shape)?;
-    let test = decode(&list_split(&dir.join("test"), &classes)?, shape)?;
+    let train_files = list_split(&train_root, &classes)?;
+    let test_files = list_split(&dir.join("test"), &classes)?;
+    let train = decode(&train_files, shape)?;
+    let test = decode(&test_files, shape)?;
+    let files = train_files.into_iter().chain(test_files).map(|(p, _)| p).collect();
     Ok(Dataset {
         dir: dir.into(),
         format: Format::ImageFolder,
@@ -108,5 +144,6 @@ pub fn load(dir: &Path, shape: [u32; 3]) -> Result<Dataset> {
         class_names: classes,
         norm: InputNorm::unit(shape[2]),
         not_genuine: Vec::new(),
+        files,
     })
 }

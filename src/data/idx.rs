@@ -24,7 +24,7 @@ pub const MAX_IDX_BYTES: u64 = 4 << 30;
 /// a gzip bomb or a device file cannot make us read more than the data set claims to be.
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
     let bad = |detail: String| QatError::BadData { path: path.into(), detail };
-    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| QatError::io(path, e))?);
+    let mut file = std::io::BufReader::new(qat_int8::input::open_regular(path)?.0);
     let gzip = std::io::BufRead::fill_buf(&mut file).map_err(|e| QatError::io(path, e))?.starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn Read> = if gzip { Box::new(flate2::read::GzDecoder::new(file)) } else { Box::new(file) };
     let io = |e: std::io::Error| {

@@ -150,6 +150,7 @@ fn read_split(
 /// number of classes (one more than the largest label).
 pub fn load(dir: &Path) -> Result<Dataset> {
     let mut not_genuine = Vec::new();
+    let files = FILES.iter().filter_map(|(stem, _)| find_file(dir, stem)).collect();
     let (train, shape) = read_split(dir, FILES[0].0, FILES[1].0, MNIST_COUNTS[0], &mut not_genuine)?;
     let (test, test_shape) = read_split(dir, FILES[2].0, FILES[3].0, MNIST_COUNTS[1], &mut not_genuine)?;
     if shape != test_shape {
@@ -169,5 +170,6 @@ pub fn load(dir: &Path) -> Result<Dataset> {
         class_names: Vec::new(),
         norm: InputNorm::unit(shape[2]),
         not_genuine,
+        files,
     })
 }

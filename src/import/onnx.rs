@@ -155,11 +155,7 @@ fn same_pads(input: u32, kernel: u32, stride: u32) -> (i64, i64) {
 
 /// Reads `path` and imports it.
 pub fn read(path: &Path) -> Result<Imported> {
-    let len = std::fs::metadata(path).map_err(|e| QatError::io(path, e))?.len();
-    if len > MAX_BYTES {
-        return Err(QatError::BadData { path: path.into(), detail: format!("{len} bytes is more than {MAX_BYTES}") });
-    }
-    let bytes = std::fs::read(path).map_err(|e| QatError::io(path, e))?;
+    let bytes = qat_int8::input::read_bounded(path, MAX_BYTES, "an ONNX model")?;
     import(path, &bytes)
 }
 

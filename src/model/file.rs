@@ -7,7 +7,6 @@ use crate::model::{limits, Layer, ModelSpec, Node};
 use crate::{QatError, Result};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::io::Read;
 use std::path::Path;
 
 #[derive(Debug, serde::Deserialize)]
@@ -43,12 +42,7 @@ pub const MAX_SPEC_BYTES: u64 = 16 << 20;
 /// Reads and checks a spec file (TOML, or JSON by extension); errors name the file and the layer.
 pub fn read(path: &Path) -> Result<ModelSpec> {
     let bad = |detail: String| QatError::BadData { path: path.into(), detail };
-    let file = std::fs::File::open(path).map_err(|e| QatError::io(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes).map_err(|e| QatError::io(path, e))?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Err(bad(format!("a spec file is at most {MAX_SPEC_BYTES} bytes")));
-    }
+    let bytes = qat_int8::input::read_bounded(path, MAX_SPEC_BYTES, "a spec file")?;
     let text = String::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8 text ({e})")))?;
     let raw: RawModel = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?

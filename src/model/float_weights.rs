@@ -69,11 +69,7 @@ pub fn to_bytes(spec: &ModelSpec, params: &[HostParams]) -> Result<Vec<u8>> {
 /// there with its shape; extra tensors are an error too (they mean another model).
 pub fn read(path: &Path, spec: &ModelSpec) -> Result<Vec<HostParams>> {
     let bad = |detail: String| QatError::BadData { path: path.into(), detail };
-    let len = std::fs::metadata(path).map_err(|e| QatError::io(path, e))?.len();
-    if len > MAX_BYTES {
-        return Err(bad(format!("{len} bytes is more than the {MAX_BYTES} a float-weights file may have")));
-    }
-    let bytes = std::fs::read(path).map_err(|e| QatError::io(path, e))?;
+    let bytes = qat_int8::input::read_bounded(path, MAX_BYTES, "a float-weights file")?;
     let st = SafeTensors::deserialize(&bytes)
         .map_err(|e| bad(format!("not a readable safetensors file (truncated or corrupt?): {e}")))?;
     let mut used = 0usize;
