@@ -21,6 +21,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    end_quietly_on_closed_stdout();
     quiet_mesa_device_select();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = Args::parse();
@@ -30,6 +31,19 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A reader that stops early (`qat predict DIR --json | head`) closes our stdout; like other
+/// Unix tools, we then end at the next write, silently, by SIGPIPE (Rust ignores SIGPIPE, so a
+/// write would fail and `println!` panic). Every output file is written before the command
+/// prints to stdout, so nothing is lost. Runs first, before any thread.
+fn end_quietly_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at startup, before any other thread
+    // exists; no handler is installed.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

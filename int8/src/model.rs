@@ -229,6 +229,13 @@ impl QuantModel {
         }
         q
     }
+    /// Output classes: the units of the last (FULLY_CONNECTED) node.
+    pub fn classes(&self) -> usize {
+        match self.nodes.last().map(|n| &n.op) {
+            Some(QLayer::FullyConnected { units, .. }) => *units as usize,
+            _ => 0,
+        }
+    }
     /// Quantization of the logits.
     pub fn logits_quant(&self) -> TensorQuant {
         self.tensor_quants().last().copied().unwrap_or(self.input_quant)

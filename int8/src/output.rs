@@ -193,10 +193,15 @@ impl Inputs {
     /// Refuses `out` (given as `flag`) when it is one of the inputs, through any symlink or
     /// hard link: the error names both paths and both flags.
     pub fn refuse(&self, flag: &str, out: &OutputPath) -> Result<()> {
-        let Some(id) = identity(&out.path) else { return Ok(()) };
+        self.refuse_path(flag, &out.path)
+    }
+
+    /// `refuse` for an output path not checked yet (a file that a command writes later).
+    pub fn refuse_path(&self, flag: &str, out: &Path) -> Result<()> {
+        let Some(id) = identity(out) else { return Ok(()) };
         match self.files.iter().find(|(_, _, i)| *i == id) {
             Some((role, path, _)) => Err(refuse(
-                &out.path,
+                out,
                 format!(
                     "{flag} is the same file as {role} {}, which this command reads; refusing to replace an input (give {flag} another path)",
                     path.display()

@@ -65,8 +65,9 @@ pub fn load(args: &DataArgs, input: [u32; 3]) -> Result<Dataset> {
     Ok(data)
 }
 
-/// Checks that a model file taking `input` images can read `data`.
-pub fn check_input(model: &std::path::Path, input: [u32; 3], data: &Dataset) -> Result<()> {
+/// Checks that a model file taking `input` images with `classes` outputs can read `data`: the
+/// same image shape and the same classes.
+pub fn check_input(model: &std::path::Path, input: [u32; 3], classes: usize, data: &Dataset) -> Result<()> {
     if input != data.shape {
         return Err(QatError::Invalid(format!(
             "{} takes {input:?} (h, w, c) inputs; the data in {} is {:?}",
@@ -75,5 +76,5 @@ pub fn check_input(model: &std::path::Path, input: [u32; 3], data: &Dataset) -> 
             data.shape
         )));
     }
-    Ok(())
+    data.check_classes(classes, &model.display().to_string(), true)
 }

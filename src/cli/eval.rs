@@ -51,7 +51,7 @@ pub fn run(a: EvalArgs, open_gpu: &dyn Fn() -> Result<wgpu_qat::gpu::Gpu>) -> Re
     let data = load(&a.data, model.input_shape)?;
     inputs.add_all("the data set", &data.files);
     refuse(&inputs)?;
-    check_input(&a.model, model.input_shape, &data)?;
+    check_input(&a.model, model.input_shape, model.classes(), &data)?;
     let test = test_split(&data, a.limit);
     let (logits, secs, where_) = match a.device {
         Device::Cpu => {

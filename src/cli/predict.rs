@@ -36,10 +36,14 @@ fn image_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     for p in inputs {
         if p.is_dir() {
             let entries = std::fs::read_dir(p).map_err(|source| QatError::Io { path: p.clone(), source })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && image::is_image(f))
-                .collect();
+            let mut found = Vec::new();
+            for f in entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| image::is_image(f)) {
+                match std::fs::metadata(&f) {
+                    Ok(m) if m.is_file() => found.push(f),
+                    Ok(m) if m.is_dir() => {}
+                    _ => eprintln!("warning: {}: skipped, not a regular file", f.display()),
+                }
+            }
             if found.is_empty() {
                 return Err(QatError::BadData {
                     path: p.clone(),

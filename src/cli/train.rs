@@ -217,12 +217,11 @@ fn file_inputs(a: &TrainArgs) -> Inputs {
 /// being resumed (which a resumed run replaces as it goes on, by design).
 fn refuse_checkpoint_over_input(a: &TrainArgs, inputs: &Inputs) -> Result<()> {
     let Some(dir) = &a.checkpoint else { return Ok(()) };
-    let file = OutputPath::check(&dir.join(checkpoint::FILE)).map_err(|e| flag("--checkpoint", e))?;
     let mut others = inputs.clone();
     if let Some(r) = &a.resume {
         others.remove(&r.join(checkpoint::FILE));
     }
-    others.refuse("--checkpoint", &file)?;
+    others.refuse_path("--checkpoint", &dir.join(checkpoint::FILE))?;
     Ok(())
 }
 
@@ -239,6 +238,9 @@ pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     plan.refuse_inputs(&inputs)?;
     refuse_checkpoint_over_input(&a, &inputs)?;
     data.check_fits(&spec)?;
+    if let (Some(path), Some(_)) = (&a.init, &init) {
+        data.check_classes(spec.classes()? as usize, &format!("--init {}", path.display()), true)?;
+    }
     if a.normalize {
         data.norm = data.channel_statistics();
     } else if !a.mean.is_empty() {

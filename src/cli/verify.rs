@@ -27,7 +27,7 @@ pub fn run(a: VerifyArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     }
     let model = format::read(&a.model)?;
     let data = load(&a.data, model.input_shape)?;
-    check_input(&a.model, model.input_shape, &data)?;
+    check_input(&a.model, model.input_shape, model.classes(), &data)?;
     let test = test_split(&data, a.limit);
     let gpu = &open_gpu()?;
     let r = verify_model(gpu, &model, &test, 500)?;

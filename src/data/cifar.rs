@@ -182,6 +182,7 @@ pub fn load(dir: &Path) -> Result<Dataset> {
         class_names: CLASSES.iter().map(|s| s.to_string()).collect(),
         norm: InputNorm::unit(3),
         not_genuine: Vec::new(),
+        label_files: [None, None],
         files,
     })
 }

@@ -64,6 +64,8 @@ pub struct Dataset {
     pub not_genuine: Vec<PathBuf>,
     /// Every file the samples were read from (so no output can replace one).
     pub files: Vec<PathBuf>,
+    /// The files the training and test labels came from, where the format has label files.
+    pub label_files: [Option<PathBuf>; 2],
 }
 
 impl Dataset {
@@ -84,13 +86,33 @@ impl Dataset {
                 self.shape
             )));
         }
-        let units = spec.classes()? as usize;
-        if units < self.classes {
+        self.check_classes(spec.classes()? as usize, &format!("model {}", spec.name), false)
+    }
+
+    /// Checks that a model with `outputs` classes (named `model`) and this data agree: every
+    /// label is one of its classes (an error names the label's file and index), and, with
+    /// `exact` (a trained model: eval, verify, calibrate, train --init), the data has exactly
+    /// that many classes.
+    pub fn check_classes(&self, outputs: usize, model: &str, exact: bool) -> Result<()> {
+        for (s, split) in [&self.train, &self.test].into_iter().enumerate() {
+            if let Some(i) = split.labels.iter().position(|&l| l as usize >= outputs) {
+                let file = self.label_files[s].clone().unwrap_or_else(|| self.dir.clone());
+                let which = ["training", "test"][s];
+                return Err(QatError::BadData {
+                    path: file,
+                    detail: format!(
+                        "{which} label {} at index {i} is not one of the {outputs} classes of {model} (0..{})",
+                        split.labels[i],
+                        outputs - 1
+                    ),
+                });
+            }
+        }
+        if exact && self.classes != outputs {
             return Err(QatError::Invalid(format!(
-                "model {} has {units} output classes but the data in {} has labels up to {}",
-                spec.name,
+                "{model} has {outputs} output classes but the data in {} has {}; give data with the classes it was trained on",
                 self.dir.display(),
-                self.classes - 1
+                self.classes
             )));
         }
         Ok(())

@@ -144,6 +144,7 @@ pub fn load(dir: &Path, shape: [u32; 3]) -> Result<Dataset> {
         class_names: classes,
         norm: InputNorm::unit(shape[2]),
         not_genuine: Vec::new(),
+        label_files: [None, None],
         files,
     })
 }

@@ -170,6 +170,7 @@ pub fn load(dir: &Path) -> Result<Dataset> {
         class_names: Vec::new(),
         norm: InputNorm::unit(shape[2]),
         not_genuine,
+        label_files: [find_file(dir, FILES[1].0), find_file(dir, FILES[3].0)],
         files,
     })
 }

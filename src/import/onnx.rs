@@ -20,6 +20,10 @@
 //! tensor has its inputs reordered to the NHWC flattening. tf2onnx's Transposes between NHWC and
 //! NCHW (and its Reshape of a one-channel input, the same bytes) are followed rather than
 //! refused. Anything else is refused with the node's name, its op type and a hint.
+//!
+//! Integer attributes are read as ONNX stores them (i64) and checked against our limits before
+//! any narrowing, float initializers and constants must be finite and below `MAX_MAGNITUDE`, and
+//! long values are abbreviated in messages (`brief`).
 
 use crate::layers::{Add, AvgPool, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
 use crate::model::{ModelSpec, Node};
@@ -35,6 +39,30 @@ use std::path::{Path, PathBuf};
 
 /// Largest ONNX file read.
 pub const MAX_BYTES: u64 = 1 << 30;
+
+/// Largest magnitude of a float initializer or constant: far above any trained network's
+/// weights or statistics, far below what overflows float32 sums.
+pub const MAX_MAGNITUDE: f64 = 1e10;
+
+/// At most this many values of a list are quoted in a message.
+const QUOTED: usize = 8;
+
+/// A list of values for a message: the first `QUOTED`, then how many there are in all.
+fn brief<T: std::fmt::Debug>(values: &[T]) -> String {
+    if values.len() <= QUOTED {
+        return format!("{values:?}");
+    }
+    let shown: Vec<String> = values[..QUOTED].iter().map(|v| format!("{v:?}")).collect();
+    format!("[{}, ... ({} values)]", shown.join(", "), values.len())
+}
+
+/// A name or string for a message: at most 80 characters, then how long it is.
+fn brief_str(s: &str) -> String {
+    match s.char_indices().nth(80) {
+        None => s.to_string(),
+        Some((cut, _)) => format!("{}... ({} bytes)", &s[..cut], s.len()),
+    }
+}
 
 /// An imported model.
 #[derive(Debug, Clone)]
@@ -112,6 +140,9 @@ fn attr_str(n: &pb::NodeProto, name: &str) -> Option<String> {
 
 /// The values of a TensorProto (FLOAT, DOUBLE, INT32, INT64), as f64.
 fn tensor_values(t: &pb::TensorProto) -> std::result::Result<Constant, String> {
+    if let Some(&d) = t.dims.iter().find(|&&d| d < 0) {
+        return Err(format!("a negative dimension {d}"));
+    }
     let dims: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
     let count = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or("its dimensions overflow")?;
     let raw = t.raw_data.as_deref().unwrap_or(&[]);
@@ -141,7 +172,17 @@ fn tensor_values(t: &pb::TensorProto) -> std::result::Result<Constant, String> {
         other => return Err(format!("data type {other} (only float, double, int32 and int64 constants are read)")),
     };
     if values.len() != count {
-        return Err(format!("{} values for dimensions {dims:?}", values.len()));
+        return Err(format!("{} values for dimensions {}", values.len(), brief(&dims)));
+    }
+    if matches!(t.data_type, Some(1 | 11)) {
+        if let Some(i) = values.iter().position(|v| !v.is_finite() || v.abs() > MAX_MAGNITUDE) {
+            let what = if values[i].is_finite() {
+                format!("{:e}, beyond the {MAX_MAGNITUDE:e} a trained network's value can be", values[i])
+            } else {
+                format!("{}", values[i])
+            };
+            return Err(format!("holds {what} at index {i}: the weights are damaged; export them again"));
+        }
     }
     Ok(Constant { dims, values })
 }
@@ -180,7 +221,7 @@ pub fn import(path: &Path, bytes: &[u8]) -> Result<Imported> {
     };
     for t in &graph.initializer {
         let name = t.name.clone().unwrap_or_default();
-        let c = tensor_values(t).map_err(|e| imp.bad(format!("initializer {name:?}: {e}")))?;
+        let c = tensor_values(t).map_err(|e| imp.bad(format!("initializer {:?}: {e}", brief_str(&name))))?;
         imp.constants.insert(name, c);
     }
     for n in &graph.node {
@@ -213,7 +254,8 @@ impl Importer {
     }
 
     fn refuse(&self, n: &pb::NodeProto, index: usize, why: impl std::fmt::Display) -> QatError {
-        self.bad(format!("node {:?} ({}): {why}", node_name(n, index), n.op_type.as_deref().unwrap_or("?")))
+        let op = n.op_type.as_deref().unwrap_or("?");
+        self.bad(format!("node {:?} ({}): {why}", brief_str(&node_name(n, index)), brief_str(op)))
     }
 
     /// The graph input (the first input that is not an initializer): its name and our view.
@@ -244,7 +286,9 @@ impl Importer {
         let size = |d: &Option<i64>| d.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0 && v <= max);
         if dims.len() != 4 || dims[1..].iter().any(|d| size(d).is_none()) {
             return Err(self.bad(format!(
-                "input {name:?} has shape {dims:?}; an image model takes [batch, channels, height, width] (or [batch, height, width, channels]) with known sizes of at most {max}"
+                "input {:?} has shape {}; an image model takes [batch, channels, height, width] (or [batch, height, width, channels]) with known sizes of at most {max}",
+                brief_str(&name),
+                brief(&dims)
             )));
         }
         let [a, b, c] = [size(&dims[1]).unwrap_or(1), size(&dims[2]).unwrap_or(1), size(&dims[3]).unwrap_or(1)];
@@ -255,22 +299,40 @@ impl Importer {
         Ok((name, Act { tensor: 0, shape, nchw: !nhwc, chw_order: None }))
     }
 
+    /// An integer attribute or dimension `v` named `what`, checked to lie in 1..=`max` before it
+    /// is narrowed (ONNX stores i64).
+    fn size(&self, n: &pb::NodeProto, index: usize, what: &str, v: i64, max: u32) -> Result<u32> {
+        match u32::try_from(v) {
+            Ok(s) if (1..=max).contains(&s) => Ok(s),
+            _ => Err(self.refuse(n, index, format!("{what} {v} is outside 1..={max}"))),
+        }
+    }
+
+    /// A size that is a tensor dimension (usize), checked as `size`.
+    fn dim(&self, n: &pb::NodeProto, index: usize, what: &str, v: usize, max: u32) -> Result<u32> {
+        self.size(n, index, what, i64::try_from(v).unwrap_or(i64::MAX), max)
+    }
+
     fn act(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<Act> {
         let name = n.input.get(i).cloned().unwrap_or_default();
         self.values.get(&name).copied().ok_or_else(|| {
             if self.constants.contains_key(&name) {
-                self.refuse(n, index, format!("input {name:?} is a constant where an activation is expected"))
+                self.refuse(
+                    n,
+                    index,
+                    format!("input {:?} is a constant where an activation is expected", brief_str(&name)),
+                )
             } else {
-                self.refuse(n, index, format!("input {name:?} is not produced by a supported node"))
+                self.refuse(n, index, format!("input {:?} is not produced by a supported node", brief_str(&name)))
             }
         })
     }
 
     fn constant(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<&Constant> {
         let name = n.input.get(i).cloned().unwrap_or_default();
-        self.constants
-            .get(&name)
-            .ok_or_else(|| self.refuse(n, index, format!("input {name:?} must be a constant (initializer)")))
+        self.constants.get(&name).ok_or_else(|| {
+            self.refuse(n, index, format!("input {:?} must be a constant (initializer)", brief_str(&name)))
+        })
     }
 
     /// Adds a node, checking its shapes; returns its index and output shape.
@@ -331,7 +393,7 @@ impl Importer {
                 let nchw = match perm.as_slice() {
                     [0, 3, 1, 2] if !a.nchw => true,
                     [0, 2, 3, 1] if a.nchw => false,
-                    _ => return Err(self.refuse(n, index, format!("permutation {perm:?}: only NHWC <-> NCHW transposes of activations are followed"))),
+                    _ => return Err(self.refuse(n, index, format!("permutation {}: only NHWC <-> NCHW transposes of activations are followed", brief(&perm)))),
                 };
                 self.output(n, Act { nchw, ..a });
             }
@@ -410,20 +472,30 @@ impl Importer {
                 let (Some(&k), Some(&s)) = (kernel.first(), strides.first()) else {
                     return Err(self.refuse(n, index, "no kernel_shape"));
                 };
-                if kernel.iter().any(|&v| v != k) || strides.iter().any(|&v| v != s) || k < 1 || s < 1 || attr_int(n, "ceil_mode", 0) != 0 {
-                    return Err(self.refuse(n, index, format!("kernel {kernel:?}, strides {strides:?}: square windows, equal strides and floor mode only")));
+                if kernel.len() != 2 || strides.len() != 2 || kernel[1] != k || strides[1] != s {
+                    return Err(self.refuse(n, index, format!("kernel_shape {}, strides {}: square windows and equal strides only", brief(&kernel), brief(&strides))));
                 }
-                let padding = self.padding(n, index, a.shape, [k as u32, k as u32], s as u32)?;
+                let max = crate::model::limits::MAX_KERNEL;
+                let (k, s) = (self.size(n, index, "kernel_shape", k, max)?, self.size(n, index, "strides", s, max)?);
+                if attr_int(n, "ceil_mode", 0) != 0 {
+                    return Err(self.refuse(n, index, "ceil_mode = 1: output sizes are rounded down here (ceil_mode = 0); export with ceil_mode=False"));
+                }
+                for attr_name in ["dilations"] {
+                    if attr_ints(n, attr_name).is_some_and(|d| d.iter().any(|&v| v != 1)) {
+                        return Err(self.refuse(n, index, format!("{attr_name} {}: no dilation only", brief(&attr_ints(n, attr_name).unwrap_or_default()))));
+                    }
+                }
+                let padding = self.padding(n, index, a.shape, [k, k], s)?;
                 let layer = if op == "MaxPool" {
                     if padding != Padding::Valid {
                         return Err(self.refuse(n, index, "max pooling is supported without padding only"));
                     }
-                    Layer::MaxPool(MaxPool { size: k as u32, stride: s as u32 })
+                    Layer::MaxPool(MaxPool { size: k, stride: s })
                 } else {
                     if padding == Padding::Same && attr_int(n, "count_include_pad", 0) != 0 {
                         return Err(self.refuse(n, index, "count_include_pad = 1: padded windows average over their in-bounds values only here"));
                     }
-                    Layer::AvgPool(AvgPool { size: k as u32, stride: s as u32, padding })
+                    Layer::AvgPool(AvgPool { size: k, stride: s, padding })
                 };
                 let (k_node, shape) = self.push(n, index, name, layer, vec![a.tensor])?;
                 self.output(n, Act { tensor: k_node + 1, shape, ..a });
@@ -440,7 +512,7 @@ impl Importer {
                     }
                     let spatial = if a.nchw { [2, 3] } else { [1, 2] };
                     if axes.len() != 2 || !spatial.iter().all(|x| axes.contains(x)) {
-                        return Err(self.refuse(n, index, format!("axes {axes:?}: only the mean over height and width is supported")));
+                        return Err(self.refuse(n, index, format!("axes {}: only the mean over height and width is supported", brief(&axes))));
                     }
                 }
                 let (k, shape) = self.push(n, index, name, Layer::GlobalAvgPool(GlobalAvgPool), vec![a.tensor])?;
@@ -469,7 +541,7 @@ impl Importer {
                     let units = a.shape.iter().map(|&d| d as f64).product::<f64>();
                     let ok = target.values.len() == 2 && (target.values[1] == -1.0 || target.values[1] == units);
                     if !ok {
-                        return Err(self.refuse(n, index, format!("reshape to {:?}: only [batch, -1] (a flatten) is supported", target.values)));
+                        return Err(self.refuse(n, index, format!("reshape to {}: only [batch, -1] (a flatten) is supported", brief(&target.values))));
                     }
                 }
                 let units = a.shape.iter().map(|&d| d as u64).product::<u64>().min(u32::MAX as u64) as u32;
@@ -498,7 +570,7 @@ impl Importer {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("op {other} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm, MatMul, Softmax (last), Identity, Dropout, Transpose (NHWC/NCHW)"),
+                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm, MatMul, Softmax (last), Identity, Dropout, Transpose (NHWC/NCHW)", brief_str(other)),
                 ))
             }
         }
@@ -538,7 +610,11 @@ impl Importer {
         Err(self.refuse(
             n,
             index,
-            format!("pads {pads:?}: only none or TensorFlow's \"same\" ({:?} here) can be expressed; pad explicitly to match, e.g. (0, 1) before a stride-2 3x3 conv", [t, l, b, r]),
+            format!(
+                "pads {}: only no padding or TensorFlow's \"same\" padding ({:?} here: [top, left, bottom, right]) can be expressed; export the layer with one of those (a separate Pad node is not supported either)",
+                brief(&pads),
+                [t, l, b, r]
+            ),
         ))
     }
 
@@ -554,22 +630,36 @@ impl Importer {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("weights of shape {:?}; 2-D convolutions have [O, I, KH, KW]", w.dims),
+                    format!("weights of shape {}; 2-D convolutions have [O, I, KH, KW]", brief(&w.dims)),
                 ))
             }
         };
-        let group = attr_int(n, "group", 1) as usize;
+        use crate::model::limits::{MAX_DIM, MAX_KERNEL};
+        self.dim(n, index, "weight dimension O", o, MAX_DIM)?;
+        self.dim(n, index, "weight dimension I", i, MAX_DIM)?;
+        let (kh_, kw_) =
+            (self.dim(n, index, "kernel height", kh, MAX_KERNEL)?, self.dim(n, index, "kernel width", kw, MAX_KERNEL)?);
+        if let Some(k) = attr_ints(n, "kernel_shape") {
+            if k != [kh as i64, kw as i64] {
+                return Err(self.refuse(
+                    n,
+                    index,
+                    format!("kernel_shape {} does not match the weights' {kh} x {kw}", brief(&k)),
+                ));
+            }
+        }
+        let group = self.size(n, index, "group", attr_int(n, "group", 1), MAX_DIM)? as usize;
         let strides = attr_ints(n, "strides").unwrap_or_else(|| vec![1, 1]);
         let dil = attr_ints(n, "dilations").unwrap_or_else(|| vec![1, 1]);
-        if strides.len() != 2 || strides[0] != strides[1] || strides[0] < 1 || dil.iter().any(|&d| d != 1) {
+        if strides.len() != 2 || strides[0] != strides[1] || dil.iter().any(|&d| d != 1) {
             return Err(self.refuse(
                 n,
                 index,
-                format!("strides {strides:?}, dilations {dil:?}: equal strides and no dilation only"),
+                format!("strides {}, dilations {}: equal strides and no dilation only", brief(&strides), brief(&dil)),
             ));
         }
-        let stride = strides[0] as u32;
-        let padding = self.padding(n, index, a.shape, [kh as u32, kw as u32], stride)?;
+        let stride = self.size(n, index, "strides", strides[0], MAX_KERNEL)?;
+        let padding = self.padding(n, index, a.shape, [kh_, kw_], stride)?;
         let bias = match n.input.get(2).filter(|s| !s.is_empty()) {
             Some(_) => self.constant(n, index, 2)?.values.iter().map(|&v| v as f32).collect(),
             None => vec![0.0; o],
@@ -609,7 +699,7 @@ impl Importer {
             };
             (Layer::DepthwiseConv2d(layer), v)
         } else {
-            return Err(self.refuse(n, index, format!("group {group} with {c} input channels and weights {:?}: plain (group 1) and depthwise (group = channels, one filter each) convolutions only", w.dims)));
+            return Err(self.refuse(n, index, format!("group {group} with {c} input channels and weights {}: plain (group 1) and depthwise (group = channels, one filter each) convolutions only", brief(&w.dims))));
         };
         if bias.len() != o {
             return Err(self.refuse(n, index, format!("{} biases for {o} filters", bias.len())));
@@ -684,7 +774,7 @@ impl Importer {
             return Err(self.refuse(
                 n,
                 index,
-                format!("a constant of shape {:?}: one value per channel ({channels}) or one value", c.dims),
+                format!("a constant of shape {}: one value per channel ({channels}) or one value", brief(&c.dims)),
             ));
         }
         let at = |ch: usize| c.values[if c.values.len() == 1 { 0 } else { ch }] as f32;
@@ -728,13 +818,13 @@ impl Importer {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("weights of shape {:?}; a dense layer has 2-D weights", w.dims),
+                    format!("weights of shape {}; a dense layer has 2-D weights", brief(&w.dims)),
                 ))
             }
         };
         let (units, inputs) = if trans_b { (rows, cols) } else { (cols, rows) };
         if inputs != a.shape[2] as usize {
-            return Err(self.refuse(n, index, format!("weights {:?} for {} inputs", w.dims, a.shape[2])));
+            return Err(self.refuse(n, index, format!("weights {} for {} inputs", brief(&w.dims), a.shape[2])));
         }
         // Our layout [out, in], in the NHWC flattening of the input.
         let onnx_index = |i_ours: usize| -> usize {

@@ -12,7 +12,7 @@ use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
 use crate::ops::gather::Augment;
 use crate::ops::loss::explode_limit;
-use crate::train::checkpoint::{self, Checkpoint, Phase, Position, Progress};
+use crate::train::checkpoint::{self, Checkpoint, Expected, Phase, Position, Progress};
 use crate::train::eval::{evaluate, EvalResult};
 use crate::train::network::{HostParams, WeightQuant};
 use crate::train::plan::{Plan, PlanOptions};
@@ -250,6 +250,14 @@ pub fn train_from(
     };
     let mut resume_order = None;
     if let Some(c) = resume {
+        let expected = Expected {
+            epochs: cfg.epochs,
+            qat_epochs: cfg.qat_epochs,
+            steps_per_epoch,
+            train_count,
+            restarts_optimizer: cfg.schedule.restarts_optimizer_for_qat(),
+        };
+        c.check_position(&expected, &|p| sampling_at(cfg, train_count, p))?;
         c.restore(gpu, &net)?;
         progress = c.progress.clone();
         resume_order = Some(c.order.clone());
@@ -346,6 +354,26 @@ pub fn train_from(
         test_samples: test.count,
     };
     Ok((net, report))
+}
+
+/// The shuffling generator's state and the sample order a run with `cfg` has at `position`, as
+/// `PhaseRun::phase` makes them: each phase starts from the identity order and shuffles it at the
+/// start of each epoch (so `epoch`, plus one once the epoch has begun, shuffles), with one
+/// generator seeded by `cfg.seed` running through both phases.
+pub fn sampling_at(cfg: &TrainConfig, train_count: usize, position: &Position) -> (u64, Vec<u32>) {
+    let mut rng = Rng::new(cfg.seed);
+    let identity = || (0..train_count as u32).collect::<Vec<u32>>();
+    if position.phase == Phase::Qat {
+        let mut float_order = identity();
+        for _ in 0..cfg.epochs {
+            rng.shuffle(&mut float_order);
+        }
+    }
+    let mut order = identity();
+    for _ in 0..position.epoch + usize::from(position.step > 0) {
+        rng.shuffle(&mut order);
+    }
+    (rng.state(), order)
 }
 
 /// Zeroes the Adam moments (the QAT model gets a new optimizer, as in the tfmot example).
