@@ -35,6 +35,9 @@ enum Weights {
     None,
 }
 
+/// Most bytes of int8 tensors one recorded batch holds on the GPU.
+pub const BATCH_TENSOR_BYTES: usize = 1 << 30;
+
 /// An int8 model uploaded to the GPU.
 pub struct GpuInt8Model {
     model: QuantModel,
@@ -155,12 +158,14 @@ impl GpuInt8Model {
         self
     }
 
-    /// The largest batch whose every tensor fits one storage binding of the adapter (at most
-    /// `limit`).
+    /// The largest batch (at most `limit`) whose every tensor fits one storage binding of the
+    /// adapter and whose tensors together (the path keeps every tensor of a batch) take at most
+    /// `BATCH_TENSOR_BYTES`.
     pub fn batch_limit(&self, gpu: &Gpu, limit: usize) -> usize {
         let widest = self.shapes.iter().map(|&s| elements(s)).max().unwrap_or(1).max(1);
+        let all: usize = self.shapes.iter().map(|&s| elements(s)).sum::<usize>().max(1);
         let binding = gpu.limits.max_storage_buffer_binding_size as usize;
-        (binding / widest).clamp(1, limit.max(1))
+        (binding / widest).min(BATCH_TENSOR_BYTES / all).clamp(1, limit.max(1))
     }
 
     /// Int8 logits of `count` images (u8, NHWC, back to back), batches of at most `batch`.

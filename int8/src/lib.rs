@@ -4,6 +4,8 @@
 //!
 //! - `shape`: padding and output-size math, shared by training, the file reader and the kernels;
 //! - `limits`: the documented size limits of models and the interpreter's budget;
+//! - `work`: what one image costs the interpreter, op by op, and the work budget;
+//! - `worst_case`: crafted models that spend a whole budget on one op kind;
 //! - `quant`: the quantization rules, each in one place (fixed-point multiplier, rounding,
 //!   clamps, ADD and MEAN rescales, fake-quant nudging);
 //! - `model`: the int8 model (`QuantModel`), a DAG of TFLite-style int8 ops;
@@ -45,6 +47,8 @@ pub mod output;
 pub mod quant;
 pub mod shape;
 pub mod validate;
+pub mod work;
+pub mod worst_case;
 
 pub use error::{Int8Error, Result};
 pub use model::{InputNorm, QLayer, QNode, QuantModel};

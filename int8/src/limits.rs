@@ -33,29 +33,40 @@ pub const MAX_MEAN_WINDOW: u64 = (i32::MAX as u64) / 256;
 /// Largest model file we read (the reader checks the header's payload length first).
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
-/// What the int8 interpreter may use to run one image; a model over these is refused when read.
+/// What the int8 interpreter may use to run one image; a model over these is refused when read
+/// or written (`crate::work` has the cost model and the defaults' reasons).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InterpreterLimits {
-    /// All int8 tensors of one image together (the interpreter keeps every tensor until the
-    /// end), in bytes. Default 256 MiB.
-    pub working_bytes: u64,
-    /// Multiply-adds of one image (conv, depthwise, dense). Default 2^29 (537 million): about
-    /// half a second of the plain-loop interpreter on one core here (measured: 0.98e9
-    /// multiply-adds in 1.0 s unloaded, 2.0 s with training beside it). MobileNet v1 at 224x224
-    /// (569 million) needs QAT_MAX_MODEL_MMACS=600.
-    pub macs: u64,
+    /// Peak bytes of the int8 tensors alive at once (the interpreter frees each after its last
+    /// reader). Default `work::PEAK_BYTES`, 128 MiB.
+    pub peak_bytes: u64,
+    /// Work units of one image any model may use. Default `work::WORK_FLOOR`, 2^29.
+    pub work_floor: u64,
+    /// Further work units per byte of parameters the model holds. Default
+    /// `work::WORK_PER_PARAMETER_BYTE`, 256.
+    pub work_per_parameter_byte: u64,
 }
 
 impl Default for InterpreterLimits {
     fn default() -> Self {
-        InterpreterLimits { working_bytes: 256 << 20, macs: 1 << 29 }
+        use crate::work;
+        InterpreterLimits {
+            peak_bytes: work::PEAK_BYTES,
+            work_floor: work::WORK_FLOOR,
+            work_per_parameter_byte: work::WORK_PER_PARAMETER_BYTE,
+        }
     }
 }
 
 impl InterpreterLimits {
-    /// The defaults, raised or lowered by `QAT_MAX_MODEL_MB` (working memory in MiB) and
-    /// `QAT_MAX_MODEL_MMACS` (millions of multiply-adds per image) when those are set to whole
-    /// numbers; other values are ignored with a warning.
+    /// The work units one image of a model with `parameter_bytes` may use.
+    pub fn work(&self, parameter_bytes: u64) -> u64 {
+        crate::work::allowed_work(parameter_bytes, self.work_floor, self.work_per_parameter_byte)
+    }
+
+    /// The defaults, changed by `QAT_MAX_MODEL_MB` (peak tensor memory in MiB) and
+    /// `QAT_MAX_MODEL_WORK` (the work floor, in millions of work units) when those are set to
+    /// positive whole numbers; other values are ignored with a warning.
     pub fn from_env() -> Self {
         let mut l = Self::default();
         let read = |name: &str| -> Option<u64> {
@@ -69,10 +80,10 @@ impl InterpreterLimits {
             }
         };
         if let Some(mb) = read("QAT_MAX_MODEL_MB") {
-            l.working_bytes = mb.saturating_mul(1 << 20);
+            l.peak_bytes = mb.saturating_mul(1 << 20);
         }
-        if let Some(m) = read("QAT_MAX_MODEL_MMACS") {
-            l.macs = m.saturating_mul(1_000_000);
+        if let Some(m) = read("QAT_MAX_MODEL_WORK") {
+            l.work_floor = m.saturating_mul(1_000_000);
         }
         l
     }

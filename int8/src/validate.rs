@@ -17,16 +17,15 @@ use crate::model::{Clamp, QLayer, QNode, QuantModel};
 use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use crate::quant::params::TensorQuant;
 use crate::shape::{elements, infer};
+use crate::work;
 
 /// What running one image takes, as the validation computed it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Footprint {
     /// Shape of every tensor (0: the input).
     pub shapes: Vec<[u32; 3]>,
-    /// Bytes of all int8 tensors together.
-    pub working_bytes: u64,
-    /// Multiply-adds of conv, depthwise and dense nodes.
-    pub macs: u64,
+    /// Work, parameters and memory of one image (`crate::work`).
+    pub usage: work::Usage,
 }
 
 /// Why a model is not valid: the node (index and name) when one is at fault, and the cause.
@@ -91,42 +90,28 @@ pub fn validate(model: &QuantModel, limits: &InterpreterLimits) -> std::result::
     }
     let mut shapes = vec![input];
     let mut quants = vec![model.input_quant];
-    let mut working_bytes = elements(input);
-    let mut macs = 0u64;
     for (k, node) in model.nodes.iter().enumerate() {
         let at = |detail: String| Invalid { node: Some((k, node.name.clone(), node.op.op_name())), detail };
-        let (shape, node_macs) = check_node(k, node, &shapes, &quants).map_err(at)?;
+        let shape = check_node(k, node, &shapes, &quants).map_err(at)?;
         let n = elements(shape);
         if n > limits::MAX_TENSOR_ELEMENTS {
             return Err(at(format!("output {shape:?} has more than {} elements", limits::MAX_TENSOR_ELEMENTS)));
         }
-        working_bytes += n;
-        macs += node_macs;
         quants.push(node.op.output_quant().unwrap_or(quants[node.inputs[0]]));
         shapes.push(shape);
     }
     if !matches!(model.nodes.last().map(|n| &n.op), Some(QLayer::FullyConnected { .. })) {
         return Err(top("the last node must be FULLY_CONNECTED (the logits)".into()));
     }
-    if working_bytes > limits.working_bytes {
-        return Err(top(format!(
-            "running one image needs {working_bytes} bytes of tensors, more than the limit of {} (raise it with QAT_MAX_MODEL_MB)",
-            limits.working_bytes
-        )));
-    }
-    if macs > limits.macs {
-        return Err(top(format!(
-            "one image needs {macs} multiply-adds, more than the limit of {} (raise it with QAT_MAX_MODEL_MMACS)",
-            limits.macs
-        )));
-    }
-    Ok(Footprint { shapes, working_bytes, macs })
+    let ops: Vec<_> = model.nodes.iter().map(|n| (n.op.shape_op(), n.inputs.clone())).collect();
+    let usage = work::usage(&shapes, &ops);
+    work::check(&usage, limits).map_err(top)?;
+    Ok(Footprint { shapes, usage })
 }
 
-/// Checks node `k` given the shapes and quantization of tensors 0..=k; returns its output shape
-/// and multiply-adds. The shape and every size limit come from `shape::infer`, the one shape
+/// Checks node `k` given the shapes and quantization of tensors 0..=k; returns its output shape. The shape and every size limit come from `shape::infer`, the one shape
 /// inference; what is checked here is what only an int8 model has.
-fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant]) -> R<([u32; 3], u64)> {
+fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant]) -> R<[u32; 3]> {
     if node.name.is_empty() || node.name.len() > limits::MAX_NAME_BYTES {
         return Err(format!("a node name has 1 to {} bytes, this one {}", limits::MAX_NAME_BYTES, node.name.len()));
     }
@@ -135,11 +120,10 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
     }
     let inputs: Vec<[u32; 3]> = node.inputs.iter().map(|&t| shapes[t]).collect();
     let shape = infer(node.op.shape_op(), &inputs)?;
-    let [oh, ow, oc] = shape;
-    let pixels = oh as u64 * ow as u64;
+    let oc = shape[2];
     let c = inputs[0][2];
     let q_in = quants[node.inputs[0]];
-    let macs = match &node.op {
+    match &node.op {
         QLayer::Conv2d {
             kernel,
             in_channels,
@@ -159,7 +143,6 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
             weighted(oc, taps, weight_scales, multipliers, bias, weights)?;
             output_and_clamp(output, clamp, *activation)?;
             requantization(q_in, weight_scales, multipliers, output)?;
-            pixels * oc as u64 * taps
         }
         QLayer::DepthwiseConv2d {
             channels,
@@ -180,13 +163,9 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
             weighted(c, taps, weight_scales, multipliers, bias, weights)?;
             output_and_clamp(output, clamp, *activation)?;
             requantization(q_in, weight_scales, multipliers, output)?;
-            pixels * c as u64 * taps
         }
-        QLayer::MaxPool { .. } | QLayer::AvgPool { .. } | QLayer::Flatten => 0,
-        QLayer::Mean { output } => {
-            quant(output, "output")?;
-            0
-        }
+        QLayer::MaxPool { .. } | QLayer::AvgPool { .. } | QLayer::Flatten => {}
+        QLayer::Mean { output } => quant(output, "output")?,
         QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, output, clamp } => {
             if *inputs != c {
                 return Err(format!("expects {inputs} flat inputs, its input has {c}"));
@@ -207,12 +186,8 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
             if !(real.is_finite() && real > 0.0) {
                 return Err(format!("rescale multiplier {real} (input scale x weight scale / output scale) is not a positive finite number"));
             }
-            *units as u64 * taps
         }
-        QLayer::Add { activation, output, clamp } => {
-            output_and_clamp(output, clamp, *activation)?;
-            0
-        }
+        QLayer::Add { activation, output, clamp } => output_and_clamp(output, clamp, *activation)?,
         QLayer::Concat => {
             if let Some(&t) = node.inputs.iter().find(|&&t| quants[t] != q_in) {
                 return Err(format!(
@@ -220,10 +195,9 @@ fn check_node(k: usize, node: &QNode, shapes: &[[u32; 3]], quants: &[TensorQuant
                     quants[t], node.inputs[0]
                 ));
             }
-            0
         }
-    };
-    Ok((shape, macs))
+    }
+    Ok(shape)
 }
 
 /// Per-channel multipliers are what LiteRT derives from the scales it is given:

@@ -63,6 +63,7 @@ pub fn run(a: CalibrateArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     inputs.add_all("the data set", &data.files);
     inputs.refuse("--out", &out)?;
     data.check_fits(&spec)?;
+    wgpu_qat::train::preflight::check_int8_budget(&spec)?;
     data.check_classes(spec.classes()? as usize, &format!("--init {}", a.init.display()), true)?;
     let gpu = &open_gpu()?;
     let mut net = Network::with_params(gpu, &spec, &params, weight_quant)?;

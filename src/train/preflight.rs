@@ -13,6 +13,22 @@ use crate::model::spec::elements;
 use crate::model::ModelSpec;
 use crate::{QatError, Result};
 
+/// Checks, before any training, that the int8 model `spec` exports to fits the interpreter's
+/// budget (`qat_int8::work`, with `QAT_MAX_MODEL_*` from the environment), which the export
+/// enforces: a run is never trained only to be refused at the end.
+pub fn check_int8_budget(spec: &ModelSpec) -> Result<()> {
+    let mut shapes = vec![spec.input];
+    shapes.extend(spec.shapes()?);
+    let ops: Vec<_> = spec.nodes.iter().map(|n| (n.layer.shape_op(), n.inputs.clone())).collect();
+    let usage = qat_int8::work::usage(&shapes, &ops);
+    qat_int8::work::check(&usage, &qat_int8::limits::InterpreterLimits::from_env()).map_err(|e| {
+        QatError::Invalid(format!(
+            "model {}: its int8 model would be refused when written, so it is not trained: {e}",
+            spec.name
+        ))
+    })
+}
+
 /// Bytes of the largest buffer a step at `batch` creates for each layer: (layer index, bytes).
 fn layer_bytes(spec: &ModelSpec, batch: u32) -> Result<Vec<(usize, u64)>> {
     let shapes = spec.shapes()?;

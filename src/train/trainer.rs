@@ -205,6 +205,7 @@ pub fn train_from(
         return Err(QatError::Invalid("the batch size must be at least 1".into()));
     }
     data.check_fits(spec)?;
+    crate::train::preflight::check_int8_budget(spec)?;
     crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
     // The settings hash the training data: made only for a run that checkpoints or resumes.
     let settings = if checkpoint.is_some() || resume.is_some() { settings(spec, data, cfg) } else { BTreeMap::new() };

@@ -55,6 +55,9 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
         )));
     }
     let quants = model.tensor_quants();
+    // Each tensor is freed after its last reader (the peak the validation bounds).
+    let reads: Vec<Vec<usize>> = model.nodes.iter().map(|n| n.inputs.clone()).collect();
+    let last = crate::work::last_reads(&reads);
     let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant, &model.input_norm)];
     for (k, node) in model.nodes.iter().enumerate() {
         let x = &tensors[node.inputs[0]];
@@ -102,6 +105,11 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
         };
         debug_assert_eq!(q_out, node.op.output_quant().unwrap_or(q_in));
         tensors.push(y);
+        for (t, tensor) in tensors.iter_mut().enumerate() {
+            if last[t] == k && !tensor.data.is_empty() {
+                tensor.data = Vec::new();
+            }
+        }
     }
     Ok(tensors.pop().map(|t| t.data).unwrap_or_default())
 }

@@ -1,0 +1,210 @@
+//! The work budget: what running one image costs the integer interpreter, op by op, and how
+//! much a model may ask for. One cost model serves the model validation (every file read or
+//! written), training's check before its first step (a spec whose int8 model would be refused
+//! is refused before it trains) and the docs (docs/FORMAT.md, "Work budget").
+//!
+//! Cost is counted in work units, each about a nanosecond of the plain-loop interpreter on one
+//! core, and counted from above: every loop iteration an op runs (a conv's multiply-adds and its
+//! window walk, a pool's taps, in bounds or not, an add's or a quantize's rescale per value, a
+//! concat's copies and per-part steps) has a weight at least its measured cost on each of the
+//! worst shapes of `crate::worst_case` (`examples/op_costs.rs` times them). A model may take
+//! `floor + per_byte x parameter bytes` units per image, the parameter bytes being what its
+//! file must hold (int8 weights, 16 bytes of scale, multiplier, shift and bias per channel, 4
+//! per dense bias): a small file cannot ask for disproportionate work, and a large real
+//! network is admitted by the weights it carries.
+
+use crate::shape::{elements, OpShape};
+
+/// Work units of each kind of loop iteration (see the module comment).
+pub mod weight {
+    /// One multiply-add of a conv or dense layer (the inner loop over input channels).
+    pub const MAC: u64 = 1;
+    /// One (ky, kx) step of a conv's window walk, per output value: bounds checks and index
+    /// arithmetic, which dominate when a conv has few input channels.
+    pub const CONV_TAP: u64 = 4;
+    /// One tap of a depthwise conv.
+    pub const DEPTHWISE_TAP: u64 = 2;
+    /// Requantizing one conv or depthwise output (MultiplyByQuantizedMultiplier, clamp).
+    pub const REQUANTIZE: u64 = 10;
+    /// Rescaling one dense output (float64 multiply, rounding, clamp).
+    pub const DENSE_OUTPUT: u64 = 20;
+    /// One tap of a max or average pool (every tap of the window, in bounds or not).
+    pub const POOL_TAP: u64 = 2;
+    /// One pooled output value (division or store).
+    pub const POOL_OUTPUT: u64 = 4;
+    /// One value of an ADD (two 20-bit rescales and one requantization).
+    pub const ADD: u64 = 12;
+    /// One value summed by a MEAN.
+    pub const MEAN_VALUE: u64 = 1;
+    /// One MEAN output (its requantization).
+    pub const MEAN_OUTPUT: u64 = 10;
+    /// One value copied (concat, reshape).
+    pub const COPY: u64 = 1;
+    /// One (pixel, input) step of a concat.
+    pub const CONCAT_PART: u64 = 3;
+    /// Quantizing one input value (float normalization and rounding).
+    pub const QUANTIZE: u64 = 8;
+}
+
+/// Work units per image every model may use, whatever its size: 2^29, about half a second.
+pub const WORK_FLOOR: u64 = 1 << 29;
+/// Work units per image a model may use for each byte of parameters its file holds: ResNet-50
+/// at 224 x 224 (about 4.1 G multiply-adds, 25.6 MB of int8 parameters) needs about 170.
+pub const WORK_PER_PARAMETER_BYTE: u64 = 256;
+/// Peak bytes of the int8 tensors alive at once while one image runs.
+pub const PEAK_BYTES: u64 = 128 << 20;
+
+/// What one node costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cost {
+    /// Work units of one image.
+    pub work: u64,
+    /// Bytes of parameters the model file holds for it.
+    pub parameter_bytes: u64,
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            work: self.work.saturating_add(o.work),
+            parameter_bytes: self.parameter_bytes.saturating_add(o.parameter_bytes),
+        }
+    }
+}
+
+/// The cost of quantizing a model input of `shape`.
+pub fn input_cost(shape: [u32; 3]) -> Cost {
+    Cost { work: elements(shape).saturating_mul(weight::QUANTIZE), parameter_bytes: 8 * shape[2] as u64 }
+}
+
+/// The cost of `op` reading `inputs` and making `output` (shapes as `shape::infer` gives them).
+pub fn node_cost(op: OpShape, inputs: &[[u32; 3]], output: [u32; 3]) -> Cost {
+    use weight::*;
+    let x = inputs.first().copied().unwrap_or([1, 1, 1]);
+    let out = elements(output);
+    let pixels = output[0] as u64 * output[1] as u64;
+    let m = |a: u64, b: u64| a.saturating_mul(b);
+    match op {
+        OpShape::Conv { filters, kernel, .. } => {
+            let taps = kernel[0] as u64 * kernel[1] as u64;
+            let weights = m(m(filters as u64, taps), x[2] as u64);
+            let macs = m(pixels, weights);
+            Cost {
+                work: m(macs, MAC) + m(m(out, taps), CONV_TAP) + m(out, REQUANTIZE),
+                parameter_bytes: weights + 16 * filters as u64,
+            }
+        }
+        OpShape::Depthwise { kernel, .. } => {
+            let taps = kernel[0] as u64 * kernel[1] as u64;
+            Cost {
+                work: m(m(out, taps), DEPTHWISE_TAP) + m(out, REQUANTIZE),
+                parameter_bytes: m(taps, x[2] as u64) + 16 * x[2] as u64,
+            }
+        }
+        OpShape::MaxPool { size, .. } | OpShape::AvgPool { size, .. } => {
+            Cost { work: m(m(out, size as u64 * size as u64), POOL_TAP) + m(out, POOL_OUTPUT), parameter_bytes: 0 }
+        }
+        OpShape::Mean => Cost { work: m(elements(x), MEAN_VALUE) + m(out, MEAN_OUTPUT), parameter_bytes: 8 },
+        OpShape::Flatten => Cost { work: m(out, COPY), parameter_bytes: 0 },
+        OpShape::Dense { units } => {
+            let weights = m(units as u64, x[2] as u64);
+            Cost { work: m(weights, MAC) + m(units as u64, DENSE_OUTPUT), parameter_bytes: weights + 4 * units as u64 }
+        }
+        OpShape::Add => Cost { work: m(out, ADD), parameter_bytes: 16 },
+        OpShape::Concat => {
+            Cost { work: m(out, COPY) + m(m(pixels, inputs.len() as u64), CONCAT_PART), parameter_bytes: 0 }
+        }
+    }
+}
+
+/// For each tensor (0: the input, k + 1: node k's output), the node after which it is no longer
+/// needed: its last reader, or its producer when nothing reads it; the last node's output is
+/// kept to the end (`inputs.len()`). `inputs[k]` lists node k's input tensors.
+pub fn last_reads(inputs: &[Vec<usize>]) -> Vec<usize> {
+    let n = inputs.len();
+    let mut last: Vec<usize> = (0..=n).map(|t| t.saturating_sub(1)).collect();
+    for (k, ins) in inputs.iter().enumerate() {
+        for &t in ins {
+            if t <= n {
+                last[t] = last[t].max(k);
+            }
+        }
+    }
+    last[n] = n;
+    last
+}
+
+/// Peak bytes of int8 tensors alive at once when each tensor is freed after `last_reads` says
+/// (as the interpreter frees them): `sizes[t]` bytes of tensor t, `inputs[k]` node k's inputs.
+/// A node's output exists while its inputs do.
+pub fn peak_bytes(sizes: &[u64], inputs: &[Vec<usize>]) -> u64 {
+    let last = last_reads(inputs);
+    let mut dies: Vec<Vec<usize>> = vec![Vec::new(); inputs.len()];
+    for (t, &k) in last.iter().enumerate() {
+        if let Some(d) = dies.get_mut(k) {
+            d.push(t);
+        }
+    }
+    let size = |t: usize| sizes.get(t).copied().unwrap_or(0);
+    let mut live = size(0);
+    let mut peak = live;
+    for (k, dead) in dies.iter().enumerate() {
+        live = live.saturating_add(size(k + 1));
+        peak = peak.max(live);
+        for &t in dead {
+            live = live.saturating_sub(size(t));
+        }
+    }
+    peak
+}
+
+/// The work a model with `parameter_bytes` of parameters may use per image under `floor` and
+/// `per_byte`.
+pub fn allowed_work(parameter_bytes: u64, floor: u64, per_byte: u64) -> u64 {
+    floor.saturating_add(parameter_bytes.saturating_mul(per_byte))
+}
+
+/// What one image of a whole graph takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Work units and parameter bytes, over every node and the input's quantization.
+    pub cost: Cost,
+    /// Bytes of all int8 tensors together (what the GPU int8 path holds per image).
+    pub tensor_bytes: u64,
+    /// Peak bytes of the tensors alive at once in the interpreter.
+    pub peak_bytes: u64,
+}
+
+/// The usage of a graph: `shapes[t]` of every tensor (0: the input), and for each node its op
+/// and input tensors.
+pub fn usage(shapes: &[[u32; 3]], nodes: &[(OpShape, Vec<usize>)]) -> Usage {
+    let shape = |t: usize| shapes.get(t).copied().unwrap_or([0, 0, 0]);
+    let mut cost = input_cost(shape(0));
+    for (k, (op, inputs)) in nodes.iter().enumerate() {
+        let ins: Vec<[u32; 3]> = inputs.iter().map(|&t| shape(t)).collect();
+        cost = cost + node_cost(*op, &ins, shape(k + 1));
+    }
+    let sizes: Vec<u64> = shapes.iter().map(|&s| elements(s)).collect();
+    let reads: Vec<Vec<usize>> = nodes.iter().map(|(_, i)| i.clone()).collect();
+    Usage { cost, tensor_bytes: sizes.iter().sum(), peak_bytes: peak_bytes(&sizes, &reads) }
+}
+
+/// Checks `u` against `limits`: peak tensor memory and work per image; the error quotes each
+/// limit as enforced and how to raise it.
+pub fn check(u: &Usage, limits: &crate::limits::InterpreterLimits) -> Result<(), String> {
+    if u.peak_bytes > limits.peak_bytes {
+        return Err(format!(
+            "running one image needs {} bytes of tensors alive at once, more than the limit of {} bytes (raise it with QAT_MAX_MODEL_MB, in MiB)",
+            u.peak_bytes, limits.peak_bytes
+        ));
+    }
+    let allowed = limits.work(u.cost.parameter_bytes);
+    if u.cost.work > allowed {
+        return Err(format!(
+            "one image needs {} work units (about a nanosecond each on one core; docs/FORMAT.md, \"Work budget\"), more than the {allowed} a model with {} bytes of parameters may use ({} + {} per byte; raise the first with QAT_MAX_MODEL_WORK, in millions)",
+            u.cost.work, u.cost.parameter_bytes, limits.work_floor, limits.work_per_parameter_byte
+        ));
+    }
+    Ok(())
+}
