@@ -97,6 +97,18 @@ pub enum QatError {
         /// What was seen first.
         what: String,
     },
+    /// A GPU buffer that the adapter cannot bind (found before it was made).
+    #[error("{context}: the GPU buffer for {label} needs {bytes} bytes, more than this adapter's limit of {limit} bytes (max_storage_buffer_binding_size); use a smaller --batch, a smaller input or a smaller layer")]
+    BufferTooLarge {
+        /// What was being recorded (the layer).
+        context: String,
+        /// The buffer's label.
+        label: String,
+        /// The bytes it needs.
+        bytes: u64,
+        /// The adapter's limit.
+        limit: u64,
+    },
     /// Anything else: an invalid argument or model, said in full.
     #[error("{0}")]
     Invalid(String),

@@ -76,6 +76,9 @@ fn models() -> &'static [(String, QuantModel)] {
             state.weight_quant = *weights;
             out.push((format!("{name} {weights:?} random"), quantize(&state).unwrap()));
         }
+        for weights in [WeightQuant::PerChannel, WeightQuant::PerTensor] {
+            out.push((format!("mnist-dwbn {weights:?} with collapsed channels"), collapsed(weights)));
+        }
         if let (Some(gpu), Some(data)) = (common::gpu(), common::mnist()) {
             for (name, weights) in variants {
                 let cfg = TrainConfig {
@@ -96,6 +99,54 @@ fn models() -> &'static [(String, QuantModel)] {
         }
         out
     })
+}
+
+/// mnist-dwbn with random weights whose first depthwise layer's channel 3 and first pointwise
+/// layer's channel 5 have collapsed (weights about 1e-9, biases from batch norm's beta of 0.5):
+/// their int32 biases would not fit at the weights' own scales, so the export widens those
+/// scales (`quant::bias_scale`, LiteRT's rule); LiteRT must still give our bytes.
+fn collapsed(weights: WeightQuant) -> QuantModel {
+    let spec = ModelSpec::builtin("mnist-dwbn").unwrap();
+    let mut state = synthetic_state(&spec, 77).unwrap();
+    state.weight_quant = weights;
+    let shapes = spec.shapes().unwrap();
+    let weighted: Vec<usize> = (0..spec.nodes.len())
+        .filter(|&k| {
+            wgpu_qat::model::geometry::weights(
+                &spec.nodes[k].layer,
+                spec.tensor_shape(&shapes, spec.nodes[k].inputs[0]),
+            )
+            .is_some()
+        })
+        .collect();
+    for (param, channel) in [(1usize, 3usize), (2, 5)] {
+        let k = weighted[param];
+        let g = wgpu_qat::model::geometry::weights(
+            &spec.nodes[k].layer,
+            spec.tensor_shape(&shapes, spec.nodes[k].inputs[0]),
+        )
+        .unwrap();
+        let p = &mut state.params[param];
+        for (i, w) in p.weight.iter_mut().enumerate() {
+            if (i / g.inner) % g.channels == channel {
+                *w *= 1e-8;
+            }
+        }
+        let bn = p.bn.as_mut().expect("mnist-dwbn's convs have batch norm");
+        bn.beta[channel] = 0.5;
+    }
+    let model = quantize(&state).unwrap();
+    // Without the widening the bias would be far beyond int32 (0.5 / (s_in * ~1e-9 / 127)).
+    let scales = |k: usize| match &model.nodes[k].op {
+        wgpu_qat::export::model::QLayer::Conv2d { weight_scales, .. }
+        | wgpu_qat::export::model::QLayer::DepthwiseConv2d { weight_scales, .. } => weight_scales.clone(),
+        _ => panic!("node {k} is not a conv"),
+    };
+    for (param, channel) in [(1usize, 3usize), (2, 5)] {
+        let s = scales(weighted[param])[channel];
+        assert!(s > 1e-9, "channel {channel} of param {param}: weight scale {s} was not widened");
+    }
+    model
 }
 
 /// Runs `script` (in tests/interop/) on `model_file` and the images; returns its JSON report,

@@ -110,3 +110,46 @@ fn per_tensor_weights_train_end_to_end() {
     assert!(acc > 0.7, "per-tensor QAT accuracy {acc}");
     assert!(agreement >= 0.98, "per-tensor agreement {agreement}");
 }
+
+/// A conv channel whose weights have collapsed (about 1e-10) beside a bias of 0.5: at its own
+/// scale the int32 bias would be far outside int32. One QAT step (learning rate 0) widens its
+/// weight range on the GPU exactly as the export widens the scale it writes, so the fake quant
+/// trains against the weights the int8 model holds. GPU only (synthetic images).
+#[test]
+fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
+    use wgpu_qat::data::gpu::GpuDataset;
+    use wgpu_qat::export::model::QLayer;
+    use wgpu_qat::train::network::WeightQuant;
+    use wgpu_qat::train::plan::{Plan, PlanOptions};
+    use wgpu_qat::train::Network;
+    let Some(gpu) = gpu() else { return };
+    let spec = ModelSpec::mnist_cnn();
+    let mut params = common::cnn_state(5).params;
+    let channel = 7;
+    for (i, w) in params[0].weight.iter_mut().enumerate() {
+        if i / 9 == channel {
+            *w *= 1e-9;
+        }
+    }
+    params[0].bias[channel] = 0.5;
+    for weights in [WeightQuant::PerChannel, WeightQuant::PerTensor] {
+        let net = Network::with_params(gpu, &spec, &params, weights).unwrap();
+        let split = common::synthetic_split(64, 784, 9);
+        let data = GpuDataset::upload(gpu, &split, spec.input, &wgpu_qat::qat_int8::InputNorm::unit(1));
+        let mut opts = PlanOptions::training(32, true);
+        opts.adam.lr = 0.0;
+        let plan = Plan::build(gpu, &net, &data, split.count, opts).unwrap();
+        gpu.queue.write_buffer(&plan.order, 0, bytemuck::cast_slice(&(0..64u32).collect::<Vec<_>>()));
+        plan.run(gpu, 0, 1, 0.0, 1).unwrap();
+        let ranges: Vec<f32> = gpu.read(&net.params[0].weight_range, 2 * net.params[0].range_channels).unwrap();
+        let model = quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap();
+        let QLayer::Conv2d { weight_scales, .. } = &model.nodes[0].op else { panic!("node 0 is the conv") };
+        let r = if weights == WeightQuant::PerChannel { channel } else { 0 };
+        let gpu_scale = ranges[2 * r + 1] / 127.0;
+        let exported = weight_scales[channel];
+        assert!(exported > 1e-8, "{weights:?}: the export did not widen the scale ({exported})");
+        assert!((gpu_scale - exported).abs() <= 1e-5 * exported, "{weights:?}: QAT {gpu_scale}, export {exported}");
+        // And the model is valid: the widened bias fits the accumulator.
+        wgpu_qat::export::format::to_bytes(&model).unwrap();
+    }
+}

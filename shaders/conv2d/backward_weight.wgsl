@@ -21,6 +21,9 @@ override KW: u32;
 override C: u32;
 override O: u32;
 override STRIDE: u32;
+// Lanes (rows of `partial`), fewer than the dispatch's when the filter is large
+// (`conv2d::weight_gradient_lanes`).
+override LANES: u32;
 override BIG_K: u32 = KH * KW * C;
 override KBLOCKS: u32 = (BIG_K + 15u) / 16u;
 
@@ -63,7 +66,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let k0 = (wid.z % KBLOCKS) * KB;
     let nk = min(KB, BIG_K - k0);
     let l = wid.x * WG + lane;
-    let lanes = nwg.x * WG;
+    // LANES rows of partial sums: the dispatch's last workgroup may have lanes past them.
+    let lanes = LANES;
+    if (l >= lanes) { return; }
     // Decode k0 once: (ky0, kx0, ci0); the loop below steps through k incrementally.
     let ci0 = k0 % C;
     let kx0 = (k0 / C) % KW;

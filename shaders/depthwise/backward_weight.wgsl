@@ -13,6 +13,9 @@ override KH: u32;
 override KW: u32;
 override C: u32;
 override STRIDE: u32;
+// Lanes (rows of `partial`), fewer than the dispatch's when the weights are many
+// (`conv2d::weight_gradient_lanes`).
+override LANES: u32;
 override TAPS: u32 = KH * KW;
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -44,7 +47,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         @builtin(num_workgroups) nwg: vec3<u32>) {
     let ch0 = wid.y * 4u;
     let l = wid.x * WG + lane;
-    let lanes = nwg.x * WG;
+    // LANES rows of partial sums: the dispatch's last workgroup may have lanes past them.
+    let lanes = LANES;
+    if (l >= lanes) { return; }
     // With one tap block it is block 0, a constant the compiler folds.
     let t0 = select(wid.z * 16u, 0u, TAPS <= 16u);
     let nt = min(16u, TAPS - t0);

@@ -4,6 +4,8 @@
 //! the int8 weights are the values training saw. Biases become int32 at scale
 //! input_scale * weight_scale (round half away from zero, in f64); multipliers come from
 //! `quant::multiplier::quantize_multiplier`; tensor quantization follows `quant::placement`.
+//! A channel whose int32 bias would not fit gets its weight range widened first
+//! (`quant::bias_scale`, LiteRT's rule, which QAT's weight fake quant applies too).
 
 use crate::export::model::{InputNorm, QLayer, QNode, QuantModel};
 use crate::gpu::Gpu;
@@ -11,6 +13,7 @@ use crate::layers::KINDS;
 use crate::model::geometry;
 use crate::model::{ModelSpec, Node};
 use crate::ops::batch_norm::EPSILON;
+use crate::quant::bias_scale;
 use crate::quant::clamp::Clamp;
 use crate::quant::fake_quant::{nudge, Grid, Nudged};
 use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier, Rounding};
@@ -96,10 +99,27 @@ fn folded(p: &HostParams, g: &geometry::Weights) -> (Vec<f32>, Vec<f64>) {
     }
 }
 
-/// Quantized weights of a weighted layer: (int8 weights, scale per output channel).
-fn quantize_weights(w: &[f32], g: &geometry::Weights, per_channel: bool, grid: Grid) -> (Vec<i8>, Vec<f32>) {
+/// Quantized weights of a weighted layer: (int8 weights, scale per output channel). The ranges
+/// are widened where a channel's int32 bias (float `bias` on an input of scale `input_scale`)
+/// needs it (`quant::bias_scale`, LiteRT's rule; QAT's weight fake quant widens them alike).
+fn quantize_weights(
+    w: &[f32],
+    g: &geometry::Weights,
+    per_channel: bool,
+    grid: Grid,
+    bias: &[f64],
+    input_scale: f32,
+) -> (Vec<i8>, Vec<f32>) {
     let (groups, inner) = if per_channel { (g.channels, g.inner) } else { (1, w.len()) };
-    let ranges = weight_range(w, groups, inner);
+    let mut ranges = weight_range(w, groups, inner);
+    let limit = bias_scale::bias_limit((w.len() / g.channels.max(1)) as u64);
+    let half_steps = (grid.qmax - grid.qmin) as f32 / 2.0;
+    for (c, &b) in bias.iter().enumerate().take(g.channels) {
+        let r = if per_channel { c } else { 0 };
+        let half = bias_scale::widened(ranges[2 * r + 1], b as f32, input_scale, limit, half_steps);
+        ranges[2 * r] = -half;
+        ranges[2 * r + 1] = half;
+    }
     let nudged: Vec<Nudged> = (0..groups).map(|c| nudge(ranges[2 * c], ranges[2 * c + 1], grid)).collect();
     let q = w.iter().enumerate().map(|(i, &v)| nudged[(i / inner) % groups].index(v) as i8).collect();
     let scales = (0..g.channels).map(|c| nudged[if per_channel { c } else { 0 }].scale).collect();
@@ -143,7 +163,7 @@ impl Export<'_> {
         let (p, g) =
             self.params.ok_or_else(|| QatError::Invalid(format!("layer {:?} has no trained parameters", self.name)))?;
         let (w, b) = folded(p, &g);
-        let (weights, weight_scales) = quantize_weights(&w, &g, self.per_channel, self.grid);
+        let (weights, weight_scales) = quantize_weights(&w, &g, self.per_channel, self.grid, &b, self.input.scale);
         let s_in = self.input.scale as f64;
         let bias = (0..g.channels).map(|c| bias_to_i32(b[c], s_in * weight_scales[c] as f64)).collect();
         let multipliers =

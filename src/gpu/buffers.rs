@@ -15,10 +15,20 @@ const STORAGE: wgpu::BufferUsages =
 /// the last partial vec4 (the padding is never read as data).
 const ALIGN: u64 = 16;
 
+/// The size to make a storage buffer of `size` bytes at: its own, or the minimal stand-in the
+/// ledger asks for (over the binding limit, or sizing mode).
+fn admitted(gpu: &Gpu, label: &str, size: u64) -> u64 {
+    match gpu.ledger.admit(label, size, gpu.binding_limit()) {
+        super::ledger::Admission::Make => size,
+        super::ledger::Admission::StandIn => ALIGN,
+    }
+}
+
 /// A zeroed storage buffer of `words` 32-bit words (at least one, as empty bindings are invalid),
 /// padded to a multiple of 16 bytes.
 pub fn storage(gpu: &Gpu, label: &str, words: usize) -> wgpu::Buffer {
     let size = (4 * words.max(1) as u64).next_multiple_of(ALIGN);
+    let size = admitted(gpu, label, size);
     gpu.counters.buffer(size);
     gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -31,7 +41,8 @@ pub fn storage(gpu: &Gpu, label: &str, words: usize) -> wgpu::Buffer {
 /// A storage buffer initialised with `data`, zero-padded to a multiple of 16 bytes.
 pub fn upload<T: bytemuck::Pod>(gpu: &Gpu, label: &str, data: &[T]) -> wgpu::Buffer {
     let bytes: &[u8] = bytemuck::cast_slice(data);
-    if bytes.is_empty() {
+    let size = (bytes.len() as u64).next_multiple_of(ALIGN);
+    if bytes.is_empty() || admitted(gpu, label, size) < size {
         return storage(gpu, label, 1);
     }
     let mut padded = bytes.to_vec();

@@ -4,6 +4,7 @@
 
 pub mod buffers;
 pub mod dispatch;
+pub mod ledger;
 pub mod pipelines;
 pub mod shaders;
 pub mod timing;
@@ -40,6 +41,8 @@ pub struct Gpu {
     pipelines: pipelines::PipelineCache,
     readback: buffers::ReadbackPool,
     counters: Counters,
+    /// Every storage buffer's size against the binding limit (and sizing mode).
+    ledger: ledger::Ledger,
     /// Errors that escaped every error scope, and device loss, recorded by callbacks.
     fault: Arc<Mutex<Option<QatError>>>,
 }
@@ -194,6 +197,7 @@ impl Gpu {
             pipelines: pipelines::PipelineCache::default(),
             readback: buffers::ReadbackPool::default(),
             counters: Counters::default(),
+            ledger: ledger::Ledger::default(),
             fault,
         })
     }
@@ -218,8 +222,12 @@ impl Gpu {
         out
     }
 
-    /// Returns an error recorded by the uncaptured-error or device-lost callbacks, if any.
+    /// Returns an error recorded by the uncaptured-error or device-lost callbacks, or a buffer
+    /// the ledger refused, if any.
     pub fn check(&self) -> Result<()> {
+        if let Some(e) = self.ledger.take_oversize() {
+            return Err(e);
+        }
         match self.fault.lock() {
             Ok(mut slot) => slot.take().map_or(Ok(()), Err),
             Err(_) => Err(QatError::gpu("checking for GPU errors", "error slot poisoned")),
@@ -238,6 +246,29 @@ impl Gpu {
     /// `constants`, created on first use.
     pub fn pipeline(&self, shader: &'static str, constants: &Specialization) -> Result<wgpu::ComputePipeline> {
         self.pipelines.get(self, shader, constants)
+    }
+
+    /// Names what is being recorded (a layer, "the training data") in the error of a buffer
+    /// over the adapter's limit (`ledger`); an empty string clears it.
+    pub fn buffer_context(&self, context: impl Into<String>) {
+        self.ledger.set_context(context.into());
+    }
+
+    /// Runs `f` in sizing mode (`ledger`): its storage buffers are checked against the limits but
+    /// not made. Returns what `f` returned and the bytes its buffers would have taken; a buffer
+    /// over the limit is the error.
+    pub fn sizing<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<(T, u64)> {
+        self.ledger.sizing(true);
+        let out = f();
+        let bytes = self.ledger.sizing(false);
+        self.buffer_context("");
+        self.check()?;
+        Ok((out?, bytes))
+    }
+
+    /// The largest storage buffer the adapter binds.
+    pub fn binding_limit(&self) -> u64 {
+        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
     }
 
     /// A storage buffer of `len` f32/u32 words, zero-initialised.

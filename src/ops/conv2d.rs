@@ -15,6 +15,23 @@ pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
 /// Most partial sums the weight gradient keeps (lanes x weights): 8 MiB of f32.
 pub const MAX_PARTIAL_SUMS: usize = 1 << 21;
 
+/// Lanes of a weight-gradient kernel (conv2d and depthwise) over `positions` output positions
+/// for `weights` weights: about 64 positions per lane in whole workgroups, and never more than
+/// `MAX_PARTIAL_SUMS` partial sums in all, so a large filter gets fewer lanes than a workgroup
+/// (at least one: its partial sums are then the size of its weights).
+pub fn weight_gradient_lanes(positions: usize, weights: usize) -> usize {
+    let budget = (MAX_PARTIAL_SUMS / weights.max(1)).max(1);
+    let wg = WORKGROUP_SIZE as usize;
+    let lanes = positions.div_ceil(64).max(1).div_ceil(wg) * wg;
+    if lanes <= budget {
+        lanes
+    } else if budget >= wg {
+        budget / wg * wg
+    } else {
+        budget
+    }
+}
+
 /// Uniform of all three conv2d kernels.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -224,10 +241,8 @@ impl Conv2dParams {
             return Ok(out);
         }
         let weights = self.weight_len();
-        // About 64 positions per lane, within the partial-sum budget.
-        let lanes = (positions as usize).div_ceil(64).min((MAX_PARTIAL_SUMS / weights).max(1));
+        let lanes = weight_gradient_lanes(positions as usize, weights);
         let groups = lanes.div_ceil(WORKGROUP_SIZE as usize).max(1);
-        let lanes = groups * WORKGROUP_SIZE as usize;
         let k = (self.kh * self.kw * self.c) as usize;
         // As the kernel: blocks of 16 taps, and of OV vec4s of output channels (up to four
         // where one tap block holds the whole filter, else one).
@@ -239,7 +254,7 @@ impl Conv2dParams {
         let mut out = vec![Dispatch::specialized(
             gpu,
             "conv2d/backward_weight",
-            &self.specialization(),
+            &self.specialization().with("LANES", lanes as u32),
             self,
             &[x, dy, &partial, &partial_bias],
             Grid(groups as u32, 1, blocks as u32),

@@ -3,7 +3,7 @@
 //! the bias gradient is `reduce::column_sum`.
 
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
-use crate::ops::conv2d::{Conv2dParams, Padding, MAX_PARTIAL_SUMS};
+use crate::ops::conv2d::{weight_gradient_lanes, Conv2dParams, Padding};
 use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
 
@@ -108,15 +108,14 @@ impl Depthwise {
         let weights = self.weight_len();
         let positions = (p.n * p.oh * p.ow) as usize;
         // About 64 positions per lane, within the partial-sum budget.
-        let lanes = positions.div_ceil(64).min((MAX_PARTIAL_SUMS / weights).max(1));
+        let lanes = weight_gradient_lanes(positions, weights);
         let groups = lanes.div_ceil(WORKGROUP_SIZE as usize).max(1);
-        let lanes = groups * WORKGROUP_SIZE as usize;
         let tap_blocks = (p.kh * p.kw).div_ceil(16);
         let partial = gpu.storage("depthwise weight-gradient partial sums", lanes * weights);
         let mut out = vec![Dispatch::specialized(
             gpu,
             "depthwise/backward_weight",
-            &self.specialization(),
+            &self.specialization().with("LANES", lanes as u32),
             p,
             &[x, dy, &partial],
             Grid(groups as u32, p.c.div_ceil(4), tap_blocks),

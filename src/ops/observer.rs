@@ -1,7 +1,10 @@
 //! Range observers on the GPU: activation ranges (moving average or all values seen, one
-//! tensor-wide range `[min, max, seen]`) and last-value symmetric weight ranges per channel.
+//! tensor-wide range `[min, max, seen]`), last-value symmetric weight ranges per channel, and
+//! their widening where a channel's int32 bias needs it (`BiasRoomParams`, the rule
+//! `quant::bias_scale`).
 
 use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
 
 /// How an activation range follows the batches.
@@ -47,6 +50,70 @@ pub struct WeightRangeParams {
 }
 
 crate::uniform_fields!(WeightRangeParams: channels, inner, count, _pad);
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of observer/bias_widened_range.wgsl: widening the weight ranges of a
+/// layer so its int32 biases fit (`quant::bias_scale`).
+pub struct BiasRoomParams {
+    /// Output channels (biases).
+    pub channels: u32,
+    /// Weight ranges: 1 (per tensor) or `channels`.
+    pub ranges: u32,
+    /// 1: the bias is batch norm's folded one (beta - s * moving_mean); 0: the layer's bias.
+    pub folded: u32,
+    /// Padding (WGSL alignment).
+    pub _pad0: u32,
+    /// The largest |int32 bias| (`quant::bias_scale::bias_limit` of the layer's taps).
+    pub limit: f32,
+    /// Steps of the weight grid on each side of zero (127 at 8 bits).
+    pub half_steps: f32,
+    /// The activation grid's lowest point (the input's scale is nudged on it).
+    pub act_qmin: f32,
+    /// The activation grid's highest point.
+    pub act_qmax: f32,
+}
+
+crate::uniform_fields!(BiasRoomParams: channels, ranges, folded, _pad0, limit, half_steps, act_qmin, act_qmax);
+
+impl BiasRoomParams {
+    /// The widening of `ranges` ranges of a layer with `channels` biases summing `taps`
+    /// products each, on `act` and `weight` grids.
+    pub fn new(channels: usize, ranges: usize, taps: u64, folded: bool, act: QuantGrid, weight: QuantGrid) -> Self {
+        BiasRoomParams {
+            channels: channels as u32,
+            ranges: ranges as u32,
+            folded: folded as u32,
+            _pad0: 0,
+            limit: crate::quant::bias_scale::bias_limit(taps),
+            half_steps: (weight.qmax - weight.qmin) as f32 / 2.0,
+            act_qmin: act.qmin as f32,
+            act_qmax: act.qmax as f32,
+        }
+    }
+    /// Records the widening of `ranges` in place: `input_range` [min, max, ..], `bias` the layer's
+    /// biases, and with `folded` batch norm's `affine`, `moving` and `fold_scale` (else any
+    /// buffers: they are not read).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        input_range: &wgpu::Buffer,
+        bias: &wgpu::Buffer,
+        affine: &wgpu::Buffer,
+        moving: &wgpu::Buffer,
+        fold_scale: &wgpu::Buffer,
+        ranges: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        Dispatch::new(
+            gpu,
+            "observer/bias_widened_range",
+            self,
+            &[input_range, bias, affine, moving, fold_scale, ranges],
+            Grid::items(self.ranges as usize, crate::gpu::WORKGROUP_SIZE),
+        )
+    }
+}
 
 /// Words in an activation range buffer: min, max, seen flag.
 pub const ACTIVATION_RANGE_WORDS: usize = 3;
@@ -121,5 +188,26 @@ pub mod twin {
             m[c] = m[c].max(v.abs());
         }
         m.iter().flat_map(|&m| [-m, m]).collect()
+    }
+
+    /// Twin of observer/bias_widened_range.wgsl: `ranges` ([min, max] per range, one range or
+    /// one per channel) widened in place so the int32 biases `bias` (already folded) fit.
+    pub fn bias_widened_range(
+        ranges: &mut [f32],
+        bias: &[f32],
+        input_range: &[f32],
+        p: &crate::ops::observer::BiasRoomParams,
+    ) {
+        let act = crate::quant::fake_quant::Grid { bits: 8, qmin: p.act_qmin as i32, qmax: p.act_qmax as i32 };
+        let s_in = crate::quant::fake_quant::nudge(input_range[0], input_range[1], act).scale;
+        let groups = ranges.len() / 2;
+        for g in 0..groups {
+            let covered: Vec<usize> = if groups == 1 { (0..bias.len()).collect() } else { vec![g] };
+            let half = covered.iter().fold(ranges[2 * g + 1], |h, &c| {
+                crate::quant::bias_scale::widened(h, bias[c], s_in, p.limit, p.half_steps)
+            });
+            ranges[2 * g] = -half;
+            ranges[2 * g + 1] = half;
+        }
     }
 }

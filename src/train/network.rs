@@ -180,6 +180,7 @@ impl Network {
                     ),
                 });
             }
+            gpu.buffer_context(format!("layer {k} {:?} ({}), parameters", node.name, node.layer.op_name()));
             let per_channel = weight_quant == WeightQuant::PerChannel && node.layer.kind().per_channel_weights();
             let range_channels = if per_channel { g.channels } else { 1 };
             // With batch norm the conv has no bias of its own: bind zeros.
@@ -212,6 +213,8 @@ impl Network {
                 bn,
             });
         }
+        gpu.buffer_context("");
+        gpu.check()?;
         let output_ranges = placement
             .iter()
             .map(|p| matches!(p, OutputQuant::Own).then(|| gpu.storage("activation range", ACTIVATION_RANGE_WORDS)))

@@ -24,7 +24,7 @@ use crate::ops::elementwise::{AddParams, ChannelScaleParams};
 use crate::ops::fake_quant::{FakeQuantParams, MarginParams};
 use crate::ops::gather::{Augment, GatherParams};
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
-use crate::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
+use crate::ops::observer::{ActivationRangeParams, BiasRoomParams, RangeMode, WeightRangeParams};
 use crate::ops::relu::ReluParams;
 use crate::quant::clamp::Activation;
 use crate::quant::fake_quant::Grid;
@@ -77,6 +77,12 @@ impl PlanOptions {
     pub fn evaluation(batch: u32, qat: bool, bits: u32) -> PlanOptions {
         PlanOptions { train: false, bn_frozen: true, bits, ..Self::training(batch, qat) }
     }
+}
+
+/// How buffer errors name layer `k` while `what` (forward, backward) is recorded.
+fn layer_context(net: &Network, k: usize, what: &str) -> String {
+    let node = &net.spec.nodes[k];
+    format!("layer {k} {:?} ({}), {what}", node.name, node.layer.op_name())
 }
 
 /// The replayable work of one batch.
@@ -344,6 +350,26 @@ impl Builder<'_> {
             &src,
             &p.weight_range,
         )?);
+        // Widened where a channel's int32 bias needs it, as the export widens it.
+        let node = &self.net.spec.nodes[p.node];
+        if let Some(input_range) = self.net.tensor_range(node.inputs[0]) {
+            let taps = (g.weight_len / g.channels.max(1)) as u64;
+            let (act, weight) = (Grid::activation(self.opts.bits), Grid::weight(self.opts.bits));
+            let room = BiasRoomParams::new(g.channels, groups, taps, p.bn.is_some(), act, weight);
+            let (affine, moving, scale) = match &p.bn {
+                Some(b) => (&b.affine, &b.moving, &b.scale),
+                None => (&p.bias, &p.bias, &p.bias),
+            };
+            self.forward.push(room.dispatch(
+                self.gpu,
+                &input_range,
+                &p.bias,
+                affine,
+                moving,
+                scale,
+                &p.weight_range,
+            )?);
+        }
         let fq = FakeQuantParams::new(g.weight_len, groups, inner, Grid::weight(self.opts.bits));
         let used = self.gpu.storage("fake-quant weight", g.weight_len);
         self.forward.push(fq.forward(self.gpu, &src, &p.weight_range, &used)?);
@@ -447,6 +473,7 @@ impl Builder<'_> {
         };
         self.outs.push((x, input_len));
         for k in 0..self.net.spec.nodes.len() {
+            self.gpu.buffer_context(layer_context(self.net, k, "forward"));
             let out = self.net.spec.nodes[k].layer.kind().record(self, k)?;
             self.outs.push(out);
         }
@@ -629,12 +656,14 @@ impl Plan {
                     gpu.storage("totals", TOTALS_WORDS),
                 ),
             };
+            gpu.buffer_context(format!("the step's batch of {n} images"));
             let x = gpu.storage("batch images", n as usize * data.pixels);
             let labels = gpu.storage("batch labels", n as usize);
             let mut b = Builder { gpu, net, opts, forward: Vec::new(), recs: Vec::new(), outs: Vec::new(), flops: 0 };
             let augment = if opts.train { opts.augment } else { Augment::default() };
             b.forward.push(GatherParams::new(n, data.shape, augment).dispatch(gpu, &step, data, &order, &x, &labels)?);
             let logits = b.forward(x)?;
+            gpu.buffer_context(format!("the loss of the step's batch of {n} images"));
             let mut dispatches = std::mem::take(&mut b.forward);
             let mut flops = b.flops;
             if opts.train {
@@ -657,9 +686,11 @@ impl Plan {
                 back.grads[tensors - 1] = Some(dlogits);
                 for (k, rec) in b.recs.iter().enumerate().rev() {
                     if let Some(dy) = back.grads[k + 1].take() {
+                        gpu.buffer_context(layer_context(net, k, "backward"));
                         rec.backward(&mut back, dy)?;
                     }
                 }
+                gpu.buffer_context("");
                 dispatches.extend(back.out);
                 dispatches.extend(back.updates);
             } else {

@@ -4,13 +4,22 @@
 //! does not fit is named with the bytes it needs, instead of a bare validation error from the
 //! driver half-way through recording.
 //!
+//! `check_step_buffers` then proves it exactly, before the first step: it records each plan a
+//! run will replay in the GPU's sizing mode (`gpu::ledger`), so every buffer a step makes
+//! (forward, backward, partial sums, the batch, the loss) is checked against the adapter's
+//! binding limit and none is made; an error names the layer and the buffer.
+//!
 //! Dispatch sizes need no check of their own: kernels fold their workgroups into two dimensions
 //! of up to 65,535 each (`gpu::Grid`), so a dispatch over a buffer that fits the binding limit
 //! always fits too (`Dispatch::new` still refuses a grid over the adapter's limit).
 
+use crate::data::gpu::GpuDataset;
+use crate::gpu::Gpu;
 use crate::model::geometry;
 use crate::model::spec::elements;
 use crate::model::ModelSpec;
+use crate::train::plan::{Plan, PlanOptions};
+use crate::train::Network;
 use crate::{QatError, Result};
 
 /// Checks, before any training, that the int8 model `spec` exports to fits the interpreter's
@@ -76,4 +85,22 @@ pub fn largest_batch(limits: &wgpu::Limits, spec: &ModelSpec, wanted: u32) -> Re
     let per_image = layer_bytes(spec, 1)?.into_iter().map(|(_, b)| b).max().unwrap_or(1).max(1);
     let fits = (buffer_limit(limits) / per_image).clamp(1, u32::MAX as u64) as u32;
     Ok(wanted.min(fits).max(1))
+}
+
+/// Records every plan of `plans` (each a step over `data` through an order of `order_len`
+/// entries) in sizing mode: an error names the first buffer over the adapter's limit and its
+/// layer. Returns the bytes the largest plan's buffers take.
+pub fn check_step_buffers(
+    gpu: &Gpu,
+    net: &Network,
+    data: &GpuDataset,
+    order_len: usize,
+    plans: &[PlanOptions],
+) -> Result<u64> {
+    let mut largest = 0;
+    for opts in plans {
+        let ((), bytes) = gpu.sizing(|| Plan::build(gpu, net, data, order_len, *opts).map(drop))?;
+        largest = largest.max(bytes);
+    }
+    Ok(largest)
 }

@@ -226,15 +226,28 @@ pub fn train_from(
     let val_split = data.train.slice(train_count, val_count, pixels);
     let test = test_split(data, cfg.test_limit);
     let upload = |split: &Split| GpuDataset::upload(gpu, split, data.shape, &data.norm);
+    gpu.buffer_context("uploading the training, validation and test images");
     let train_ds = upload(&train_split);
     let val_ds = (val_count > 0).then(|| upload(&val_split));
     let test_ds = upload(&test);
+    gpu.buffer_context("");
+    gpu.check()?;
 
     let mut net = match init {
         Some(params) => Network::with_params(gpu, spec, params, cfg.weight_quant)?,
         None => Network::init(gpu, spec, cfg.seed, cfg.weight_quant)?,
     };
     net.input_norm = data.norm.clone();
+    // Every buffer of every plan this run replays, checked against the adapter before the
+    // first step (sizing mode: nothing is made).
+    let mut sized = vec![PlanOptions { qat: true, ..step_options(cfg) }];
+    if cfg.epochs > 0 {
+        sized.push(step_options(cfg));
+    }
+    if cfg.bn_freeze.is_some() && spec.nodes.iter().any(|n| n.layer.has_batch_norm()) {
+        sized.push(PlanOptions { qat: true, bn_frozen: true, ..step_options(cfg) });
+    }
+    crate::train::preflight::check_step_buffers(gpu, &net, &train_ds, train_count, &sized)?;
     let steps_per_epoch = train_count / cfg.batch as usize;
     let mut progress = Progress {
         position: Position {
@@ -273,17 +286,7 @@ pub fn train_from(
             );
         }
     }
-    let mut opts = PlanOptions {
-        batch: cfg.batch,
-        qat: false,
-        train: true,
-        bn_frozen: false,
-        adam: cfg.adam,
-        decay: cfg.decay,
-        bits: cfg.bits,
-        augment: cfg.augment,
-        calibrate: false,
-    };
+    let mut opts = step_options(cfg);
 
     let validate = |qat: bool| -> Result<Option<f64>> {
         match &val_ds {
@@ -355,6 +358,21 @@ pub fn train_from(
         test_samples: test.count,
     };
     Ok((net, report))
+}
+
+/// The options of a float training step of `cfg` (QAT steps set `qat`).
+fn step_options(cfg: &TrainConfig) -> PlanOptions {
+    PlanOptions {
+        batch: cfg.batch,
+        qat: false,
+        train: true,
+        bn_frozen: false,
+        adam: cfg.adam,
+        decay: cfg.decay,
+        bits: cfg.bits,
+        augment: cfg.augment,
+        calibrate: false,
+    }
 }
 
 /// The shuffling generator's state and the sample order a run with `cfg` has at `position`, as

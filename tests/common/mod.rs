@@ -3,6 +3,8 @@
 //! seeded random data, synthetic trained states, tolerance checks and sealed model files.
 #![allow(dead_code)]
 
+pub mod architectures;
+
 use std::sync::OnceLock;
 use wgpu_qat::data::{mnist, rng::Rng, Dataset, Split};
 use wgpu_qat::export::quantize::TrainedState;

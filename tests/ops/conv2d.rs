@@ -21,6 +21,8 @@ fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
         // Pointwise: gradients run as GEMMs (blocked vec4 when channels % 4 == 0, else strided).
         Conv2dParams::new(2, [7, 7, 8], 12, [1, 1], 1, Padding::Same).unwrap(),
         Conv2dParams::new(2, [5, 4, 3], 5, [1, 1], 1, Padding::Valid).unwrap(),
+        // A filter too large for a workgroup of partial-sum rows (36,864 weights: 56 lanes).
+        Conv2dParams::new(1, [4, 4, 64], 64, [3, 3], 1, Padding::Same).unwrap(),
     ];
     for _ in 0..6 {
         let h = 3 + rng.below(9) as u32;
@@ -130,5 +132,28 @@ fn conv2d_gradients_match_finite_differences() {
         check_fd(&format!("{name} bias"), &b, &read(gpu, &db, b.len()), 1e-2, 1e-3, |b| {
             dot(&r, &cpu::conv2d_forward(&p, &x, &w, b))
         });
+    }
+}
+
+#[test]
+fn weight_gradient_partial_sums_stay_within_their_budget() {
+    use wgpu_qat::ops::conv2d::{weight_gradient_lanes, MAX_PARTIAL_SUMS};
+    // ResNet-18's layers at batch 32 and 224 x 224 (positions, weights), and the extremes.
+    for (positions, weights) in [
+        (401_408, 9_408),
+        (100_352, 36_864),
+        (25_088, 147_456),
+        (6_272, 589_824),
+        (1_568, 2_359_296),
+        (1, 1),
+        (1 << 30, 1),
+    ] {
+        let lanes = weight_gradient_lanes(positions, weights);
+        assert!(lanes >= 1, "{positions} positions, {weights} weights");
+        assert!(
+            lanes * weights <= MAX_PARTIAL_SUMS.max(weights),
+            "{positions} positions, {weights} weights: {lanes} lanes"
+        );
+        assert!(lanes < 64 || lanes.is_multiple_of(64), "{lanes} lanes: whole workgroups when there are more than one");
     }
 }

@@ -13,6 +13,8 @@ fn depthwise_kernels_match_cpu() {
         Depthwise::new(2, [9, 8, 6], [5, 5], 1, Padding::Same).unwrap(),
         // Enough positions that the weight gradient's partial sums span several workgroups.
         Depthwise::new(8, [24, 24, 8], [3, 3], 1, Padding::Same).unwrap(),
+        // Too many weights for a workgroup of partial-sum rows (36,864: 56 lanes).
+        Depthwise::new(1, [4, 4, 4096], [3, 3], 1, Padding::Same).unwrap(),
     ];
     for _ in 0..5 {
         let shape = [3 + rng.below(8) as u32, 3 + rng.below(8) as u32, 1 + rng.below(9) as u32];

@@ -49,7 +49,7 @@ mod prelude {
     pub use wgpu_qat::ops::loss::{explode_limit, Health, LossParams, Totals, TOTALS_WORDS};
     pub use wgpu_qat::ops::matmul::MatmulParams;
     pub use wgpu_qat::ops::max_pool::MaxPoolParams;
-    pub use wgpu_qat::ops::observer::{ActivationRangeParams, RangeMode, WeightRangeParams};
+    pub use wgpu_qat::ops::observer::{ActivationRangeParams, BiasRoomParams, RangeMode, WeightRangeParams};
     pub use wgpu_qat::ops::reduce::ColumnSumParams;
     pub use wgpu_qat::ops::relu::ReluParams;
     pub use wgpu_qat::qat_int8::InputNorm;
