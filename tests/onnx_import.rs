@@ -224,3 +224,42 @@ fn a_model_and_data_of_other_shapes_are_refused_by_name() {
     let err = run(&["train", "--model", "mnist-cnn", "--init", onnx.to_str().unwrap(), "--data", d]);
     assert!(err.contains("leave out --model"), "{err}");
 }
+
+#[test]
+fn wide_integer_attributes_and_damaged_weights_are_refused_by_node_and_tensor() {
+    let p = Path::new("m.onnx");
+    // 2^32 + 1 once imported as 1: strides, pool windows and groups are checked as i64.
+    let conv = node("Conv", "wide", &["x", "w"], vec![ints("strides", &[4294967297, 4294967297])]);
+    let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
+    assert!(e.contains("\"wide\" (Conv)") && e.contains("strides 4294967297 is outside 1..=64"), "{e}");
+    let pool = node("MaxPool", "window", &["x"], vec![ints("kernel_shape", &[4294967298, 4294967298])]);
+    let e = import(p, &model_with(pool, vec![])).unwrap_err().to_string();
+    assert!(e.contains("\"window\" (MaxPool)") && e.contains("kernel_shape 4294967298 is outside 1..=64"), "{e}");
+    let group =
+        pb::AttributeProto { name: Some("group".into()), i: Some(1 << 33), r#type: Some(2), ..Default::default() };
+    let conv = node("Conv", "groups", &["x", "w"], vec![group]);
+    let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
+    assert!(e.contains("\"groups\" (Conv)") && e.contains("group 8589934592 is outside"), "{e}");
+    let pool = node(
+        "MaxPool",
+        "ceil",
+        &["x"],
+        vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2]), {
+            pb::AttributeProto { name: Some("ceil_mode".into()), i: Some(1), r#type: Some(2), ..Default::default() }
+        }],
+    );
+    let e = import(p, &model_with(pool, vec![])).unwrap_err().to_string();
+    assert!(e.contains("\"ceil\" (MaxPool)") && e.contains("ceil_mode = 1") && e.contains("ceil_mode=False"), "{e}");
+    // A 10^7-entry attribute is quoted by its first values and its length.
+    let conv = node("Conv", "long", &["x", "w"], vec![ints("strides", &vec![2; 10_000_000])]);
+    let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
+    assert!(e.contains("(10000000 values)") && e.len() < 600, "{} bytes: {}", e.len(), &e[..e.len().min(600)]);
+    // NaN, infinite and absurd weights are refused naming the initializer, before training.
+    for (bad, needle) in [(f32::NAN, "NaN"), (f32::INFINITY, "inf"), (3e38, "3e38")] {
+        let mut w = weights("w", &[4, 1, 3, 3]);
+        w.float_data[7] = bad;
+        let conv = node("Conv", "conv", &["x", "w"], vec![]);
+        let e = import(p, &model_with(conv, vec![w])).unwrap_err().to_string();
+        assert!(e.contains("initializer \"w\"") && e.contains(needle) && e.contains("at index 7"), "{bad}: {e}");
+    }
+}

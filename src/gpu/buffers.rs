@@ -82,11 +82,7 @@ impl ReadbackPool {
             return Ok(Vec::new());
         }
         if bytes > src.size() {
-            return Err(QatError::Invalid(format!(
-                "readback of {bytes} bytes from a {}-byte buffer {:?}",
-                src.size(),
-                src
-            )));
+            return Err(QatError::Invalid(format!("readback of {bytes} bytes from a {}-byte buffer", src.size())));
         }
         let pooled = {
             let mut map = self.idle.lock().map_err(|_| QatError::gpu("reading back", "pool poisoned"))?;

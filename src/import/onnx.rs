@@ -176,12 +176,14 @@ fn tensor_values(t: &pb::TensorProto) -> std::result::Result<Constant, String> {
     }
     if matches!(t.data_type, Some(1 | 11)) {
         if let Some(i) = values.iter().position(|v| !v.is_finite() || v.abs() > MAX_MAGNITUDE) {
-            let what = if values[i].is_finite() {
-                format!("{:e}, beyond the {MAX_MAGNITUDE:e} a trained network's value can be", values[i])
+            let v = values[i];
+            let shown = if t.data_type == Some(1) { format!("{:e}", v as f32) } else { format!("{v:e}") };
+            let why = if v.is_finite() {
+                format!(", beyond the {MAX_MAGNITUDE:e} any trained network's value stays within")
             } else {
-                format!("{}", values[i])
+                String::new()
             };
-            return Err(format!("holds {what} at index {i}: the weights are damaged; export them again"));
+            return Err(format!("holds {shown} at index {i}{why}: the weights are damaged; export them again"));
         }
     }
     Ok(Constant { dims, values })

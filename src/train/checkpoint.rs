@@ -28,7 +28,8 @@ use std::path::{Path, PathBuf};
 pub const FILE: &str = "checkpoint.safetensors";
 /// The format of the metadata (bumped when what a checkpoint means changes).
 pub const VERSION: &str = "2";
-/// The metadata format before checksums (still read, without one).
+/// The metadata format before checksums and settings named by their flags (refused: a run
+/// is started again).
 const VERSION_UNCHECKED: &str = "1";
 /// The metadata key of the checksum.
 const CHECKSUM: &str = "sha256";
@@ -45,6 +46,15 @@ pub enum Phase {
     Float,
     /// The QAT epochs.
     Qat,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Float => "float",
+            Phase::Qat => "QAT",
+        })
+    }
 }
 
 /// Where a run stands: `step` steps of epoch `epoch` (0-based) of `phase` are done; the epoch's
@@ -206,8 +216,13 @@ pub fn load(dir: &Path) -> Result<Checkpoint> {
         meta.get(key).ok_or_else(|| bad(&path, format!("no {key:?} in its metadata: not a wgpu-qat checkpoint")))
     };
     let format = field("format")?;
-    let checked = *format == format!("wgpu-qat checkpoint {VERSION}");
-    if !checked && *format != format!("wgpu-qat checkpoint {VERSION_UNCHECKED}") {
+    if *format == format!("wgpu-qat checkpoint {VERSION_UNCHECKED}") {
+        return Err(bad(
+            &path,
+            "written by an older wgpu-qat (checkpoint format 1, without a checksum); this build cannot prove it, so start the run again",
+        ));
+    }
+    if *format != format!("wgpu-qat checkpoint {VERSION}") {
         return Err(bad(&path, format!("format {format:?}; this build reads \"wgpu-qat checkpoint {VERSION}\"")));
     }
     let mut tensors = BTreeMap::new();
@@ -217,16 +232,12 @@ pub fn load(dir: &Path) -> Result<Checkpoint> {
         }
         tensors.insert(name, view.data().to_vec());
     }
-    if checked {
-        let want = field(CHECKSUM)?;
-        if checksum(format, field("progress")?, field("settings")?, &tensors) != *want {
-            return Err(bad(
-                &path,
-                "its SHA-256 checksum does not match its content: the checkpoint is damaged or was edited",
-            ));
-        }
-    } else {
-        log::warn!("{}: a checkpoint written before checksums; its content is not proven", path.display());
+    let want = field(CHECKSUM)?;
+    if checksum(format, field("progress")?, field("settings")?, &tensors) != *want {
+        return Err(bad(
+            &path,
+            "its SHA-256 checksum does not match its content: the checkpoint is damaged or was edited",
+        ));
     }
     let progress: Progress = serde_json::from_str(field("progress")?)
         .map_err(|e| bad(&path, format!("its progress record is damaged: {e}")))?;
@@ -294,7 +305,7 @@ impl Checkpoint {
                 path,
                 "position.epoch",
                 format!(
-                    "{:?} epoch {} (step {}) is past the run's {phase_epochs} epochs of that phase",
+                    "{} epoch {} (step {}) is past the run's {phase_epochs} epochs of that phase",
                     p.phase, p.epoch, p.step
                 ),
             ));
@@ -311,10 +322,7 @@ impl Checkpoint {
             return Err(field_error(
                 path,
                 "position.global_step",
-                format!(
-                    "{}, but {:?} epoch {} step {} is global step {global}",
-                    p.global_step, p.phase, p.epoch, p.step
-                ),
+                format!("{}, but {} epoch {} step {} is global step {global}", p.global_step, p.phase, p.epoch, p.step),
             ));
         }
         let adam_t = if p.phase == Phase::Qat && run.restarts_optimizer { global - before } else { global };

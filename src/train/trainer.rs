@@ -160,34 +160,52 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
 /// the training data, and every option that changes a step or the order of samples.
 pub fn settings(spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> BTreeMap<String, String> {
     let crc = |bytes: &[u8]| format!("{:08x}", crc32fast::hash(bytes));
+    let spelled = |v: &dyn erased::Spelled| v.spelled();
+    let or_unset = |v: Option<usize>| v.map_or("not set".to_string(), |v| v.to_string());
+    let [h, w, c] = data.shape;
     let mut m = BTreeMap::new();
     let mut put = |k: &str, v: String| {
         m.insert(k.to_string(), v);
     };
-    put("model", format!("{} {:?} {}", spec.name, spec.input, crc(format!("{:?}", spec.nodes).as_bytes())));
+    // The keys are the flags as `qat train` spells them, where a flag sets the value.
     put(
-        "train data",
+        "--model",
+        format!("{} on {h}x{w}x{c} images, graph crc32 {}", spec.name, crc(format!("{:?}", spec.nodes).as_bytes())),
+    );
+    put(
+        "--data",
         format!(
-            "{} images {:?}, crc32 {}",
+            "{} training images of {h}x{w}x{c}, crc32 {}",
             data.train.count,
-            data.shape,
             crc(&[&data.train.images[..], &data.train.labels[..]].concat())
         ),
     );
-    put("normalization", format!("mean {:?} std {:?}", data.norm.mean, data.norm.std));
-    put("epochs", cfg.epochs.to_string());
-    put("qat epochs", cfg.qat_epochs.to_string());
-    put("batch", cfg.batch.to_string());
-    put("seed", cfg.seed.to_string());
-    put("optimizer", format!("{:?}", cfg.adam));
-    put("lr schedule", format!("{:?}", cfg.schedule));
+    let list = |v: &[f32]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+    put("--mean/--std", format!("{} / {}", list(&data.norm.mean), list(&data.norm.std)));
+    put("--epochs", cfg.epochs.to_string());
+    put("--qat-epochs", cfg.qat_epochs.to_string());
+    put("--batch", cfg.batch.to_string());
+    put("--seed", cfg.seed.to_string());
+    put("--lr", cfg.adam.lr.to_string());
+    put("Adam's betas and epsilon", format!("{}, {}, {}", cfg.adam.beta1, cfg.adam.beta2, cfg.adam.eps));
+    put("--lr-schedule", spelled(&cfg.schedule));
     put("range decay", cfg.decay.to_string());
-    put("bits", cfg.bits.to_string());
-    put("weights", format!("{:?}", cfg.weight_quant));
-    put("bn freeze", format!("{:?}", cfg.bn_freeze));
+    put("--bits", cfg.bits.to_string());
+    put("--weights", spelled(&cfg.weight_quant));
+    put("--bn-freeze", or_unset(cfg.bn_freeze));
     put("validation split", cfg.validation_split.to_string());
-    put("train limit", format!("{:?}", cfg.train_limit));
-    put("augment", format!("{:?}", cfg.augment));
+    put("--train-limit", or_unset(cfg.train_limit));
+    let mut augment = Vec::new();
+    if cfg.augment.crop_pad > 0 {
+        augment.push(format!("crop (by {} pixels)", cfg.augment.crop_pad));
+    }
+    if cfg.augment.flip {
+        augment.push("flip".to_string());
+    }
+    put(
+        "--augment",
+        if augment.is_empty() { "none".into() } else { format!("{}, seed {}", augment.join(","), cfg.augment.seed) },
+    );
     m
 }
 
@@ -278,7 +296,7 @@ pub fn train_from(
         if cfg.progress {
             let p = progress.position;
             eprintln!(
-                "resuming {}: {:?} epoch {}, step {} of {steps_per_epoch}",
+                "resuming {}: {} epoch {}, step {} of {steps_per_epoch}",
                 c.path.display(),
                 p.phase,
                 p.epoch + 1,
@@ -358,6 +376,20 @@ pub fn train_from(
         test_samples: test.count,
     };
     Ok((net, report))
+}
+
+/// Values as the CLI spells them (their serde names).
+mod erased {
+    /// A value with a spelling.
+    pub trait Spelled {
+        /// The value as its flag takes it ("cosine", "per-channel").
+        fn spelled(&self) -> String;
+    }
+    impl<T: serde::Serialize> Spelled for T {
+        fn spelled(&self) -> String {
+            serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        }
+    }
 }
 
 /// The options of a float training step of `cfg` (QAT steps set `qat`).
