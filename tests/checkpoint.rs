@@ -189,3 +189,101 @@ fn corrupt_truncated_and_foreign_checkpoints_and_weights_are_refused_by_name() {
     let e = float_weights::read(&w, &spec).unwrap_err().to_string();
     assert!(e.contains("conv.weight") && e.contains("NaN at index 5"), "{e}");
 }
+
+/// One case per field a resumed run checks: each edit is sealed with a fresh checksum (so the
+/// checksum is not what refuses it), the resume exits 1 naming the field, writes no model, and
+/// leaves the checkpoint byte-identical; a byte flipped without resealing is refused by the
+/// checksum; the untouched checkpoint resumes.
+#[test]
+fn tampered_checkpoints_are_refused_naming_the_field() {
+    if common::gpu().is_none() || common::mnist().is_none() {
+        return;
+    }
+    let dir = tmp_dir("tamper");
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let base: Vec<String> =
+        "train --model mnist-cnn --epochs 1 --qat-epochs 1 --batch 16 --train-limit 3000 --test-limit 100 --quiet"
+            .split(' ')
+            .map(String::from)
+            .collect();
+    let with =
+        |extra: &[&str]| -> Vec<String> { base.iter().cloned().chain(extra.iter().map(|s| s.to_string())).collect() };
+    let (code, err) = qat(&with(&["--out", &p("whole.qat")]));
+    assert_eq!(code, 0, "{err}");
+    // A checkpoint mid-way through the QAT epoch: the run is killed there.
+    kill_when(
+        &with(&["--out", &p("killed.qat"), "--checkpoint", &p("ck"), "--checkpoint-every", "7"]),
+        &dir.join("ck"),
+        "qat",
+    );
+    let good = checkpoint::load(&dir.join("ck")).unwrap();
+    let at = good.progress.position;
+    assert!(at.phase == checkpoint::Phase::Qat && at.epoch == 0 && at.step > 0, "{at:?}");
+
+    type Edit = Box<dyn Fn(&mut checkpoint::Checkpoint)>;
+    let weight = "conv.weight".to_string();
+    let cases: Vec<(&str, Edit, &[&str])> = vec![
+        ("order-past", Box::new(|c| c.order[3] = u32::MAX), &["train.order", "entry 3 is 4294967295", "permutation"]),
+        ("order-zero", Box::new(|c| c.order.iter_mut().for_each(|o| *o = 0)), &["train.order", "permutation"]),
+        ("order-short", Box::new(|c| c.order.truncate(100)), &["train.order", "100 entries", "2700 training samples"]),
+        ("order-shuffled", Box::new(|c| c.order.swap(0, 1)), &["train.order", "not the sample order the seed gives"]),
+        ("step", Box::new(|c| c.progress.position.step = 1_000_000_000), &["position.step", "1000000000"]),
+        ("epoch", Box::new(|c| c.progress.position.epoch = 1_000_000), &["position.epoch", "1000000"]),
+        ("global", Box::new(|c| c.progress.position.global_step = 1_000_000_000_000), &["position.global_step"]),
+        ("phase", Box::new(|c| c.progress.position.phase = checkpoint::Phase::Float), &["position.global_step"]),
+        ("adam", Box::new(|c| c.progress.position.adam_t += 1), &["position.adam_t"]),
+        ("rng", Box::new(|c| c.progress.position.rng = 0), &["position.rng"]),
+        ("accuracy", Box::new(|c| c.progress.float_test_acc = Some(7.0)), &["float_test_acc", "7"]),
+        (
+            "resized",
+            Box::new(move |c| {
+                let t = c.tensors.get_mut("conv.weight").unwrap();
+                t.truncate(t.len() - 16);
+            }),
+            &["tensor \"conv.weight\"", "bytes, the model's buffer has"],
+        ),
+        (
+            "nan",
+            Box::new(move |c| {
+                let t = c.tensors.get_mut(&weight).unwrap();
+                t[8..12].copy_from_slice(&f32::NAN.to_le_bytes());
+            }),
+            &["tensor \"conv.weight\"", "NaN at index 2", "non-finite value"],
+        ),
+    ];
+    for (name, edit, needles) in cases {
+        let mut c = good.clone();
+        edit(&mut c);
+        let ck = dir.join(format!("ck-{name}"));
+        std::fs::create_dir_all(&ck).unwrap();
+        let bytes = c.to_bytes().unwrap();
+        std::fs::write(ck.join(checkpoint::FILE), &bytes).unwrap();
+        let out = dir.join(format!("{name}.qat"));
+        let (code, err) = qat(&with(&["--out", out.to_str().unwrap(), "--resume", ck.to_str().unwrap()]));
+        assert_eq!(code, 1, "{name}: {err}");
+        for n in needles.iter().chain(&["checkpoint.safetensors"]) {
+            assert!(err.contains(n), "{name}: stderr lacks {n:?}:\n{err}");
+        }
+        assert!(!err.contains("diverged") && !err.contains("epoch 1/"), "{name}: refused after training began:\n{err}");
+        assert!(!out.exists(), "{name}: a model was written");
+        assert_eq!(std::fs::read(ck.join(checkpoint::FILE)).unwrap(), bytes, "{name}: the checkpoint changed");
+    }
+    // A byte flipped in a tensor without resealing: the checksum.
+    let mut bytes = std::fs::read(dir.join("ck").join(checkpoint::FILE)).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0x40;
+    let ck = dir.join("ck-flipped");
+    std::fs::create_dir_all(&ck).unwrap();
+    std::fs::write(ck.join(checkpoint::FILE), &bytes).unwrap();
+    let (code, err) = qat(&with(&["--out", &p("flipped.qat"), "--resume", ck.to_str().unwrap()]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("SHA-256 checksum does not match"), "{err}");
+    // The checkpoint as written, resealed by the same code: it resumes to the same model.
+    let ck = dir.join("ck-resealed");
+    std::fs::create_dir_all(&ck).unwrap();
+    std::fs::write(ck.join(checkpoint::FILE), good.to_bytes().unwrap()).unwrap();
+    let (code, err) = qat(&with(&["--out", &p("resumed.qat"), "--resume", ck.to_str().unwrap()]));
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(dir.join("resumed.qat")).unwrap() == std::fs::read(dir.join("whole.qat")).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

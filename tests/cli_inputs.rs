@@ -227,7 +227,9 @@ fn images_that_are_devices_fifos_sparse_huge_or_cut_short_are_refused_by_name() 
     fails_with(&["predict", "--model", m, s(&huge)], &["huge.png", "20000 x 20000 pixels", "16384 a side"]);
     // The first half of a JPEG.
     let jpeg = dir.join("photo.jpg");
-    image::RgbImage::from_fn(256, 256, |x, y| image::Rgb([(x * y % 251) as u8, (x ^ y) as u8, 77])).save(&jpeg).unwrap();
+    image::RgbImage::from_fn(256, 256, |x, y| image::Rgb([(x * y % 251) as u8, (x ^ y) as u8, 77]))
+        .save(&jpeg)
+        .unwrap();
     let bytes = std::fs::read(&jpeg).unwrap();
     let cut = dir.join("cut.jpg");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();

@@ -409,7 +409,9 @@ impl Checkpoint {
                 return Err(field_error(
                     path,
                     &format!("tensor {name:?}"),
-                    format!("holds {v} at index {i}: not a state training can go on from (damaged, or saved as the run diverged)"),
+                    format!(
+                        "holds {v} at index {i}, a non-finite value no run can go on from: the checkpoint is damaged"
+                    ),
                 ));
             }
         }
