@@ -9,8 +9,8 @@
 //! int8 zero points, normalized Q31 multipliers with shifts in [-31, 30] that equal what LiteRT
 //! derives from the scales, clamps equal to what the fused activation gives), weights in the
 //! symmetric range [-127, 127], the int32 accumulator bound, Concat's shared quantization, and
-//! that the last node is FULLY_CONNECTED; then the whole model's working memory and work per
-//! image against `InterpreterLimits`.
+//! that the last node is FULLY_CONNECTED; then the work budget of one image (`crate::work`:
+//! every op's work and the peak of live tensors) against `InterpreterLimits`.
 
 use crate::limits::{self, InterpreterLimits};
 use crate::model::{Clamp, QLayer, QNode, QuantModel};
