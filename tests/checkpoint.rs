@@ -104,7 +104,13 @@ fn a_run_killed_and_resumed_writes_the_same_model_bytes() {
     let other: Vec<String> = with(&["--out", &p("other.qat"), "--resume", &p("ck"), "--seed", "2"]);
     let (code, err) = qat(&other);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("checkpoint.safetensors") && err.contains("seed: 1 in the checkpoint, 2 now"), "{err}");
+    assert!(err.contains("checkpoint.safetensors") && err.contains("--seed: 1 in the checkpoint, 2 now"), "{err}");
+    // Settings are named by their flags and spelled as users give them, never as Rust values.
+    let other: Vec<String> = with(&["--out", &p("other.qat"), "--resume", &p("ck"), "--augment", "flip"]);
+    let (code, err) = qat(&other);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--augment: none in the checkpoint, flip"), "{err}");
+    assert!(!err.contains("Some(") && !err.contains('{') && !err.contains("Augment"), "{err}");
 }
 
 #[test]
