@@ -26,6 +26,11 @@ fn qat(args: &[String]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), stderr)
 }
 
+/// The words of `base` followed by `extra`.
+fn args(base: &str, extra: &[&str]) -> Vec<String> {
+    base.split(' ').chain(extra.iter().copied()).map(String::from).collect()
+}
+
 /// The checkpoint's progress record (its safetensors metadata), or "" while there is none.
 fn progress(dir: &Path) -> String {
     let Ok(bytes) = std::fs::read(dir.join(checkpoint::FILE)) else { return String::new() };
@@ -62,13 +67,12 @@ fn a_run_killed_and_resumed_writes_the_same_model_bytes() {
     }
     let dir = tmp_dir("resume");
     let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let base: Vec<String> =
-        "train --model mnist-cnn --epochs 2 --qat-epochs 1 --batch 16 --train-limit 3000 --test-limit 500 --quiet"
-            .split(' ')
-            .map(String::from)
-            .collect();
-    let with =
-        |extra: &[&str]| -> Vec<String> { base.iter().cloned().chain(extra.iter().map(|s| s.to_string())).collect() };
+    let with = |extra: &[&str]| {
+        args(
+            "train --model mnist-cnn --epochs 2 --qat-epochs 1 --batch 16 --train-limit 3000 --test-limit 500 --quiet",
+            extra,
+        )
+    };
 
     let (code, err) = qat(&with(&["--out", &p("plain.qat")]));
     assert_eq!(code, 0, "{err}");
@@ -207,13 +211,12 @@ fn tampered_checkpoints_are_refused_naming_the_field() {
     }
     let dir = tmp_dir("tamper");
     let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let base: Vec<String> =
-        "train --model mnist-cnn --epochs 1 --qat-epochs 1 --batch 16 --train-limit 3000 --test-limit 100 --quiet"
-            .split(' ')
-            .map(String::from)
-            .collect();
-    let with =
-        |extra: &[&str]| -> Vec<String> { base.iter().cloned().chain(extra.iter().map(|s| s.to_string())).collect() };
+    let with = |extra: &[&str]| {
+        args(
+            "train --model mnist-cnn --epochs 1 --qat-epochs 1 --batch 16 --train-limit 3000 --test-limit 100 --quiet",
+            extra,
+        )
+    };
     let (code, err) = qat(&with(&["--out", &p("whole.qat")]));
     assert_eq!(code, 0, "{err}");
     // A checkpoint mid-way through the QAT epoch: the run is killed there.

@@ -13,38 +13,10 @@ use wgpu_qat::export::format::write;
 use wgpu_qat::export::quantize::quantize;
 use wgpu_qat::model::{file, float_weights, ModelSpec};
 
-fn qat(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_qat"))
-        .args(args)
-        .env("LP_NUM_THREADS", "0")
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "qat {args:?} panicked:\n{stderr}");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
-}
-
-/// Runs `args`, expects exit 1 with every needle in stderr; returns stderr.
-fn fails_with(args: &[&str], needles: &[&str]) -> String {
-    let (code, _, err) = qat(args);
-    assert_eq!(code, 1, "qat {args:?} should fail with 1:\n{err}");
-    assert!(err.starts_with("error: "), "qat {args:?}: {err}");
-    for n in needles {
-        assert!(err.contains(n), "qat {args:?}: stderr lacks {n:?}:\n{err}");
-    }
-    err
-}
+use common::cli::{fails_with, qat, s};
 
 fn tmp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("qat-inputs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    common::cli::tmp_dir("inputs", name)
 }
 
 /// A valid 10-class mnist-cnn model file (random weights).

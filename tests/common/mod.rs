@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod architectures;
+pub mod cli;
 
 use std::sync::OnceLock;
 use wgpu_qat::data::{mnist, rng::Rng, Dataset, Split};
