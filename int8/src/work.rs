@@ -1,5 +1,5 @@
 //! The work budget: what running one image costs the integer interpreter, op by op, and how
-//! much a model may ask for. One cost model serves the model validation (every file read or
+//! much a model may ask for (the limits themselves: `crate::limits`). One cost model serves the model validation (every file read or
 //! written), training's check before its first step (a spec whose int8 model would be refused
 //! is refused before it trains) and the docs (docs/FORMAT.md, "Work budget").
 //!
@@ -45,14 +45,6 @@ pub mod weight {
     /// Quantizing one input value (float normalization and rounding).
     pub const QUANTIZE: u64 = 8;
 }
-
-/// Work units per image every model may use, whatever its size: 2^29, about half a second.
-pub const WORK_FLOOR: u64 = 1 << 29;
-/// Work units per image a model may use for each byte of parameters its file holds: ResNet-50
-/// at 224 x 224 (about 4.1 G multiply-adds, 25.6 MB of int8 parameters) needs about 170.
-pub const WORK_PER_PARAMETER_BYTE: u64 = 256;
-/// Peak bytes of the int8 tensors alive at once while one image runs.
-pub const PEAK_BYTES: u64 = 128 << 20;
 
 /// What one node costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -157,12 +149,6 @@ pub fn peak_bytes(sizes: &[u64], inputs: &[Vec<usize>]) -> u64 {
         }
     }
     peak
-}
-
-/// The work a model with `parameter_bytes` of parameters may use per image under `floor` and
-/// `per_byte`.
-pub fn allowed_work(parameter_bytes: u64, floor: u64, per_byte: u64) -> u64 {
-    floor.saturating_add(parameter_bytes.saturating_mul(per_byte))
 }
 
 /// What one image of a whole graph takes.

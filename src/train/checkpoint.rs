@@ -16,7 +16,7 @@
 //! finiteness), each refusal naming the field.
 
 use crate::gpu::Gpu;
-use crate::train::trainer::PhaseReport;
+use crate::train::report::PhaseReport;
 use crate::train::Network;
 use crate::{QatError, Result};
 use qat_int8::output::OutputPath;

@@ -1,5 +1,5 @@
 //! Training: the network's GPU state (`network`), the recorded step and forward plans (`plan`),
-//! the adapter's limits against a model before any GPU work (`preflight`), the epoch loop with progress and metrics (`trainer`), and evaluation on the GPU (`eval`).
+//! the adapter's limits against a model before any GPU work (`preflight`), the epoch loop with progress and metrics (`trainer`), what a run reports (`report`), checkpoints (`checkpoint`), and evaluation on the GPU (`eval`).
 
 pub mod calibrate;
 pub mod checkpoint;
@@ -7,8 +7,10 @@ pub mod eval;
 pub mod network;
 pub mod plan;
 pub mod preflight;
+pub mod report;
 pub mod schedule;
 pub mod trainer;
 
 pub use network::Network;
-pub use trainer::{train, TrainConfig, TrainReport};
+pub use report::TrainReport;
+pub use trainer::{train, TrainConfig};

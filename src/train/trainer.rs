@@ -13,9 +13,10 @@ use crate::ops::adam::AdamConfig;
 use crate::ops::gather::Augment;
 use crate::ops::loss::explode_limit;
 use crate::train::checkpoint::{self, Checkpoint, Expected, Phase, Position, Progress};
-use crate::train::eval::{evaluate, EvalResult};
+use crate::train::eval::evaluate;
 use crate::train::network::{HostParams, WeightQuant};
 use crate::train::plan::{Plan, PlanOptions};
+use crate::train::report::{PhaseReport, TrainReport};
 use crate::train::schedule::LrSchedule;
 use crate::train::Network;
 use crate::{QatError, Result};
@@ -84,44 +85,6 @@ impl Default for TrainConfig {
             augment: Augment::default(),
         }
     }
-}
-
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-/// What one phase (float or QAT) did.
-pub struct PhaseReport {
-    /// Epochs run.
-    pub epochs: usize,
-    /// Steps run.
-    pub steps: usize,
-    /// Wall time of the phase.
-    pub seconds: f64,
-    /// Training images per second.
-    pub images_per_sec: f64,
-    /// Mean loss of the last reported steps.
-    pub last_loss: f64,
-    /// Training accuracy of the last reported steps.
-    pub last_train_acc: f64,
-    /// Validation accuracy after each epoch.
-    pub val_acc: Vec<f64>,
-}
-
-#[derive(Debug, Clone)]
-/// What a training run did.
-pub struct TrainReport {
-    /// The float phase.
-    pub float: PhaseReport,
-    /// The QAT phase.
-    pub qat: PhaseReport,
-    /// Float accuracy on the test split (GPU).
-    pub float_test_acc: f64,
-    /// GPU fake-quant forward on the test set (None without QAT epochs).
-    pub qat_test: Option<EvalResult>,
-    /// Training samples used.
-    pub train_samples: usize,
-    /// Validation samples held out.
-    pub val_samples: usize,
-    /// Test samples evaluated.
-    pub test_samples: usize,
 }
 
 /// The test split, truncated to `limit`.
