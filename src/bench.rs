@@ -30,22 +30,6 @@ pub struct BenchConfig {
     pub batches: Vec<u32>,
 }
 
-/// The uniform parameters of the yardstick kernel, `benches/yardstick.wgsl`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct YardstickParams {
-    /// Rows of A and C.
-    pub m: u32,
-    /// Columns of B and C.
-    pub n: u32,
-    /// The inner dimension.
-    pub k: u32,
-    /// Padding to 16 bytes.
-    pub _pad: u32,
-}
-
-crate::uniform_fields!(YardstickParams: m, n, k, _pad);
-
 /// m = n = k of the yardstick measurement.
 pub const YARDSTICK_SIZE: u32 = 1024;
 
@@ -59,10 +43,10 @@ pub fn yardstick_gflops(gpu: &Gpu, reps: usize, trials: usize) -> Result<f64> {
     let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let (ba, bb, c) = (gpu.upload("yardstick a", &a), gpu.upload("yardstick b", &b), gpu.storage("yardstick c", len));
-    let p = YardstickParams { m: n, n, k: n, _pad: 0 };
+    let p = crate::ops::yardstick::YardstickParams { m: n, n, k: n, _pad: 0 };
     let grid = crate::gpu::Grid(n / 256, n / 16, 1);
     let d: Vec<Dispatch> = (0..reps.max(1))
-        .map(|_| Dispatch::new(gpu, "yardstick/matmul", &p, &[&ba, &bb, &c], grid))
+        .map(|_| Dispatch::new(gpu, &crate::ops::yardstick::MATMUL, &p, &[&ba, &bb, &c], grid))
         .collect::<Result<_>>()?;
     gpu.run(&d[..1])?;
     gpu.wait()?;

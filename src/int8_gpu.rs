@@ -7,6 +7,7 @@
 //! exceeds the adapter's storage-buffer binding size.
 
 use crate::gpu::{Dispatch, Gpu, Strategy};
+use crate::ops::int8;
 use crate::ops::int8::{
     channel_blocks, conv2d_grid, conv_tap_sums, conv_weight_words, depthwise_grid, fc_folded_bias, fc_weight_blocks,
     fully_connected_four_images, fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier,
@@ -208,7 +209,7 @@ impl GpuInt8Model {
         let x0 = tensor(self.model.input_shape);
         let mut d: Vec<Dispatch> = vec![Dispatch::new(
             gpu,
-            "int8/quantize",
+            &crate::ops::int8::QUANTIZE,
             &QuantizeParams { count: input_count as u32, channels: self.model.input_shape[2], _pad: [0; 2] },
             &[&image_buf, &self.lut, &x0],
             words_grid(input_count),
@@ -259,7 +260,7 @@ impl GpuInt8Model {
                     let spec = p.specialization(true, true);
                     d.push(Dispatch::specialized(
                         gpu,
-                        self.arithmetic.dotted("int8/conv2d", self.dot4),
+                        self.arithmetic.pick(&int8::CONV2D_VARIANTS, self.dot4),
                         &spec,
                         &p,
                         &buffers,
@@ -275,7 +276,7 @@ impl GpuInt8Model {
                     let spec = p.specialization(true, false);
                     d.push(Dispatch::specialized(
                         gpu,
-                        self.arithmetic.kernel("int8/depthwise"),
+                        self.arithmetic.pick(&int8::DEPTHWISE_VARIANTS, false),
                         &spec,
                         &p,
                         &buffers,
@@ -285,11 +286,18 @@ impl GpuInt8Model {
                 (QLayer::MaxPool { size, stride }, _) => {
                     let p = window([*size, *size], *stride, qat_int8::shape::Padding::Valid, Clamp::FULL);
                     let spec = p.specialization(false, false);
-                    d.push(Dispatch::specialized(gpu, "int8/max_pool", &spec, &p, &[x, &y], words_grid(count))?);
+                    d.push(Dispatch::specialized(
+                        gpu,
+                        &crate::ops::int8::MAX_POOL,
+                        &spec,
+                        &p,
+                        &[x, &y],
+                        words_grid(count),
+                    )?);
                 }
                 (QLayer::AvgPool { size, stride, padding }, _) => {
                     let p = window([*size, *size], *stride, *padding, Clamp::FULL);
-                    d.push(Dispatch::new(gpu, "int8/avg_pool", &p, &[x, &y], words_grid(count))?);
+                    d.push(Dispatch::new(gpu, &crate::ops::int8::AVG_POOL, &p, &[x, &y], words_grid(count))?);
                 }
                 (QLayer::Mean { output }, _) => {
                     let r = MeanRescale::new(q_in, *output, h * w);
@@ -305,7 +313,13 @@ impl GpuInt8Model {
                         shift: r.multiplier.shift,
                         _pad: [0; 3],
                     };
-                    d.push(Dispatch::new(gpu, self.arithmetic.kernel("int8/mean"), &p, &[x, &y], words_grid(count))?);
+                    d.push(Dispatch::new(
+                        gpu,
+                        self.arithmetic.pick(&int8::MEAN_VARIANTS, false),
+                        &p,
+                        &[x, &y],
+                        words_grid(count),
+                    )?);
                 }
                 (QLayer::Flatten, _) => {
                     // The same bytes, read as [1, 1, h * w * c].
@@ -336,7 +350,7 @@ impl GpuInt8Model {
                         .with("FOUR_IMAGES", four_images);
                     d.push(Dispatch::specialized(
                         gpu,
-                        self.arithmetic.dotted("int8/fully_connected", self.dot4),
+                        self.arithmetic.pick(&int8::FULLY_CONNECTED_VARIANTS, self.dot4),
                         &spec,
                         &p,
                         &[x, weights, bias, &y],
@@ -362,7 +376,7 @@ impl GpuInt8Model {
                     };
                     d.push(Dispatch::new(
                         gpu,
-                        self.arithmetic.kernel("int8/add"),
+                        self.arithmetic.pick(&int8::ADD_VARIANTS, false),
                         &p,
                         &[x, &tensors[node.inputs[1]], &y],
                         words_grid(count),
@@ -383,7 +397,13 @@ impl GpuInt8Model {
                         };
                         let p = ConcatParams { pixels, c1: acc_c, c2: ct, _pad: 0 };
                         let total = (pixels * (acc_c + ct)) as usize;
-                        d.push(Dispatch::new(gpu, "int8/concat", &p, &[&acc, &tensors[t], &dst], words_grid(total))?);
+                        d.push(Dispatch::new(
+                            gpu,
+                            &crate::ops::int8::CONCAT,
+                            &p,
+                            &[&acc, &tensors[t], &dst],
+                            words_grid(total),
+                        )?);
                         acc = dst;
                         acc_c += ct;
                     }

@@ -3,7 +3,7 @@
 //! export to a packed int8 model, and a bit-exact CPU int8 reference interpreter.
 //!
 //! Layout (docs/ARCHITECTURE.md draws the data path): `gpu` (device, shader machinery, pipelines,
-//! buffers), `ops` (one file per kernel, and the shader registry `ops::SHADERS`), `layers` (one
+//! buffers), `ops` (one file per op, each declaring its kernels as typed handles; `ops::shaders` lists them), `layers` (one
 //! file per layer kind), `model` (specs, shapes, spec files), `train` (recorded steps, loop,
 //! evaluation), `quant` (the quantization rules and their placement), `export` (trained state to
 //! int8 model; the model and file format live in `qat_int8`), `reference` (CPU twins and the

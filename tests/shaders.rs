@@ -5,7 +5,7 @@
 use wgpu_qat::gpu::shaders::{reflect_bindings, reflect_required_overrides, validate, Access, UniformLayout, SNIPPETS};
 use wgpu_qat::gpu::uniform::{compare, reflect};
 use wgpu_qat::ops::adam::StepUniform;
-use wgpu_qat::ops::SHADERS;
+use wgpu_qat::ops::shaders;
 
 fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -20,7 +20,7 @@ fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
 
 #[test]
 fn every_shader_validates_with_naga() {
-    for (name, src) in SHADERS.iter().map(|s| (&s.name, &s.source)).chain(SNIPPETS.iter().map(|(n, s)| (n, s))) {
+    for (name, src) in shaders().iter().map(|s| (&s.name, &s.source)).chain(SNIPPETS.iter().map(|(n, s)| (n, s))) {
         validate(name, src).unwrap_or_else(|e| panic!("{e}"));
     }
 }
@@ -39,7 +39,7 @@ fn every_wgsl_file_is_registered_once() {
     names.sort();
     // A variant (`name#variant`) is its file compiled with other snippets: every variant's
     // file is registered under its plain name too.
-    let (variants, plain): (Vec<&str>, Vec<&str>) = SHADERS.iter().map(|s| s.name).partition(|n| n.contains('#'));
+    let (variants, plain): (Vec<&str>, Vec<&str>) = shaders().iter().map(|s| s.name).partition(|n| n.contains('#'));
     for v in &variants {
         let file = v.split('#').next().unwrap_or_default();
         assert!(plain.contains(&file), "variant {v} of an unregistered file");
@@ -52,7 +52,7 @@ fn every_wgsl_file_is_registered_once() {
 
 #[test]
 fn uniform_structs_match_the_wgsl_field_by_field() {
-    for shader in SHADERS {
+    for shader in shaders() {
         let name = shader.name;
         let module = validate(name, shader.source).unwrap();
         // Binding 0 is the shader's parameters; a U buffer is the per-step uniform.
@@ -75,7 +75,7 @@ fn uniform_structs_match_the_wgsl_field_by_field() {
 
 #[test]
 fn specialization_constants_match_the_registry() {
-    for shader in SHADERS {
+    for shader in shaders() {
         let module = validate(shader.name, shader.source).unwrap();
         let wgsl = reflect_required_overrides(&module);
         assert_eq!(wgsl, shader.overrides, "{}: the override constants without a default", shader.name);
@@ -84,7 +84,7 @@ fn specialization_constants_match_the_registry() {
 
 #[test]
 fn a_renamed_reordered_or_retyped_field_is_caught() {
-    let src = wgpu_qat::gpu::shaders::source("adam/update").unwrap();
+    let src = wgpu_qat::ops::adam::UPDATE.shader.source;
     let rust = <wgpu_qat::ops::adam::AdamParams as wgpu_qat::gpu::uniform::Uniform>::fields();
     let ok = reflect(&validate("adam/update", src).unwrap(), 0).unwrap().unwrap();
     compare(&rust, &ok).unwrap();
@@ -103,7 +103,7 @@ fn a_renamed_reordered_or_retyped_field_is_caught() {
 
 #[test]
 fn bindings_match_the_registry() {
-    for shader in SHADERS {
+    for shader in shaders() {
         let module = validate(shader.name, shader.source).unwrap();
         let wgsl = reflect_bindings(&module).unwrap_or_else(|e| panic!("{}: {e}", shader.name));
         assert_eq!(wgsl, shader.declared_bindings(), "{}: WGSL bindings vs the registry", shader.name);
@@ -112,7 +112,7 @@ fn bindings_match_the_registry() {
 
 #[test]
 fn a_changed_binding_is_caught() {
-    let shader = wgpu_qat::gpu::shaders::shader("relu/backward").unwrap();
+    let shader = &wgpu_qat::ops::relu::BACKWARD.shader;
     let ok = reflect_bindings(&validate(shader.name, shader.source).unwrap()).unwrap();
     assert_eq!(ok, shader.declared_bindings());
     let src = shader.source;
@@ -145,7 +145,7 @@ fn every_kernel_uses_the_one_workgroup_size() {
     };
     assert_eq!(value, wgpu_qat::gpu::WORKGROUP_SIZE, "shaders/common/workgroup.wgsl and gpu::WORKGROUP_SIZE disagree");
     assert!(value.is_power_of_two(), "reductions halve the workgroup");
-    for shader in SHADERS {
+    for shader in shaders() {
         let name = &shader.name;
         let module = validate(name, shader.source).unwrap();
         for ep in &module.entry_points {
@@ -161,28 +161,33 @@ fn every_kernel_uses_the_one_workgroup_size() {
     }
 }
 
-/// Every name the int8 model asks the registry for, for each arithmetic and dot-product path,
-/// is registered, and the two arithmetics' names differ where the kernel requantizes.
+/// Every kernel the int8 model launches, for each arithmetic and dot-product path, is
+/// registered, and the two arithmetics' kernels differ where the kernel requantizes (and the two
+/// dot-product paths where it has dot products).
 #[test]
 fn every_int8_kernel_variant_is_registered() {
-    use wgpu_qat::ops::int8::Arithmetic;
-    let registered = |name: &str| SHADERS.iter().any(|s| s.name == name);
-    for kernel in ["int8/conv2d", "int8/fully_connected"] {
-        let mut names = Vec::new();
+    use wgpu_qat::ops::int8::{self, Arithmetic, Variants};
+    let registered = |name: &str| shaders().iter().any(|s| s.name == name);
+    fn names<P>(v: &Variants<P>) -> Vec<&'static str> {
+        let mut n = Vec::new();
         for a in [Arithmetic::Words, Arithmetic::Native] {
             for dot4 in [false, true] {
-                let name = a.dotted(kernel, dot4);
-                assert!(registered(name), "{name}");
-                names.push(name);
+                n.push(a.pick(v, dot4).shader.name);
             }
-            assert_eq!(a.kernel(kernel), a.dotted(kernel, false));
         }
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), 4, "{kernel}: {names:?}");
+        n.sort();
+        n.dedup();
+        n
     }
-    for kernel in ["int8/depthwise", "int8/mean", "int8/add", "int8/requantize_each"] {
-        let (words, native) = (Arithmetic::Words.kernel(kernel), Arithmetic::Native.kernel(kernel));
-        assert!(registered(words) && registered(native) && words != native, "{kernel}");
+    for (what, n, distinct) in [
+        ("conv2d", names(&int8::CONV2D_VARIANTS), 4),
+        ("fully_connected", names(&int8::FULLY_CONNECTED_VARIANTS), 4),
+        ("depthwise", names(&int8::DEPTHWISE_VARIANTS), 2),
+        ("mean", names(&int8::MEAN_VARIANTS), 2),
+        ("add", names(&int8::ADD_VARIANTS), 2),
+        ("requantize_each", names(&int8::REQUANTIZE_EACH_VARIANTS), 2),
+    ] {
+        assert_eq!(n.len(), distinct, "{what}: {n:?}");
+        assert!(n.iter().all(|name| registered(name) && name.contains(what)), "{what}: {n:?}");
     }
 }

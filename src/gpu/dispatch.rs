@@ -2,6 +2,7 @@
 //! step. All our shaders bind `@binding(0)` to a uniform parameter struct and then their
 //! buffers in order, so one constructor fits every kernel.
 
+use crate::gpu::shaders::Kernel;
 use crate::gpu::{buffers, Gpu, Specialization, Strategy};
 use crate::Result;
 
@@ -63,26 +64,27 @@ pub struct Dispatch {
 }
 
 impl Dispatch {
-    /// Binds `params` at binding 0 and `buffers` at bindings 1.. of `shader`.
+    /// Binds `params` at binding 0 and `buffers` at bindings 1.. of `kernel`.
     pub fn new<P: bytemuck::Pod>(
         gpu: &Gpu,
-        shader: &'static str,
+        kernel: &'static Kernel<P>,
         params: &P,
         buffers: &[&wgpu::Buffer],
         grid: Grid,
     ) -> Result<Dispatch> {
-        Self::specialized(gpu, shader, &Specialization::default(), params, buffers, grid)
+        Self::specialized(gpu, kernel, &Specialization::default(), params, buffers, grid)
     }
 
-    /// `new` for a kernel specialized on override constants (the registry names them).
+    /// `new` for a kernel specialized on override constants (its declaration names them).
     pub fn specialized<P: bytemuck::Pod>(
         gpu: &Gpu,
-        shader: &'static str,
+        kernel: &'static Kernel<P>,
         constants: &Specialization,
         params: &P,
         buffers: &[&wgpu::Buffer],
         grid: Grid,
     ) -> Result<Dispatch> {
+        let shader = kernel.shader.name;
         let most = gpu.limits.max_compute_workgroups_per_dimension;
         if [grid.0, grid.1, grid.2].iter().any(|&d| d > most) {
             return Err(crate::QatError::gpu(
@@ -90,14 +92,14 @@ impl Dispatch {
                 format!("{grid:?} workgroups exceed this adapter's {most} per dimension"),
             ));
         }
-        let declared = super::shaders::shader(shader).map_or(0, |s| s.buffers.len());
+        let declared = kernel.shader.buffers.len();
         if buffers.len() != declared {
             return Err(crate::QatError::gpu(
                 format!("launching shader {shader:?}"),
-                format!("{} buffers given, the registry declares {declared}", buffers.len()),
+                format!("{} buffers given, the kernel declares {declared}", buffers.len()),
             ));
         }
-        let pipeline = gpu.pipeline(shader, constants)?;
+        let pipeline = gpu.pipeline(&kernel.shader, constants)?;
         let uniform = buffers::uniform(gpu, shader, params);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
         for (i, b) in buffers.iter().enumerate() {

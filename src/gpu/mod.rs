@@ -242,9 +242,13 @@ impl Gpu {
         self.check()
     }
 
-    /// The compute pipeline of a registered shader with its override constants set to
-    /// `constants`, created on first use.
-    pub fn pipeline(&self, shader: &'static str, constants: &Specialization) -> Result<wgpu::ComputePipeline> {
+    /// The compute pipeline of `shader` with its override constants set to `constants`, created
+    /// on first use.
+    pub fn pipeline(
+        &self,
+        shader: &'static shaders::Shader,
+        constants: &Specialization,
+    ) -> Result<wgpu::ComputePipeline> {
         self.pipelines.get(self, shader, constants)
     }
 

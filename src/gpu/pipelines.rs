@@ -22,7 +22,7 @@ impl Specialization {
         if given != shader.overrides {
             return Err(QatError::Shader {
                 name: shader.name.into(),
-                detail: format!("specialized on {given:?}, the registry declares {:?}", shader.overrides),
+                detail: format!("specialized on {given:?}, the kernel declares {:?}", shader.overrides),
             });
         }
         Ok(())
@@ -47,17 +47,21 @@ pub struct PipelineCache {
 }
 
 impl PipelineCache {
-    /// The pipeline of shader `name` specialized as `constants`, created (under an error
-    /// scope) the first time.
-    pub fn get(&self, gpu: &Gpu, name: &'static str, constants: &Specialization) -> Result<wgpu::ComputePipeline> {
+    /// The pipeline of `shader` specialized as `constants`, created (under an error scope) the
+    /// first time.
+    pub fn get(
+        &self,
+        gpu: &Gpu,
+        shader: &'static shaders::Shader,
+        constants: &Specialization,
+    ) -> Result<wgpu::ComputePipeline> {
+        let name = shader.name;
         let mut map =
             self.pipelines.lock().map_err(|_| QatError::gpu("creating a pipeline", "pipeline cache poisoned"))?;
         let key = (name, constants.key());
         if let Some(p) = map.get(&key) {
             return Ok(p.clone());
         }
-        let shader = shaders::shader(name)
-            .ok_or_else(|| QatError::Shader { name: name.into(), detail: "not in the shader registry".into() })?;
         constants.check(shader)?;
         let values: Vec<(&str, f64)> = constants.0.clone();
         let pipeline = gpu.scoped(&format!("creating the pipeline for shader {name:?}"), || {

@@ -1,15 +1,29 @@
-//! The shader registry's machinery: every `.wgsl` file under `shaders/` is compiled into the
-//! binary by name (the table is `ops::SHADERS`, one line per kernel), with the parameter struct
-//! and the buffers each one binds as the Rust side declares them. Pipelines are created from
-//! these names only (see `gpu::pipelines`), `Dispatch::new` refuses a launch that passes another
-//! number of buffers, and a GPU-free test validates every shader with naga and compares its
-//! bindings (group, binding, address space and access) with this table.
+//! Kernels as typed handles: every `.wgsl` file under `shaders/` is compiled into the binary as a
+//! `Kernel<P>` that an op declares (`kernel!`, in the op's own file), with the parameter struct
+//! `P` it binds at 0 and the buffers it binds after, as the Rust side declares them. A launch
+//! takes the handle (`Dispatch::new(gpu, &conv2d::FORWARD, &params, ..)`), so the parameters'
+//! type must be the kernel's, and refuses another number of buffers; the registry of every
+//! kernel (`ops::shaders`) is built from the ops' declarations, and a GPU-free test validates
+//! each with naga and compares its bindings and uniform struct with the declaration.
 
 #[macro_export]
 #[doc(hidden)]
 macro_rules! wgsl {
     ($name:literal) => {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl"))
+    };
+}
+
+/// `kernel!(..)`: a `Kernel<Params>` of `shader!(..)`'s arguments (the handle an op declares as
+/// a `static` and launches).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! kernel {
+    ($name:literal from $file:literal, $params:ty, $($rest:tt)*) => {
+        $crate::gpu::shaders::Kernel::<$params>::new($crate::shader!($name from $file, $params, $($rest)*))
+    };
+    ($name:literal, $params:ty, $($rest:tt)*) => {
+        $crate::gpu::shaders::Kernel::<$params>::new($crate::shader!($name, $params, $($rest)*))
     };
 }
 
@@ -106,14 +120,19 @@ pub const SNIPPETS: &[(&str, &str)] = &[
     ("int8/window_params", wgsl!("int8/window_params")),
 ];
 
-/// A registered shader by name (the registry is `ops::SHADERS`).
-pub fn shader(name: &str) -> Option<&'static Shader> {
-    crate::ops::SHADERS.iter().find(|s| s.name == name)
+/// A kernel whose parameters are a `P`: its shader, typed. Ops declare these as `static`s
+/// (`kernel!`); `Dispatch::new` takes one.
+pub struct Kernel<P> {
+    /// The shader and what it binds.
+    pub shader: Shader,
+    params: std::marker::PhantomData<fn(P)>,
 }
 
-/// The WGSL source of a registered shader.
-pub fn source(name: &str) -> Option<&'static str> {
-    shader(name).map(|s| s.source)
+impl<P> Kernel<P> {
+    /// The handle of `shader`, whose parameters are a `P`.
+    pub const fn new(shader: Shader) -> Kernel<P> {
+        Kernel { shader, params: std::marker::PhantomData }
+    }
 }
 
 /// Parses and validates one WGSL source with naga (no GPU needed).

@@ -1,5 +1,6 @@
 //! Adam optimizer update (Keras's formulation and defaults), one dispatch per parameter tensor.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -82,13 +83,20 @@ impl AdamParams {
     ) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
-            "adam/update",
+            &UPDATE,
             self,
             &[step, grad, w, m, v, totals],
             Grid::items(self.count as usize, WORKGROUP_SIZE),
         )
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `adam/update`: shaders/adam/update.wgsl.
+#[rustfmt::skip]
+pub static UPDATE: Kernel<AdamParams> = crate::kernel!("adam/update", AdamParams, [U, R, W, W, W, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&UPDATE.shader];
 
 /// Twin of the Adam kernel.
 ///

@@ -1,6 +1,7 @@
 //! Average pooling: k x k windows, stride, TF padding; each output is the mean over its
 //! in-bounds taps, as TFLite's AVERAGE_POOL_2D.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::ops::conv2d::{output_size, Padding};
 use crate::{QatError, Result};
@@ -57,13 +58,23 @@ impl AvgPoolParams {
     }
     /// Records the forward: x -> y.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "avg_pool/forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &FORWARD, self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     /// Records the backward: dy -> dx (each tap gets its window's share).
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "avg_pool/backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &BACKWARD, self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `avg_pool/forward`: shaders/avg_pool/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<AvgPoolParams> = crate::kernel!("avg_pool/forward", AvgPoolParams, [R, W]);
+/// `avg_pool/backward`: shaders/avg_pool/backward.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD: Kernel<AvgPoolParams> = crate::kernel!("avg_pool/backward", AvgPoolParams, [R, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 
 /// Twins of the average pooling kernels.
 ///

@@ -3,6 +3,7 @@
 //! statistics update. Parameters live in one `affine` buffer [gamma (C), beta (C)] and their
 //! gradients in `daffine` of the same layout, so one Adam dispatch updates both.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, Strategy, WORKGROUP_SIZE};
 use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
@@ -215,7 +216,7 @@ impl BatchNorm {
                 let p = ChannelSumsParams { rows: self.rows, channels: self.channels, mode, eps: self.eps };
                 out.push(Dispatch::specialized(
                     gpu,
-                    "batch_norm/channel_sums",
+                    &CHANNEL_SUMS,
                     &self.specialization(),
                     &p,
                     &[x, x, stats, &partial],
@@ -224,7 +225,7 @@ impl BatchNorm {
                 let f = BlockParams { rows: self.rows, channels: self.channels, block: lanes, mode };
                 out.push(Dispatch::new(
                     gpu,
-                    "batch_norm/statistics_finish",
+                    &STATISTICS_FINISH,
                     &f,
                     &[&partial, stats],
                     Grid::items(self.channels as usize, WORKGROUP_SIZE),
@@ -234,13 +235,7 @@ impl BatchNorm {
         }
         let Some(blocks) = self.blocks() else {
             let p = StatisticsParams { rows: self.rows, channels: self.channels, _pad: [0; 2] };
-            return Ok(vec![Dispatch::new(
-                gpu,
-                "batch_norm/statistics",
-                &p,
-                &[x, stats],
-                Grid(self.channels.max(1), 1, 1),
-            )?]);
+            return Ok(vec![Dispatch::new(gpu, &STATISTICS, &p, &[x, stats], Grid(self.channels.max(1), 1, 1))?]);
         };
         let partial = gpu.storage("batch-norm statistics blocks", (blocks * self.channels) as usize);
         let mut out = Vec::new();
@@ -248,7 +243,7 @@ impl BatchNorm {
             let p = BlockParams { rows: self.rows, channels: self.channels, block: BLOCK_ROWS, mode };
             out.push(Dispatch::new(
                 gpu,
-                "batch_norm/statistics_blocks",
+                &STATISTICS_BLOCKS,
                 &p,
                 &[x, stats, &partial],
                 Grid(self.channels, blocks, 1),
@@ -256,7 +251,7 @@ impl BatchNorm {
             let f = BlockParams { rows: self.rows, channels: self.channels, block: blocks, mode };
             out.push(Dispatch::new(
                 gpu,
-                "batch_norm/statistics_finish",
+                &STATISTICS_FINISH,
                 &f,
                 &[&partial, stats],
                 Grid::items(self.channels as usize, WORKGROUP_SIZE),
@@ -276,7 +271,7 @@ impl BatchNorm {
         let p = NormalizeParams { count: self.len() as u32, channels: self.channels, eps: self.eps, _pad: 0 };
         Dispatch::specialized(
             gpu,
-            "batch_norm/forward",
+            &FORWARD,
             &self.specialization(),
             &p,
             &[x, stats, affine, y],
@@ -312,7 +307,7 @@ impl BatchNorm {
             let p = ChannelSumsParams { rows: self.rows, channels: self.channels, mode: 2, eps: self.eps };
             let mut out = vec![Dispatch::specialized(
                 gpu,
-                "batch_norm/channel_sums",
+                &CHANNEL_SUMS,
                 &self.specialization(),
                 &p,
                 &[x, dy, stats, &partial],
@@ -326,7 +321,7 @@ impl BatchNorm {
             let p = AffineBlockParams { rows: self.rows, channels: self.channels, block: self.rows, eps: self.eps };
             return Ok(vec![Dispatch::new(
                 gpu,
-                "batch_norm/backward_affine",
+                &BACKWARD_AFFINE,
                 &p,
                 &[x, dy, stats, daffine],
                 Grid(self.channels, 1, 1),
@@ -334,13 +329,8 @@ impl BatchNorm {
         };
         let partial = gpu.storage("batch-norm affine gradient blocks", (2 * blocks * self.channels) as usize);
         let p = AffineBlockParams { rows: self.rows, channels: self.channels, block: BLOCK_ROWS, eps: self.eps };
-        let mut out = vec![Dispatch::new(
-            gpu,
-            "batch_norm/backward_affine",
-            &p,
-            &[x, dy, stats, &partial],
-            Grid(self.channels, blocks, 1),
-        )?];
+        let mut out =
+            vec![Dispatch::new(gpu, &BACKWARD_AFFINE, &p, &[x, dy, stats, &partial], Grid(self.channels, blocks, 1))?];
         out.extend(ColumnSumParams::new(blocks, 2 * self.channels).dispatch(gpu, &partial, daffine)?);
         Ok(out)
     }
@@ -371,7 +361,7 @@ impl BatchNorm {
         };
         Dispatch::specialized(
             gpu,
-            "batch_norm/backward_input",
+            &BACKWARD_INPUT,
             &self.specialization(),
             &p,
             &[x, dy, stats, affine, daffine, dx],
@@ -390,7 +380,7 @@ impl BatchNorm {
         let p = FoldParams { channels: self.channels, eps: self.eps, _pad: [0; 2] };
         Dispatch::new(
             gpu,
-            "batch_norm/fold_scale",
+            &FOLD_SCALE,
             &p,
             &[affine, moving, scale, inv_scale],
             Grid::items(self.channels as usize, WORKGROUP_SIZE),
@@ -407,13 +397,54 @@ impl BatchNorm {
         let p = MovingParams { channels: self.channels, momentum, _pad: [0; 2] };
         Dispatch::new(
             gpu,
-            "batch_norm/update_moving",
+            &UPDATE_MOVING,
             &p,
             &[batch, moving],
             Grid::items(2 * self.channels as usize, WORKGROUP_SIZE),
         )
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `batch_norm/statistics`: shaders/batch_norm/statistics.wgsl.
+#[rustfmt::skip]
+pub static STATISTICS: Kernel<StatisticsParams> = crate::kernel!("batch_norm/statistics", StatisticsParams, [R, W]);
+/// `batch_norm/statistics_blocks`: shaders/batch_norm/statistics_blocks.wgsl.
+#[rustfmt::skip]
+pub static STATISTICS_BLOCKS: Kernel<BlockParams> = crate::kernel!("batch_norm/statistics_blocks", BlockParams, [R, R, W]);
+/// `batch_norm/channel_sums`: shaders/batch_norm/channel_sums.wgsl.
+#[rustfmt::skip]
+pub static CHANNEL_SUMS: Kernel<ChannelSumsParams> = crate::kernel!("batch_norm/channel_sums", ChannelSumsParams, [R, R, R, W]; specialized ["CHANNELS"]);
+/// `batch_norm/statistics_finish`: shaders/batch_norm/statistics_finish.wgsl.
+#[rustfmt::skip]
+pub static STATISTICS_FINISH: Kernel<BlockParams> = crate::kernel!("batch_norm/statistics_finish", BlockParams, [R, W]);
+/// `batch_norm/backward_affine`: shaders/batch_norm/backward_affine.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_AFFINE: Kernel<AffineBlockParams> = crate::kernel!("batch_norm/backward_affine", AffineBlockParams, [R, R, R, W]);
+/// `batch_norm/forward`: shaders/batch_norm/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<NormalizeParams> = crate::kernel!("batch_norm/forward", NormalizeParams, [R, R, R, W], "common/channel_of"; specialized ["CHANNELS"]);
+/// `batch_norm/backward_input`: shaders/batch_norm/backward_input.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_INPUT: Kernel<InputGradParams> = crate::kernel!("batch_norm/backward_input", InputGradParams, [R, R, R, R, R, W], "common/channel_of"; specialized ["CHANNELS"]);
+/// `batch_norm/update_moving`: shaders/batch_norm/update_moving.wgsl.
+#[rustfmt::skip]
+pub static UPDATE_MOVING: Kernel<MovingParams> = crate::kernel!("batch_norm/update_moving", MovingParams, [R, W]);
+/// `batch_norm/fold_scale`: shaders/batch_norm/fold_scale.wgsl.
+#[rustfmt::skip]
+pub static FOLD_SCALE: Kernel<FoldParams> = crate::kernel!("batch_norm/fold_scale", FoldParams, [R, R, W, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[
+    &STATISTICS.shader,
+    &STATISTICS_BLOCKS.shader,
+    &CHANNEL_SUMS.shader,
+    &STATISTICS_FINISH.shader,
+    &BACKWARD_AFFINE.shader,
+    &FORWARD.shader,
+    &BACKWARD_INPUT.shader,
+    &UPDATE_MOVING.shader,
+    &FOLD_SCALE.shader,
+];
 
 /// Twins of the batch-norm kernels. `affine` = [gamma (C), beta (C)], `stats` = [mean, var] per channel.
 ///

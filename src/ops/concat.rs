@@ -1,5 +1,6 @@
 //! Channel concatenation (NHWC, last axis): one dispatch per input in each direction.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -26,13 +27,23 @@ impl ConcatParams {
     }
     /// Records the copy of input x into its channel slice of y.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "concat/forward", self, &[x, y], Grid::items(self.len_in(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &FORWARD, self, &[x, y], Grid::items(self.len_in(), WORKGROUP_SIZE))
     }
     /// Records the copy of the slice of dy back to dx.
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "concat/backward", self, &[dy, dx], Grid::items(self.len_in(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &BACKWARD, self, &[dy, dx], Grid::items(self.len_in(), WORKGROUP_SIZE))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `concat/forward`: shaders/concat/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<ConcatParams> = crate::kernel!("concat/forward", ConcatParams, [R, W]);
+/// `concat/backward`: shaders/concat/backward.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD: Kernel<ConcatParams> = crate::kernel!("concat/backward", ConcatParams, [R, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 
 /// Twins of the concatenation kernels.
 ///

@@ -2,6 +2,7 @@
 //! forward, input-gradient and weight-gradient kernels. Pointwise (1x1, stride 1) gradients are
 //! GEMMs (`ops::matmul`). The bias gradient comes with the weight gradient.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, Strategy, WORKGROUP_SIZE};
 use crate::ops::matmul::MatmulParams;
 use crate::ops::reduce::ColumnSumParams;
@@ -117,8 +118,7 @@ impl Conv2dParams {
         let taps = (self.kh * self.kw * self.c) as usize;
         let width = 4 * self.o.div_ceil(4) as usize;
         let wk = gpu.storage("conv2d weights [K, o]", taps * width);
-        let transpose =
-            Dispatch::new(gpu, "conv2d/weights_ko", self, &[w, &wk], Grid::items(taps * width, WORKGROUP_SIZE))?;
+        let transpose = Dispatch::new(gpu, &WEIGHTS_KO, self, &[w, &wk], Grid::items(taps * width, WORKGROUP_SIZE))?;
         if self.forward_is_gemm() {
             if relu.is_some() {
                 return Err(QatError::Invalid("conv2d: the pointwise GEMM has no fused ReLU".into()));
@@ -143,7 +143,7 @@ impl Conv2dParams {
             transpose,
             Dispatch::specialized(
                 gpu,
-                "conv2d/forward",
+                &FORWARD,
                 &self.spatial_specialization().with("RELU", relu.is_some()).with("CAP", relu.unwrap_or(0.0)),
                 self,
                 &[x, &wk, bias, y],
@@ -199,7 +199,7 @@ impl Conv2dParams {
         }
         Dispatch::specialized(
             gpu,
-            "conv2d/backward_input",
+            &BACKWARD_INPUT,
             &self.specialization(),
             self,
             &[dy, w, dx],
@@ -253,7 +253,7 @@ impl Conv2dParams {
         let partial_bias = gpu.storage("conv2d bias-gradient partial sums", lanes * self.o as usize);
         let mut out = vec![Dispatch::specialized(
             gpu,
-            "conv2d/backward_weight",
+            &BACKWARD_WEIGHT,
             &self.specialization().with("LANES", lanes as u32),
             self,
             &[x, dy, &partial, &partial_bias],
@@ -266,6 +266,23 @@ impl Conv2dParams {
         Ok(out)
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `conv2d/forward`: shaders/conv2d/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<Conv2dParams> = crate::kernel!("conv2d/forward", Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT", "RELU", "CAP"]);
+/// `conv2d/weights_ko`: shaders/conv2d/weights_ko.wgsl.
+#[rustfmt::skip]
+pub static WEIGHTS_KO: Kernel<Conv2dParams> = crate::kernel!("conv2d/weights_ko", Conv2dParams, [R, W], "common/conv_params");
+/// `conv2d/backward_input`: shaders/conv2d/backward_input.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_INPUT: Kernel<Conv2dParams> = crate::kernel!("conv2d/backward_input", Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE"]);
+/// `conv2d/backward_weight`: shaders/conv2d/backward_weight.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_WEIGHT: Kernel<Conv2dParams> = crate::kernel!("conv2d/backward_weight", Conv2dParams, [R, R, W, W], "common/conv_params"; specialized ["KH", "KW", "C", "O", "STRIDE", "LANES"]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] =
+    &[&FORWARD.shader, &WEIGHTS_KO.shader, &BACKWARD_INPUT.shader, &BACKWARD_WEIGHT.shader];
 
 /// Twins of the conv2d kernels, and the window walk the depthwise twins share.
 ///

@@ -2,6 +2,7 @@
 //! shapes from `Conv2dParams` with o == c. Forward, input-gradient and weight-gradient kernels;
 //! the bias gradient is `reduce::column_sum`.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::ops::conv2d::{weight_gradient_lanes, Conv2dParams, Padding};
 use crate::ops::reduce::ColumnSumParams;
@@ -39,18 +40,11 @@ impl Depthwise {
     ) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid::items(self.0.output_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::specialized(
-                gpu,
-                "depthwise/forward_vec4",
-                &self.specialization(),
-                &self.0,
-                &[x, w, bias, y],
-                grid,
-            );
+            return Dispatch::specialized(gpu, &FORWARD_VEC4, &self.specialization(), &self.0, &[x, w, bias, y], grid);
         }
         Dispatch::specialized(
             gpu,
-            "depthwise/forward",
+            &FORWARD,
             &self.specialization(),
             &self.0,
             &[x, w, bias, y],
@@ -78,7 +72,7 @@ impl Depthwise {
             let grid = Grid::items(self.0.input_len() / 4, WORKGROUP_SIZE);
             return Dispatch::specialized(
                 gpu,
-                "depthwise/backward_input_vec4",
+                &BACKWARD_INPUT_VEC4,
                 &self.specialization(),
                 &self.0,
                 &[dy, w, dx],
@@ -87,7 +81,7 @@ impl Depthwise {
         }
         Dispatch::specialized(
             gpu,
-            "depthwise/backward_input",
+            &BACKWARD_INPUT,
             &self.specialization(),
             &self.0,
             &[dy, w, dx],
@@ -114,7 +108,7 @@ impl Depthwise {
         let partial = gpu.storage("depthwise weight-gradient partial sums", lanes * weights);
         let mut out = vec![Dispatch::specialized(
             gpu,
-            "depthwise/backward_weight",
+            &BACKWARD_WEIGHT,
             &self.specialization().with("LANES", lanes as u32),
             p,
             &[x, dy, &partial],
@@ -124,6 +118,31 @@ impl Depthwise {
         Ok(out)
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `depthwise/forward`: shaders/depthwise/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<crate::ops::conv2d::Conv2dParams> = crate::kernel!("depthwise/forward", crate::ops::conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]);
+/// `depthwise/backward_input`: shaders/depthwise/backward_input.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_INPUT: Kernel<crate::ops::conv2d::Conv2dParams> = crate::kernel!("depthwise/backward_input", crate::ops::conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]);
+/// `depthwise/backward_weight`: shaders/depthwise/backward_weight.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_WEIGHT: Kernel<crate::ops::conv2d::Conv2dParams> = crate::kernel!("depthwise/backward_weight", crate::ops::conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE", "LANES"]);
+/// `depthwise/forward_vec4`: shaders/depthwise/forward_vec4.wgsl.
+#[rustfmt::skip]
+pub static FORWARD_VEC4: Kernel<crate::ops::conv2d::Conv2dParams> = crate::kernel!("depthwise/forward_vec4", crate::ops::conv2d::Conv2dParams, [R, R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]);
+/// `depthwise/backward_input_vec4`: shaders/depthwise/backward_input_vec4.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_INPUT_VEC4: Kernel<crate::ops::conv2d::Conv2dParams> = crate::kernel!("depthwise/backward_input_vec4", crate::ops::conv2d::Conv2dParams, [R, R, W], "common/conv_params"; specialized ["KH", "KW", "C", "STRIDE"]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[
+    &FORWARD.shader,
+    &BACKWARD_INPUT.shader,
+    &BACKWARD_WEIGHT.shader,
+    &FORWARD_VEC4.shader,
+    &BACKWARD_INPUT_VEC4.shader,
+];
 
 /// Twins of the depthwise conv kernels (o == c, weights [KH, KW, C]).
 ///

@@ -1,6 +1,7 @@
 //! Elementwise kernels: the sum of two tensors (Add, and gradient accumulation where a tensor
 //! has several consumers) and per-channel scaling.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -23,13 +24,7 @@ impl AddParams {
     }
     /// y = a + b.
     pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(
-            gpu,
-            "elementwise/add",
-            self,
-            &[a, b, y],
-            Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE),
-        )
+        Dispatch::new(gpu, &ADD, self, &[a, b, y], Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE))
     }
 }
 
@@ -62,7 +57,7 @@ impl ChannelScaleParams {
     pub fn dispatch(&self, gpu: &Gpu, x: &wgpu::Buffer, s: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
         Dispatch::specialized(
             gpu,
-            "elementwise/channel_scale",
+            &CHANNEL_SCALE,
             &Specialization::default().with("CHANNELS", self.channels).with("INNER", self.inner),
             self,
             &[x, s, y],
@@ -70,6 +65,16 @@ impl ChannelScaleParams {
         )
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `elementwise/add`: shaders/elementwise/add.wgsl.
+#[rustfmt::skip]
+pub static ADD: Kernel<AddParams> = crate::kernel!("elementwise/add", AddParams, [R, R, W]);
+/// `elementwise/channel_scale`: shaders/elementwise/channel_scale.wgsl.
+#[rustfmt::skip]
+pub static CHANNEL_SCALE: Kernel<ChannelScaleParams> = crate::kernel!("elementwise/channel_scale", ChannelScaleParams, [R, R, W], "common/channel_of"; specialized ["CHANNELS", "INNER"]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&ADD.shader, &CHANNEL_SCALE.shader];
 
 /// Twins of the elementwise kernels.
 ///

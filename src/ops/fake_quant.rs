@@ -4,6 +4,7 @@
 //! `quant::fake_quant`, the margin rule `quant::double_rounding`; the WGSL restates them in f32
 //! in the same order.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
@@ -66,7 +67,7 @@ impl FakeQuantParams {
     }
     /// Records y = fake_quant(x) with the nudged `ranges` ([min, max] per channel).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, ranges: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::specialized(gpu, "fake_quant/forward", &self.specialization(), self, &[x, ranges, y], self.grid())
+        Dispatch::specialized(gpu, &FORWARD, &self.specialization(), self, &[x, ranges, y], self.grid())
     }
     /// Records y = fake_quant(x) of a conv or depthwise output on the per-tensor `range`, with the
     /// tie of the rounding widened by `margins` as the int8 model's double rounding widens it
@@ -88,7 +89,7 @@ impl FakeQuantParams {
         let lanes = self.count.div_ceil(4).div_ceil(4).div_ceil(groups) * groups;
         let grid = Grid::items(lanes as usize, WORKGROUP_SIZE);
         let s = Specialization::default().with("MARGINS", margin_channels);
-        Dispatch::specialized(gpu, "fake_quant/requantized", &s, self, &[x, range, margins, y], grid)
+        Dispatch::specialized(gpu, &REQUANTIZED, &s, self, &[x, range, margins, y], grid)
     }
     /// Records the straight-through gradient: dy where x is inside the nudged range (and inside
     /// (`pass_above`, `pass_below`)), else 0.
@@ -100,14 +101,7 @@ impl FakeQuantParams {
         dy: &wgpu::Buffer,
         dx: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        Dispatch::specialized(
-            gpu,
-            "fake_quant/backward",
-            &self.specialization(),
-            self,
-            &[x, ranges, dy, dx],
-            self.grid(),
-        )
+        Dispatch::specialized(gpu, &BACKWARD, &self.specialization(), self, &[x, ranges, dy, dx], self.grid())
     }
 }
 
@@ -166,13 +160,30 @@ impl MarginParams {
     ) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
-            "fake_quant/double_rounding_margin",
+            &DOUBLE_ROUNDING_MARGIN,
             self,
             &[input_range, weight_ranges, output_range, margins],
             Grid::items(self.channels as usize, WORKGROUP_SIZE),
         )
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `fake_quant/forward`: shaders/fake_quant/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<FakeQuantParams> = crate::kernel!("fake_quant/forward", FakeQuantParams, [R, R, W], "fake_quant/nudge"; specialized ["CHANNELS", "INNER"]);
+/// `fake_quant/backward`: shaders/fake_quant/backward.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD: Kernel<FakeQuantParams> = crate::kernel!("fake_quant/backward", FakeQuantParams, [R, R, R, W], "fake_quant/nudge"; specialized ["CHANNELS", "INNER"]);
+/// `fake_quant/requantized`: shaders/fake_quant/requantized.wgsl.
+#[rustfmt::skip]
+pub static REQUANTIZED: Kernel<FakeQuantParams> = crate::kernel!("fake_quant/requantized", FakeQuantParams, [R, R, R, W], "fake_quant/nudge"; specialized ["MARGINS"]);
+/// `fake_quant/double_rounding_margin`: shaders/fake_quant/double_rounding_margin.wgsl.
+#[rustfmt::skip]
+pub static DOUBLE_ROUNDING_MARGIN: Kernel<MarginParams> = crate::kernel!("fake_quant/double_rounding_margin", MarginParams, [R, R, R, W], "fake_quant/nudge");
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] =
+    &[&FORWARD.shader, &BACKWARD.shader, &REQUANTIZED.shader, &DOUBLE_ROUNDING_MARGIN.shader];
 
 /// Twins of the fake-quant kernels.
 ///

@@ -2,6 +2,7 @@
 //! and, for training, random crop and flip.
 
 use crate::data::gpu::GpuDataset;
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -88,7 +89,7 @@ impl GatherParams {
             .with("AUGMENT", u32::from(augment));
         Dispatch::specialized(
             gpu,
-            "gather/batch",
+            &BATCH,
             &s,
             self,
             &[step, &data.images, &data.labels, order, &data.norm, x, y],
@@ -96,6 +97,13 @@ impl GatherParams {
         )
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `gather/batch`: shaders/gather/batch.wgsl.
+#[rustfmt::skip]
+pub static BATCH: Kernel<GatherParams> = crate::kernel!("gather/batch", GatherParams, [U, R, R, R, R, W, W]; specialized ["PIXELS", "CHANNELS", "AUGMENT"]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&BATCH.shader];
 
 /// Twin of the batch gather kernel.
 ///

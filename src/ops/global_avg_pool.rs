@@ -1,5 +1,6 @@
 //! Global average pooling: the mean over h*w per channel (TFLite's MEAN over the spatial axes).
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -34,13 +35,23 @@ impl GlobalAvgPoolParams {
     }
     /// Records y\[c\] = the mean of x over h and w.
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "global_avg_pool/forward", self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &FORWARD, self, &[x, y], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     /// Records dx = dy / (h w), spread over each channel.
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "global_avg_pool/backward", self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &BACKWARD, self, &[dy, dx], Grid::items(self.input_len(), WORKGROUP_SIZE))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `global_avg_pool/forward`: shaders/global_avg_pool/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<GlobalAvgPoolParams> = crate::kernel!("global_avg_pool/forward", GlobalAvgPoolParams, [R, W]);
+/// `global_avg_pool/backward`: shaders/global_avg_pool/backward.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD: Kernel<GlobalAvgPoolParams> = crate::kernel!("global_avg_pool/backward", GlobalAvgPoolParams, [R, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 
 /// Twins of the global average pooling kernels.
 ///

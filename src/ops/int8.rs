@@ -3,6 +3,7 @@
 //! file has the host side: the float64 multiplier of FULLY_CONNECTED as the integer parts the
 //! WGSL takes, and the test kernel that applies both rescale rules to given values.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 use qat_int8::quant::multiplier::QuantizedMultiplier;
@@ -79,34 +80,57 @@ impl Arithmetic {
             }
         }
     }
-    /// The registry name of `kernel` (int8/conv2d or int8/fully_connected, the kernels with
-    /// dot products) with this arithmetic and, with `dot4`, WGSL's dot4I8Packed for its dot
-    /// products.
-    pub fn dotted(&self, kernel: &'static str, dot4: bool) -> &'static str {
-        match (self, kernel, dot4) {
-            (Arithmetic::Words, "int8/conv2d", true) => "int8/conv2d#dot4",
-            (Arithmetic::Native, "int8/conv2d", false) => "int8/conv2d#native",
-            (Arithmetic::Native, "int8/conv2d", true) => "int8/conv2d#native_dot4",
-            (Arithmetic::Words, "int8/fully_connected", true) => "int8/fully_connected#dot4",
-            (Arithmetic::Native, "int8/fully_connected", false) => "int8/fully_connected#native",
-            (Arithmetic::Native, "int8/fully_connected", true) => "int8/fully_connected#native_dot4",
-            (_, k, _) => k,
-        }
-    }
-    /// The registry name of `kernel` compiled with this arithmetic (the kernels with dot
-    /// products with unpacked ones: `dotted` picks dot4I8Packed).
-    pub fn kernel(&self, kernel: &'static str) -> &'static str {
-        match (self, kernel) {
-            (_, "int8/conv2d" | "int8/fully_connected") => self.dotted(kernel, false),
-            (Arithmetic::Words, k) => k,
-            (Arithmetic::Native, "int8/depthwise") => "int8/depthwise#native",
-            (Arithmetic::Native, "int8/mean") => "int8/mean#native",
-            (Arithmetic::Native, "int8/add") => "int8/add#native",
-            (Arithmetic::Native, "int8/requantize_each") => "int8/requantize_each#native",
-            (Arithmetic::Native, k) => k,
+    /// The kernel of `v` compiled with this arithmetic and, with `dot4` (where the kernel has
+    /// dot products), WGSL's dot4I8Packed for them.
+    pub fn pick<P>(&self, v: &Variants<P>, dot4: bool) -> &'static Kernel<P> {
+        match (self, dot4) {
+            (Arithmetic::Words, false) => v.words,
+            (Arithmetic::Words, true) => v.words_dot4,
+            (Arithmetic::Native, false) => v.native,
+            (Arithmetic::Native, true) => v.native_dot4,
         }
     }
 }
+
+/// One int8 kernel as compiled for each arithmetic and dot-product path (a kernel without dot
+/// products has the same kernel for both paths).
+pub struct Variants<P: 'static> {
+    /// 32-bit words, unpacked dot products.
+    pub words: &'static Kernel<P>,
+    /// 32-bit words, dot4I8Packed.
+    pub words_dot4: &'static Kernel<P>,
+    /// i64 and f64, unpacked dot products.
+    pub native: &'static Kernel<P>,
+    /// i64 and f64, dot4I8Packed.
+    pub native_dot4: &'static Kernel<P>,
+}
+
+/// The int8 conv kernels.
+pub static CONV2D_VARIANTS: Variants<WindowParams> =
+    Variants { words: &CONV2D, words_dot4: &CONV2D_DOT4, native: &CONV2D_NATIVE, native_dot4: &CONV2D_NATIVE_DOT4 };
+/// The int8 fully connected kernels.
+pub static FULLY_CONNECTED_VARIANTS: Variants<FullyConnectedParams> = Variants {
+    words: &FULLY_CONNECTED,
+    words_dot4: &FULLY_CONNECTED_DOT4,
+    native: &FULLY_CONNECTED_NATIVE,
+    native_dot4: &FULLY_CONNECTED_NATIVE_DOT4,
+};
+/// The int8 depthwise kernels.
+pub static DEPTHWISE_VARIANTS: Variants<WindowParams> =
+    Variants { words: &DEPTHWISE, words_dot4: &DEPTHWISE, native: &DEPTHWISE_NATIVE, native_dot4: &DEPTHWISE_NATIVE };
+/// The int8 MEAN kernels.
+pub static MEAN_VARIANTS: Variants<MeanParams> =
+    Variants { words: &MEAN, words_dot4: &MEAN, native: &MEAN_NATIVE, native_dot4: &MEAN_NATIVE };
+/// The int8 ADD kernels.
+pub static ADD_VARIANTS: Variants<AddParams> =
+    Variants { words: &ADD, words_dot4: &ADD, native: &ADD_NATIVE, native_dot4: &ADD_NATIVE };
+/// The requantization kernels of the tests.
+pub static REQUANTIZE_EACH_VARIANTS: Variants<RequantizeEachParams> = Variants {
+    words: &REQUANTIZE_EACH,
+    words_dot4: &REQUANTIZE_EACH,
+    native: &REQUANTIZE_EACH_NATIVE,
+    native_dot4: &REQUANTIZE_EACH_NATIVE,
+};
 
 impl RequantizeEachParams {
     /// Records `out[i] = (MBQM(acc[i], fixed[i]), FC rescale(acc[i], double[i]))`; `fixed` holds
@@ -123,7 +147,7 @@ impl RequantizeEachParams {
         let p = RequantizeEachParams { count: count as u32, _pad: [0; 3] };
         Dispatch::new(
             gpu,
-            arithmetic.kernel("int8/requantize_each"),
+            arithmetic.pick(&REQUANTIZE_EACH_VARIANTS, false),
             &p,
             &[acc, fixed, double, out],
             Grid::items(count, WORKGROUP_SIZE),
@@ -463,6 +487,91 @@ pub fn conv2d_grid(batch: usize, pixels: u32, c: u32, o: u32) -> Grid {
         _ => words_grid(pixels * o as usize),
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `int8/requantize_each`: shaders/int8/requantize_each.wgsl.
+#[rustfmt::skip]
+pub static REQUANTIZE_EACH: Kernel<RequantizeEachParams> = crate::kernel!("int8/requantize_each", RequantizeEachParams, [R, R, R, W], "int8/requantize");
+/// `int8/requantize_each#native`: shaders/int8/requantize_each.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static REQUANTIZE_EACH_NATIVE: Kernel<RequantizeEachParams> = crate::kernel!("int8/requantize_each#native" from "int8/requantize_each", RequantizeEachParams, [R, R, R, W], "int8/requantize_native");
+/// `int8/quantize`: shaders/int8/quantize.wgsl.
+#[rustfmt::skip]
+pub static QUANTIZE: Kernel<QuantizeParams> = crate::kernel!("int8/quantize", QuantizeParams, [R, R, W], "int8/packed");
+/// `int8/conv2d`: shaders/int8/conv2d.wgsl.
+#[rustfmt::skip]
+pub static CONV2D: Kernel<WindowParams> = crate::kernel!("int8/conv2d", WindowParams, [R, R, R, R, W], "int8/window_params", "int8/packed", "int8/requantize", "int8/dot4_unpacked"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "O", "PAD_TOP", "PAD_LEFT"]);
+/// `int8/conv2d#dot4`: shaders/int8/conv2d.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static CONV2D_DOT4: Kernel<WindowParams> = crate::kernel!("int8/conv2d#dot4" from "int8/conv2d", WindowParams, [R, R, R, R, W], "int8/window_params", "int8/packed", "int8/requantize", "int8/dot4_builtin"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "O", "PAD_TOP", "PAD_LEFT"]);
+/// `int8/conv2d#native`: shaders/int8/conv2d.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static CONV2D_NATIVE: Kernel<WindowParams> = crate::kernel!("int8/conv2d#native" from "int8/conv2d", WindowParams, [R, R, R, R, W], "int8/window_params", "int8/packed", "int8/requantize_native", "int8/dot4_unpacked"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "O", "PAD_TOP", "PAD_LEFT"]);
+/// `int8/conv2d#native_dot4`: shaders/int8/conv2d.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static CONV2D_NATIVE_DOT4: Kernel<WindowParams> = crate::kernel!("int8/conv2d#native_dot4" from "int8/conv2d", WindowParams, [R, R, R, R, W], "int8/window_params", "int8/packed", "int8/requantize_native", "int8/dot4_builtin"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "O", "PAD_TOP", "PAD_LEFT"]);
+/// `int8/depthwise`: shaders/int8/depthwise.wgsl.
+#[rustfmt::skip]
+pub static DEPTHWISE: Kernel<WindowParams> = crate::kernel!("int8/depthwise", WindowParams, [R, R, R, W], "int8/window_params", "int8/packed", "int8/requantize"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT"]);
+/// `int8/depthwise#native`: shaders/int8/depthwise.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static DEPTHWISE_NATIVE: Kernel<WindowParams> = crate::kernel!("int8/depthwise#native" from "int8/depthwise", WindowParams, [R, R, R, W], "int8/window_params", "int8/packed", "int8/requantize_native"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT"]);
+/// `int8/max_pool`: shaders/int8/max_pool.wgsl.
+#[rustfmt::skip]
+pub static MAX_POOL: Kernel<WindowParams> = crate::kernel!("int8/max_pool", WindowParams, [R, W], "int8/window_params", "int8/packed"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW"]);
+/// `int8/avg_pool`: shaders/int8/avg_pool.wgsl.
+#[rustfmt::skip]
+pub static AVG_POOL: Kernel<WindowParams> = crate::kernel!("int8/avg_pool", WindowParams, [R, W], "int8/window_params", "int8/packed");
+/// `int8/fully_connected`: shaders/int8/fully_connected.wgsl.
+#[rustfmt::skip]
+pub static FULLY_CONNECTED: Kernel<FullyConnectedParams> = crate::kernel!("int8/fully_connected", FullyConnectedParams, [R, R, R, W], "int8/packed", "int8/requantize", "int8/dot4_unpacked"; specialized ["INPUTS", "UNITS", "FOUR_IMAGES"]);
+/// `int8/fully_connected#dot4`: shaders/int8/fully_connected.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static FULLY_CONNECTED_DOT4: Kernel<FullyConnectedParams> = crate::kernel!("int8/fully_connected#dot4" from "int8/fully_connected", FullyConnectedParams, [R, R, R, W], "int8/packed", "int8/requantize", "int8/dot4_builtin"; specialized ["INPUTS", "UNITS", "FOUR_IMAGES"]);
+/// `int8/fully_connected#native`: shaders/int8/fully_connected.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static FULLY_CONNECTED_NATIVE: Kernel<FullyConnectedParams> = crate::kernel!("int8/fully_connected#native" from "int8/fully_connected", FullyConnectedParams, [R, R, R, W], "int8/packed", "int8/requantize_native", "int8/dot4_unpacked"; specialized ["INPUTS", "UNITS", "FOUR_IMAGES"]);
+/// `int8/fully_connected#native_dot4`: shaders/int8/fully_connected.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static FULLY_CONNECTED_NATIVE_DOT4: Kernel<FullyConnectedParams> = crate::kernel!("int8/fully_connected#native_dot4" from "int8/fully_connected", FullyConnectedParams, [R, R, R, W], "int8/packed", "int8/requantize_native", "int8/dot4_builtin"; specialized ["INPUTS", "UNITS", "FOUR_IMAGES"]);
+/// `int8/mean`: shaders/int8/mean.wgsl.
+#[rustfmt::skip]
+pub static MEAN: Kernel<MeanParams> = crate::kernel!("int8/mean", MeanParams, [R, W], "int8/packed", "int8/requantize");
+/// `int8/mean#native`: shaders/int8/mean.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static MEAN_NATIVE: Kernel<MeanParams> = crate::kernel!("int8/mean#native" from "int8/mean", MeanParams, [R, W], "int8/packed", "int8/requantize_native");
+/// `int8/add`: shaders/int8/add.wgsl.
+#[rustfmt::skip]
+pub static ADD: Kernel<AddParams> = crate::kernel!("int8/add", AddParams, [R, R, W], "int8/packed", "int8/requantize");
+/// `int8/add#native`: shaders/int8/add.wgsl, compiled with other snippets.
+#[rustfmt::skip]
+pub static ADD_NATIVE: Kernel<AddParams> = crate::kernel!("int8/add#native" from "int8/add", AddParams, [R, R, W], "int8/packed", "int8/requantize_native");
+/// `int8/concat`: shaders/int8/concat.wgsl.
+#[rustfmt::skip]
+pub static CONCAT: Kernel<ConcatParams> = crate::kernel!("int8/concat", ConcatParams, [R, R, W], "int8/packed");
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[
+    &REQUANTIZE_EACH.shader,
+    &REQUANTIZE_EACH_NATIVE.shader,
+    &QUANTIZE.shader,
+    &CONV2D.shader,
+    &CONV2D_DOT4.shader,
+    &CONV2D_NATIVE.shader,
+    &CONV2D_NATIVE_DOT4.shader,
+    &DEPTHWISE.shader,
+    &DEPTHWISE_NATIVE.shader,
+    &MAX_POOL.shader,
+    &AVG_POOL.shader,
+    &FULLY_CONNECTED.shader,
+    &FULLY_CONNECTED_DOT4.shader,
+    &FULLY_CONNECTED_NATIVE.shader,
+    &FULLY_CONNECTED_NATIVE_DOT4.shader,
+    &MEAN.shader,
+    &MEAN_NATIVE.shader,
+    &ADD.shader,
+    &ADD_NATIVE.shader,
+    &CONCAT.shader,
+];
 
 /// Twin of the int8 kernels: the int8 crate's own rules.
 ///

@@ -2,6 +2,7 @@
 //! kept on the GPU between readbacks: loss and accuracy sums, and the training's health (the
 //! first step with a non-finite loss, gradient or weight, or an exploding loss).
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -136,7 +137,7 @@ impl LossParams {
     ) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
-            "loss/softmax_cross_entropy",
+            &SOFTMAX_CROSS_ENTROPY,
             self,
             &[logits, labels, dlogits, per_sample],
             Grid::items(self.n as usize, WORKGROUP_SIZE),
@@ -151,9 +152,19 @@ impl LossParams {
         totals: &wgpu::Buffer,
     ) -> Result<Dispatch> {
         let p = AccumulateParams { n: self.n, explode_limit: explode_limit(self.classes), _pad: [0; 2] };
-        Dispatch::new(gpu, "loss/accumulate", &p, &[step, per_sample, totals], Grid(1, 1, 1))
+        Dispatch::new(gpu, &ACCUMULATE, &p, &[step, per_sample, totals], Grid(1, 1, 1))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `loss/softmax_cross_entropy`: shaders/loss/softmax_cross_entropy.wgsl.
+#[rustfmt::skip]
+pub static SOFTMAX_CROSS_ENTROPY: Kernel<LossParams> = crate::kernel!("loss/softmax_cross_entropy", LossParams, [R, R, W, W]);
+/// `loss/accumulate`: shaders/loss/accumulate.wgsl.
+#[rustfmt::skip]
+pub static ACCUMULATE: Kernel<AccumulateParams> = crate::kernel!("loss/accumulate", AccumulateParams, [U, R, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&SOFTMAX_CROSS_ENTROPY.shader, &ACCUMULATE.shader];
 
 /// Twins of the loss kernels.
 ///

@@ -3,6 +3,7 @@
 //! loads) when b is row-major with n % 4 == 0, else the general `matmul/strided`. Dense forward
 //! and both dense gradients are this op.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -62,13 +63,13 @@ impl MatmulParams {
         self.a_sk == 1 && self.a_sm == self.k && self.b_sk == 1 && self.b_sn == self.k && self.k.is_multiple_of(4)
     }
     /// The kernel `dispatch` uses.
-    pub fn kernel(&self) -> &'static str {
+    pub fn kernel(&self) -> &'static Kernel<MatmulParams> {
         if self.vec4_applies() {
-            "matmul/row_major_b_vec4"
+            &ROW_MAJOR_B_VEC4
         } else if self.bt_vec4_applies() {
-            "matmul/row_major_bt_vec4"
+            &ROW_MAJOR_BT_VEC4
         } else {
-            "matmul/strided"
+            &STRIDED
         }
     }
     /// `bias` is ignored (but must be bound) when `has_bias == 0`.
@@ -83,12 +84,12 @@ impl MatmulParams {
         if self.vec4_applies() {
             let grid = Grid::items((self.n / 4 * self.m.div_ceil(4)) as usize, WORKGROUP_SIZE);
             let layout = Specialization::default().with("A_LAYOUT", self.a_layout());
-            return Dispatch::specialized(gpu, "matmul/row_major_b_vec4", &layout, self, &[a, b, bias, c], grid);
+            return Dispatch::specialized(gpu, &ROW_MAJOR_B_VEC4, &layout, self, &[a, b, bias, c], grid);
         }
         if self.bt_vec4_applies() {
             let grid = Grid(self.m.div_ceil(WORKGROUP_SIZE), self.n.div_ceil(16), 1);
             let n = Specialization::default().with("N", self.n);
-            return Dispatch::specialized(gpu, "matmul/row_major_bt_vec4", &n, self, &[a, b, bias, c], grid);
+            return Dispatch::specialized(gpu, &ROW_MAJOR_BT_VEC4, &n, self, &[a, b, bias, c], grid);
         }
         self.dispatch_strided(gpu, a, b, bias, c)
     }
@@ -101,15 +102,22 @@ impl MatmulParams {
         bias: &wgpu::Buffer,
         c: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        Dispatch::new(
-            gpu,
-            "matmul/strided",
-            self,
-            &[a, b, bias, c],
-            Grid::items((self.m * self.n) as usize, WORKGROUP_SIZE),
-        )
+        Dispatch::new(gpu, &STRIDED, self, &[a, b, bias, c], Grid::items((self.m * self.n) as usize, WORKGROUP_SIZE))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `matmul/strided`: shaders/matmul/strided.wgsl.
+#[rustfmt::skip]
+pub static STRIDED: Kernel<MatmulParams> = crate::kernel!("matmul/strided", MatmulParams, [R, R, R, W]);
+/// `matmul/row_major_b_vec4`: shaders/matmul/row_major_b_vec4.wgsl.
+#[rustfmt::skip]
+pub static ROW_MAJOR_B_VEC4: Kernel<MatmulParams> = crate::kernel!("matmul/row_major_b_vec4", MatmulParams, [R, R, R, W]; specialized ["A_LAYOUT"]);
+/// `matmul/row_major_bt_vec4`: shaders/matmul/row_major_bt_vec4.wgsl.
+#[rustfmt::skip]
+pub static ROW_MAJOR_BT_VEC4: Kernel<MatmulParams> = crate::kernel!("matmul/row_major_bt_vec4", MatmulParams, [R, R, R, W]; specialized ["N"]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&STRIDED.shader, &ROW_MAJOR_B_VEC4.shader, &ROW_MAJOR_BT_VEC4.shader];
 
 /// Twins of the matmul kernels.
 ///

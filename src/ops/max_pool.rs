@@ -1,6 +1,7 @@
 //! Max pooling with "valid" windows (k x k, stride s), NHWC; the forward records argmax indices
 //! that the backward routes gradients through.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::{QatError, Result};
 
@@ -63,35 +64,37 @@ impl MaxPoolParams {
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer, argmax: &wgpu::Buffer) -> Result<Dispatch> {
         if self.vec4_applies() {
             let grid = Grid::items(self.output_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::specialized(
-                gpu,
-                "max_pool/forward_vec4",
-                &self.specialization(),
-                self,
-                &[x, y, argmax],
-                grid,
-            );
+            return Dispatch::specialized(gpu, &FORWARD_VEC4, &self.specialization(), self, &[x, y, argmax], grid);
         }
-        Dispatch::new(gpu, "max_pool/forward", self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
+        Dispatch::new(gpu, &FORWARD, self, &[x, y, argmax], Grid::items(self.output_len(), WORKGROUP_SIZE))
     }
     /// Records dx: each dy to its window's argmax.
     pub fn backward(&self, gpu: &Gpu, dy: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
         if self.k == self.stride && self.vec4_applies() {
             let grid = Grid::items(self.output_len() / 4, WORKGROUP_SIZE);
-            return Dispatch::specialized(
-                gpu,
-                "max_pool/backward_vec4",
-                &self.specialization(),
-                self,
-                &[dy, argmax, dx],
-                grid,
-            );
+            return Dispatch::specialized(gpu, &BACKWARD_VEC4, &self.specialization(), self, &[dy, argmax, dx], grid);
         }
         // One invocation per window when windows do not overlap, else one per input element.
         let items = if self.k == self.stride { self.output_len() } else { self.input_len() };
-        Dispatch::new(gpu, "max_pool/backward", self, &[dy, argmax, dx], Grid::items(items, WORKGROUP_SIZE))
+        Dispatch::new(gpu, &BACKWARD, self, &[dy, argmax, dx], Grid::items(items, WORKGROUP_SIZE))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `max_pool/forward`: shaders/max_pool/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<MaxPoolParams> = crate::kernel!("max_pool/forward", MaxPoolParams, [R, W, W]);
+/// `max_pool/backward`: shaders/max_pool/backward.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD: Kernel<MaxPoolParams> = crate::kernel!("max_pool/backward", MaxPoolParams, [R, R, W]);
+/// `max_pool/forward_vec4`: shaders/max_pool/forward_vec4.wgsl.
+#[rustfmt::skip]
+pub static FORWARD_VEC4: Kernel<MaxPoolParams> = crate::kernel!("max_pool/forward_vec4", MaxPoolParams, [R, W, W]; specialized ["C", "K", "STRIDE", "H", "W", "OH", "OW"]);
+/// `max_pool/backward_vec4`: shaders/max_pool/backward_vec4.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD_VEC4: Kernel<MaxPoolParams> = crate::kernel!("max_pool/backward_vec4", MaxPoolParams, [R, R, W]; specialized ["C", "K", "STRIDE", "H", "W", "OH", "OW"]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader, &FORWARD_VEC4.shader, &BACKWARD_VEC4.shader];
 
 /// Twins of the max pooling kernels.
 ///

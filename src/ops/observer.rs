@@ -3,6 +3,7 @@
 //! their widening where a channel's int32 bias needs it (`BiasRoomParams`, the rule
 //! `quant::bias_scale`).
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
@@ -107,7 +108,7 @@ impl BiasRoomParams {
     ) -> Result<Dispatch> {
         Dispatch::new(
             gpu,
-            "observer/bias_widened_range",
+            &BIAS_WIDENED_RANGE,
             self,
             &[input_range, bias, affine, moving, fold_scale, ranges],
             Grid::items(self.ranges as usize, crate::gpu::WORKGROUP_SIZE),
@@ -135,8 +136,8 @@ impl ActivationRangeParams {
         let partial = gpu.storage("activation range partials", 2 * groups);
         let reduce = ActivationRangeParams { count: groups as u32, ..*self };
         Ok(vec![
-            Dispatch::new(gpu, "observer/batch_range", self, &[x, &partial], Grid(groups as u32, 1, 1))?,
-            Dispatch::new(gpu, "observer/activation_range", &reduce, &[&partial, range], Grid(1, 1, 1))?,
+            Dispatch::new(gpu, &BATCH_RANGE, self, &[x, &partial], Grid(groups as u32, 1, 1))?,
+            Dispatch::new(gpu, &ACTIVATION_RANGE, &reduce, &[&partial, range], Grid(1, 1, 1))?,
         ])
     }
 }
@@ -148,9 +149,26 @@ impl WeightRangeParams {
     }
     /// Records ranges = [-max |w|, max |w|] per channel.
     pub fn dispatch(&self, gpu: &Gpu, w: &wgpu::Buffer, ranges: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "observer/weight_range", self, &[w, ranges], Grid(self.channels.max(1), 1, 1))
+        Dispatch::new(gpu, &WEIGHT_RANGE, self, &[w, ranges], Grid(self.channels.max(1), 1, 1))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `observer/batch_range`: shaders/observer/batch_range.wgsl.
+#[rustfmt::skip]
+pub static BATCH_RANGE: Kernel<ActivationRangeParams> = crate::kernel!("observer/batch_range", ActivationRangeParams, [R, W]);
+/// `observer/activation_range`: shaders/observer/activation_range.wgsl.
+#[rustfmt::skip]
+pub static ACTIVATION_RANGE: Kernel<ActivationRangeParams> = crate::kernel!("observer/activation_range", ActivationRangeParams, [R, W]);
+/// `observer/weight_range`: shaders/observer/weight_range.wgsl.
+#[rustfmt::skip]
+pub static WEIGHT_RANGE: Kernel<WeightRangeParams> = crate::kernel!("observer/weight_range", WeightRangeParams, [R, W]);
+/// `observer/bias_widened_range`: shaders/observer/bias_widened_range.wgsl.
+#[rustfmt::skip]
+pub static BIAS_WIDENED_RANGE: Kernel<BiasRoomParams> = crate::kernel!("observer/bias_widened_range", BiasRoomParams, [R, R, R, R, R, W], "fake_quant/nudge");
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] =
+    &[&BATCH_RANGE.shader, &ACTIVATION_RANGE.shader, &WEIGHT_RANGE.shader, &BIAS_WIDENED_RANGE.shader];
 
 /// Twins of the range-observer kernels.
 ///

@@ -3,6 +3,7 @@
 //! and then the blocks' sums, so a GPU is not left with one workgroup per column; the order of
 //! the additions is fixed either way.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid};
 use crate::Result;
 
@@ -35,22 +36,26 @@ impl ColumnSumParams {
     pub fn dispatch(&self, gpu: &Gpu, a: &wgpu::Buffer, sums: &wgpu::Buffer) -> Result<Vec<Dispatch>> {
         let blocks = self.rows.div_ceil(BLOCK_ROWS);
         if blocks <= 2 {
-            return Ok(vec![Dispatch::new(
-                gpu,
-                "reduce/column_sum",
-                self,
-                &[a, sums],
-                Grid::groups(self.cols as usize),
-            )?]);
+            return Ok(vec![Dispatch::new(gpu, &COLUMN_SUM, self, &[a, sums], Grid::groups(self.cols as usize))?]);
         }
         let partial = gpu.storage("column sum blocks", (blocks * self.cols) as usize);
         let last = ColumnSumParams::new(blocks, self.cols);
         Ok(vec![
-            Dispatch::new(gpu, "reduce/column_sum_blocks", self, &[a, &partial], Grid(self.cols, blocks, 1))?,
-            Dispatch::new(gpu, "reduce/column_sum", &last, &[&partial, sums], Grid::groups(self.cols as usize))?,
+            Dispatch::new(gpu, &COLUMN_SUM_BLOCKS, self, &[a, &partial], Grid(self.cols, blocks, 1))?,
+            Dispatch::new(gpu, &COLUMN_SUM, &last, &[&partial, sums], Grid::groups(self.cols as usize))?,
         ])
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `reduce/column_sum`: shaders/reduce/column_sum.wgsl.
+#[rustfmt::skip]
+pub static COLUMN_SUM: Kernel<ColumnSumParams> = crate::kernel!("reduce/column_sum", ColumnSumParams, [R, W]);
+/// `reduce/column_sum_blocks`: shaders/reduce/column_sum_blocks.wgsl.
+#[rustfmt::skip]
+pub static COLUMN_SUM_BLOCKS: Kernel<ColumnSumParams> = crate::kernel!("reduce/column_sum_blocks", ColumnSumParams, [R, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&COLUMN_SUM.shader, &COLUMN_SUM_BLOCKS.shader];
 
 /// Twin of the column-sum kernel.
 ///

@@ -1,5 +1,6 @@
 //! Capped ReLU (ReLU, ReLU6) forward and backward, elementwise.
 
+use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
 use crate::Result;
 
@@ -28,20 +29,24 @@ impl ReluParams {
     }
     /// Records y = min(max(x, 0), cap).
     pub fn forward(&self, gpu: &Gpu, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(gpu, "relu/forward", self, &[x, y], Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE))
+        Dispatch::new(gpu, &FORWARD, self, &[x, y], Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE))
     }
     /// Records dx = dy where 0 < x < cap, else 0; `x` may be the forward's input or its output
     /// (the same mask).
     pub fn backward(&self, gpu: &Gpu, x: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer) -> Result<Dispatch> {
-        Dispatch::new(
-            gpu,
-            "relu/backward",
-            self,
-            &[x, dy, dx],
-            Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE),
-        )
+        Dispatch::new(gpu, &BACKWARD, self, &[x, dy, dx], Grid::items(self.count.div_ceil(16) as usize, WORKGROUP_SIZE))
     }
 }
+
+/// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
+/// `relu/forward`: shaders/relu/forward.wgsl.
+#[rustfmt::skip]
+pub static FORWARD: Kernel<ReluParams> = crate::kernel!("relu/forward", ReluParams, [R, W]);
+/// `relu/backward`: shaders/relu/backward.wgsl.
+#[rustfmt::skip]
+pub static BACKWARD: Kernel<ReluParams> = crate::kernel!("relu/backward", ReluParams, [R, R, W]);
+/// Every kernel of this op, for the registry.
+pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 
 /// Twins of the (capped) ReLU kernels.
 ///

@@ -41,10 +41,18 @@ fn a_launch_must_set_exactly_the_declared_constants() {
     let mut missing = full.clone();
     missing.0.pop();
     for constants in [Specialization::default(), missing] {
-        let err = Dispatch::specialized(gpu, "conv2d/forward", &constants, &p, &[&x, &w, &bias, &y], Grid(1, 1, 1))
-            .err()
-            .expect("a launch without the declared constants must be refused");
-        assert!(err.to_string().contains("the registry declares"), "{err}");
+        let err = Dispatch::specialized(
+            gpu,
+            &wgpu_qat::ops::conv2d::FORWARD,
+            &constants,
+            &p,
+            &[&x, &w, &bias, &y],
+            Grid(1, 1, 1),
+        )
+        .err()
+        .expect("a launch without the declared constants must be refused");
+        assert!(err.to_string().contains("the kernel declares"), "{err}");
     }
-    Dispatch::specialized(gpu, "conv2d/forward", &full, &p, &[&x, &w, &bias, &y], Grid(1, 1, 1)).unwrap();
+    Dispatch::specialized(gpu, &wgpu_qat::ops::conv2d::FORWARD, &full, &p, &[&x, &w, &bias, &y], Grid(1, 1, 1))
+        .unwrap();
 }

@@ -79,7 +79,7 @@ fn matmul_kernels_match_cpu() {
         // The transposed-b kernel (a dense forward): a row-major [m, k4], b row-major [n, k4].
         let k4 = 4 * k.div_ceil(4);
         let t = MatmulParams { m, n, k: k4, has_bias: p.has_bias, a_sm: k4, a_sk: 1, b_sk: 1, b_sn: k4 };
-        assert!(t.bt_vec4_applies() && t.kernel() == "matmul/row_major_bt_vec4");
+        assert!(t.bt_vec4_applies() && t.kernel().shader.name == "matmul/row_major_bt_vec4");
         let (at, bt) = (random(&mut rng, (m * k4) as usize), random(&mut rng, (n * k4) as usize));
         let ct = gpu.storage("ct", (m * n) as usize);
         run(gpu, t.dispatch(gpu, &gpu.upload("at", &at), &gpu.upload("bt", &bt), &bbias, &ct).unwrap());
