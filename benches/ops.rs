@@ -3,6 +3,7 @@
 //! they are meaningful relative to each other on one adapter. For a quick pass:
 //! `cargo bench --bench ops -- --sample-count 2`.
 
+use qat_int8::quant::fake_quant::Grid;
 use std::sync::OnceLock;
 use wgpu_qat::data::rng::Rng;
 use wgpu_qat::gpu::{AdapterChoice, Dispatch, Gpu};
@@ -11,7 +12,6 @@ use wgpu_qat::ops::dense::DenseShape;
 use wgpu_qat::ops::fake_quant::FakeQuantParams;
 use wgpu_qat::ops::matmul::MatmulParams;
 use wgpu_qat::ops::max_pool::MaxPoolParams;
-use wgpu_qat::quant::fake_quant::Grid;
 
 fn main() {
     divan::main();

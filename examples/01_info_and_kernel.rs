@@ -4,7 +4,7 @@
 use wgpu_qat::data::rng::Rng;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
-use wgpu_qat::reference::f32::conv2d_forward;
+use wgpu_qat::ops::twins::conv2d_forward;
 
 fn main() -> wgpu_qat::Result<()> {
     let gpu = Gpu::new(&AdapterChoice::default())?;

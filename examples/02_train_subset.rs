@@ -2,9 +2,9 @@
 //! int8 model with the fake-quant forward. `cargo run --release --example 02_train_subset`
 
 use wgpu_qat::data::mnist;
-use wgpu_qat::export::quantize::{quantize, TrainedState};
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
+use wgpu_qat::quantize::{quantize, TrainedState};
 use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits};
 

@@ -4,17 +4,17 @@
 //! the step holds; optionally each kernel's share of a QAT step; and CPU int8 inference images/s.
 //! Synthetic data: step time does not depend on pixel values.
 
-use crate::data::gpu::GpuDataset;
 use crate::data::rng::Rng;
 use crate::data::Split;
-use crate::export::quantize::{quantize, TrainedState};
 use crate::gpu::{Dispatch, Gpu};
+use crate::model::placement::OutputQuant;
 use crate::model::ModelSpec;
-use crate::quant::placement::OutputQuant;
-use crate::reference::int8::run_batch;
+use crate::ops::gather::GpuDataset;
+use crate::quantize::{quantize, TrainedState};
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
 use crate::Result;
+use qat_int8::interpreter::run_batch;
 use serde_json::json;
 use std::time::Instant;
 
@@ -94,7 +94,8 @@ fn recorded_step(
 ) -> Result<(GpuDataset, Network, Plan)> {
     let pixels = spec.input.iter().product::<u32>() as usize;
     let norm = qat_int8::InputNorm::unit(spec.input[2]);
-    let ds = GpuDataset::upload(gpu, &synthetic_split(samples, pixels, 7), spec.input, &norm);
+    let split = synthetic_split(samples, pixels, 7);
+    let ds = GpuDataset::upload(gpu, &split.images, &split.labels, spec.input, &norm);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
     let plan = Plan::build(gpu, &net, &ds, samples, PlanOptions::training(batch, qat))?;
     let order: Vec<u32> = (0..samples as u32).collect();
@@ -247,8 +248,8 @@ pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -
     let int8_profile = InferenceProfile { kernels, dispatches, method };
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(batch as usize, pixels, 9);
-    let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
-    let ds = GpuDataset::upload(gpu, &data, spec.input, &model.input_norm);
+    let net = crate::verify::network_from_state(gpu, &crate::quantize::dequantize(&model)?)?;
+    let ds = GpuDataset::upload(gpu, &data.images, &data.labels, spec.input, &model.input_norm);
     let plan = Plan::build(gpu, &net, &ds, batch as usize, PlanOptions::evaluation(batch, true, 8))?;
     plan.run(gpu, 0, 1, 0.0, 1)?;
     gpu.wait()?;
@@ -259,7 +260,7 @@ pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -
 /// `spec` with its initial weights and every activation range [-4, 6], as the inference
 /// benchmarks run it (their speed does not depend on the values).
 fn bench_state(spec: &ModelSpec) -> Result<TrainedState> {
-    let place = crate::quant::placement::placement(spec)?;
+    let place = crate::model::placement::placement(spec)?;
     Ok(TrainedState {
         spec: spec.clone(),
         params: crate::train::network::initial_params(spec, 5)?,
@@ -273,7 +274,7 @@ fn bench_state(spec: &ModelSpec) -> Result<TrainedState> {
 
 /// The int8 model the inference benchmarks run: `spec` with its initial weights and every
 /// activation range [-4, 6], quantized.
-pub fn bench_model(spec: &ModelSpec) -> Result<crate::export::QuantModel> {
+pub fn bench_model(spec: &ModelSpec) -> Result<qat_int8::model::QuantModel> {
     quantize(&bench_state(spec)?)
 }
 
@@ -327,8 +328,8 @@ pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, ima
     }
     let chosen = (Arithmetic::best(gpu), gpu.wgsl_dot4);
     let gpu_int8 = variants.iter().find(|v| (v.0, v.1) == chosen).map_or(0.0, |v| v.2);
-    let net = crate::verify::network_from_state(gpu, &crate::export::quantize::dequantize(&model)?)?;
-    let ds = GpuDataset::upload(gpu, &data, spec.input, &model.input_norm);
+    let net = crate::verify::network_from_state(gpu, &crate::quantize::dequantize(&model)?)?;
+    let ds = GpuDataset::upload(gpu, &data.images, &data.labels, spec.input, &model.input_norm);
     let gpu_fake_quant_f32 = best(&mut || {
         crate::train::eval::evaluate(gpu, &net, &ds, &data.labels, true, batch, 8).map(std::hint::black_box).map(|_| ())
     })?;

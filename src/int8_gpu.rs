@@ -61,7 +61,7 @@ fn elements(s: [u32; 3]) -> usize {
 }
 
 impl GpuInt8Model {
-    /// Uploads `model` (a model `format::read` or `export::quantize` gave: validated), to run
+    /// Uploads `model` (a model `format::read` or `quantize` gave: validated), to run
     /// with the device's best arithmetic (`Arithmetic::best`).
     pub fn upload(gpu: &Gpu, model: &QuantModel) -> Result<GpuInt8Model> {
         Self::upload_with(gpu, model, Arithmetic::best(gpu), gpu.wgsl_dot4)

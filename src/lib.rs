@@ -15,7 +15,7 @@
 //!
 //! ```no_run
 //! use wgpu_qat::data::mnist;
-//! use wgpu_qat::export::quantize::{quantize, TrainedState};
+//! use wgpu_qat::quantize::{quantize, TrainedState};
 //! use wgpu_qat::gpu::{AdapterChoice, Gpu};
 //! use wgpu_qat::model::ModelSpec;
 //! use wgpu_qat::train::{train, TrainConfig};
@@ -38,16 +38,13 @@
 pub mod bench;
 pub mod data;
 pub mod error;
-pub mod export;
 pub mod gpu;
 pub mod import;
 pub mod int8_gpu;
 pub mod layers;
 pub mod model;
 pub mod ops;
-pub use qat_int8::output;
-pub mod quant;
-pub mod reference;
+pub mod quantize;
 pub mod train;
 pub mod verify;
 

@@ -1,17 +1,17 @@
 //! Agreement between the GPU fake-quant forward and the CPU int8 interpreter: what QAT
 //! simulated versus what the int8 model computes, per image.
 
-use crate::data::gpu::GpuDataset;
 use crate::data::Split;
-use crate::export::quantize::{dequantize, TrainedState};
-use crate::export::QuantModel;
 use crate::gpu::Gpu;
 use crate::int8_gpu::GpuInt8Model;
-use crate::quant::params::TensorQuant;
-use crate::reference::int8::run_batch;
+use crate::ops::gather::GpuDataset;
+use crate::quantize::{dequantize, TrainedState};
 use crate::train::eval::{accuracy, argmax, evaluate};
 use crate::train::network::Network;
 use crate::Result;
+use qat_int8::interpreter::run_batch;
+use qat_int8::model::QuantModel;
+use qat_int8::quant::params::TensorQuant;
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// How the int8 interpreter and the GPU fake-quant forward agree.
@@ -100,7 +100,7 @@ pub fn int8_logits(model: &QuantModel, split: &Split) -> Result<Vec<i8>> {
 pub fn verify_model(gpu: &Gpu, model: &QuantModel, split: &Split, eval_batch: u32) -> Result<Agreement> {
     let state = dequantize(model)?;
     let net = network_from_state(gpu, &state)?;
-    let ds = GpuDataset::upload(gpu, split, model.input_shape, &model.input_norm);
+    let ds = GpuDataset::upload(gpu, &split.images, &split.labels, model.input_shape, &model.input_norm);
     let fq = evaluate(gpu, &net, &ds, &split.labels, true, eval_batch, 8)?;
     let q = int8_logits(model, split)?;
     let differing =

@@ -3,12 +3,12 @@
 
 mod common;
 
+use qat_int8::format::{to_bytes, write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wgpu_qat::export::format::{to_bytes, write};
-use wgpu_qat::export::quantize::{quantize, TrainedState};
+use wgpu_qat::model::params::HostParams;
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::train::network::HostParams;
+use wgpu_qat::quantize::{quantize, TrainedState};
 
 fn qat(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(args).env("LP_NUM_THREADS", "0").output().unwrap();
@@ -101,7 +101,7 @@ fn eval_reports_missing_corrupt_and_truncated_model_files() {
     let not_model = dir.join("text.qat");
     std::fs::write(&not_model, "hello, I am not a model").unwrap();
     fails_with(&["eval", "--model", not_model.to_str().unwrap(), "--data", d], &["text.qat", "magic"]);
-    assert_eq!(to_bytes(&wgpu_qat::export::format::read(&good).unwrap()).unwrap(), bytes);
+    assert_eq!(to_bytes(&qat_int8::format::read(&good).unwrap()).unwrap(), bytes);
     let (code, out, err) = qat(&["inspect", "--model", good.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("CONV_2D") && out.contains("FULLY_CONNECTED"), "{out}");
@@ -148,7 +148,7 @@ fn eval_and_verify_run_on_real_data() {
     // The same accuracy the library computes on the same images.
     let data = common::mnist().unwrap();
     let test = wgpu_qat::train::trainer::test_split(data, Some(200));
-    let int8 = wgpu_qat::verify::int8_logits(&wgpu_qat::export::format::read(&model).unwrap(), &test).unwrap();
+    let int8 = wgpu_qat::verify::int8_logits(&qat_int8::format::read(&model).unwrap(), &test).unwrap();
     let want = wgpu_qat::train::eval::accuracy(&int8, 10, &test.labels);
     assert_eq!(v["int8_test_acc"].as_f64().unwrap(), want);
     if common::gpu().is_some() {
@@ -263,7 +263,7 @@ fn write_png(path: &Path, pixels: &[u8], [h, w]: [u32; 2]) {
 fn predict_gives_the_interpreters_logits_for_png_files_and_folders() {
     let dir = tmp_dir("predict");
     let model_path = a_model(&dir);
-    let model = wgpu_qat::export::format::read(&model_path).unwrap();
+    let model = qat_int8::format::read(&model_path).unwrap();
     let images = dir.join("images");
     std::fs::create_dir_all(&images).unwrap();
     let mut rng = wgpu_qat::data::rng::Rng::new(5);

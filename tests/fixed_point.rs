@@ -3,8 +3,8 @@
 //! margin form of double rounding that QAT simulates (`quant::double_rounding`).
 
 use proptest::prelude::*;
-use wgpu_qat::quant::double_rounding::{margin, margin_of_scales};
-use wgpu_qat::quant::multiplier::*;
+use qat_int8::quant::double_rounding::{margin, margin_of_scales};
+use qat_int8::quant::multiplier::*;
 
 #[test]
 fn quantize_multiplier_worked_examples() {

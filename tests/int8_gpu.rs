@@ -8,12 +8,12 @@
 mod common;
 
 use common::{synthetic_split, synthetic_state};
-use wgpu_qat::export::quantize::quantize;
+use qat_int8::interpreter::run_batch;
 use wgpu_qat::gpu::Strategy;
 use wgpu_qat::int8_gpu::{Arithmetic, GpuInt8Model};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::InputNorm;
-use wgpu_qat::reference::int8::run_batch;
+use wgpu_qat::quantize::quantize;
 
 /// The kernel variants the device has (`GpuInt8Model::variants`), saying which it lacks.
 fn arithmetics(gpu: &wgpu_qat::gpu::Gpu) -> Vec<(Arithmetic, bool)> {
@@ -239,7 +239,7 @@ fn eval_predict_and_verify_run_the_gpu_int8_kernels() {
     std::fs::create_dir_all(&dir).unwrap();
     let model_path = dir.join("m.qat");
     let model = quantize(&synthetic_state(&ModelSpec::builtin("mnist-dwbn").unwrap(), 9).unwrap()).unwrap();
-    wgpu_qat::export::format::write(&model, &model_path).unwrap();
+    qat_int8::format::write(&model, &model_path).unwrap();
     let m = model_path.to_str().unwrap();
     let qat = |args: &[&str]| -> String {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_qat")).args(args).output().unwrap();

@@ -7,21 +7,21 @@ mod common;
 
 use common::{cnn_state, synthetic_split};
 use proptest::prelude::*;
-use wgpu_qat::export::model::QLayer;
-use wgpu_qat::export::quantize::{dequantize, quantize, TrainedState};
-use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
-use wgpu_qat::ops::max_pool::MaxPoolParams;
-use wgpu_qat::quant::add::AddRescale;
-use wgpu_qat::quant::clamp::{Activation, Clamp};
-use wgpu_qat::quant::fake_quant::{nudge, Grid};
-use wgpu_qat::quant::mean::MeanRescale;
-use wgpu_qat::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
-use wgpu_qat::quant::params::TensorQuant;
-use wgpu_qat::reference::f32 as cpu;
-use wgpu_qat::reference::int8::{
+use qat_int8::interpreter::{
     add, average_pool, concat, conv2d, depthwise_conv2d, fully_connected, mean_hw, run_batch, run_image,
     DepthwiseLayer, Tensor,
 };
+use qat_int8::model::QLayer;
+use qat_int8::quant::add::AddRescale;
+use qat_int8::quant::clamp::{Activation, Clamp};
+use qat_int8::quant::fake_quant::{nudge, Grid};
+use qat_int8::quant::mean::MeanRescale;
+use qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
+use qat_int8::quant::params::TensorQuant;
+use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
+use wgpu_qat::ops::max_pool::MaxPoolParams;
+use wgpu_qat::ops::twins as cpu;
+use wgpu_qat::quantize::{dequantize, quantize, TrainedState};
 use wgpu_qat::train::eval::argmax;
 
 fn q(scale: f32, zero_point: i32) -> TensorQuant {
@@ -188,7 +188,7 @@ fn conv_int8_worked_example() {
         clamp: Clamp { min: -128, max: 127 },
     };
     let x = Tensor { shape: [1, 2, 1], data: vec![-128, 127] };
-    let y = wgpu_qat::reference::int8::conv2d(&layer, &x, -128);
+    let y = qat_int8::interpreter::conv2d(&layer, &x, -128);
     // real(acc) = acc * s_in * s_w; out = round(real / 0.01) - 128.
     for (xi, yi) in x.data.iter().zip(&y.data) {
         let acc = 100 + 64 * (*xi as i32 + 128);

@@ -15,15 +15,15 @@
 mod common;
 
 use common::{synthetic_split, synthetic_state};
+use qat_int8::interpreter::run_batch;
+use qat_int8::model::QuantModel;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use wgpu_qat::export::model::QuantModel;
-use wgpu_qat::export::quantize::{quantize, TrainedState};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
 use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
-use wgpu_qat::reference::int8::run_batch;
+use wgpu_qat::quantize::{quantize, TrainedState};
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::{train, TrainConfig};
 
@@ -138,8 +138,8 @@ fn collapsed(weights: WeightQuant) -> QuantModel {
     let model = quantize(&state).unwrap();
     // Without the widening the bias would be far beyond int32 (0.5 / (s_in * ~1e-9 / 127)).
     let scales = |k: usize| match &model.nodes[k].op {
-        wgpu_qat::export::model::QLayer::Conv2d { weight_scales, .. }
-        | wgpu_qat::export::model::QLayer::DepthwiseConv2d { weight_scales, .. } => weight_scales.clone(),
+        qat_int8::model::QLayer::Conv2d { weight_scales, .. }
+        | qat_int8::model::QLayer::DepthwiseConv2d { weight_scales, .. } => weight_scales.clone(),
         _ => panic!("node {k} is not a conv"),
     };
     for (param, channel) in [(1usize, 3usize), (2, 5)] {
@@ -297,7 +297,8 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
         let net = wgpu_qat::train::Network::with_params(gpu, &imported.spec, &imported.params, WeightQuant::PerChannel)
             .unwrap();
         let test = data.test.slice(0, IMAGES, 784);
-        let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &test, [28, 28, 1], &net.input_norm);
+        let ds =
+            wgpu_qat::ops::gather::GpuDataset::upload(gpu, &test.images, &test.labels, [28, 28, 1], &net.input_norm);
         let ours = wgpu_qat::train::eval::evaluate(gpu, &net, &ds, &test.labels, false, 250, 8).unwrap();
         let model_copy = dir.join(format!("{fixture}.onnx"));
         std::fs::copy(&path, &model_copy).unwrap();

@@ -4,12 +4,12 @@
 mod common;
 
 use common::cnn_state;
-use wgpu_qat::export::format::{from_bytes, read, to_bytes, write, HEADER_LEN};
-use wgpu_qat::export::model::{Clamp, QLayer, QuantModel};
-use wgpu_qat::export::quantize::quantize;
+use qat_int8::format::{from_bytes, read, to_bytes, write, HEADER_LEN};
+use qat_int8::model::{Clamp, QLayer, QuantModel};
+use qat_int8::quant::multiplier::{quantize_multiplier, Rounding};
+use qat_int8::quant::params::TensorQuant;
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::quant::multiplier::{quantize_multiplier, Rounding};
-use wgpu_qat::quant::params::TensorQuant;
+use wgpu_qat::quantize::quantize;
 
 #[test]
 fn export_round_trips_exactly() {

@@ -7,10 +7,10 @@
 
 mod common;
 
-use wgpu_qat::export::format::{from_bytes, from_bytes_with, read, to_bytes, VERSION};
-use wgpu_qat::model::limits::{self, InterpreterLimits};
-use wgpu_qat::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
-use wgpu_qat::reference::int8::run_image;
+use qat_int8::format::{from_bytes, from_bytes_with, read, to_bytes, VERSION};
+use qat_int8::interpreter::run_image;
+use qat_int8::limits::{self, InterpreterLimits};
+use qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 
 /// A payload under construction, field by field as docs/FORMAT.md lays it out.
 #[derive(Clone, Default)]

@@ -9,13 +9,13 @@ mod common;
 
 use common::seal;
 use common::{synthetic_split, synthetic_state};
+use qat_int8::format::{from_bytes, to_bytes, HEADER_LEN};
+use qat_int8::interpreter::run_image;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::export::format::{from_bytes, to_bytes, HEADER_LEN};
-use wgpu_qat::export::quantize::quantize;
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::reference::int8::run_image;
+use wgpu_qat::quantize::quantize;
 
 /// Mutants per CI run (the acceptance asks for at least 20,000).
 const MUTANTS: usize = 24_000;
@@ -105,7 +105,7 @@ fn mutated_model_files_never_panic_and_stay_bounded() {
                 assert_eq!(
                     logits.len() as u32,
                     model.nodes.last().map_or(0, |n| match n.op {
-                        wgpu_qat::export::QLayer::FullyConnected { units, .. } => units,
+                        qat_int8::model::QLayer::FullyConnected { units, .. } => units,
                         _ => 0,
                     })
                 );

@@ -5,13 +5,13 @@
 mod common;
 
 use common::{synthetic_split, synthetic_state};
-use wgpu_qat::export::format::{from_bytes, to_bytes};
-use wgpu_qat::export::model::QLayer;
-use wgpu_qat::export::quantize::quantize;
+use qat_int8::format::{from_bytes, to_bytes};
+use qat_int8::interpreter::run_batch;
+use qat_int8::model::QLayer;
 use wgpu_qat::layers::MaxPool;
 use wgpu_qat::model::file::{from_toml, read};
 use wgpu_qat::model::{Layer, ModelSpec};
-use wgpu_qat::reference::int8::run_batch;
+use wgpu_qat::quantize::quantize;
 
 fn example(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models").join(format!("{name}.toml"))
@@ -103,7 +103,7 @@ fn a_concat_input_with_other_readers_is_rejected_for_qat() {
         "{HEAD}[[layers]]\nname = \"a\"\ntype = \"conv2d\"\nfilters = 2\nkernel = 3\n[[layers]]\nname = \"b\"\ntype = \"conv2d\"\ninput = \"a\"\nfilters = 2\nkernel = 1\n[[layers]]\nname = \"cat\"\ntype = \"concat\"\ninputs = [\"a\", \"b\"]\n[[layers]]\nname = \"g\"\ntype = \"global_avg_pool\"\n[[layers]]\nname = \"d\"\ntype = \"dense\"\nunits = 2\n"
     );
     let spec = from_toml(&text).unwrap();
-    let e = wgpu_qat::quant::placement::placement(&spec).unwrap_err().to_string();
+    let e = wgpu_qat::model::placement::placement(&spec).unwrap_err().to_string();
     assert!(e.contains("\"a\"") && e.contains("cat"), "{e}");
 }
 
@@ -150,7 +150,7 @@ fn per_tensor_weights_have_one_scale_per_layer() {
             assert!(weight_scales.windows(2).all(|w| w[0] == w[1]), "{}", n.name);
         }
     }
-    let back = wgpu_qat::export::quantize::dequantize(&model).unwrap();
+    let back = wgpu_qat::quantize::dequantize(&model).unwrap();
     assert_eq!(back.weight_quant, wgpu_qat::train::network::WeightQuant::PerTensor);
 }
 
@@ -165,7 +165,7 @@ fn long_chain(n: usize) -> String {
 
 #[test]
 fn layer_counts_are_bounded_and_parsing_is_linear() {
-    use wgpu_qat::model::limits::MAX_LAYERS;
+    use qat_int8::limits::MAX_LAYERS;
     // 100,000 layers: refused by the documented limit (the CLI measures 0.26 s for this file,
     // nearly all of it TOML deserialization).
     let e = from_toml(&long_chain(100_000)).unwrap_err();

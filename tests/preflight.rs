@@ -7,9 +7,9 @@
 mod common;
 
 use common::architectures::{mobilenet_v2, resnet};
-use wgpu_qat::data::gpu::GpuDataset;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
+use wgpu_qat::ops::gather::GpuDataset;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::plan::PlanOptions;
@@ -24,7 +24,7 @@ fn sized(gpu: &Gpu, spec: &ModelSpec, batch: u32) -> wgpu_qat::Result<u64> {
     let net = Network::init(gpu, spec, 1, WeightQuant::PerChannel)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let split = common::synthetic_split(batch as usize, pixels, 3);
-    let data = GpuDataset::upload(gpu, &split, spec.input, &InputNorm::unit(spec.input[2]));
+    let data = GpuDataset::upload(gpu, &split.images, &split.labels, spec.input, &InputNorm::unit(spec.input[2]));
     check_step_buffers(gpu, &net, &data, split.count, &steps(batch))
 }
 

@@ -6,9 +6,9 @@
 mod common;
 
 use common::{gpu, synthetic_split};
-use wgpu_qat::data::gpu::GpuDataset;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
+use wgpu_qat::ops::gather::GpuDataset;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::plan::{Plan, PlanOptions};
 use wgpu_qat::train::Network;
@@ -23,7 +23,8 @@ fn a_steady_state_step_is_one_submit_and_allocates_nothing() {
         for qat in [false, true] {
             let (batch, samples) = (16u32, 64usize);
             let norm = wgpu_qat::qat_int8::InputNorm::unit(1);
-            let data = GpuDataset::upload(&gpu, &synthetic_split(samples, 784, 5), spec.input, &norm);
+            let split = synthetic_split(samples, 784, 5);
+            let data = GpuDataset::upload(&gpu, &split.images, &split.labels, spec.input, &norm);
             let net = Network::init(&gpu, &spec, 1, WeightQuant::PerChannel).unwrap();
             let plan = Plan::build(&gpu, &net, &data, samples, PlanOptions::training(batch, qat)).unwrap();
             let order: Vec<u32> = (0..samples as u32).collect();

@@ -5,10 +5,10 @@
 mod common;
 
 use common::{gpu, mnist};
-use wgpu_qat::export::format::{read, write};
-use wgpu_qat::export::quantize::{quantize, TrainedState};
+use qat_int8::format::{read, write};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
+use wgpu_qat::quantize::{quantize, TrainedState};
 use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits, verify_model};
 use wgpu_qat::QatError;
@@ -117,8 +117,8 @@ fn per_tensor_weights_train_end_to_end() {
 /// trains against the weights the int8 model holds. GPU only (synthetic images).
 #[test]
 fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
-    use wgpu_qat::data::gpu::GpuDataset;
-    use wgpu_qat::export::model::QLayer;
+    use qat_int8::model::QLayer;
+    use wgpu_qat::ops::gather::GpuDataset;
     use wgpu_qat::train::network::WeightQuant;
     use wgpu_qat::train::plan::{Plan, PlanOptions};
     use wgpu_qat::train::Network;
@@ -135,7 +135,8 @@ fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
     for weights in [WeightQuant::PerChannel, WeightQuant::PerTensor] {
         let net = Network::with_params(gpu, &spec, &params, weights).unwrap();
         let split = common::synthetic_split(64, 784, 9);
-        let data = GpuDataset::upload(gpu, &split, spec.input, &wgpu_qat::qat_int8::InputNorm::unit(1));
+        let data =
+            GpuDataset::upload(gpu, &split.images, &split.labels, spec.input, &wgpu_qat::qat_int8::InputNorm::unit(1));
         let mut opts = PlanOptions::training(32, true);
         opts.adam.lr = 0.0;
         let plan = Plan::build(gpu, &net, &data, split.count, opts).unwrap();
@@ -150,6 +151,6 @@ fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
         assert!(exported > 1e-8, "{weights:?}: the export did not widen the scale ({exported})");
         assert!((gpu_scale - exported).abs() <= 1e-5 * exported, "{weights:?}: QAT {gpu_scale}, export {exported}");
         // And the model is valid: the widened bias fits the accumulator.
-        wgpu_qat::export::format::to_bytes(&model).unwrap();
+        qat_int8::format::to_bytes(&model).unwrap();
     }
 }

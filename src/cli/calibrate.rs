@@ -5,11 +5,12 @@
 
 use super::data::{load, DataArgs};
 use super::train::{starting_model, WeightsArg};
+use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
-use wgpu_qat::data::gpu::GpuDataset;
-use wgpu_qat::export::{format, quantize::quantize, quantize::TrainedState};
 use wgpu_qat::gpu::Gpu;
-use wgpu_qat::output::{Inputs, OutputPath};
+use wgpu_qat::ops::gather::GpuDataset;
+use wgpu_qat::qat_int8::format;
+use wgpu_qat::quantize::{quantize, TrainedState};
 use wgpu_qat::train::calibrate::calibrate;
 use wgpu_qat::train::eval::evaluate;
 use wgpu_qat::train::network::WeightQuant;
@@ -69,14 +70,14 @@ pub fn run(a: CalibrateArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let mut net = Network::with_params(gpu, &spec, &params, weight_quant)?;
     net.input_norm = data.norm.clone();
     let calib = data.train.slice(0, a.images.min(data.train.count), data.pixels());
-    let calib_ds = GpuDataset::upload(gpu, &calib, data.shape, &data.norm);
+    let calib_ds = GpuDataset::upload(gpu, &calib.images, &calib.labels, data.shape, &data.norm);
     calibrate(gpu, &net, &calib_ds, calib.count, 256)?;
     let model = quantize(&TrainedState::read(gpu, &net, 8)?)?;
     let bytes = format::to_bytes(&model).map_err(|e| format::invalid_export(&a.out, e))?;
     out.write(&bytes)?;
 
     let test = test_split(&data, a.test_limit);
-    let test_ds = GpuDataset::upload(gpu, &test, data.shape, &data.norm);
+    let test_ds = GpuDataset::upload(gpu, &test.images, &test.labels, data.shape, &data.norm);
     let float = evaluate(gpu, &net, &test_ds, &test.labels, false, 500, 8)?;
     let fq = evaluate(gpu, &net, &test_ds, &test.labels, true, 500, 8)?;
     let agree = compare(&fq.logits, &int8_logits(&model, &test)?, fq.classes, model.logits_quant(), &test.labels);

@@ -2,10 +2,10 @@
 //! `--device gpu` on the GPU int8 kernels (`int8_gpu`), which give the same bytes.
 
 use super::data::{check_input, load, DataArgs};
+use qat_int8::format;
+use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
 use std::time::Instant;
-use wgpu_qat::export::format;
-use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::train::{eval::accuracy, trainer::test_split};
 use wgpu_qat::verify::int8_logits;
 use wgpu_qat::{QatError, Result};

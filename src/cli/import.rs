@@ -1,10 +1,10 @@
 //! `qat import`: an ONNX float model (PyTorch's or tf2onnx's export) as a spec file and its
 //! float weights (.safetensors beside it), which `qat train --model SPEC --init WEIGHTS` reads.
 
+use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
 use wgpu_qat::import::onnx;
 use wgpu_qat::model::{file, float_weights};
-use wgpu_qat::output::{Inputs, OutputPath};
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]

@@ -1,9 +1,9 @@
 //! `qat inspect`: the nodes of a model file with their inputs, output quantization and
 //! weight scales, so what the int8 model holds can be read without running it.
 
+use qat_int8::format;
+use qat_int8::model::QLayer;
 use std::path::PathBuf;
-use wgpu_qat::export::format;
-use wgpu_qat::export::model::QLayer;
 use wgpu_qat::Result;
 
 #[derive(clap::Args, Debug)]

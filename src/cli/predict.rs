@@ -2,9 +2,9 @@
 //! JPEG), on the CPU int8 interpreter (no GPU) or, with `--device gpu`, the GPU int8 kernels
 //! (the same bytes).
 
+use qat_int8::format;
 use std::path::PathBuf;
 use wgpu_qat::data::image::{self, Fit};
-use wgpu_qat::export::format;
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]

@@ -4,25 +4,24 @@
 
 use super::data::{load, DataArgs};
 use super::export::Format;
+use qat_int8::model::QuantModel;
+use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::data::Dataset;
-use wgpu_qat::export::model::QuantModel;
-use wgpu_qat::export::{
-    format,
-    quantize::{quantize, TrainedState},
-};
 use wgpu_qat::gpu::Gpu;
 use wgpu_qat::model::file::resolve;
 use wgpu_qat::model::float_weights;
+use wgpu_qat::model::params::HostParams;
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::ops::gather::Augment;
-use wgpu_qat::output::{Inputs, OutputPath};
+use wgpu_qat::qat_int8::format;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::qat_int8::Int8Error;
+use wgpu_qat::quantize::{quantize, TrainedState};
 use wgpu_qat::train::checkpoint;
-use wgpu_qat::train::network::{HostParams, WeightQuant};
+use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;
 use wgpu_qat::train::trainer::{train_from, CheckpointPlan, Continuity};
 use wgpu_qat::train::{trainer::test_split, TrainConfig, TrainReport};

@@ -2,8 +2,8 @@
 //! forward: top-1 agreement and logit differences in output LSBs.
 
 use super::data::{check_input, load, DataArgs};
+use qat_int8::format;
 use std::path::PathBuf;
-use wgpu_qat::export::format;
 use wgpu_qat::gpu::Gpu;
 use wgpu_qat::train::trainer::test_split;
 use wgpu_qat::verify::verify_model;

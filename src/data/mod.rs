@@ -1,12 +1,11 @@
 //! Data: the readers (MNIST-format IDX, CIFAR-10 binary batches, image folders) that all give a
-//! `Dataset`, MNIST discovery/verification/caching, the user's own images, seeded shuffling,
-//! and the GPU-resident copy of a data set that batches are gathered from.
+//! `Dataset`, MNIST discovery/verification/caching, the user's own images and seeded shuffling
+//! (GPU-free: the GPU-resident copy batches are gathered from is `ops::gather::GpuDataset`).
 
 pub mod cifar;
 pub mod dataset;
 pub mod download;
 pub mod folder;
-pub mod gpu;
 pub mod idx;
 pub mod image;
 pub mod mnist;

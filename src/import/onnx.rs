@@ -26,10 +26,10 @@
 //! long values are abbreviated in messages (`brief`).
 
 use crate::layers::{Add, AvgPool, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
+use crate::model::params::{HostBn, HostParams};
 use crate::model::{ModelSpec, Node};
 use crate::ops::batch_norm::EPSILON;
 use crate::ops::conv2d::Padding;
-use crate::train::network::{HostBn, HostParams};
 use crate::{QatError, Result};
 use prost::Message;
 use qat_int8::export::onnx_proto as pb;
@@ -284,7 +284,7 @@ impl Importer {
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        let max = crate::model::limits::MAX_DIM;
+        let max = qat_int8::limits::MAX_DIM;
         let size = |d: &Option<i64>| d.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0 && v <= max);
         if dims.len() != 4 || dims[1..].iter().any(|d| size(d).is_none()) {
             return Err(self.bad(format!(
@@ -477,7 +477,7 @@ impl Importer {
                 if kernel.len() != 2 || strides.len() != 2 || kernel[1] != k || strides[1] != s {
                     return Err(self.refuse(n, index, format!("kernel_shape {}, strides {}: square windows and equal strides only", brief(&kernel), brief(&strides))));
                 }
-                let max = crate::model::limits::MAX_KERNEL;
+                let max = qat_int8::limits::MAX_KERNEL;
                 let (k, s) = (self.size(n, index, "kernel_shape", k, max)?, self.size(n, index, "strides", s, max)?);
                 if attr_int(n, "ceil_mode", 0) != 0 {
                     return Err(self.refuse(n, index, "ceil_mode = 1: output sizes are rounded down here (ceil_mode = 0); export with ceil_mode=False"));
@@ -636,7 +636,7 @@ impl Importer {
                 ))
             }
         };
-        use crate::model::limits::{MAX_DIM, MAX_KERNEL};
+        use qat_int8::limits::{MAX_DIM, MAX_KERNEL};
         self.dim(n, index, "weight dimension O", o, MAX_DIM)?;
         self.dim(n, index, "weight dimension I", i, MAX_DIM)?;
         let (kh_, kw_) =

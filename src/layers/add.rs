@@ -2,11 +2,11 @@
 //! range of its own; exported as ADD (each input rescaled to a 20-bit shared grid, as TFLite).
 
 use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::ops::elementwise::AddParams;
+use crate::quantize::Export;
 use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::OpShape;
 

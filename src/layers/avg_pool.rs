@@ -3,11 +3,11 @@
 //! the input's scale and zero point): fake quant with the input's range, no observer.
 
 use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::ops::avg_pool::AvgPoolParams;
+use crate::quantize::Export;
 use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::shape::{OpShape, Padding};
 
 /// An average pooling layer's options.

@@ -1,13 +1,13 @@
 //! Concat on the channel axis of two or more inputs of one height and width. The inputs and the
-//! output share one scale: the Concat's own range quantizes them all (`quant::placement`);
+//! output share one scale: the Concat's own range quantizes them all (`model::placement`);
 //! exported as CONCATENATION.
 
 use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::ops::concat::ConcatParams;
+use crate::quantize::Export;
 use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::shape::OpShape;
 
 /// A concat layer (no options).

@@ -3,14 +3,14 @@
 //! three. Its output has a range of its own; exported as CONV_2D with per-channel weights.
 
 use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::gpu::{Dispatch, Gpu};
 use crate::model::geometry::Weights;
+use crate::model::params::HostParams;
 use crate::ops::conv2d::Conv2dParams;
-use crate::train::network::HostParams;
+use crate::quantize::Export;
 use crate::train::plan::{Builder, WeightedKernel};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::{OpShape, Padding};
 

@@ -2,10 +2,10 @@
 //! keeps its input's quantization; exported as RESHAPE.
 
 use super::{Fields, FromInt8, Layer, LayerKind};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
+use crate::quantize::Export;
 use crate::train::plan::{Backward, Builder, Recorded};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::shape::OpShape;
 
 /// A flatten layer (no options).

@@ -2,11 +2,11 @@
 //! Its output has a range of its own; exported as MEAN over the spatial axes.
 
 use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::ops::global_avg_pool::GlobalAvgPoolParams;
+use crate::quantize::Export;
 use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::shape::OpShape;
 
 /// A global average pooling layer (no options).

@@ -2,11 +2,11 @@
 //! quantization, so nothing is fake-quantized; exported as MAX_POOL_2D.
 
 use super::{Fields, FromInt8, Layer, LayerKind};
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::ops::max_pool::MaxPoolParams;
+use crate::quantize::Export;
 use crate::train::plan::{Backward, Builder, Recorded};
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::shape::OpShape;
 
 /// A max pooling layer's options.

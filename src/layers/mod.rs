@@ -26,12 +26,12 @@ pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
 pub use max_pool::MaxPool;
 
-use crate::export::model::QLayer;
-use crate::export::quantize::Export;
 use crate::model::geometry::Weights;
-use crate::train::network::HostParams;
+use crate::model::params::HostParams;
+use crate::quantize::Export;
 use crate::train::plan::Builder;
 use crate::Result;
+use qat_int8::model::QLayer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::{OpShape, Padding};
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ pub const KINDS: &[Kind] = &[
     Kind { name: "concat", parse: Concat::parse, from_int8: Concat::from_int8 },
 ];
 
-/// How a layer's output is quantized when no Concat reads it (`quant::placement`).
+/// How a layer's output is quantized when no Concat reads it (`model::placement`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputRange {
     /// An observer and fake quant of its own.

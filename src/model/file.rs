@@ -3,8 +3,9 @@
 //! unknown layer types and fields, missing options, inputs that name nothing (dangling), cycles,
 //! and shape errors. docs/MODELS.md describes the format.
 
-use crate::model::{limits, Layer, ModelSpec, Node};
+use crate::model::{Layer, ModelSpec, Node};
 use crate::{QatError, Result};
+use qat_int8::limits;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::Path;

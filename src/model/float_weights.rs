@@ -5,8 +5,8 @@
 //! bias), and with batch norm `NAME.bn.gamma`, `NAME.bn.beta`, `NAME.bn.moving_mean` and
 //! `NAME.bn.moving_var` (\[C\]).
 
+use crate::model::params::{HostBn, HostParams};
 use crate::model::{geometry, ModelSpec};
-use crate::train::network::{HostBn, HostParams};
 use crate::{QatError, Result};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 use std::path::Path;

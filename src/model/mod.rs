@@ -5,7 +5,8 @@ pub mod builtin;
 pub mod file;
 pub mod float_weights;
 pub mod geometry;
-pub use qat_int8::limits;
+pub mod params;
+pub mod placement;
 pub mod spec;
 
 pub use spec::{Layer, ModelSpec, Node};

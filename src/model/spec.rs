@@ -4,8 +4,8 @@
 //! tensors are [1, 1, units].
 
 pub use crate::layers::Layer;
-use crate::model::limits;
 use crate::{QatError, Result};
+use qat_int8::limits;
 pub use qat_int8::shape::elements;
 use qat_int8::shape::infer;
 

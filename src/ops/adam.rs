@@ -101,7 +101,7 @@ pub static KERNELS: &[&Shader] = &[&UPDATE.shader];
 /// Twin of the Adam kernel.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`reference::f32` gathers every op's twin).
+/// against (`ops::twins` gathers every op's twin).
 pub mod twin {
     use crate::ops::adam::AdamConfig;
 

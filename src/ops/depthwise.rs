@@ -147,7 +147,7 @@ pub static KERNELS: &[&Shader] = &[
 /// Twins of the depthwise conv kernels (o == c, weights [KH, KW, C]).
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`reference::f32` gathers every op's twin).
+/// against (`ops::twins` gathers every op's twin).
 pub mod twin {
     use crate::ops::conv2d::twin::for_each_window;
     use crate::ops::conv2d::Conv2dParams;

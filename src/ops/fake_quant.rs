@@ -6,8 +6,8 @@
 
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
-use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
+use qat_int8::quant::fake_quant::Grid as QuantGrid;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -188,10 +188,10 @@ pub static KERNELS: &[&Shader] =
 /// Twins of the fake-quant kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`reference::f32` gathers every op's twin).
+/// against (`ops::twins` gathers every op's twin).
 pub mod twin {
-    use crate::quant::double_rounding::margin_of_scales;
-    use crate::quant::fake_quant::{nudge, Grid};
+    use qat_int8::quant::double_rounding::margin_of_scales;
+    use qat_int8::quant::fake_quant::{nudge, Grid};
 
     /// Twin of fake_quant/forward.wgsl (ranges: [min, max] per channel).
     pub fn fake_quant_forward(x: &[f32], ranges: &[f32], channels: usize, inner: usize, grid: Grid) -> Vec<f32> {

@@ -1,10 +1,47 @@
-//! Batch assembly on the GPU from a resident u8 data set and an order buffer: normalization
-//! and, for training, random crop and flip.
+//! Batch assembly on the GPU from a resident u8 data set (`GpuDataset`, laid out as the gather
+//! reads it) and an order buffer: normalization and, for training, random crop and flip.
 
-use crate::data::gpu::GpuDataset;
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
 use crate::Result;
+use qat_int8::InputNorm;
+
+/// A data split uploaded once: u8 images and u32 labels on the GPU, gathered into batches by gather/batch.wgsl.
+pub struct GpuDataset {
+    /// Images as u8, packed four per u32.
+    pub images: wgpu::Buffer,
+    /// Labels, one u32 per sample.
+    pub labels: wgpu::Buffer,
+    /// mean\[c\] at word c, std\[c\] at word channels + c.
+    pub norm: wgpu::Buffer,
+    /// Samples.
+    pub count: usize,
+    /// Image shape [h, w, c].
+    pub shape: [u32; 3],
+    /// Bytes per sample (h * w * c).
+    pub pixels: usize,
+}
+
+impl GpuDataset {
+    /// Uploads `labels.len()` samples: `images` (u8, each of shape `shape`, back to back) and
+    /// their labels, fed through `norm`.
+    pub fn upload(gpu: &Gpu, images: &[u8], labels: &[u8], shape: [u32; 3], norm: &InputNorm) -> GpuDataset {
+        let pixels = shape.iter().map(|&d| d as usize).product();
+        let mut bytes = images.to_vec();
+        bytes.resize(bytes.len().div_ceil(4) * 4, 0);
+        let words: Vec<u32> = bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let words_of_labels: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
+        let norm_words: Vec<f32> = norm.mean.iter().chain(&norm.std).copied().collect();
+        GpuDataset {
+            images: gpu.upload("dataset images", &words),
+            labels: gpu.upload("dataset labels", &words_of_labels),
+            norm: gpu.upload("dataset normalization", &norm_words),
+            count: labels.len(),
+            shape,
+            pixels,
+        }
+    }
+}
 
 /// Random augmentation of training batches (`qat train --augment crop,flip`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -108,7 +145,7 @@ pub static KERNELS: &[&Shader] = &[&BATCH.shader];
 /// Twin of the batch gather kernel.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`reference::f32` gathers every op's twin).
+/// against (`ops::twins` gathers every op's twin).
 pub mod twin {
     use super::GatherParams;
 

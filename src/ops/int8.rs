@@ -576,7 +576,7 @@ pub static KERNELS: &[&Shader] = &[
 /// Twin of the int8 kernels: the int8 crate's own rules.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`reference::f32` gathers every op's twin).
+/// against (`ops::twins` gathers every op's twin).
 pub mod twin {
     use qat_int8::quant::multiplier::{multiply_by_quantized_multiplier, QuantizedMultiplier};
     use qat_int8::quant::rounding::round_half_away_f64;

@@ -1,7 +1,7 @@
 //! One file per op, named as its folder under `shaders/`: its `#[repr(C)]` uniform struct
 //! (checked field by field against the WGSL by a test, `gpu::uniform`), its shape math, the
 //! host code that records its kernels as `Dispatch`es, and its plain-loop CPU twin
-//! (`<op>::twin`, gathered in `twins` and re-exported as `reference::f32`). Each op declares
+//! (`<op>::twin`, gathered in `twins`). Each op declares
 //! its kernels as typed handles (`<op>::KERNELS`); `shaders` below gathers them.
 
 pub mod adam;
@@ -24,7 +24,7 @@ pub mod reduce;
 pub mod relu;
 pub mod yardstick;
 
-/// Every op's CPU twin (`ops::<op>::twin`) in one namespace, re-exported as `reference::f32`.
+/// Every op's CPU twin (`ops::<op>::twin`) in one namespace.
 pub mod twins {
     pub use super::adam::twin::*;
     pub use super::avg_pool::twin::*;

@@ -5,8 +5,8 @@
 
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{Dispatch, Gpu, Grid};
-use crate::quant::fake_quant::Grid as QuantGrid;
 use crate::Result;
+use qat_int8::quant::fake_quant::Grid as QuantGrid;
 
 /// How an activation range follows the batches.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,7 +86,7 @@ impl BiasRoomParams {
             ranges: ranges as u32,
             folded: folded as u32,
             _pad0: 0,
-            limit: crate::quant::bias_scale::bias_limit(taps),
+            limit: qat_int8::quant::bias_scale::bias_limit(taps),
             half_steps: (weight.qmax - weight.qmin) as f32 / 2.0,
             act_qmin: act.qmin as f32,
             act_qmax: act.qmax as f32,
@@ -173,7 +173,7 @@ pub static KERNELS: &[&Shader] =
 /// Twins of the range-observer kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`reference::f32` gathers every op's twin).
+/// against (`ops::twins` gathers every op's twin).
 pub mod twin {
     use crate::ops::observer::RangeMode;
 
@@ -216,13 +216,13 @@ pub mod twin {
         input_range: &[f32],
         p: &crate::ops::observer::BiasRoomParams,
     ) {
-        let act = crate::quant::fake_quant::Grid { bits: 8, qmin: p.act_qmin as i32, qmax: p.act_qmax as i32 };
-        let s_in = crate::quant::fake_quant::nudge(input_range[0], input_range[1], act).scale;
+        let act = qat_int8::quant::fake_quant::Grid { bits: 8, qmin: p.act_qmin as i32, qmax: p.act_qmax as i32 };
+        let s_in = qat_int8::quant::fake_quant::nudge(input_range[0], input_range[1], act).scale;
         let groups = ranges.len() / 2;
         for g in 0..groups {
             let covered: Vec<usize> = if groups == 1 { (0..bias.len()).collect() } else { vec![g] };
             let half = covered.iter().fold(ranges[2 * g + 1], |h, &c| {
-                crate::quant::bias_scale::widened(h, bias[c], s_in, p.limit, p.half_steps)
+                qat_int8::quant::bias_scale::widened(h, bias[c], s_in, p.limit, p.half_steps)
             });
             ranges[2 * g] = -half;
             ranges[2 * g + 1] = half;

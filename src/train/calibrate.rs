@@ -2,10 +2,10 @@
 //! for the input and every tensor that fake quant would observe, the range of all values seen
 //! (TFLite's min/max calibration); nothing is trained and nothing is fake-quantized. Batch norm
 //! runs on its moving statistics and is folded at export as after QAT. The network then exports
-//! like a trained one (`export::quantize`).
+//! like a trained one (`quantize`).
 
-use crate::data::gpu::GpuDataset;
 use crate::gpu::Gpu;
+use crate::ops::gather::GpuDataset;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
 use crate::{QatError, Result};

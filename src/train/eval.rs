@@ -1,7 +1,7 @@
 //! GPU evaluation: logits of a whole data set through a float or fake-quant forward plan.
 
-use crate::data::gpu::GpuDataset;
 use crate::gpu::Gpu;
+use crate::ops::gather::GpuDataset;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
 use crate::Result;

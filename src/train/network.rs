@@ -1,15 +1,16 @@
 //! The network's state on the GPU. Per weighted node: float weights and bias with their Adam
 //! moments, the weight range(s), and for layers followed by batch norm the BN parameters
 //! [gamma, beta] (with Adam moments), moving statistics [mean, var] per channel and the fold
-//! scales used during QAT. Per tensor that fake quant observes (see `quant::placement`): an
+//! scales used during QAT. Per tensor that fake quant observes (see `model::placement`): an
 //! activation range `[min, max, seen]`.
 
 use crate::data::rng::Rng;
 use crate::gpu::Gpu;
 use crate::model::geometry::{self, Weights};
+use crate::model::params::{HostBn, HostParams};
+use crate::model::placement::{placement, OutputQuant};
 use crate::model::ModelSpec;
 use crate::ops::observer::ACTIVATION_RANGE_WORDS;
-use crate::quant::placement::{placement, OutputQuant};
 use crate::{QatError, Result};
 
 /// How weights are grouped for fake quant: per output channel (tfmot's default for conv and
@@ -85,7 +86,7 @@ pub struct Network {
     pub spec: ModelSpec,
     /// Output shape of every node.
     pub shapes: Vec<[u32; 3]>,
-    /// How each node's output is quantized (`quant::placement`).
+    /// How each node's output is quantized (`model::placement`).
     pub placement: Vec<OutputQuant>,
     /// One entry per weighted node, in node order.
     pub params: Vec<Params>,
@@ -97,30 +98,6 @@ pub struct Network {
     pub weight_quant: WeightQuant,
     /// How pixels become the input (the data set's normalization; exported with the model).
     pub input_norm: qat_int8::InputNorm,
-}
-
-/// Host copy of a batch norm's state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HostBn {
-    /// Batch norm scale per channel.
-    pub gamma: Vec<f32>,
-    /// Batch norm offset per channel.
-    pub beta: Vec<f32>,
-    /// Moving mean per channel.
-    pub moving_mean: Vec<f32>,
-    /// Moving variance per channel.
-    pub moving_var: Vec<f32>,
-}
-
-/// Host copy of a node's parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HostParams {
-    /// The float weights.
-    pub weight: Vec<f32>,
-    /// The bias (empty with batch norm).
-    pub bias: Vec<f32>,
-    /// The batch norm after the layer, if any.
-    pub bn: Option<HostBn>,
 }
 
 /// The parameters training starts from, one entry per weighted node: Glorot-uniform weights,

@@ -3,7 +3,7 @@
 //!
 //! A plan is "train" (gather, forward, loss, backward, Adam) or "eval" (gather, forward), float
 //! or fake-quant, over the model's DAG in node order. Fake quant goes where
-//! `quant::placement` says: the model input, every weight (per channel or per tensor,
+//! `model::placement` says: the model input, every weight (per channel or per tensor,
 //! symmetric, last-value ranges) and the outputs it lists (moving-average ranges). Conv and
 //! depthwise outputs are fake-quantized with the int8 model's double rounding simulated
 //! (`quant::double_rounding`): their margins come from the step's input, weight and output
@@ -16,21 +16,21 @@
 //! beta - s * mean, the folded int8 layer. Gradients flow to w through the straight-through
 //! estimator with s held constant.
 
-use crate::data::gpu::GpuDataset;
 use crate::gpu::{Dispatch, Gpu};
+use crate::model::placement::OutputQuant;
 use crate::ops::adam::{AdamConfig, AdamParams, StepUniform};
 use crate::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
 use crate::ops::elementwise::{AddParams, ChannelScaleParams};
 use crate::ops::fake_quant::{FakeQuantParams, MarginParams};
+use crate::ops::gather::GpuDataset;
 use crate::ops::gather::{Augment, GatherParams};
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
 use crate::ops::observer::{ActivationRangeParams, BiasRoomParams, RangeMode, WeightRangeParams};
 use crate::ops::relu::ReluParams;
-use crate::quant::clamp::Activation;
-use crate::quant::fake_quant::Grid;
-use crate::quant::placement::OutputQuant;
 use crate::train::Network;
 use crate::{QatError, Result};
+use qat_int8::quant::clamp::Activation;
+use qat_int8::quant::fake_quant::Grid;
 
 #[derive(Debug, Clone, Copy)]
 /// What a plan records.
@@ -269,7 +269,7 @@ impl Builder<'_> {
         Ok(Some((margins, channels as u32)))
     }
 
-    /// The activation and output fake quant of node `k` (as `quant::placement` says) on its
+    /// The activation and output fake quant of node `k` (as `model::placement` says) on its
     /// output `y` of `count` elements; returns the result and what the backward needs.
     pub fn epilogue(&mut self, k: usize, y: wgpu::Buffer, count: usize) -> Result<(wgpu::Buffer, Epilogue)> {
         self.epilogue_after(k, y, count, false)

@@ -13,11 +13,11 @@
 //! of up to 65,535 each (`gpu::Grid`), so a dispatch over a buffer that fits the binding limit
 //! always fits too (`Dispatch::new` still refuses a grid over the adapter's limit).
 
-use crate::data::gpu::GpuDataset;
 use crate::gpu::Gpu;
 use crate::model::geometry;
 use crate::model::spec::elements;
 use crate::model::ModelSpec;
+use crate::ops::gather::GpuDataset;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::Network;
 use crate::{QatError, Result};

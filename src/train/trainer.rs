@@ -4,17 +4,18 @@
 //! with their step) are read back every `report_every` steps only; a problem stops the run
 //! with the step at which it first appeared.
 
-use crate::data::gpu::GpuDataset;
 use crate::data::rng::Rng;
 use crate::data::{Dataset, Split};
 use crate::gpu::Gpu;
+use crate::model::params::HostParams;
 use crate::model::ModelSpec;
 use crate::ops::adam::AdamConfig;
 use crate::ops::gather::Augment;
+use crate::ops::gather::GpuDataset;
 use crate::ops::loss::explode_limit;
 use crate::train::checkpoint::{self, Checkpoint, Expected, Phase, Position, Progress};
 use crate::train::eval::evaluate;
-use crate::train::network::{HostParams, WeightQuant};
+use crate::train::network::WeightQuant;
 use crate::train::plan::{Plan, PlanOptions};
 use crate::train::report::{PhaseReport, TrainReport};
 use crate::train::schedule::LrSchedule;
@@ -206,7 +207,7 @@ pub fn train_from(
     let train_split = data.train.slice(0, train_count, pixels);
     let val_split = data.train.slice(train_count, val_count, pixels);
     let test = test_split(data, cfg.test_limit);
-    let upload = |split: &Split| GpuDataset::upload(gpu, split, data.shape, &data.norm);
+    let upload = |split: &Split| GpuDataset::upload(gpu, &split.images, &split.labels, data.shape, &data.norm);
     gpu.buffer_context("uploading the training, validation and test images");
     let train_ds = upload(&train_split);
     let val_ds = (val_count > 0).then(|| upload(&val_split));

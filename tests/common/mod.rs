@@ -8,9 +8,9 @@ pub mod cli;
 
 use std::sync::OnceLock;
 use wgpu_qat::data::{mnist, rng::Rng, Dataset, Split};
-use wgpu_qat::export::quantize::TrainedState;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
+use wgpu_qat::quantize::TrainedState;
 
 pub fn gpu() -> Option<&'static Gpu> {
     static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
@@ -96,7 +96,7 @@ pub fn read(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<f32> {
 /// A model file around `payload` with a correct length and CRC-32 (version and flags as given),
 /// so a test exercises the reader's validation of the payload rather than its checksum.
 pub fn seal_with(payload: &[u8], version: u16, flags: u16) -> Vec<u8> {
-    let mut out = wgpu_qat::export::format::MAGIC.to_vec();
+    let mut out = qat_int8::format::MAGIC.to_vec();
     out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&flags.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
@@ -107,7 +107,7 @@ pub fn seal_with(payload: &[u8], version: u16, flags: u16) -> Vec<u8> {
 
 /// `seal_with` for the current version and no flags.
 pub fn seal(payload: &[u8]) -> Vec<u8> {
-    seal_with(payload, wgpu_qat::export::format::VERSION, 0)
+    seal_with(payload, qat_int8::format::VERSION, 0)
 }
 
 /// Random MNIST-shaped samples: `count` images of `pixels` bytes, labels below 10.
@@ -133,10 +133,10 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedS
         };
         let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
         let c = g.bn_channels;
-        params.push(wgpu_qat::train::network::HostParams {
+        params.push(wgpu_qat::model::params::HostParams {
             weight: (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect(),
             bias: (0..g.bias_len).map(|_| rng.uniform(-0.1, 0.1)).collect(),
-            bn: (c > 0).then(|| wgpu_qat::train::network::HostBn {
+            bn: (c > 0).then(|| wgpu_qat::model::params::HostBn {
                 gamma: (0..c).map(|_| rng.uniform(0.8, 1.2)).collect(),
                 beta: (0..c).map(|_| rng.uniform(-0.1, 0.1)).collect(),
                 moving_mean: (0..c).map(|_| rng.uniform(-0.2, 0.2)).collect(),
@@ -144,14 +144,14 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedS
             }),
         });
     }
-    let place = wgpu_qat::quant::placement::placement(spec)?;
+    let place = wgpu_qat::model::placement::placement(spec)?;
     Ok(TrainedState {
         spec: spec.clone(),
         params,
         input_range: [0.0, 1.0],
         output_ranges: place
             .iter()
-            .map(|p| matches!(p, wgpu_qat::quant::placement::OutputQuant::Own).then_some([-4.0, 6.0]))
+            .map(|p| matches!(p, wgpu_qat::model::placement::OutputQuant::Own).then_some([-4.0, 6.0]))
             .collect(),
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
@@ -163,12 +163,12 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedS
 pub fn cnn_state(seed: u64) -> TrainedState {
     let spec = ModelSpec::mnist_cnn();
     let mut rng = Rng::new(seed);
-    let conv = wgpu_qat::train::network::HostParams {
+    let conv = wgpu_qat::model::params::HostParams {
         weight: (0..108).map(|_| rng.uniform(-0.5, 0.5)).collect(),
         bias: (0..12).map(|_| rng.uniform(-0.1, 0.1)).collect(),
         bn: None,
     };
-    let dense = wgpu_qat::train::network::HostParams {
+    let dense = wgpu_qat::model::params::HostParams {
         weight: (0..20280).map(|_| rng.uniform(-0.05, 0.05)).collect(),
         bias: (0..10).map(|_| rng.uniform(-0.1, 0.1)).collect(),
         bn: None,

@@ -157,8 +157,8 @@ fn the_requantized_fake_quant_lands_where_the_int8_requantization_does() {
     // rounding, and fake-quantized by QAT from the f32 value with the margin of the same scales.
     // They agree on every accumulator whose exact r = acc * M is not within 1e-4 LSB of a
     // rounding boundary (f32 error); the plain fake quant misses the double rounding.
-    use wgpu_qat::quant::double_rounding::margin_of_scales;
-    use wgpu_qat::quant::multiplier::{multiply_by_quantized_multiplier, quantize_multiplier};
+    use qat_int8::quant::double_rounding::margin_of_scales;
+    use qat_int8::quant::multiplier::{multiply_by_quantized_multiplier, quantize_multiplier};
     let mut rng = Rng::new(42);
     let act = Grid::activation(8);
     let (mut checked, mut plain_misses) = (0, 0);

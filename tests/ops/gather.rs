@@ -17,7 +17,7 @@ fn gather_batch_matches_cpu() {
         let pixels = shape.iter().product::<u32>() as usize;
         let split = crate::common::synthetic_split(count, pixels, 3);
         let words: Vec<f32> = norm.mean.iter().chain(&norm.std).copied().collect();
-        let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, shape, &norm);
+        let ds = wgpu_qat::ops::gather::GpuDataset::upload(gpu, &split.images, &split.labels, shape, &norm);
         let mut order: Vec<u32> = (0..count as u32).collect();
         rng.shuffle(&mut order);
         let step = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(5, 1, 0.0, 1));
@@ -42,7 +42,7 @@ fn gather_normalizes_crops_and_flips_as_its_twin() {
     let split = crate::common::synthetic_split(count, pixels, 4);
     let norm = InputNorm { mean: vec![0.5, 0.25, 0.1], std: vec![0.2, 0.3, 0.7] };
     let words: Vec<f32> = norm.mean.iter().chain(&norm.std).copied().collect();
-    let ds = wgpu_qat::data::gpu::GpuDataset::upload(gpu, &split, shape, &norm);
+    let ds = wgpu_qat::ops::gather::GpuDataset::upload(gpu, &split.images, &split.labels, shape, &norm);
     let mut order: Vec<u32> = (0..count as u32).collect();
     rng.shuffle(&mut order);
     let order_buf = gpu.upload("order", &order);

@@ -39,7 +39,7 @@ fn observers_match_cpu() {
 
 #[test]
 fn bias_widened_ranges_match_cpu() {
-    use wgpu_qat::quant::fake_quant::Grid;
+    use qat_int8::quant::fake_quant::Grid;
     let Some(gpu) = gpu() else { return };
     let mut rng = Rng::new(17);
     // Per channel and per tensor, with the layer's own bias and with batch norm's folded one;

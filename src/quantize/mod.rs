@@ -3,27 +3,28 @@
 //! quantized with the nudged grid and rounding the fake-quant forward used (`Nudged::index`), so
 //! the int8 weights are the values training saw. Biases become int32 at scale
 //! input_scale * weight_scale (round half away from zero, in f64); multipliers come from
-//! `quant::multiplier::quantize_multiplier`; tensor quantization follows `quant::placement`.
+//! `quant::multiplier::quantize_multiplier`; tensor quantization follows `model::placement`.
 //! A channel whose int32 bias would not fit gets its weight range widened first
 //! (`quant::bias_scale`, LiteRT's rule, which QAT's weight fake quant applies too).
 
-use crate::export::model::{InputNorm, QLayer, QNode, QuantModel};
 use crate::gpu::Gpu;
 use crate::layers::KINDS;
 use crate::model::geometry;
+use crate::model::params::HostParams;
+use crate::model::placement::{placement, OutputQuant};
 use crate::model::{ModelSpec, Node};
 use crate::ops::batch_norm::EPSILON;
-use crate::quant::bias_scale;
-use crate::quant::clamp::Clamp;
-use crate::quant::fake_quant::{nudge, Grid, Nudged};
-use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier, Rounding};
-use crate::quant::params::TensorQuant;
-use crate::quant::placement::{placement, OutputQuant};
-use crate::quant::rounding::round_half_away_f64;
-use crate::reference::f32::weight_range;
-use crate::train::network::{HostParams, WeightQuant};
+use crate::ops::twins::weight_range;
+use crate::train::network::WeightQuant;
 use crate::train::Network;
 use crate::{QatError, Result};
+use qat_int8::model::{InputNorm, QLayer, QNode, QuantModel};
+use qat_int8::quant::bias_scale;
+use qat_int8::quant::clamp::Clamp;
+use qat_int8::quant::fake_quant::{nudge, Grid, Nudged};
+use qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier, Rounding};
+use qat_int8::quant::params::TensorQuant;
+use qat_int8::quant::rounding::round_half_away_f64;
 
 /// Everything quantization needs, on the host.
 #[derive(Debug, Clone)]
