@@ -15,7 +15,7 @@
 //!
 //! ```no_run
 //! use wgpu_qat::data::mnist;
-//! use wgpu_qat::quantize::{quantize, TrainedState};
+//! use wgpu_qat::quantize::{export::TrainedState, quantize};
 //! use wgpu_qat::gpu::{AdapterChoice, Gpu};
 //! use wgpu_qat::model::ModelSpec;
 //! use wgpu_qat::train::{train, TrainConfig};
@@ -41,6 +41,7 @@ pub mod error;
 pub mod gpu;
 pub mod import;
 pub mod int8_gpu;
+pub mod layer_kinds;
 pub mod layers;
 pub mod model;
 pub mod ops;

@@ -5,7 +5,7 @@ use crate::data::Split;
 use crate::gpu::Gpu;
 use crate::int8_gpu::GpuInt8Model;
 use crate::ops::gather::GpuDataset;
-use crate::quantize::{dequantize, TrainedState};
+use crate::quantize::{dequantize, export::TrainedState};
 use crate::train::eval::{accuracy, argmax, evaluate};
 use crate::train::network::Network;
 use crate::Result;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use wgpu_qat::model::params::HostParams;
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::quantize::{quantize, TrainedState};
+use wgpu_qat::quantize::{export::TrainedState, quantize};
 
 fn qat(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_qat")).args(args).env("LP_NUM_THREADS", "0").output().unwrap();

@@ -21,7 +21,7 @@ use qat_int8::quant::params::TensorQuant;
 use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
 use wgpu_qat::ops::max_pool::MaxPoolParams;
 use wgpu_qat::ops::twins as cpu;
-use wgpu_qat::quantize::{dequantize, quantize, TrainedState};
+use wgpu_qat::quantize::{dequantize, export::TrainedState, quantize};
 use wgpu_qat::train::eval::argmax;
 
 fn q(scale: f32, zero_point: i32) -> TensorQuant {

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
 use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
-use wgpu_qat::quantize::{quantize, TrainedState};
+use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::{train, TrainConfig};
 

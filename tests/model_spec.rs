@@ -8,8 +8,8 @@ use common::{synthetic_split, synthetic_state};
 use qat_int8::format::{from_bytes, to_bytes};
 use qat_int8::interpreter::run_batch;
 use qat_int8::model::QLayer;
-use wgpu_qat::layers::MaxPool;
 use wgpu_qat::model::file::{from_toml, read};
+use wgpu_qat::model::kinds::max_pool::MaxPool;
 use wgpu_qat::model::{Layer, ModelSpec};
 use wgpu_qat::quantize::quantize;
 

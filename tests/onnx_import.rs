@@ -5,7 +5,7 @@
 use prost::Message;
 use std::path::{Path, PathBuf};
 use wgpu_qat::import::onnx::{import, read};
-use wgpu_qat::layers::Layer;
+use wgpu_qat::model::kinds::Layer;
 use wgpu_qat::qat_int8::export::onnx_proto as pb;
 use wgpu_qat::qat_int8::quant::clamp::Activation;
 

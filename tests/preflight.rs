@@ -12,8 +12,8 @@ use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::gather::GpuDataset;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::train::network::WeightQuant;
-use wgpu_qat::train::plan::PlanOptions;
 use wgpu_qat::train::preflight::check_step_buffers;
+use wgpu_qat::train::record::PlanOptions;
 use wgpu_qat::train::Network;
 
 fn steps(batch: u32) -> [PlanOptions; 2] {

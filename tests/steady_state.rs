@@ -10,7 +10,8 @@ use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::gather::GpuDataset;
 use wgpu_qat::train::network::WeightQuant;
-use wgpu_qat::train::plan::{Plan, PlanOptions};
+use wgpu_qat::train::plan::Plan;
+use wgpu_qat::train::record::PlanOptions;
 use wgpu_qat::train::Network;
 
 #[test]

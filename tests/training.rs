@@ -8,7 +8,7 @@ use common::{gpu, mnist};
 use qat_int8::format::{read, write};
 use wgpu_qat::model::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
-use wgpu_qat::quantize::{quantize, TrainedState};
+use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits, verify_model};
 use wgpu_qat::QatError;
@@ -120,7 +120,8 @@ fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
     use qat_int8::model::QLayer;
     use wgpu_qat::ops::gather::GpuDataset;
     use wgpu_qat::train::network::WeightQuant;
-    use wgpu_qat::train::plan::{Plan, PlanOptions};
+    use wgpu_qat::train::plan::Plan;
+    use wgpu_qat::train::record::PlanOptions;
     use wgpu_qat::train::Network;
     let Some(gpu) = gpu() else { return };
     let spec = ModelSpec::mnist_cnn();

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use wgpu_qat::gpu::Gpu;
 use wgpu_qat::ops::gather::GpuDataset;
 use wgpu_qat::qat_int8::format;
-use wgpu_qat::quantize::{quantize, TrainedState};
+use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::calibrate::calibrate;
 use wgpu_qat::train::eval::evaluate;
 use wgpu_qat::train::network::WeightQuant;

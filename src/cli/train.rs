@@ -19,7 +19,7 @@ use wgpu_qat::ops::gather::Augment;
 use wgpu_qat::qat_int8::format;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::qat_int8::Int8Error;
-use wgpu_qat::quantize::{quantize, TrainedState};
+use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::checkpoint;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;

@@ -25,7 +25,10 @@
 //! any narrowing, float initializers and constants must be finite and below `MAX_MAGNITUDE`, and
 //! long values are abbreviated in messages (`brief`).
 
-use crate::layers::{Add, AvgPool, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
+use crate::model::kinds::{
+    add::Add, avg_pool::AvgPool, concat::Concat, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d,
+    flatten::Flatten, global_avg_pool::GlobalAvgPool, max_pool::MaxPool, Layer,
+};
 use crate::model::params::{HostBn, HostParams};
 use crate::model::{ModelSpec, Node};
 use crate::ops::batch_norm::EPSILON;

@@ -1,55 +1,20 @@
-//! Add: the elementwise sum of two tensors of one shape, then the activation. Its output has a
-//! range of its own; exported as ADD (each input rescaled to a 20-bit shared grid, as TFLite).
+//! The training and export of Add layers (`model::kinds::add` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::ops::elementwise::AddParams;
-use crate::quantize::Export;
-use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use crate::model::kinds::add::Add;
+use crate::model::layer::Layer;
+use crate::ops::elementwise::AddParams;
+use crate::quantize::export::Export;
+use crate::train::record::{Backward, Builder, Epilogue, Recorded};
 use qat_int8::model::QLayer;
-use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::OpShape;
+use super::{Behaviour, FromInt8};
 
-/// An add layer's options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Add {
-    /// The fused activation.
-    pub activation: Activation,
-}
-
-impl Add {
-    pub(crate) fn parse(f: &mut Fields) -> std::result::Result<Layer, String> {
-        Ok(Layer::Add(Add { activation: f.activation()? }))
-    }
-
-    pub(crate) fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
+impl Behaviour for Add {
+    fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
         let QLayer::Add { activation, .. } = op else { return None };
         Some((Layer::Add(Add { activation: *activation }), None))
     }
-}
 
-struct Rec {
-    inputs: [usize; 2],
-    count: usize,
-    epilogue: Epilogue,
-}
-
-impl LayerKind for Add {
-    fn op_name(&self) -> &'static str {
-        "add"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::Add
-    }
-    fn activation(&self) -> Activation {
-        self.activation
-    }
-    fn output_range(&self) -> OutputRange {
-        OutputRange::Own
-    }
-    fn may_feed_concat(&self) -> bool {
-        true
-    }
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let inputs = [b.node_of(k).inputs[0], b.node_of(k).inputs[1]];
         let ((x0, count), (x1, _)) = (b.tensor(inputs[0]), b.tensor(inputs[1]));
@@ -60,10 +25,18 @@ impl LayerKind for Add {
         b.record(Box::new(Rec { inputs, count, epilogue }));
         Ok((y, count))
     }
+
     fn export(&self, x: &Export) -> Result<QLayer> {
         Ok(QLayer::Add { activation: self.activation, output: x.output, clamp: x.clamp })
     }
 }
+
+struct Rec {
+    inputs: [usize; 2],
+    count: usize,
+    epilogue: Epilogue,
+}
+
 
 impl Recorded for Rec {
     fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()> {

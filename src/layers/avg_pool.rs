@@ -1,54 +1,20 @@
-//! Average pooling: size x size windows, stride, TensorFlow padding; each output is the mean of
-//! its in-bounds taps. The output is re-quantized onto its input's grid (AVERAGE_POOL_2D shares
-//! the input's scale and zero point): fake quant with the input's range, no observer.
+//! The training and export of AvgPool layers (`model::kinds::avg_pool` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::ops::avg_pool::AvgPoolParams;
-use crate::quantize::Export;
-use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use crate::model::kinds::avg_pool::AvgPool;
+use crate::model::layer::Layer;
+use crate::ops::avg_pool::AvgPoolParams;
+use crate::quantize::export::Export;
+use crate::train::record::{Backward, Builder, Epilogue, Recorded};
 use qat_int8::model::QLayer;
-use qat_int8::shape::{OpShape, Padding};
+use super::{Behaviour, FromInt8};
 
-/// An average pooling layer's options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AvgPool {
-    /// Window height and width.
-    pub size: u32,
-    /// Stride on both axes (default: the window size).
-    pub stride: u32,
-    /// TensorFlow's "valid" or "same".
-    pub padding: Padding,
-}
-
-impl AvgPool {
-    pub(crate) fn parse(f: &mut Fields) -> std::result::Result<Layer, String> {
-        let size = f.u32("size")?;
-        Ok(Layer::AvgPool(AvgPool { size, stride: f.opt_u32("stride")?.unwrap_or(size), padding: f.padding()? }))
-    }
-
-    pub(crate) fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
+impl Behaviour for AvgPool {
+    fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
         let QLayer::AvgPool { size, stride, padding } = op else { return None };
         Some((Layer::AvgPool(AvgPool { size: *size, stride: *stride, padding: *padding }), None))
     }
-}
 
-struct Rec {
-    p: AvgPoolParams,
-    input: usize,
-    epilogue: Epilogue,
-}
-
-impl LayerKind for AvgPool {
-    fn op_name(&self) -> &'static str {
-        "avg_pool"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::AvgPool { size: self.size, stride: self.stride, padding: self.padding }
-    }
-    fn output_range(&self) -> OutputRange {
-        OutputRange::InputRange
-    }
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let input = b.node_of(k).inputs[0];
         let p = AvgPoolParams::new(b.batch(), b.shape(input), self.size, self.stride, self.padding)?;
@@ -59,10 +25,18 @@ impl LayerKind for AvgPool {
         b.record(Box::new(Rec { p, input, epilogue }));
         Ok((y, p.output_len()))
     }
+
     fn export(&self, _x: &Export) -> Result<QLayer> {
         Ok(QLayer::AvgPool { size: self.size, stride: self.stride, padding: self.padding })
     }
 }
+
+struct Rec {
+    p: AvgPoolParams,
+    input: usize,
+    epilogue: Epilogue,
+}
+
 
 impl Recorded for Rec {
     fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()> {

@@ -1,44 +1,19 @@
-//! Concat on the channel axis of two or more inputs of one height and width. The inputs and the
-//! output share one scale: the Concat's own range quantizes them all (`model::placement`);
-//! exported as CONCATENATION.
+//! The training and export of Concat layers (`model::kinds::concat` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
-use crate::ops::concat::ConcatParams;
-use crate::quantize::Export;
-use crate::train::plan::{Backward, Builder, Epilogue, Recorded};
 use crate::Result;
+use crate::model::kinds::concat::Concat;
+use crate::model::layer::Layer;
+use crate::ops::concat::ConcatParams;
+use crate::quantize::export::Export;
+use crate::train::record::{Backward, Builder, Epilogue, Recorded};
 use qat_int8::model::QLayer;
-use qat_int8::shape::OpShape;
+use super::{Behaviour, FromInt8};
 
-/// A concat layer (no options).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Concat;
-
-impl Concat {
-    pub(crate) fn parse(_f: &mut Fields) -> std::result::Result<Layer, String> {
-        Ok(Layer::Concat(Concat))
-    }
-
-    pub(crate) fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
+impl Behaviour for Concat {
+    fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
         matches!(op, QLayer::Concat).then_some((Layer::Concat(Concat), None))
     }
-}
 
-struct Rec {
-    parts: Vec<(ConcatParams, usize)>,
-    epilogue: Epilogue,
-}
-
-impl LayerKind for Concat {
-    fn op_name(&self) -> &'static str {
-        "concat"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::Concat
-    }
-    fn output_range(&self) -> OutputRange {
-        OutputRange::Own
-    }
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let inputs = b.node_of(k).inputs.clone();
         let shape = b.shape(inputs[0]);
@@ -60,10 +35,17 @@ impl LayerKind for Concat {
         b.record(Box::new(Rec { parts, epilogue }));
         Ok((y, count))
     }
+
     fn export(&self, _x: &Export) -> Result<QLayer> {
         Ok(QLayer::Concat)
     }
 }
+
+struct Rec {
+    parts: Vec<(ConcatParams, usize)>,
+    epilogue: Epilogue,
+}
+
 
 impl Recorded for Rec {
     fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()> {

@@ -1,35 +1,19 @@
-//! Dense (fully connected): [out, in] weights and a bias, then the activation, on a flat input.
-//! Its output has a range of its own; exported as FULLY_CONNECTED with per-tensor weights (as
-//! TFLite's kernel requires).
+//! The training and export of Dense layers (`model::kinds::dense` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
+use crate::Result;
 use crate::gpu::{Dispatch, Gpu};
-use crate::model::geometry::Weights;
+use crate::model::kinds::dense::Dense;
+use crate::model::layer::Layer;
 use crate::model::params::HostParams;
 use crate::ops::dense::DenseShape;
 use crate::ops::reduce::ColumnSumParams;
-use crate::quantize::Export;
-use crate::train::plan::{Builder, WeightedKernel};
-use crate::Result;
+use crate::quantize::export::Export;
+use crate::train::record::{Builder, WeightedKernel};
 use qat_int8::model::QLayer;
-use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::OpShape;
+use super::{Behaviour, FromInt8};
 
-/// A dense layer's options.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Dense {
-    /// Outputs.
-    pub units: u32,
-    /// The fused activation.
-    pub activation: Activation,
-}
-
-impl Dense {
-    pub(crate) fn parse(f: &mut Fields) -> std::result::Result<Layer, String> {
-        Ok(Layer::Dense(Dense { units: f.u32("units")?, activation: f.activation()? }))
-    }
-
-    pub(crate) fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
+impl Behaviour for Dense {
+    fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
         let QLayer::FullyConnected { units, activation, weight_scale, bias, weights, .. } = op else {
             return None;
         };
@@ -40,35 +24,12 @@ impl Dense {
         };
         Some((Layer::Dense(Dense { units: *units, activation: *activation }), Some(params)))
     }
-}
 
-impl LayerKind for Dense {
-    fn op_name(&self) -> &'static str {
-        "dense"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::Dense { units: self.units }
-    }
-    fn activation(&self) -> Activation {
-        self.activation
-    }
-    fn weights(&self, input: [u32; 3]) -> Option<Weights> {
-        let (o, i) = (self.units as usize, (input[0] * input[1] * input[2]) as usize);
-        Some(Weights { weight_len: o * i, bias_len: o, bn_channels: 0, fan_in: i, fan_out: o, channels: o, inner: i })
-    }
-    fn per_channel_weights(&self) -> bool {
-        false
-    }
-    fn output_range(&self) -> OutputRange {
-        OutputRange::Own
-    }
-    fn may_feed_concat(&self) -> bool {
-        true
-    }
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let shape = b.shape(b.node_of(k).inputs[0]);
         b.weighted(k, Box::new(DenseShape { n: b.batch(), inputs: shape.iter().product(), outputs: self.units }))
     }
+
     fn export(&self, x: &Export) -> Result<QLayer> {
         let q = x.weights()?;
         Ok(QLayer::FullyConnected {

@@ -1,47 +1,19 @@
-//! Depthwise Conv2D (depth multiplier 1): weights [KH, KW, C], the same options as Conv2D but no
-//! filter count. Its output has a range of its own; exported as DEPTHWISE_CONV_2D with
-//! per-channel weights.
+//! The training and export of DepthwiseConv2d layers (`model::kinds::depthwise_conv2d` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind, OutputRange};
+use crate::Result;
 use crate::gpu::{Dispatch, Gpu};
-use crate::model::geometry::Weights;
+use crate::model::kinds::depthwise_conv2d::DepthwiseConv2d;
+use crate::model::layer::Layer;
 use crate::model::params::HostParams;
 use crate::ops::depthwise::Depthwise;
 use crate::ops::reduce::ColumnSumParams;
-use crate::quantize::Export;
-use crate::train::plan::{Builder, WeightedKernel};
-use crate::Result;
+use crate::quantize::export::Export;
+use crate::train::record::{Builder, WeightedKernel};
 use qat_int8::model::QLayer;
-use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::{OpShape, Padding};
+use super::{Behaviour, FromInt8};
 
-/// A depthwise Conv2D layer's options.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DepthwiseConv2d {
-    /// [height, width] of the kernel.
-    pub kernel: [u32; 2],
-    /// Stride on both axes.
-    pub stride: u32,
-    /// TensorFlow's "valid" or "same".
-    pub padding: Padding,
-    /// A batch norm follows (and the conv has no bias).
-    pub batch_norm: bool,
-    /// The fused activation.
-    pub activation: Activation,
-}
-
-impl DepthwiseConv2d {
-    pub(crate) fn parse(f: &mut Fields) -> std::result::Result<Layer, String> {
-        Ok(Layer::DepthwiseConv2d(DepthwiseConv2d {
-            kernel: f.kernel()?,
-            stride: f.opt_u32("stride")?.unwrap_or(1),
-            padding: f.padding()?,
-            batch_norm: f.flag("batch_norm")?,
-            activation: f.activation()?,
-        }))
-    }
-
-    pub(crate) fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
+impl Behaviour for DepthwiseConv2d {
+    fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
         let QLayer::DepthwiseConv2d {
             channels, kernel, stride, padding, activation, weight_scales, bias, weights, ..
         } = op
@@ -66,50 +38,13 @@ impl DepthwiseConv2d {
         };
         Some((Layer::DepthwiseConv2d(layer), Some(params)))
     }
-}
 
-impl LayerKind for DepthwiseConv2d {
-    fn op_name(&self) -> &'static str {
-        "depthwise_conv2d"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::Depthwise { kernel: self.kernel, stride: self.stride, padding: self.padding }
-    }
-    fn activation(&self) -> Activation {
-        self.activation
-    }
-    fn batch_norm(&self) -> bool {
-        self.batch_norm
-    }
-    fn weights(&self, input: [u32; 3]) -> Option<Weights> {
-        let k = (self.kernel[0] * self.kernel[1]) as usize;
-        let c = input[2] as usize;
-        let bn = if self.batch_norm { c } else { 0 };
-        // Keras's depthwise_initializer fan: kernel taps in, kernel taps out.
-        Some(Weights {
-            weight_len: k * c,
-            bias_len: c - bn,
-            bn_channels: bn,
-            fan_in: k,
-            fan_out: k,
-            channels: c,
-            inner: 1,
-        })
-    }
-    fn double_rounding(&self) -> bool {
-        true
-    }
-    fn output_range(&self) -> OutputRange {
-        OutputRange::Own
-    }
-    fn may_feed_concat(&self) -> bool {
-        true
-    }
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let shape = b.shape(b.node_of(k).inputs[0]);
         let d = Depthwise::new(b.batch(), shape, self.kernel, self.stride, self.padding)?;
         b.weighted(k, Box::new(d))
     }
+
     fn export(&self, x: &Export) -> Result<QLayer> {
         let q = x.weights()?;
         Ok(QLayer::DepthwiseConv2d {

@@ -1,24 +1,26 @@
-//! Flatten: NHWC [h, w, c] -> [1, 1, h*w*c], no data movement (the buffer is shared). The output
-//! keeps its input's quantization; exported as RESHAPE.
+//! The training and export of Flatten layers (`model::kinds::flatten` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind};
-use crate::quantize::Export;
-use crate::train::plan::{Backward, Builder, Recorded};
 use crate::Result;
+use crate::model::kinds::flatten::Flatten;
+use crate::model::layer::Layer;
+use crate::quantize::export::Export;
+use crate::train::record::{Backward, Builder, Recorded};
 use qat_int8::model::QLayer;
-use qat_int8::shape::OpShape;
+use super::{Behaviour, FromInt8};
 
-/// A flatten layer (no options).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flatten;
-
-impl Flatten {
-    pub(crate) fn parse(_f: &mut Fields) -> std::result::Result<Layer, String> {
-        Ok(Layer::Flatten(Flatten))
+impl Behaviour for Flatten {
+    fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
+        matches!(op, QLayer::Flatten).then_some((Layer::Flatten(Flatten), None))
     }
 
-    pub(crate) fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        matches!(op, QLayer::Flatten).then_some((Layer::Flatten(Flatten), None))
+    fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
+        let input = b.node_of(k).inputs[0];
+        b.record(Box::new(Rec { input }));
+        Ok(b.tensor(input))
+    }
+
+    fn export(&self, _x: &Export) -> Result<QLayer> {
+        Ok(QLayer::Flatten)
     }
 }
 
@@ -26,22 +28,6 @@ struct Rec {
     input: usize,
 }
 
-impl LayerKind for Flatten {
-    fn op_name(&self) -> &'static str {
-        "flatten"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::Flatten
-    }
-    fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
-        let input = b.node_of(k).inputs[0];
-        b.record(Box::new(Rec { input }));
-        Ok(b.tensor(input))
-    }
-    fn export(&self, _x: &Export) -> Result<QLayer> {
-        Ok(QLayer::Flatten)
-    }
-}
 
 impl Recorded for Rec {
     fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()> {

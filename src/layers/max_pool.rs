@@ -1,48 +1,20 @@
-//! Max pooling with "valid" windows (size x size, stride). The output keeps its input's
-//! quantization, so nothing is fake-quantized; exported as MAX_POOL_2D.
+//! The training and export of MaxPool layers (`model::kinds::max_pool` describes them).
 
-use super::{Fields, FromInt8, Layer, LayerKind};
-use crate::ops::max_pool::MaxPoolParams;
-use crate::quantize::Export;
-use crate::train::plan::{Backward, Builder, Recorded};
 use crate::Result;
+use crate::model::kinds::max_pool::MaxPool;
+use crate::model::layer::Layer;
+use crate::ops::max_pool::MaxPoolParams;
+use crate::quantize::export::Export;
+use crate::train::record::{Backward, Builder, Recorded};
 use qat_int8::model::QLayer;
-use qat_int8::shape::OpShape;
+use super::{Behaviour, FromInt8};
 
-/// A max pooling layer's options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaxPool {
-    /// Window height and width.
-    pub size: u32,
-    /// Stride on both axes (default: the window size).
-    pub stride: u32,
-}
-
-impl MaxPool {
-    pub(crate) fn parse(f: &mut Fields) -> std::result::Result<Layer, String> {
-        let size = f.u32("size")?;
-        Ok(Layer::MaxPool(MaxPool { size, stride: f.opt_u32("stride")?.unwrap_or(size) }))
-    }
-
-    pub(crate) fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
+impl Behaviour for MaxPool {
+    fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
         let QLayer::MaxPool { size, stride } = op else { return None };
         Some((Layer::MaxPool(MaxPool { size: *size, stride: *stride }), None))
     }
-}
 
-struct Rec {
-    p: MaxPoolParams,
-    argmax: wgpu::Buffer,
-    input: usize,
-}
-
-impl LayerKind for MaxPool {
-    fn op_name(&self) -> &'static str {
-        "max_pool"
-    }
-    fn shape_op(&self) -> OpShape {
-        OpShape::MaxPool { size: self.size, stride: self.stride }
-    }
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let input = b.node_of(k).inputs[0];
         let p = MaxPoolParams::new(b.batch(), b.shape(input), self.size, self.stride)?;
@@ -53,10 +25,18 @@ impl LayerKind for MaxPool {
         b.record(Box::new(Rec { p, argmax, input }));
         Ok((y, p.output_len()))
     }
+
     fn export(&self, _x: &Export) -> Result<QLayer> {
         Ok(QLayer::MaxPool { size: self.size, stride: self.stride })
     }
 }
+
+struct Rec {
+    p: MaxPoolParams,
+    argmax: wgpu::Buffer,
+    input: usize,
+}
+
 
 impl Recorded for Rec {
     fn backward(&self, back: &mut Backward, dy: wgpu::Buffer) -> Result<()> {

@@ -1,283 +1,68 @@
-//! Layer kinds. Each kind lives in one file here and implements [`LayerKind`]: the options it
-//! reads from a spec file, what its output shape depends on, its parameters, where its output is
-//! quantized, how a training step records it (forward and backward) and the int8 op it exports
-//! to (and back, for `verify`). [`Layer`] is the closed set of kinds: this file's enum,
-//! [`Layer::kind`] and [`KINDS`] are the only places that list them all.
+//! How each layer kind trains and exports, one file per kind (the list is `layer_kinds!`):
+//! the forward and backward it records into a training step (`Behaviour::record`, through
+//! `train::record`), the int8 op it becomes (`Behaviour::export`, through `quantize::export`),
+//! and the layer an int8 op stands for (`Behaviour::from_int8`, for `verify`). What a kind is
+//! (options, shape, parameters) is `model::kinds`.
 //!
 //! docs/ARCHITECTURE.md lists the files one edits to add a kind.
 
-pub mod add;
-pub mod avg_pool;
-pub mod concat;
-pub mod conv2d;
-pub mod dense;
-pub mod depthwise_conv2d;
-pub mod flatten;
-pub mod global_avg_pool;
-pub mod max_pool;
-
-pub use add::Add;
-pub use avg_pool::AvgPool;
-pub use concat::Concat;
-pub use conv2d::Conv2d;
-pub use dense::Dense;
-pub use depthwise_conv2d::DepthwiseConv2d;
-pub use flatten::Flatten;
-pub use global_avg_pool::GlobalAvgPool;
-pub use max_pool::MaxPool;
-
-use crate::model::geometry::Weights;
+use crate::model::kinds::Layer;
 use crate::model::params::HostParams;
-use crate::quantize::Export;
-use crate::train::plan::Builder;
+use crate::quantize::export::Export;
+use crate::train::record::Builder;
 use crate::Result;
 use qat_int8::model::QLayer;
-use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::{OpShape, Padding};
-use std::collections::BTreeMap;
-
-/// One layer of a model: its kind and that kind's options.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Layer {
-    /// See [`Conv2d`].
-    Conv2d(Conv2d),
-    /// See [`DepthwiseConv2d`].
-    DepthwiseConv2d(DepthwiseConv2d),
-    /// See [`MaxPool`].
-    MaxPool(MaxPool),
-    /// See [`AvgPool`].
-    AvgPool(AvgPool),
-    /// See [`GlobalAvgPool`].
-    GlobalAvgPool(GlobalAvgPool),
-    /// See [`Flatten`].
-    Flatten(Flatten),
-    /// See [`Dense`].
-    Dense(Dense),
-    /// See [`Add`].
-    Add(Add),
-    /// See [`Concat`].
-    Concat(Concat),
-}
 
 /// A layer and its float parameters (weighted kinds), as an int8 op stands for them.
 pub type FromInt8 = Option<(Layer, Option<HostParams>)>;
 
-/// A kind in the spec-file table: its `type` name and the functions that make a [`Layer`] of it.
-pub struct Kind {
-    /// The spec file's `type` (also [`LayerKind::op_name`]).
-    pub name: &'static str,
-    /// Reads the kind's options; every option the kind does not take is refused by the caller.
-    pub parse: fn(&mut Fields) -> std::result::Result<Layer, String>,
-    /// The layer (and its float parameters, dequantized with input scale `s_in`) that an int8
-    /// op stands for, when the op is this kind's.
-    pub from_int8: fn(&QLayer, f64) -> FromInt8,
-}
-
-/// Every kind, in the order the spec-file documentation lists them.
-pub const KINDS: &[Kind] = &[
-    Kind { name: "conv2d", parse: Conv2d::parse, from_int8: Conv2d::from_int8 },
-    Kind { name: "depthwise_conv2d", parse: DepthwiseConv2d::parse, from_int8: DepthwiseConv2d::from_int8 },
-    Kind { name: "max_pool", parse: MaxPool::parse, from_int8: MaxPool::from_int8 },
-    Kind { name: "avg_pool", parse: AvgPool::parse, from_int8: AvgPool::from_int8 },
-    Kind { name: "global_avg_pool", parse: GlobalAvgPool::parse, from_int8: GlobalAvgPool::from_int8 },
-    Kind { name: "flatten", parse: Flatten::parse, from_int8: Flatten::from_int8 },
-    Kind { name: "dense", parse: Dense::parse, from_int8: Dense::from_int8 },
-    Kind { name: "add", parse: Add::parse, from_int8: Add::from_int8 },
-    Kind { name: "concat", parse: Concat::parse, from_int8: Concat::from_int8 },
-];
-
-/// How a layer's output is quantized when no Concat reads it (`model::placement`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputRange {
-    /// An observer and fake quant of its own.
-    Own,
-    /// No fake quant: the output keeps the input's quantization.
-    SameAsInput,
-    /// Fake quant with the input's range, no observer.
-    InputRange,
-}
-
-/// What every layer kind provides. Defaults fit a kind without weights or activation.
-pub trait LayerKind {
-    /// The spec file's `type`, used in messages too.
-    fn op_name(&self) -> &'static str;
-    /// What the output shape depends on (`qat_int8::shape::infer` does the rest).
-    fn shape_op(&self) -> OpShape;
-    /// The fused activation.
-    fn activation(&self) -> Activation {
-        Activation::None
-    }
-    /// Whether a batch norm follows (folded during QAT).
-    fn batch_norm(&self) -> bool {
-        false
-    }
-    /// The parameters for an input of `input` shape; None for a kind without weights.
-    fn weights(&self, _input: [u32; 3]) -> Option<Weights> {
-        None
-    }
-    /// Whether its weights are quantized per output channel when training asks for it (dense
-    /// layers are per tensor, as TFLite's FULLY_CONNECTED).
-    fn per_channel_weights(&self) -> bool {
-        true
-    }
-    /// Whether its int8 op requantizes the accumulator with the fixed-point multiplier's double
-    /// rounding (CONV_2D, DEPTHWISE_CONV_2D): QAT then simulates that rounding in the fake quant
-    /// of its own output (`quant::double_rounding`). FULLY_CONNECTED rescales in f64 with one
-    /// rounding (docs/NUMERICS.md), so dense layers say no.
-    fn double_rounding(&self) -> bool {
-        false
-    }
-    /// How its output is quantized when no Concat reads it.
-    fn output_range(&self) -> OutputRange {
-        OutputRange::SameAsInput
-    }
-    /// Whether it may feed a Concat, taking the Concat's shared scale as its own output's.
-    fn may_feed_concat(&self) -> bool {
-        false
-    }
+/// What a layer kind does on the GPU and in the int8 model.
+pub trait Behaviour {
     /// Records the forward of node `k` into the training step, and what its backward needs;
     /// returns the output buffer and its length.
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)>;
     /// The int8 op of this layer.
     fn export(&self, x: &Export) -> Result<QLayer>;
+    /// The layer (and its float parameters, dequantized with input scale `s_in`) that an int8
+    /// op stands for, when the op is this kind's.
+    fn from_int8(op: &QLayer, s_in: f64) -> FromInt8
+    where
+        Self: Sized;
 }
 
-impl Layer {
-    /// The kind's behaviour: the one dispatch over every kind.
-    pub fn kind(&self) -> &dyn LayerKind {
-        match self {
-            Layer::Conv2d(l) => l,
-            Layer::DepthwiseConv2d(l) => l,
-            Layer::MaxPool(l) => l,
-            Layer::AvgPool(l) => l,
-            Layer::GlobalAvgPool(l) => l,
-            Layer::Flatten(l) => l,
-            Layer::Dense(l) => l,
-            Layer::Add(l) => l,
-            Layer::Concat(l) => l,
-        }
-    }
-    /// The spec file's `type` of this layer.
-    pub fn op_name(&self) -> &'static str {
-        self.kind().op_name()
-    }
-    /// Whether the layer has weights.
-    pub fn has_weights(&self) -> bool {
-        self.kind().weights([1, 1, 1]).is_some()
-    }
-    /// Whether a batch norm follows the layer.
-    pub fn has_batch_norm(&self) -> bool {
-        self.kind().batch_norm()
-    }
-    /// The fused activation.
-    pub fn activation(&self) -> Activation {
-        self.kind().activation()
-    }
-    /// What the layer's output shape depends on.
-    pub fn shape_op(&self) -> OpShape {
-        self.kind().shape_op()
-    }
-}
+macro_rules! declare {
+    ($($module:ident $Kind:ident,)*) => {
+        $(mod $module;)*
 
-/// A layer's options as read from a spec file, taken one by one by the kind's parser; what is
-/// left when it is done is refused as an option the kind does not take.
-pub struct Fields {
-    layer: String,
-    kind: &'static str,
-    values: BTreeMap<String, serde_json::Value>,
-}
+        /// The behaviour of `layer`'s kind: the one dispatch over every kind.
+        pub fn behaviour(layer: &Layer) -> &dyn Behaviour {
+            match layer {
+                $(Layer::$Kind(l) => l,)*
+            }
+        }
 
-impl Fields {
-    /// The options `values` of layer `layer` of kind `kind`.
-    pub fn new(layer: &str, kind: &'static str, values: BTreeMap<String, serde_json::Value>) -> Fields {
-        Fields { layer: layer.into(), kind, values }
-    }
-    fn bad(&self, what: &str) -> String {
-        format!("layer {:?} ({}): {what}", self.layer, self.kind)
-    }
-    /// An optional non-negative integer option.
-    pub fn opt_u32(&mut self, key: &str) -> std::result::Result<Option<u32>, String> {
-        match self.values.remove(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| self.bad(&format!("`{key}` must be a non-negative integer, not {v}"))),
-        }
-    }
-    /// A required non-negative integer option.
-    pub fn u32(&mut self, key: &str) -> std::result::Result<u32, String> {
-        self.opt_u32(key)?.ok_or_else(|| format!("layer {:?} ({}) needs `{key}`", self.layer, self.kind))
-    }
-    /// `kernel`: one size for both axes, or [height, width].
-    pub fn kernel(&mut self) -> std::result::Result<[u32; 2], String> {
-        let need = || format!("layer {:?} ({}) needs `kernel`", self.layer, self.kind);
-        let v = self.values.remove("kernel").ok_or_else(need)?;
-        let size = |v: &serde_json::Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
-        match &v {
-            serde_json::Value::Array(a) if a.len() == 2 => match (size(&a[0]), size(&a[1])) {
-                (Some(h), Some(w)) => Ok([h, w]),
-                _ => Err(self.bad(&format!("`kernel` must be a size or [height, width], not {v}"))),
-            },
-            other => size(other)
-                .map(|k| [k, k])
-                .ok_or_else(|| self.bad(&format!("`kernel` must be a size or [height, width], not {v}"))),
-        }
-    }
-    /// An optional boolean option (default false).
-    pub fn flag(&mut self, key: &str) -> std::result::Result<bool, String> {
-        match self.values.remove(key) {
-            None => Ok(false),
-            Some(serde_json::Value::Bool(b)) => Ok(b),
-            Some(v) => Err(self.bad(&format!("`{key}` must be true or false, not {v}"))),
-        }
-    }
-    fn text(&mut self, key: &str) -> std::result::Result<Option<String>, String> {
-        match self.values.remove(key) {
-            None => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s)),
-            Some(v) => Err(self.bad(&format!("`{key}` must be a string, not {v}"))),
-        }
-    }
-    /// `padding`: "valid" (the default) or "same".
-    pub fn padding(&mut self) -> std::result::Result<Padding, String> {
-        match self.text("padding")?.as_deref() {
-            None | Some("valid") => Ok(Padding::Valid),
-            Some("same") => Ok(Padding::Same),
-            Some(p) => Err(format!("layer {:?}: padding {p:?} is not \"valid\" or \"same\"", self.layer)),
-        }
-    }
-    /// `activation`: "none" (the default, also "linear"), "relu" or "relu6".
-    pub fn activation(&mut self) -> std::result::Result<Activation, String> {
-        match self.text("activation")?.as_deref() {
-            None | Some("none") | Some("linear") => Ok(Activation::None),
-            Some("relu") => Ok(Activation::Relu),
-            Some("relu6") => Ok(Activation::Relu6),
-            Some(a) => Err(format!("layer {:?}: activation {a:?} is not none, relu or relu6", self.layer)),
-        }
-    }
-    /// Refuses the options no one took.
-    pub fn finish(self) -> std::result::Result<(), String> {
-        match self.values.keys().next() {
-            None => Ok(()),
-            Some(k) => Err(self.bad(&format!("unknown field `{k}` for this layer type (docs/MODELS.md)"))),
-        }
-    }
-}
-
-/// Parses layer `layer` of spec-file type `kind` from its options.
-pub fn parse(
-    layer: &str,
-    kind: &str,
-    values: BTreeMap<String, serde_json::Value>,
-) -> std::result::Result<Layer, String> {
-    let Some(k) = KINDS.iter().find(|k| k.name == kind) else {
-        let known: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
-        return Err(format!("layer {layer:?}: unknown layer type {kind:?} (known: {})", known.join(", ")));
+        /// Every kind's `from_int8`, with its spec-file `type`, in the list's order.
+        pub const FROM_INT8: &[(&str, fn(&QLayer, f64) -> FromInt8)] = &[
+            $((crate::model::kinds::$module::$Kind::NAME, <crate::model::kinds::$module::$Kind as Behaviour>::from_int8),)*
+        ];
     };
-    let mut fields = Fields::new(layer, k.name, values);
-    let parsed = (k.parse)(&mut fields)?;
-    fields.finish()?;
-    Ok(parsed)
+}
+
+crate::layer_kinds!(declare);
+
+/// The one layer that int8 op `op` stands for (input scale `s_in`): exactly one kind claims each
+/// op, and an op two kinds claim is an error naming both (a kind added later cannot hide
+/// another).
+pub fn from_int8(op: &QLayer, s_in: f64) -> Result<FromInt8> {
+    let claims: Vec<(&str, FromInt8)> =
+        FROM_INT8.iter().filter_map(|(name, f)| f(op, s_in).map(|l| (*name, Some(l)))).collect();
+    match claims.len() {
+        0 => Ok(None),
+        1 => Ok(claims.into_iter().next().and_then(|c| c.1)),
+        _ => Err(crate::QatError::Invalid(format!(
+            "{} is claimed by the layer kinds {}: only one may stand for an int8 op",
+            op.op_name(),
+            claims.iter().map(|c| c.0).collect::<Vec<_>>().join(" and ")
+        ))),
+    }
 }

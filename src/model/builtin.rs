@@ -1,7 +1,10 @@
 //! The built-in models. Each is also shipped as a spec file under examples/models/, and a test
 //! checks that the two agree.
 
-use crate::layers::{Add, Concat, Conv2d, Dense, DepthwiseConv2d, Flatten, GlobalAvgPool, Layer, MaxPool};
+use crate::model::kinds::{
+    add::Add, concat::Concat, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, flatten::Flatten,
+    global_avg_pool::GlobalAvgPool, max_pool::MaxPool, Layer,
+};
 use crate::model::{ModelSpec, Node};
 use crate::ops::conv2d::Padding;
 use qat_int8::quant::clamp::Activation;

@@ -29,7 +29,7 @@ struct RawLayer {
     input: Option<String>,
     /// Several inputs (add, concat).
     inputs: Option<Vec<String>>,
-    /// The kind's options; the kind's parser (`layers::`) takes them and refuses the rest.
+    /// The kind's options; the kind's parser (`model::kinds`) takes them and refuses the rest.
     #[serde(flatten)]
     options: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -61,7 +61,7 @@ pub fn from_toml(text: &str) -> std::result::Result<ModelSpec, String> {
 }
 
 fn layer_of(l: &RawLayer) -> std::result::Result<Layer, String> {
-    crate::layers::parse(&l.name, &l.kind, l.options.clone())
+    crate::model::layer::parse(&l.name, &l.kind, l.options.clone())
 }
 
 fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, String> {
@@ -175,7 +175,6 @@ pub fn resolve(model: &str) -> Result<ModelSpec> {
 /// A spec file (TOML) for `spec`: what `read` reads back as the same spec (`qat import`
 /// writes it).
 pub fn to_toml(spec: &ModelSpec) -> String {
-    use crate::layers::Layer as L;
     use qat_int8::quant::clamp::Activation;
     let tensor = |t: usize| if t == 0 { INPUT.to_string() } else { spec.nodes[t - 1].name.clone() };
     let act = |a: Activation| match a {
@@ -183,47 +182,10 @@ pub fn to_toml(spec: &ModelSpec) -> String {
         Activation::Relu => Some("relu"),
         Activation::Relu6 => Some("relu6"),
     };
-    let pad = |p: crate::ops::conv2d::Padding| match p {
-        crate::ops::conv2d::Padding::Same => "same",
-        crate::ops::conv2d::Padding::Valid => "valid",
-    };
     let mut out = format!("name = {:?}\ninput = {:?}\n", spec.name, spec.input);
     for node in &spec.nodes {
-        let (kind, mut fields): (&str, Vec<String>) = match &node.layer {
-            L::Conv2d(c) => (
-                "conv2d",
-                vec![
-                    format!("filters = {}", c.filters),
-                    format!("kernel = [{}, {}]", c.kernel[0], c.kernel[1]),
-                    format!("stride = {}", c.stride),
-                    format!("padding = \"{}\"", pad(c.padding)),
-                    format!("batch_norm = {}", c.batch_norm),
-                ],
-            ),
-            L::DepthwiseConv2d(c) => (
-                "depthwise_conv2d",
-                vec![
-                    format!("kernel = [{}, {}]", c.kernel[0], c.kernel[1]),
-                    format!("stride = {}", c.stride),
-                    format!("padding = \"{}\"", pad(c.padding)),
-                    format!("batch_norm = {}", c.batch_norm),
-                ],
-            ),
-            L::MaxPool(p) => ("max_pool", vec![format!("size = {}", p.size), format!("stride = {}", p.stride)]),
-            L::AvgPool(p) => (
-                "avg_pool",
-                vec![
-                    format!("size = {}", p.size),
-                    format!("stride = {}", p.stride),
-                    format!("padding = \"{}\"", pad(p.padding)),
-                ],
-            ),
-            L::GlobalAvgPool(_) => ("global_avg_pool", vec![]),
-            L::Flatten(_) => ("flatten", vec![]),
-            L::Dense(d) => ("dense", vec![format!("units = {}", d.units)]),
-            L::Add(_) => ("add", vec![]),
-            L::Concat(_) => ("concat", vec![]),
-        };
+        let kind = node.layer.kind();
+        let mut fields = kind.spec_fields();
         if let Some(a) = act(node.layer.activation()) {
             fields.push(format!("activation = \"{a}\""));
         }
@@ -233,7 +195,7 @@ pub fn to_toml(spec: &ModelSpec) -> String {
         } else {
             format!("inputs = [{}]", inputs.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "))
         };
-        out.push_str(&format!("\n[[layers]]\nname = {:?}\ntype = \"{kind}\"\n{wiring}\n", node.name));
+        out.push_str(&format!("\n[[layers]]\nname = {:?}\ntype = \"{}\"\n{wiring}\n", node.name, kind.op_name()));
         for f in fields {
             out.push_str(&f);
             out.push('\n');

@@ -5,8 +5,11 @@ pub mod builtin;
 pub mod file;
 pub mod float_weights;
 pub mod geometry;
+pub mod kinds;
+pub mod layer;
 pub mod params;
 pub mod placement;
 pub mod spec;
 
-pub use spec::{Layer, ModelSpec, Node};
+pub use kinds::Layer;
+pub use spec::{ModelSpec, Node};

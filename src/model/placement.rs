@@ -7,7 +7,7 @@
 //! the Concat, so all inputs and the output share one scale; only kinds that say
 //! `may_feed_concat` may do so.
 
-use crate::layers::OutputRange;
+use crate::model::layer::OutputRange;
 use crate::model::ModelSpec;
 use crate::{QatError, Result};
 
@@ -36,8 +36,10 @@ pub fn placement(spec: &ModelSpec) -> Result<Vec<OutputQuant>> {
     let mut out = Vec::with_capacity(n);
     for (k, node) in spec.nodes.iter().enumerate() {
         let kind = node.layer.kind();
-        let concat_reader =
-            readers[k + 1].iter().copied().find(|&r| matches!(spec.nodes[r].layer, crate::layers::Layer::Concat(_)));
+        let concat_reader = readers[k + 1]
+            .iter()
+            .copied()
+            .find(|&r| matches!(spec.nodes[r].layer, crate::model::kinds::Layer::Concat(_)));
         out.push(match concat_reader {
             Some(c) => {
                 if !kind.may_feed_concat() {

@@ -3,7 +3,7 @@
 //! only reads tensors made before it. Shapes are NHWC without the batch, [h, w, c]; flat
 //! tensors are [1, 1, units].
 
-pub use crate::layers::Layer;
+use crate::model::kinds::Layer;
 use crate::{QatError, Result};
 use qat_int8::limits;
 pub use qat_int8::shape::elements;

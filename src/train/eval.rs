@@ -2,7 +2,8 @@
 
 use crate::gpu::Gpu;
 use crate::ops::gather::GpuDataset;
-use crate::train::plan::{Plan, PlanOptions};
+use crate::train::plan::Plan;
+use crate::train::record::PlanOptions;
 use crate::train::Network;
 use crate::Result;
 

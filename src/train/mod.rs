@@ -7,6 +7,7 @@ pub mod eval;
 pub mod network;
 pub mod plan;
 pub mod preflight;
+pub mod record;
 pub mod report;
 pub mod schedule;
 pub mod trainer;

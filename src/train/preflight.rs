@@ -18,7 +18,8 @@ use crate::model::geometry;
 use crate::model::spec::elements;
 use crate::model::ModelSpec;
 use crate::ops::gather::GpuDataset;
-use crate::train::plan::{Plan, PlanOptions};
+use crate::train::plan::Plan;
+use crate::train::record::PlanOptions;
 use crate::train::Network;
 use crate::{QatError, Result};
 

@@ -1,7 +1,10 @@
 //! Real architectures as specs, built in code for tests that need their shapes and sizes
 //! (the work budget, the GPU preflight): ResNet-18 and -50 and MobileNetV2.
 
-use wgpu_qat::layers::{Add, Conv2d, Dense, DepthwiseConv2d, GlobalAvgPool, Layer, MaxPool};
+use wgpu_qat::model::kinds::{
+    add::Add, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, global_avg_pool::GlobalAvgPool,
+    max_pool::MaxPool, Layer,
+};
 use wgpu_qat::model::{ModelSpec, Node};
 use wgpu_qat::qat_int8::quant::clamp::Activation;
 use wgpu_qat::qat_int8::shape::Padding;

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use wgpu_qat::data::{mnist, rng::Rng, Dataset, Split};
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::ModelSpec;
-use wgpu_qat::quantize::TrainedState;
+use wgpu_qat::quantize::export::TrainedState;
 
 pub fn gpu() -> Option<&'static Gpu> {
     static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
