@@ -4,10 +4,11 @@
 //! `cargo bench --bench ops -- --sample-count 2`.
 
 use qat_int8::quant::fake_quant::Grid;
+use qat_int8::shape::Padding;
 use std::sync::OnceLock;
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::gpu::{AdapterChoice, Dispatch, Gpu};
-use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
+use wgpu_qat::gpu::{dispatch::Dispatch, AdapterChoice, Gpu};
+use wgpu_qat::ops::conv2d::Conv2dParams;
 use wgpu_qat::ops::dense::DenseShape;
 use wgpu_qat::ops::fake_quant::FakeQuantParams;
 use wgpu_qat::ops::matmul::MatmulParams;
@@ -172,7 +173,7 @@ fn matmul_256_blocked_vec4(b: divan::Bencher) {
 
 #[divan::bench(sample_count = 5)]
 fn cpu_int8_inference_100_images() -> usize {
-    let spec = wgpu_qat::model::ModelSpec::mnist_cnn();
+    let spec = wgpu_qat::model::spec::ModelSpec::mnist_cnn();
     (wgpu_qat::bench::int8_images_per_sec(&spec, 100).unwrap() > 0.0) as usize
 }
 
@@ -258,7 +259,7 @@ fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
 #[divan::bench(sample_count = 10, args = ["mnist-cnn", "mnist-dwbn", "mnist-resnet"])]
 fn int8_gpu_batch_64(b: divan::Bencher, model: &str) {
     bench_dispatches(b, |g| {
-        let spec = wgpu_qat::model::ModelSpec::builtin(model).unwrap();
+        let spec = wgpu_qat::model::spec::ModelSpec::builtin(model).unwrap();
         let m = wgpu_qat::bench::bench_model(&spec).unwrap();
         let int8 = wgpu_qat::int8_gpu::GpuInt8Model::upload(g, &m).unwrap();
         int8.record(g, 64).unwrap().dispatches

@@ -1,9 +1,10 @@
 //! Opens the default adapter, prints it, and runs one conv2d forward on the GPU next to its CPU
 //! twin. `cargo run --release --example 01_info_and_kernel`
 
+use qat_int8::shape::Padding;
 use wgpu_qat::data::rng::Rng;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
-use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
+use wgpu_qat::ops::conv2d::Conv2dParams;
 use wgpu_qat::ops::twins::conv2d_forward;
 
 fn main() -> wgpu_qat::Result<()> {

@@ -3,9 +3,9 @@
 
 use wgpu_qat::data::mnist;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::quantize::{export::TrainedState, quantize};
-use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
+use wgpu_qat::train::{trainer::test_split, trainer::train, trainer::TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits};
 
 fn main() -> wgpu_qat::Result<()> {

@@ -4,16 +4,16 @@
 //! the step holds; optionally each kernel's share of a QAT step; and CPU int8 inference images/s.
 //! Synthetic data: step time does not depend on pixel values.
 
+use crate::data::dataset::Split;
 use crate::data::rng::Rng;
-use crate::data::Split;
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::model::placement::OutputQuant;
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::ops::gather::GpuDataset;
 use crate::quantize::{export::TrainedState, quantize};
+use crate::train::network::Network;
 use crate::train::plan::Plan;
 use crate::train::record::PlanOptions;
-use crate::train::Network;
 use crate::Result;
 use qat_int8::interpreter::run_batch;
 use serde_json::json;
@@ -45,7 +45,7 @@ pub fn yardstick_gflops(gpu: &Gpu, reps: usize, trials: usize) -> Result<f64> {
     let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let (ba, bb, c) = (gpu.upload("yardstick a", &a), gpu.upload("yardstick b", &b), gpu.storage("yardstick c", len));
     let p = crate::ops::yardstick::YardstickParams { m: n, n, k: n, _pad: 0 };
-    let grid = crate::gpu::Grid(n / 256, n / 16, 1);
+    let grid = crate::gpu::dispatch::Grid(n / 256, n / 16, 1);
     let d: Vec<Dispatch> = (0..reps.max(1))
         .map(|_| Dispatch::new(gpu, &crate::ops::yardstick::MATMUL, &p, &[&ba, &bb, &c], grid))
         .collect::<Result<_>>()?;
@@ -296,7 +296,7 @@ pub struct InferenceRates {
     /// The int8 kernels with the device's best variant (`GpuInt8Model::upload`).
     pub gpu_int8: f64,
     /// The int8 kernels with every variant the device has: (arithmetic, dot4I8Packed, images/s).
-    pub variants: Vec<(crate::int8_gpu::Arithmetic, bool, f64)>,
+    pub variants: Vec<(crate::ops::int8::Arithmetic, bool, f64)>,
     /// The fake-quant f32 forward.
     pub gpu_fake_quant_f32: f64,
 }
@@ -306,7 +306,8 @@ pub struct InferenceRates {
 /// device has) and the GPU fake-quant f32 forward. The int8 timings include their per-batch
 /// image upload and logits readback, the f32 one its per-batch logits readback.
 pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, images: usize) -> Result<InferenceRates> {
-    use crate::int8_gpu::{Arithmetic, GpuInt8Model};
+    use crate::int8_gpu::GpuInt8Model;
+    use crate::ops::int8::Arithmetic;
     let model = bench_model(spec)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
@@ -417,7 +418,7 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                 "gpu_fake_quant_f32_images_per_sec": gpu_f32,
                 "cpu_int8_images_per_sec": cpu,
                 "gpu_int8_over_fake_quant_f32": gpu_int8 / gpu_f32,
-                "gpu_int8_arithmetic": format!("{:?}", crate::int8_gpu::Arithmetic::best(gpu)).to_lowercase(),
+                "gpu_int8_arithmetic": format!("{:?}", crate::ops::int8::Arithmetic::best(gpu)).to_lowercase(),
                 "gpu_int8_dot4": gpu.wgsl_dot4,
                 "gpu_int8_variants": variants,
             }));

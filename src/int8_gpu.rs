@@ -6,14 +6,13 @@
 //! interpreter's (`qat_int8::interpreter`), image by image. Batches are split so that no tensor
 //! exceeds the adapter's storage-buffer binding size.
 
-use crate::gpu::{Dispatch, Gpu, Strategy};
-use crate::ops::int8;
+use crate::gpu::{dispatch::Dispatch, Gpu, Strategy};
+use crate::ops::int8::{self, pack, unpack, Arithmetic};
 use crate::ops::int8::{
     channel_blocks, conv2d_grid, conv_tap_sums, conv_weight_words, depthwise_grid, fc_folded_bias, fc_weight_blocks,
     fully_connected_four_images, fully_connected_grid, words_grid, AddParams, ConcatParams, DoubleMultiplier,
     FullyConnectedParams, MeanParams, QuantizeParams, WindowParams,
 };
-pub use crate::ops::int8::{pack, unpack, Arithmetic};
 use crate::{QatError, Result};
 use qat_int8::interpreter::quantize_image;
 use qat_int8::model::{QLayer, QuantModel};
@@ -344,7 +343,7 @@ impl GpuInt8Model {
                         _pad: [0; 2],
                     };
                     let four_images = fully_connected_four_images(self.strategy, *units);
-                    let spec = crate::gpu::Specialization::default()
+                    let spec = crate::gpu::pipelines::Specialization::default()
                         .with("INPUTS", *inputs)
                         .with("UNITS", *units)
                         .with("FOUR_IMAGES", four_images);

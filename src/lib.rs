@@ -17,8 +17,8 @@
 //! use wgpu_qat::data::mnist;
 //! use wgpu_qat::quantize::{export::TrainedState, quantize};
 //! use wgpu_qat::gpu::{AdapterChoice, Gpu};
-//! use wgpu_qat::model::ModelSpec;
-//! use wgpu_qat::train::{train, TrainConfig};
+//! use wgpu_qat::model::spec::ModelSpec;
+//! use wgpu_qat::train::trainer::{train, TrainConfig};
 //!
 //! # fn main() -> wgpu_qat::Result<()> {
 //! let gpu = Gpu::new(&AdapterChoice::default())?; // any adapter; lavapipe on a CPU works
@@ -37,7 +37,7 @@
 
 pub mod bench;
 pub mod data;
-pub mod error;
+mod error;
 pub mod gpu;
 pub mod import;
 pub mod int8_gpu;

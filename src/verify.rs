@@ -1,7 +1,7 @@
 //! Agreement between the GPU fake-quant forward and the CPU int8 interpreter: what QAT
 //! simulated versus what the int8 model computes, per image.
 
-use crate::data::Split;
+use crate::data::dataset::Split;
 use crate::gpu::Gpu;
 use crate::int8_gpu::GpuInt8Model;
 use crate::ops::gather::GpuDataset;

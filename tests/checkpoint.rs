@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use wgpu_qat::model::{float_weights, ModelSpec};
+use wgpu_qat::model::{float_weights, spec::ModelSpec};
 use wgpu_qat::train::checkpoint;
 
 fn tmp_dir(name: &str) -> PathBuf {

@@ -7,7 +7,7 @@ use qat_int8::format::{to_bytes, write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wgpu_qat::model::params::HostParams;
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 
 fn qat(args: &[&str]) -> (i32, String, String) {

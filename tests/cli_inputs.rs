@@ -10,7 +10,7 @@ mod common;
 use qat_int8::format::write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use wgpu_qat::model::{file, float_weights, ModelSpec};
+use wgpu_qat::model::{file, float_weights, spec::ModelSpec};
 use wgpu_qat::quantize::quantize;
 
 use common::cli::{fails_with, qat, s};

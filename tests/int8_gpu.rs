@@ -10,8 +10,9 @@ mod common;
 use common::{synthetic_split, synthetic_state};
 use qat_int8::interpreter::run_batch;
 use wgpu_qat::gpu::Strategy;
-use wgpu_qat::int8_gpu::{Arithmetic, GpuInt8Model};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::int8_gpu::GpuInt8Model;
+use wgpu_qat::model::spec::ModelSpec;
+use wgpu_qat::ops::int8::Arithmetic;
 use wgpu_qat::qat_int8::InputNorm;
 use wgpu_qat::quantize::quantize;
 

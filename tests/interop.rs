@@ -20,12 +20,12 @@ use qat_int8::model::QuantModel;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
 use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::network::WeightQuant;
-use wgpu_qat::train::{train, TrainConfig};
+use wgpu_qat::train::trainer::{train, TrainConfig};
 
 fn python() -> Option<PathBuf> {
     let candidate = std::env::var_os("QAT_INTEROP_PYTHON")
@@ -294,8 +294,13 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
     for fixture in ["pytorch_dwbn", "keras_dwbn"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx").join(format!("{fixture}.onnx"));
         let imported = wgpu_qat::import::onnx::read(&path).unwrap();
-        let net = wgpu_qat::train::Network::with_params(gpu, &imported.spec, &imported.params, WeightQuant::PerChannel)
-            .unwrap();
+        let net = wgpu_qat::train::network::Network::with_params(
+            gpu,
+            &imported.spec,
+            &imported.params,
+            WeightQuant::PerChannel,
+        )
+        .unwrap();
         let test = data.test.slice(0, IMAGES, 784);
         let ds =
             wgpu_qat::ops::gather::GpuDataset::upload(gpu, &test.images, &test.labels, [28, 28, 1], &net.input_norm);

@@ -8,7 +8,7 @@ use qat_int8::format::{from_bytes, read, to_bytes, write, HEADER_LEN};
 use qat_int8::model::{Clamp, QLayer, QuantModel};
 use qat_int8::quant::multiplier::{quantize_multiplier, Rounding};
 use qat_int8::quant::params::TensorQuant;
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::quantize::quantize;
 
 #[test]

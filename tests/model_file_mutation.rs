@@ -14,7 +14,7 @@ use qat_int8::interpreter::run_image;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 use wgpu_qat::data::rng::Rng;
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::quantize::quantize;
 
 /// Mutants per CI run (the acceptance asks for at least 20,000).

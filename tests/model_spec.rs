@@ -10,7 +10,7 @@ use qat_int8::interpreter::run_batch;
 use qat_int8::model::QLayer;
 use wgpu_qat::model::file::{from_toml, read};
 use wgpu_qat::model::kinds::max_pool::MaxPool;
-use wgpu_qat::model::{Layer, ModelSpec};
+use wgpu_qat::model::{kinds::Layer, spec::ModelSpec};
 use wgpu_qat::quantize::quantize;
 
 fn example(name: &str) -> std::path::PathBuf {

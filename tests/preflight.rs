@@ -8,13 +8,13 @@ mod common;
 
 use common::architectures::{mobilenet_v2, resnet};
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::gather::GpuDataset;
 use wgpu_qat::qat_int8::InputNorm;
+use wgpu_qat::train::network::Network;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::preflight::check_step_buffers;
 use wgpu_qat::train::record::PlanOptions;
-use wgpu_qat::train::Network;
 
 fn steps(batch: u32) -> [PlanOptions; 2] {
     [PlanOptions::training(batch, false), PlanOptions::training(batch, true)]

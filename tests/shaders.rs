@@ -143,7 +143,11 @@ fn every_kernel_uses_the_one_workgroup_size() {
     let naga::Expression::Literal(naga::Literal::U32(value)) = module.global_expressions[wg.init] else {
         panic!("WG is not a u32 literal")
     };
-    assert_eq!(value, wgpu_qat::gpu::WORKGROUP_SIZE, "shaders/common/workgroup.wgsl and gpu::WORKGROUP_SIZE disagree");
+    assert_eq!(
+        value,
+        wgpu_qat::gpu::dispatch::WORKGROUP_SIZE,
+        "shaders/common/workgroup.wgsl and gpu::WORKGROUP_SIZE disagree"
+    );
     assert!(value.is_power_of_two(), "reductions halve the workgroup");
     for shader in shaders() {
         let name = &shader.name;

@@ -7,12 +7,12 @@ mod common;
 
 use common::{gpu, synthetic_split};
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::gather::GpuDataset;
+use wgpu_qat::train::network::Network;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::plan::Plan;
 use wgpu_qat::train::record::PlanOptions;
-use wgpu_qat::train::Network;
 
 #[test]
 fn a_steady_state_step_is_one_submit_and_allocates_nothing() {

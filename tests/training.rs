@@ -6,10 +6,10 @@ mod common;
 
 use common::{gpu, mnist};
 use qat_int8::format::{read, write};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::quantize::{export::TrainedState, quantize};
-use wgpu_qat::train::{train, trainer::test_split, TrainConfig};
+use wgpu_qat::train::{trainer::test_split, trainer::train, trainer::TrainConfig};
 use wgpu_qat::verify::{compare, int8_logits, verify_model};
 use wgpu_qat::QatError;
 
@@ -119,10 +119,10 @@ fn per_tensor_weights_train_end_to_end() {
 fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
     use qat_int8::model::QLayer;
     use wgpu_qat::ops::gather::GpuDataset;
+    use wgpu_qat::train::network::Network;
     use wgpu_qat::train::network::WeightQuant;
     use wgpu_qat::train::plan::Plan;
     use wgpu_qat::train::record::PlanOptions;
-    use wgpu_qat::train::Network;
     let Some(gpu) = gpu() else { return };
     let spec = ModelSpec::mnist_cnn();
     let mut params = common::cnn_state(5).params;

@@ -13,9 +13,9 @@ use wgpu_qat::qat_int8::format;
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::calibrate::calibrate;
 use wgpu_qat::train::eval::evaluate;
+use wgpu_qat::train::network::Network;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::trainer::test_split;
-use wgpu_qat::train::Network;
 use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::{QatError, Result};
 

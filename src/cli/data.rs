@@ -5,7 +5,7 @@
 //! `./data/mnist`, the download cache), downloaded into the cache unless `--offline`.
 
 use std::path::PathBuf;
-use wgpu_qat::data::{cifar, download, mnist, Dataset};
+use wgpu_qat::data::{cifar, dataset::Dataset, download, mnist};
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug, Clone)]

@@ -2,7 +2,7 @@
 //! labels for a training and a test split, the image shape, the number of classes, and how
 //! pixels become the model's float input (`InputNorm`, stored in the model file).
 
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::{QatError, Result};
 use qat_int8::InputNorm;
 use std::path::PathBuf;

@@ -11,7 +11,7 @@ pub mod image;
 pub mod mnist;
 pub mod rng;
 
-pub use dataset::{Dataset, Split};
+use dataset::Dataset;
 
 use crate::Result;
 use std::path::Path;

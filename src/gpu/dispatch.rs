@@ -3,7 +3,7 @@
 //! buffers in order, so one constructor fits every kernel.
 
 use crate::gpu::shaders::Kernel;
-use crate::gpu::{buffers, Gpu, Specialization, Strategy};
+use crate::gpu::{buffers, pipelines::Specialization, Gpu, Strategy};
 use crate::Result;
 
 /// Workgroup counts for a dispatch.

@@ -10,13 +10,13 @@ pub mod shaders;
 pub mod timing;
 pub mod uniform;
 
+use dispatch::Dispatch;
+use pipelines::Specialization;
+
 use crate::{QatError, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-pub use dispatch::{Dispatch, Grid, WORKGROUP_SIZE};
-pub use pipelines::Specialization;
 
 /// How long one wait for the GPU may take before we call it a hang.
 const WAIT_LIMIT: Duration = Duration::from_secs(300);

@@ -4,7 +4,7 @@
 //! overhead (the barriers between passes are the same ones the step has between dependent
 //! dispatches).
 
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::{QatError, Result};
 
 /// Milliseconds of each dispatch, in order; `None` when the device has no timestamp queries.

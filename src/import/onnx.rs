@@ -30,13 +30,13 @@ use crate::model::kinds::{
     flatten::Flatten, global_avg_pool::GlobalAvgPool, max_pool::MaxPool, Layer,
 };
 use crate::model::params::{HostBn, HostParams};
-use crate::model::{ModelSpec, Node};
+use crate::model::{spec::ModelSpec, spec::Node};
 use crate::ops::batch_norm::EPSILON;
-use crate::ops::conv2d::Padding;
 use crate::{QatError, Result};
 use prost::Message;
 use qat_int8::export::onnx_proto as pb;
 use qat_int8::quant::clamp::Activation;
+use qat_int8::shape::Padding;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::model::kinds::add::Add;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::ops::elementwise::AddParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Epilogue, Recorded};

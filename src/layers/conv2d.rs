@@ -1,9 +1,9 @@
 //! The training and export of Conv2d layers (`model::kinds::conv2d` describes them).
 
 use crate::Result;
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::model::kinds::conv2d::Conv2d;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::model::params::HostParams;
 use crate::ops::conv2d::Conv2dParams;
 use crate::quantize::export::Export;

@@ -1,9 +1,9 @@
 //! The training and export of Dense layers (`model::kinds::dense` describes them).
 
 use crate::Result;
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::model::kinds::dense::Dense;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::model::params::HostParams;
 use crate::ops::dense::DenseShape;
 use crate::ops::reduce::ColumnSumParams;

@@ -1,9 +1,9 @@
 //! The training and export of DepthwiseConv2d layers (`model::kinds::depthwise_conv2d` describes them).
 
 use crate::Result;
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::model::kinds::depthwise_conv2d::DepthwiseConv2d;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::model::params::HostParams;
 use crate::ops::depthwise::Depthwise;
 use crate::ops::reduce::ColumnSumParams;

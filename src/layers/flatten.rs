@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::model::kinds::flatten::Flatten;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Recorded};
 use qat_int8::model::QLayer;

@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::model::kinds::global_avg_pool::GlobalAvgPool;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::ops::global_avg_pool::GlobalAvgPoolParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Epilogue, Recorded};

@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::model::kinds::max_pool::MaxPool;
-use crate::model::layer::Layer;
+use crate::model::kinds::Layer;
 use crate::ops::max_pool::MaxPoolParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Recorded};

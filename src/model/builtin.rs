@@ -5,9 +5,9 @@ use crate::model::kinds::{
     add::Add, concat::Concat, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, flatten::Flatten,
     global_avg_pool::GlobalAvgPool, max_pool::MaxPool, Layer,
 };
-use crate::model::{ModelSpec, Node};
-use crate::ops::conv2d::Padding;
+use crate::model::{spec::ModelSpec, spec::Node};
 use qat_int8::quant::clamp::Activation;
+use qat_int8::shape::Padding;
 
 /// The built-in model called `name`, if there is one.
 pub fn by_name(name: &str) -> Option<ModelSpec> {

@@ -3,7 +3,7 @@
 //! unknown layer types and fields, missing options, inputs that name nothing (dangling), cycles,
 //! and shape errors. docs/MODELS.md describes the format.
 
-use crate::model::{Layer, ModelSpec, Node};
+use crate::model::{kinds::Layer, spec::ModelSpec, spec::Node};
 use crate::{QatError, Result};
 use qat_int8::limits;
 use std::cmp::Reverse;

@@ -6,7 +6,7 @@
 //! `NAME.bn.moving_var` (\[C\]).
 
 use crate::model::params::{HostBn, HostParams};
-use crate::model::{geometry, ModelSpec};
+use crate::model::{geometry, spec::ModelSpec};
 use crate::{QatError, Result};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 use std::path::Path;

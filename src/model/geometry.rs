@@ -1,7 +1,7 @@
 //! Parameter geometry of weighted layers: how many weights and biases, their fan-in/fan-out for
 //! initialisation, and how weights are grouped for per-channel quantization.
 
-use crate::model::Layer;
+use crate::model::kinds::Layer;
 
 /// Parameter facts of one weighted layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! the kind by its `type`. The kinds themselves and the `Layer` enum are `model::kinds`.
 
 use crate::model::geometry::Weights;
-pub use crate::model::kinds::{Layer, PARSERS};
+use crate::model::kinds::{Layer, PARSERS};
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::{OpShape, Padding};
 use std::collections::BTreeMap;

@@ -10,6 +10,3 @@ pub mod layer;
 pub mod params;
 pub mod placement;
 pub mod spec;
-
-pub use kinds::Layer;
-pub use spec::{ModelSpec, Node};

@@ -8,7 +8,7 @@
 //! `may_feed_concat` may do so.
 
 use crate::model::layer::OutputRange;
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::{QatError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use crate::model::kinds::Layer;
 use crate::{QatError, Result};
 use qat_int8::limits;
-pub use qat_int8::shape::elements;
+use qat_int8::shape::elements;
 use qat_int8::shape::infer;
 
 /// One layer of the graph and the tensors it reads.

@@ -1,7 +1,7 @@
 //! Adam optimizer update (Keras's formulation and defaults), one dispatch per parameter tensor.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::Result;
 
 #[repr(C)]

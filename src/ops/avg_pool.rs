@@ -2,9 +2,9 @@
 //! in-bounds taps, as TFLite's AVERAGE_POOL_2D.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
-use crate::ops::conv2d::{output_size, Padding};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::{QatError, Result};
+use qat_int8::shape::{output_size, Padding};
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]

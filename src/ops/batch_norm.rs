@@ -4,7 +4,9 @@
 //! gradients in `daffine` of the same layout, so one Adam dispatch updates both.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, Strategy, WORKGROUP_SIZE};
+use crate::gpu::{
+    dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu, Strategy,
+};
 use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
 

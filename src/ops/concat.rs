@@ -1,7 +1,7 @@
 //! Channel concatenation (NHWC, last axis): one dispatch per input in each direction.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::Result;
 
 #[repr(C)]

@@ -3,12 +3,14 @@
 //! GEMMs (`ops::matmul`). The bias gradient comes with the weight gradient.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, Strategy, WORKGROUP_SIZE};
+use crate::gpu::{
+    dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu, Strategy,
+};
 use crate::ops::matmul::MatmulParams;
 use crate::ops::reduce::ColumnSumParams;
 use crate::{QatError, Result};
 
-pub use qat_int8::shape::{output_size, Padding};
+use qat_int8::shape::{output_size, Padding};
 
 /// Most output channels one forward invocation computes (4 x `NV` in conv2d/forward.wgsl).
 pub const FORWARD_CHANNEL_BLOCK: u32 = 16;

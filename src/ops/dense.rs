@@ -1,7 +1,7 @@
 //! Dense (fully connected) layer with weights `[out, in]` (TFLite's FULLY_CONNECTED layout),
 //! expressed as strided matmuls: y = x W^T + b, dx = dy W, dW = dy^T x, db = column sums of dy.
 
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::ops::{matmul::MatmulParams, reduce::ColumnSumParams};
 use crate::Result;
 

@@ -3,10 +3,11 @@
 //! the bias gradient is `reduce::column_sum`.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
-use crate::ops::conv2d::{weight_gradient_lanes, Conv2dParams, Padding};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
+use crate::ops::conv2d::{weight_gradient_lanes, Conv2dParams};
 use crate::ops::reduce::ColumnSumParams;
 use crate::Result;
+use qat_int8::shape::Padding;
 
 /// Shapes of a depthwise conv (a `Conv2dParams` whose `o` equals `c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

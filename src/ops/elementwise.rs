@@ -2,7 +2,7 @@
 //! has several consumers) and per-channel scaling.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
 use crate::Result;
 
 #[repr(C)]

@@ -5,7 +5,7 @@
 //! in the same order.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
 use crate::Result;
 use qat_int8::quant::fake_quant::Grid as QuantGrid;
 

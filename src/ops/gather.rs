@@ -2,7 +2,7 @@
 //! reads it) and an order buffer: normalization and, for training, random crop and flip.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
 use crate::Result;
 use qat_int8::InputNorm;
 

@@ -1,7 +1,7 @@
 //! Global average pooling: the mean over h*w per channel (TFLite's MEAN over the spatial axes).
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::Result;
 
 #[repr(C)]

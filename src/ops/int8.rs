@@ -4,7 +4,7 @@
 //! WGSL takes, and the test kernel that applies both rescale rules to given values.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::Result;
 use qat_int8::quant::multiplier::QuantizedMultiplier;
 
@@ -319,8 +319,8 @@ crate::uniform_fields!(QuantizeParams: count, channels, _pad);
 impl WindowParams {
     /// The override constants of int8/max_pool (the window and sizes), int8/depthwise (also
     /// the padding: `with_pads`) and int8/conv2d (also the output channels: `with_o`).
-    pub fn specialization(&self, with_pads: bool, with_o: bool) -> crate::gpu::Specialization {
-        let s = crate::gpu::Specialization::default()
+    pub fn specialization(&self, with_pads: bool, with_o: bool) -> crate::gpu::pipelines::Specialization {
+        let s = crate::gpu::pipelines::Specialization::default()
             .with("KH", self.kh)
             .with("KW", self.kw)
             .with("C", self.c)

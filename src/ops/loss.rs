@@ -3,7 +3,7 @@
 //! first step with a non-finite loss, gradient or weight, or an exploding loss).
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::Result;
 
 #[repr(C)]

@@ -2,7 +2,7 @@
 //! that the backward routes gradients through.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid, Specialization, WORKGROUP_SIZE};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
 use crate::{QatError, Result};
 
 #[repr(C)]

@@ -4,7 +4,7 @@
 //! `quant::bias_scale`).
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, Gpu};
 use crate::Result;
 use qat_int8::quant::fake_quant::Grid as QuantGrid;
 
@@ -111,7 +111,7 @@ impl BiasRoomParams {
             &BIAS_WIDENED_RANGE,
             self,
             &[input_range, bias, affine, moving, fold_scale, ranges],
-            Grid::items(self.ranges as usize, crate::gpu::WORKGROUP_SIZE),
+            Grid::items(self.ranges as usize, crate::gpu::dispatch::WORKGROUP_SIZE),
         )
     }
 }

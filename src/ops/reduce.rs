@@ -4,7 +4,7 @@
 //! the additions is fixed either way.
 
 use crate::gpu::shaders::{Kernel, Shader};
-use crate::gpu::{Dispatch, Gpu, Grid};
+use crate::gpu::{dispatch::Dispatch, dispatch::Grid, Gpu};
 use crate::Result;
 
 /// Rows one workgroup of the first stage sums.

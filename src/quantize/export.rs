@@ -12,11 +12,11 @@
 use crate::gpu::Gpu;
 use crate::model::geometry;
 use crate::model::params::HostParams;
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::ops::batch_norm::EPSILON;
 use crate::ops::twins::weight_range;
+use crate::train::network::Network;
 use crate::train::network::WeightQuant;
-use crate::train::Network;
 use crate::{QatError, Result};
 use qat_int8::model::InputNorm;
 use qat_int8::quant::bias_scale;

@@ -6,9 +6,9 @@
 
 use crate::gpu::Gpu;
 use crate::ops::gather::GpuDataset;
+use crate::train::network::Network;
 use crate::train::plan::Plan;
 use crate::train::record::PlanOptions;
-use crate::train::Network;
 use crate::{QatError, Result};
 
 /// Observes the ranges of `net` over the first `images` samples of `data`, `batch` at a time.

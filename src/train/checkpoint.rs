@@ -16,8 +16,8 @@
 //! finiteness), each refusal naming the field.
 
 use crate::gpu::Gpu;
+use crate::train::network::Network;
 use crate::train::report::PhaseReport;
-use crate::train::Network;
 use crate::{QatError, Result};
 use qat_int8::output::OutputPath;
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};

@@ -2,9 +2,9 @@
 
 use crate::gpu::Gpu;
 use crate::ops::gather::GpuDataset;
+use crate::train::network::Network;
 use crate::train::plan::Plan;
 use crate::train::record::PlanOptions;
-use crate::train::Network;
 use crate::Result;
 
 /// Logits of every sample (row-major [count, classes]) and the accuracy against the labels.

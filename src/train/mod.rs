@@ -11,7 +11,3 @@ pub mod record;
 pub mod report;
 pub mod schedule;
 pub mod trainer;
-
-pub use network::Network;
-pub use report::TrainReport;
-pub use trainer::{train, TrainConfig};

@@ -9,7 +9,7 @@ use crate::gpu::Gpu;
 use crate::model::geometry::{self, Weights};
 use crate::model::params::{HostBn, HostParams};
 use crate::model::placement::{placement, OutputQuant};
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::ops::observer::ACTIVATION_RANGE_WORDS;
 use crate::{QatError, Result};
 

@@ -6,7 +6,7 @@
 //! (`layers::Behaviour::record`) into the recording context (`train::record`), and its backward
 //! in reverse order.
 
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::ops::adam::StepUniform;
 use crate::ops::gather::{Augment, GatherParams, GpuDataset};
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};

@@ -15,13 +15,13 @@
 
 use crate::gpu::Gpu;
 use crate::model::geometry;
-use crate::model::spec::elements;
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::ops::gather::GpuDataset;
+use crate::train::network::Network;
 use crate::train::plan::Plan;
 use crate::train::record::PlanOptions;
-use crate::train::Network;
 use crate::{QatError, Result};
+use qat_int8::shape::elements;
 
 /// Checks, before any training, that the int8 model `spec` exports to fits the interpreter's
 /// budget (`qat_int8::work`, with `QAT_MAX_MODEL_*` from the environment), which the export

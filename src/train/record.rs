@@ -17,7 +17,7 @@
 //! beta - s * mean, the folded int8 layer. Gradients flow to w through the straight-through
 //! estimator with s held constant.
 
-use crate::gpu::{Dispatch, Gpu};
+use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::model::placement::OutputQuant;
 use crate::ops::adam::{AdamConfig, AdamParams};
 use crate::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
@@ -26,7 +26,7 @@ use crate::ops::fake_quant::{FakeQuantParams, MarginParams};
 use crate::ops::gather::Augment;
 use crate::ops::observer::{ActivationRangeParams, BiasRoomParams, RangeMode, WeightRangeParams};
 use crate::ops::relu::ReluParams;
-use crate::train::Network;
+use crate::train::network::Network;
 use crate::{QatError, Result};
 use qat_int8::quant::clamp::Activation;
 use qat_int8::quant::fake_quant::Grid;
@@ -409,7 +409,7 @@ impl Builder<'_> {
         self.opts.batch
     }
     /// The model's node `k`.
-    pub fn node_of(&self, k: usize) -> &crate::model::Node {
+    pub fn node_of(&self, k: usize) -> &crate::model::spec::Node {
         &self.net.spec.nodes[k]
     }
     /// The shape [h, w, c] of tensor `t` (one image).

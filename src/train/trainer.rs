@@ -5,22 +5,22 @@
 //! with the step at which it first appeared.
 
 use crate::data::rng::Rng;
-use crate::data::{Dataset, Split};
+use crate::data::{dataset::Dataset, dataset::Split};
 use crate::gpu::Gpu;
 use crate::model::params::HostParams;
-use crate::model::ModelSpec;
+use crate::model::spec::ModelSpec;
 use crate::ops::adam::AdamConfig;
 use crate::ops::gather::Augment;
 use crate::ops::gather::GpuDataset;
 use crate::ops::loss::explode_limit;
 use crate::train::checkpoint::{self, Checkpoint, Expected, Phase, Position, Progress};
 use crate::train::eval::evaluate;
+use crate::train::network::Network;
 use crate::train::network::WeightQuant;
 use crate::train::plan::Plan;
 use crate::train::record::PlanOptions;
 use crate::train::report::{PhaseReport, TrainReport};
 use crate::train::schedule::LrSchedule;
-use crate::train::Network;
 use crate::{QatError, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@ use wgpu_qat::model::kinds::{
     add::Add, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, global_avg_pool::GlobalAvgPool,
     max_pool::MaxPool, Layer,
 };
-use wgpu_qat::model::{ModelSpec, Node};
+use wgpu_qat::model::{spec::ModelSpec, spec::Node};
 use wgpu_qat::qat_int8::quant::clamp::Activation;
 use wgpu_qat::qat_int8::shape::Padding;
 

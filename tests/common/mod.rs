@@ -7,9 +7,9 @@ pub mod architectures;
 pub mod cli;
 
 use std::sync::OnceLock;
-use wgpu_qat::data::{mnist, rng::Rng, Dataset, Split};
+use wgpu_qat::data::{dataset::Dataset, dataset::Split, mnist, rng::Rng};
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
-use wgpu_qat::model::ModelSpec;
+use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::quantize::export::TrainedState;
 
 pub fn gpu() -> Option<&'static Gpu> {
@@ -84,7 +84,7 @@ pub fn check_fd(what: &str, x: &[f32], grad: &[f32], eps: f32, tol: f64, loss: i
 }
 
 /// Runs one dispatch.
-pub fn run(gpu: &Gpu, d: wgpu_qat::gpu::Dispatch) {
+pub fn run(gpu: &Gpu, d: wgpu_qat::gpu::dispatch::Dispatch) {
     gpu.run(&[d]).unwrap();
 }
 

@@ -2,7 +2,7 @@
 //! specialization constants.
 
 use crate::prelude::*;
-use wgpu_qat::gpu::{Dispatch, Grid, Specialization};
+use wgpu_qat::gpu::{dispatch::Dispatch, dispatch::Grid, pipelines::Specialization};
 
 #[test]
 fn large_dispatches_fold_into_two_dimensions() {

@@ -34,13 +34,14 @@ mod relu;
 mod prelude {
     pub use crate::common::{assert_close, check_fd, dot, gpu, random, read, run, sum_tol};
     pub use qat_int8::quant::fake_quant::{nudge, Grid};
+    pub use qat_int8::shape::Padding;
     pub use wgpu_qat::data::rng::Rng;
     pub use wgpu_qat::gpu::Strategy;
     pub use wgpu_qat::ops::adam::{AdamConfig, AdamParams, StepUniform};
     pub use wgpu_qat::ops::avg_pool::AvgPoolParams;
     pub use wgpu_qat::ops::batch_norm::{BatchNorm, Statistics, MOMENTUM};
     pub use wgpu_qat::ops::concat::ConcatParams;
-    pub use wgpu_qat::ops::conv2d::{Conv2dParams, Padding};
+    pub use wgpu_qat::ops::conv2d::Conv2dParams;
     pub use wgpu_qat::ops::dense::DenseShape;
     pub use wgpu_qat::ops::depthwise::Depthwise;
     pub use wgpu_qat::ops::elementwise::{AddParams, ChannelScaleParams};

@@ -1,7 +1,8 @@
 //! Add: the elementwise sum of two tensors of one shape, then the activation. Its output has a
 //! range of its own; exported as ADD (each input rescaled to a 20-bit shared grid, as TFLite).
 
-use crate::model::layer::{Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::OpShape;
 

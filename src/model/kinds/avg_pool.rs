@@ -2,7 +2,8 @@
 //! its in-bounds taps. The output is re-quantized onto its input's grid (AVERAGE_POOL_2D shares
 //! the input's scale and zero point): fake quant with the input's range, no observer.
 
-use crate::model::layer::{padding_name, Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::shape::{OpShape, Padding};
 
 /// An average pooling layer's options.

@@ -2,7 +2,8 @@
 //! output share one scale: the Concat's own range quantizes them all (`model::placement`);
 //! exported as CONCATENATION.
 
-use crate::model::layer::{Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::shape::OpShape;
 
 /// A concat layer (no options).

@@ -3,7 +3,8 @@
 //! three. Its output has a range of its own; exported as CONV_2D with per-channel weights.
 
 use crate::model::geometry::Weights;
-use crate::model::layer::{padding_name, Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::{OpShape, Padding};
 

@@ -3,7 +3,8 @@
 //! TFLite's kernel requires).
 
 use crate::model::geometry::Weights;
-use crate::model::layer::{Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::OpShape;
 

@@ -3,7 +3,8 @@
 //! per-channel weights.
 
 use crate::model::geometry::Weights;
-use crate::model::layer::{padding_name, Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::{OpShape, Padding};
 

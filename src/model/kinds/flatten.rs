@@ -1,7 +1,8 @@
 //! Flatten: NHWC [h, w, c] -> [1, 1, h*w*c], no data movement (the buffer is shared). The output
 //! keeps its input's quantization; exported as RESHAPE.
 
-use crate::model::layer::{Fields, Layer, LayerKind};
+use crate::model::layer::{Fields, LayerKind};
+use crate::model::kinds::Layer;
 use qat_int8::shape::OpShape;
 
 /// A flatten layer (no options).

@@ -1,7 +1,8 @@
 //! Global average pooling: the mean over height and width per channel, [h, w, c] -> [1, 1, c].
 //! Its output has a range of its own; exported as MEAN over the spatial axes.
 
-use crate::model::layer::{Fields, Layer, LayerKind, OutputRange};
+use crate::model::layer::{Fields, LayerKind, OutputRange};
+use crate::model::kinds::Layer;
 use qat_int8::shape::OpShape;
 
 /// A global average pooling layer (no options).

@@ -1,7 +1,8 @@
 //! Max pooling with "valid" windows (size x size, stride). The output keeps its input's
 //! quantization, so nothing is fake-quantized; exported as MAX_POOL_2D.
 
-use crate::model::layer::{Fields, Layer, LayerKind};
+use crate::model::layer::{Fields, LayerKind};
+use crate::model::kinds::Layer;
 use qat_int8::shape::OpShape;
 
 /// A max pooling layer's options.
