@@ -111,21 +111,11 @@ fn collapsed(weights: WeightQuant) -> QuantModel {
     state.weight_quant = weights;
     let shapes = spec.shapes().unwrap();
     let weighted: Vec<usize> = (0..spec.nodes.len())
-        .filter(|&k| {
-            wgpu_qat::model::geometry::weights(
-                &spec.nodes[k].layer,
-                spec.tensor_shape(&shapes, spec.nodes[k].inputs[0]),
-            )
-            .is_some()
-        })
+        .filter(|&k| spec.nodes[k].layer.kind().weights(spec.tensor_shape(&shapes, spec.nodes[k].inputs[0])).is_some())
         .collect();
     for (param, channel) in [(1usize, 3usize), (2, 5)] {
         let k = weighted[param];
-        let g = wgpu_qat::model::geometry::weights(
-            &spec.nodes[k].layer,
-            spec.tensor_shape(&shapes, spec.nodes[k].inputs[0]),
-        )
-        .unwrap();
+        let g = spec.nodes[k].layer.kind().weights(spec.tensor_shape(&shapes, spec.nodes[k].inputs[0])).unwrap();
         let p = &mut state.params[param];
         for (i, w) in p.weight.iter_mut().enumerate() {
             if (i / g.inner) % g.channels == channel {

@@ -61,7 +61,7 @@ pub fn from_toml(text: &str) -> std::result::Result<ModelSpec, String> {
 }
 
 fn layer_of(l: &RawLayer) -> std::result::Result<Layer, String> {
-    crate::model::layer::parse(&l.name, &l.kind, l.options.clone())
+    crate::model::kinds::parse(&l.name, &l.kind, l.options.clone())
 }
 
 fn parse(raw: RawModel, default_name: String) -> std::result::Result<ModelSpec, String> {

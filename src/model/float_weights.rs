@@ -41,9 +41,7 @@ fn weighted(spec: &ModelSpec) -> Result<Vec<(String, geometry::Weights)>> {
     Ok(spec
         .nodes
         .iter()
-        .filter_map(|n| {
-            geometry::weights(&n.layer, spec.tensor_shape(&shapes, n.inputs[0])).map(|g| (n.name.clone(), g))
-        })
+        .filter_map(|n| n.layer.kind().weights(spec.tensor_shape(&shapes, n.inputs[0])).map(|g| (n.name.clone(), g)))
         .collect())
 }
 

@@ -1,8 +1,6 @@
 //! Parameter geometry of weighted layers: how many weights and biases, their fan-in/fan-out for
 //! initialisation, and how weights are grouped for per-channel quantization.
 
-use crate::model::kinds::Layer;
-
 /// Parameter facts of one weighted layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Weights {
@@ -21,9 +19,4 @@ pub struct Weights {
     /// Per-channel layout: channel of weight i is (i / inner) % channels
     /// (OHWI: inner = KH*KW*I; depthwise [KH, KW, C]: inner = 1; dense [out, in]: inner = in).
     pub inner: usize,
-}
-
-/// The parameters of `layer` for an input of `input` shape; None for a layer without weights.
-pub fn weights(layer: &Layer, input: [u32; 3]) -> Option<Weights> {
-    layer.kind().weights(input)
 }

@@ -1,10 +1,9 @@
 //! What a layer is, without a GPU: the trait every kind's description implements
 //! (`LayerKind`: its spec-file name, shape, parameters, activation and how its output is
-//! quantized), the spec-file fields a kind's parser takes (`Fields`), and `parse`, which finds
-//! the kind by its `type`. The kinds themselves and the `Layer` enum are `model::kinds`.
+//! quantized) and the spec-file fields a kind's parser takes (`Fields`). The kinds themselves,
+//! the `Layer` enum and `parse` (which finds a kind by its `type`) are `model::kinds`.
 
 use crate::model::geometry::Weights;
-use crate::model::kinds::{Layer, PARSERS};
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::{OpShape, Padding};
 use std::collections::BTreeMap;
@@ -15,14 +14,6 @@ pub fn padding_name(p: Padding) -> &'static str {
         Padding::Same => "same",
         Padding::Valid => "valid",
     }
-}
-
-/// A kind's spec-file `type` and the parser of its options.
-pub struct Parser {
-    /// The spec file's `type` (also [`LayerKind::op_name`]).
-    pub name: &'static str,
-    /// Reads the kind's options; every option the kind does not take is refused by the caller.
-    pub parse: fn(&mut Fields) -> std::result::Result<Layer, String>,
 }
 
 /// How a layer's output is quantized when no Concat reads it (`model::placement`).
@@ -78,29 +69,6 @@ pub trait LayerKind {
     /// the inputs or the activation, which every kind writes alike): what `parse` reads back.
     fn spec_fields(&self) -> Vec<String> {
         Vec::new()
-    }
-}
-
-impl Layer {
-    /// The spec file's `type` of this layer.
-    pub fn op_name(&self) -> &'static str {
-        self.kind().op_name()
-    }
-    /// Whether the layer has weights.
-    pub fn has_weights(&self) -> bool {
-        self.kind().weights([1, 1, 1]).is_some()
-    }
-    /// Whether a batch norm follows the layer.
-    pub fn has_batch_norm(&self) -> bool {
-        self.kind().batch_norm()
-    }
-    /// The fused activation.
-    pub fn activation(&self) -> Activation {
-        self.kind().activation()
-    }
-    /// What the layer's output shape depends on.
-    pub fn shape_op(&self) -> OpShape {
-        self.kind().shape_op()
     }
 }
 
@@ -189,20 +157,4 @@ impl Fields {
             Some(k) => Err(self.bad(&format!("unknown field `{k}` for this layer type (docs/MODELS.md)"))),
         }
     }
-}
-
-/// Parses layer `layer` of spec-file type `kind` from its options.
-pub fn parse(
-    layer: &str,
-    kind: &str,
-    values: BTreeMap<String, serde_json::Value>,
-) -> std::result::Result<Layer, String> {
-    let Some(k) = PARSERS.iter().find(|k| k.name == kind) else {
-        let known: Vec<&str> = PARSERS.iter().map(|k| k.name).collect();
-        return Err(format!("layer {layer:?}: unknown layer type {kind:?} (known: {})", known.join(", ")));
-    };
-    let mut fields = Fields::new(layer, k.name, values);
-    let parsed = (k.parse)(&mut fields)?;
-    fields.finish()?;
-    Ok(parsed)
 }

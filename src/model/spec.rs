@@ -136,8 +136,7 @@ impl ModelSpec {
             .iter()
             .map(|node| {
                 let input = self.tensor_shape(&shapes, node.inputs[0]);
-                crate::model::geometry::weights(&node.layer, input)
-                    .map_or(0, |g| g.weight_len + g.bias_len + 2 * g.bn_channels)
+                node.layer.kind().weights(input).map_or(0, |g| g.weight_len + g.bias_len + 2 * g.bn_channels)
             })
             .sum())
     }

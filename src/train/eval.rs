@@ -5,18 +5,8 @@ use crate::ops::gather::GpuDataset;
 use crate::train::network::Network;
 use crate::train::plan::Plan;
 use crate::train::record::PlanOptions;
+use crate::train::report::EvalResult;
 use crate::Result;
-
-/// Logits of every sample (row-major [count, classes]) and the accuracy against the labels.
-#[derive(Debug, Clone)]
-pub struct EvalResult {
-    /// Logits, row-major [count, classes].
-    pub logits: Vec<f32>,
-    /// Classes.
-    pub classes: usize,
-    /// Fraction of samples whose top logit is the label.
-    pub accuracy: f64,
-}
 
 /// Index of the first maximal value.
 pub fn argmax<T: PartialOrd + Copy>(row: &[T]) -> usize {

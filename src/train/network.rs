@@ -6,7 +6,7 @@
 
 use crate::data::rng::Rng;
 use crate::gpu::Gpu;
-use crate::model::geometry::{self, Weights};
+use crate::model::geometry::Weights;
 use crate::model::params::{HostBn, HostParams};
 use crate::model::placement::{placement, OutputQuant};
 use crate::model::spec::ModelSpec;
@@ -107,7 +107,7 @@ pub fn initial_params(spec: &ModelSpec, seed: u64) -> Result<Vec<HostParams>> {
     let mut rng = Rng::new(seed);
     let mut host = Vec::new();
     for node in &spec.nodes {
-        if let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) {
+        if let Some(g) = node.layer.kind().weights(spec.tensor_shape(&shapes, node.inputs[0])) {
             let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
             let weight = (0..g.weight_len).map(|_| rng.uniform(-limit, limit)).collect();
             let c = g.bn_channels;
@@ -137,7 +137,7 @@ impl Network {
         let mut params = Vec::new();
         let mut it = host.iter();
         for (k, node) in spec.nodes.iter().enumerate() {
-            let Some(g) = geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0])) else { continue };
+            let Some(g) = node.layer.kind().weights(spec.tensor_shape(&shapes, node.inputs[0])) else { continue };
             let hp =
                 it.next().ok_or_else(|| QatError::Invalid(format!("no parameters given for layer {:?}", node.name)))?;
             let bn_ok = match (&hp.bn, g.bn_channels) {

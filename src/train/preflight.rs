@@ -14,7 +14,6 @@
 //! always fits too (`Dispatch::new` still refuses a grid over the adapter's limit).
 
 use crate::gpu::Gpu;
-use crate::model::geometry;
 use crate::model::spec::ModelSpec;
 use crate::ops::gather::GpuDataset;
 use crate::train::network::Network;
@@ -51,7 +50,7 @@ fn layer_bytes(spec: &ModelSpec, batch: u32) -> Result<Vec<(usize, u64)>> {
         .map(|(k, node)| {
             let input = spec.tensor_shape(&shapes, node.inputs[0]);
             let tensors = batch * elements(input).max(elements(shapes[k])) * 4;
-            let weights = geometry::weights(&node.layer, input).map_or(0, |g| g.weight_len as u64 * 4);
+            let weights = node.layer.kind().weights(input).map_or(0, |g| g.weight_len as u64 * 4);
             (k, tensors.max(weights).max(input_bytes))
         })
         .collect())

@@ -1,7 +1,5 @@
 //! What a training run reports: per phase (`PhaseReport`, which checkpoints also keep) and for
-//! the whole run (`TrainReport`).
-
-use crate::train::eval::EvalResult;
+//! the whole run (`TrainReport`), and an evaluation's logits and accuracy (`EvalResult`).
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 /// What one phase (float or QAT) did.
@@ -39,4 +37,15 @@ pub struct TrainReport {
     pub val_samples: usize,
     /// Test samples evaluated.
     pub test_samples: usize,
+}
+
+/// Logits of every sample (row-major [count, classes]) and the accuracy against the labels.
+#[derive(Debug, Clone)]
+pub struct EvalResult {
+    /// Logits, row-major [count, classes].
+    pub logits: Vec<f32>,
+    /// Classes.
+    pub classes: usize,
+    /// Fraction of samples whose top logit is the label.
+    pub accuracy: f64,
 }

@@ -127,8 +127,7 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedS
     let shapes = spec.shapes()?;
     let mut params = Vec::new();
     for node in &spec.nodes {
-        let Some(g) = wgpu_qat::model::geometry::weights(&node.layer, spec.tensor_shape(&shapes, node.inputs[0]))
-        else {
+        let Some(g) = node.layer.kind().weights(spec.tensor_shape(&shapes, node.inputs[0])) else {
             continue;
         };
         let limit = (6.0 / (g.fan_in + g.fan_out) as f32).sqrt();
