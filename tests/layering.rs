@@ -53,62 +53,57 @@ fn code(text: &str) -> String {
     text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n")
 }
 
-/// The paths a file names from the crate root: `crate::a::b` and every leaf of `crate::{a, b::c}`,
-/// and `super::x` resolved against its module.
+/// The leaves of a use tree starting at `text` (after `crate::` or `super::`): `a::b`,
+/// `a::{b, c::{d, e}}`, each as its segments after `prefix`. Returns the paths and the bytes read.
+fn use_tree(text: &str, prefix: &[String], out: &mut Vec<Vec<String>>) -> usize {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':';
+    let head: String = text.chars().take_while(|&c| ident(c)).collect();
+    let mut path = prefix.to_vec();
+    path.extend(head.split("::").filter(|s| !s.is_empty()).map(str::to_string));
+    let mut i = head.len();
+    if !text[i..].starts_with('{') {
+        out.push(path);
+        return i;
+    }
+    i += 1;
+    loop {
+        let rest = &text[i..];
+        let skip = rest.len() - rest.trim_start().len();
+        i += skip;
+        if text[i..].starts_with('}') {
+            return i + 1;
+        }
+        i += use_tree(&text[i..], &path, out);
+        let rest = &text[i..];
+        let skip = rest.len() - rest.trim_start().len();
+        i += skip;
+        if text[i..].starts_with(',') {
+            i += 1;
+        } else if text[i..].starts_with('}') {
+            return i + 1;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// The paths a file names from the crate root: every leaf of every `crate::` path or use tree,
+/// and `super::` paths resolved against its module.
 fn imported_paths(module: &str, text: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let code = code(text);
     let bytes = code.as_bytes();
-    let mut i = 0;
-    while let Some(at) = code[i..].find("crate::") {
-        let start = i + at;
-        i = start + 7;
-        if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
-            continue; // `wgpu_crate::`, not ours
-        }
-        if code[i..].starts_with('{') {
-            // A grouped import: its top-level items.
-            let mut depth = 0;
-            let mut item = String::new();
-            for c in code[i..].chars() {
-                match c {
-                    '{' => {
-                        depth += 1;
-                        if depth > 1 {
-                            item.push(c);
-                        }
-                    }
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            out.push(item.trim().split("::").map(str::to_string).collect());
-                            break;
-                        }
-                        item.push(c);
-                    }
-                    ',' if depth == 1 => {
-                        out.push(item.trim().split("::").map(str::to_string).collect());
-                        item.clear();
-                    }
-                    _ => item.push(c),
-                }
-            }
-            continue;
-        }
-        let path: String =
-            code[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
-        out.push(path.split("::").filter(|s| !s.is_empty()).map(str::to_string).collect());
-    }
     let parent: Vec<String> = module.split("::").map(str::to_string).collect();
-    let mut j = 0;
-    while let Some(at) = code[j..].find("super::") {
-        let start = j + at;
-        j = start + 7;
-        let path: String =
-            code[j..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
-        let mut full = parent[..parent.len().saturating_sub(1)].to_vec();
-        full.extend(path.split("::").filter(|s| !s.is_empty()).map(str::to_string));
-        out.push(full);
+    for (word, base) in [("crate::", Vec::new()), ("super::", parent[..parent.len().saturating_sub(1)].to_vec())] {
+        let mut i = 0;
+        while let Some(at) = code[i..].find(word) {
+            let start = i + at;
+            i = start + word.len();
+            if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+                continue; // `wgpu_crate::`, not ours
+            }
+            i += use_tree(&code[i..], &base, &mut out);
+        }
     }
     out
 }
@@ -231,6 +226,9 @@ fn the_check_sees_an_upward_import() {
     let ranks = ranks();
     let modules: BTreeSet<String> = ["model::spec", "layers"].iter().map(|s| s.to_string()).collect();
     let paths = imported_paths("model::spec", "use crate::layers::behaviour; // a comment: crate::gpu\n");
+    let nested = imported_paths("m", "use crate::model::{spec::{ModelSpec, Node}, kinds::Layer};");
+    assert_eq!(nested.len(), 3, "{nested:?}");
+    assert_eq!(nested[0], ["model", "spec", "ModelSpec"]);
     let t: Vec<String> = paths.iter().filter_map(|p| target(&modules, p)).collect();
     assert_eq!(t, ["layers"]);
     assert!(rank_of(&ranks, "layers").unwrap() > rank_of(&ranks, "model::spec").unwrap());

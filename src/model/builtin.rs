@@ -5,7 +5,8 @@ use crate::model::kinds::{
     add::Add, concat::Concat, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, flatten::Flatten,
     global_avg_pool::GlobalAvgPool, max_pool::MaxPool, Layer,
 };
-use crate::model::{spec::ModelSpec, spec::Node};
+use crate::model::spec::{ModelSpec, Node, BUILTINS};
+use crate::{QatError, Result};
 use qat_int8::quant::clamp::Activation;
 use qat_int8::shape::Padding;
 
@@ -128,4 +129,22 @@ pub fn cifar_resnet8() -> ModelSpec {
         node("logits", Layer::Dense(Dense { units: 10, activation: none }), &[13]),
     ];
     ModelSpec { name: "cifar-resnet8".into(), input: [32, 32, 3], nodes }
+}
+
+impl ModelSpec {
+    /// TensorFlow Model Optimization's QAT example: Conv2D 12 3x3 valid + ReLU -> MaxPool 2x2
+    /// -> Flatten -> Dense 10 on 28x28x1 inputs.
+    pub fn mnist_cnn() -> ModelSpec {
+        mnist_cnn()
+    }
+
+    /// The built-in model `name`, or an error listing them.
+    pub fn builtin(name: &str) -> Result<ModelSpec> {
+        by_name(name).ok_or_else(|| {
+            QatError::Invalid(format!(
+                "unknown model {name:?}; built-in models: {} (or a .toml/.json spec file)",
+                BUILTINS.join(", ")
+            ))
+        })
+    }
 }

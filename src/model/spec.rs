@@ -45,22 +45,6 @@ impl ModelSpec {
         ModelSpec { name: name.into(), input, nodes }
     }
 
-    /// TensorFlow Model Optimization's QAT example: Conv2D 12 3x3 valid + ReLU -> MaxPool 2x2
-    /// -> Flatten -> Dense 10 on 28x28x1 inputs.
-    pub fn mnist_cnn() -> ModelSpec {
-        crate::model::builtin::mnist_cnn()
-    }
-
-    /// The built-in model `name`, or an error listing them.
-    pub fn builtin(name: &str) -> Result<ModelSpec> {
-        crate::model::builtin::by_name(name).ok_or_else(|| {
-            QatError::Invalid(format!(
-                "unknown model {name:?}; built-in models: {} (or a .toml/.json spec file)",
-                BUILTINS.join(", ")
-            ))
-        })
-    }
-
     /// Input shape of node `k`'s i-th input.
     pub fn tensor_shape(&self, shapes: &[[u32; 3]], tensor: usize) -> [u32; 3] {
         if tensor == 0 {
