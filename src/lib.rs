@@ -2,13 +2,16 @@
 //! wgpu-qat: quantization-aware training of convolutional networks on any GPU through wgpu,
 //! export to a packed int8 model, and a bit-exact CPU int8 reference interpreter.
 //!
-//! Layout (docs/ARCHITECTURE.md draws the data path): `gpu` (device, shader machinery, pipelines,
-//! buffers), `ops` (one file per op, each declaring its kernels as typed handles; `ops::shaders` lists them), `layers` (one
-//! file per layer kind), `model` (specs, shapes, spec files), `train` (recorded steps, loop,
-//! evaluation), `quant` (the quantization rules and their placement), `export` (trained state to
-//! int8 model; the model and file format live in `qat_int8`), `reference` (CPU twins and the
-//! int8 interpreter), `data` (IDX/MNIST), `output` (checked, atomic output files), `verify`
-//! (int8 against fake quant), `bench` (the benchmark harness behind `qat bench`).
+//! Modules, from the bottom up (docs/ARCHITECTURE.md gives their ranks; imports run one way):
+//! `model` (what a model is: specs, each layer kind's description in `model::kinds`, shapes,
+//! parameters, placement, spec files; GPU-free), `data` (the data set readers; GPU-free), `gpu`
+//! (device, buffers, kernel handles, pipelines), `ops` (one file per op: its kernels, launchers
+//! and CPU twin), `int8_gpu` (the int8 model on the GPU), `train` (the network's GPU state, the
+//! recording context, recorded plans, the training loop, checkpoints, evaluation, PTQ),
+//! `layers` (how each kind trains and exports), `quantize` (trained state to int8 model and
+//! back), `import` (ONNX), `verify` (int8 against fake quant) and `bench` (`qat bench`). The
+//! int8 model, its file, the quantization rules, the interpreter and the exporters are the
+//! GPU-free crate `qat_int8`.
 //!
 //! Train mnist-cnn on 6,000 MNIST images (a float epoch, then a QAT epoch), export the int8
 //! model, write it, and run one image through the integer-only interpreter:

@@ -91,9 +91,8 @@ crate::uniform_fields!(FoldParams: channels, eps, _pad);
 /// Keras's BatchNormalization epsilon.
 pub const EPSILON: f32 = 1e-3;
 /// Moving-statistics momentum: 0.9 (PyTorch's default) rather than Keras's 0.99, which leaves
-/// the moving variance far from the batch variance for hundreds of steps (measured on
-/// mnist-dwbn: batch variance 0.002 against a moving 0.55 after 60 steps, and chance-level
-/// evaluation accuracy).
+/// the moving variance far from the batch variance for hundreds of steps of a short run
+/// (docs/BENCHMARKS.md).
 pub const MOMENTUM: f32 = 0.9;
 
 /// Which statistics a batch-norm forward normalizes with.

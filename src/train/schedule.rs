@@ -23,8 +23,7 @@ impl LrSchedule {
         }
     }
     /// The peak rate used when none is given: Keras's Adam default for the TFMOT recipe; for
-    /// cosine, the rate that measured best on mnist-cnn (int8 0.980-0.982 over seeds 1-3, 1+1
-    /// epochs at batch 32, where 1e-3 and 3e-3 gave 0.968 and 0.978 on seed 1).
+    /// cosine, the best of the rates compared on mnist-cnn's recipe (docs/BENCHMARKS.md).
     pub fn default_rate(self) -> f32 {
         match self {
             LrSchedule::Constant => 1e-3,
