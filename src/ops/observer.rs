@@ -200,12 +200,7 @@ pub mod twin {
     /// Twin of observer/weight_range.wgsl: [-max|w|, max|w|] per channel, element i in channel
     /// (i / inner) % channels.
     pub fn weight_range(w: &[f32], channels: usize, inner: usize) -> Vec<f32> {
-        let mut m = vec![0.0f32; channels];
-        for (i, v) in w.iter().enumerate() {
-            let c = (i / inner.max(1)) % channels;
-            m[c] = m[c].max(v.abs());
-        }
-        m.iter().flat_map(|&m| [-m, m]).collect()
+        qat_int8::quant::fake_quant::symmetric_ranges(w, channels, inner)
     }
 
     /// Twin of observer/bias_widened_range.wgsl: `ranges` ([min, max] per range, one range or

@@ -14,7 +14,6 @@ use crate::model::geometry;
 use crate::model::params::HostParams;
 use crate::model::spec::ModelSpec;
 use crate::ops::batch_norm::EPSILON;
-use crate::ops::twins::weight_range;
 use crate::train::network::Network;
 use crate::train::network::WeightQuant;
 use crate::{QatError, Result};
@@ -112,7 +111,7 @@ fn quantize_weights(
     input_scale: f32,
 ) -> (Vec<i8>, Vec<f32>) {
     let (groups, inner) = if per_channel { (g.channels, g.inner) } else { (1, w.len()) };
-    let mut ranges = weight_range(w, groups, inner);
+    let mut ranges = qat_int8::quant::fake_quant::symmetric_ranges(w, groups, inner);
     let limit = bias_scale::bias_limit((w.len() / g.channels.max(1)) as u64);
     let half_steps = (grid.qmax - grid.qmin) as f32 / 2.0;
     for (c, &b) in bias.iter().enumerate().take(g.channels) {

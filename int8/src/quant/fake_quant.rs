@@ -104,3 +104,16 @@ impl Nudged {
         self.zero_point - self.grid.signed_offset()
     }
 }
+
+/// The symmetric "last value" weight ranges: [-max|w|, max|w|] of each channel, weight i in
+/// channel (i / inner) % channels (OHWI and dense [out, in]: inner = a row; depthwise
+/// [KH, KW, C]: inner = 1; per tensor: one channel). QAT's weight observer computes the same on
+/// the GPU (`shaders/observer/weight_range.wgsl`); the export quantizes with it.
+pub fn symmetric_ranges(w: &[f32], channels: usize, inner: usize) -> Vec<f32> {
+    let mut m = vec![0.0f32; channels];
+    for (i, v) in w.iter().enumerate() {
+        let c = (i / inner.max(1)) % channels;
+        m[c] = m[c].max(v.abs());
+    }
+    m.iter().flat_map(|&m| [-m, m]).collect()
+}
