@@ -127,17 +127,23 @@ pub fn last_reads(inputs: &[Vec<usize>]) -> Vec<usize> {
     last
 }
 
-/// Peak bytes of int8 tensors alive at once when each tensor is freed after `last_reads` says
-/// (as the interpreter frees them): `sizes[t]` bytes of tensor t, `inputs[k]` node k's inputs.
-/// A node's output exists while its inputs do.
-pub fn peak_bytes(sizes: &[u64], inputs: &[Vec<usize>]) -> u64 {
-    let last = last_reads(inputs);
+/// For each node k, the tensors no longer needed once it has run (`last_reads` inverted): what
+/// the interpreter frees after node k.
+pub fn freed_after(inputs: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let mut dies: Vec<Vec<usize>> = vec![Vec::new(); inputs.len()];
-    for (t, &k) in last.iter().enumerate() {
+    for (t, &k) in last_reads(inputs).iter().enumerate() {
         if let Some(d) = dies.get_mut(k) {
             d.push(t);
         }
     }
+    dies
+}
+
+/// Peak bytes of int8 tensors alive at once when each tensor is freed after `last_reads` says
+/// (as the interpreter frees them): `sizes[t]` bytes of tensor t, `inputs[k]` node k's inputs.
+/// A node's output exists while its inputs do.
+pub fn peak_bytes(sizes: &[u64], inputs: &[Vec<usize>]) -> u64 {
+    let dies = freed_after(inputs);
     let size = |t: usize| sizes.get(t).copied().unwrap_or(0);
     let mut live = size(0);
     let mut peak = live;

@@ -188,11 +188,19 @@ impl Plan {
         v
     }
 
-    /// Refuses any output that is one of `inputs`.
-    fn refuse_inputs(&self, inputs: &Inputs) -> Result<()> {
+    /// Refuses any output that is one of `inputs`, and a `--checkpoint` folder whose checkpoint
+    /// file is an input other than the checkpoint resumed (which a resumed run replaces as it
+    /// goes on, by design).
+    fn refuse_inputs(&self, a: &TrainArgs, inputs: &Inputs) -> Result<()> {
         for (flag, out) in self.outputs() {
             inputs.refuse(flag, out)?;
         }
+        let Some(dir) = &a.checkpoint else { return Ok(()) };
+        let mut others = inputs.clone();
+        if let Some(r) = &a.resume {
+            others.remove(&r.join(checkpoint::FILE));
+        }
+        others.refuse_path("--checkpoint", &dir.join(checkpoint::FILE))?;
         Ok(())
     }
 }
@@ -212,30 +220,16 @@ fn file_inputs(a: &TrainArgs) -> Inputs {
     inputs
 }
 
-/// Refuses a checkpoint folder whose checkpoint file is an input other than the checkpoint
-/// being resumed (which a resumed run replaces as it goes on, by design).
-fn refuse_checkpoint_over_input(a: &TrainArgs, inputs: &Inputs) -> Result<()> {
-    let Some(dir) = &a.checkpoint else { return Ok(()) };
-    let mut others = inputs.clone();
-    if let Some(r) = &a.resume {
-        others.remove(&r.join(checkpoint::FILE));
-    }
-    others.refuse_path("--checkpoint", &dir.join(checkpoint::FILE))?;
-    Ok(())
-}
-
 /// `qat train`: parse, train, export, report.
 pub fn run(a: TrainArgs, open_gpu: &dyn Fn() -> Result<Gpu>) -> Result<()> {
     let started = Instant::now();
     let plan = parse(&a)?;
     let mut inputs = file_inputs(&a);
-    plan.refuse_inputs(&inputs)?;
-    refuse_checkpoint_over_input(&a, &inputs)?;
+    plan.refuse_inputs(&a, &inputs)?;
     let (spec, init) = starting_model(a.model.as_deref(), a.init.as_deref())?;
     let mut data = load(&a.data, spec.input)?;
     inputs.add_all("the data set", &data.files);
-    plan.refuse_inputs(&inputs)?;
-    refuse_checkpoint_over_input(&a, &inputs)?;
+    plan.refuse_inputs(&a, &inputs)?;
     data.check_fits(&spec)?;
     if let (Some(path), Some(_)) = (&a.init, &init) {
         data.check_classes(spec.classes()? as usize, &format!("--init {}", path.display()), true)?;

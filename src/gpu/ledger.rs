@@ -11,6 +11,7 @@
 
 use crate::QatError;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread::ThreadId;
 
@@ -23,6 +24,8 @@ struct State {
     sizing: bool,
     /// The first buffer over the limit.
     oversize: Option<QatError>,
+    /// Buffers over the limit since the last report (counted in `Ledger::pending` too).
+    refused: usize,
     /// Bytes of the buffers admitted in sizing mode.
     sized_bytes: u64,
 }
@@ -31,6 +34,9 @@ struct State {
 #[derive(Default)]
 pub struct Ledger {
     threads: Mutex<HashMap<ThreadId, State>>,
+    /// Refused buffers not yet reported, over every thread: `Gpu::check`, which runs with every
+    /// submit, looks no further while it is 0.
+    pending: AtomicUsize,
 }
 
 /// Whether a buffer is to be made at its size.
@@ -54,6 +60,9 @@ impl Ledger {
 
     /// Admits a buffer `label` of `bytes` under the binding `limit`.
     pub fn admit(&self, label: &str, bytes: u64, limit: u64) -> Admission {
+        if bytes > limit {
+            self.pending.fetch_add(1, Ordering::Relaxed);
+        }
         self.with(|s| s.admit(label, bytes, limit))
     }
 
@@ -64,7 +73,15 @@ impl Ledger {
 
     /// The first buffer over the limit since the last call, as an error.
     pub fn take_oversize(&self) -> Option<QatError> {
-        self.with(|s| s.oversize.take())
+        if self.pending.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let taken = self.with(|s| {
+            let n = std::mem::take(&mut s.refused);
+            (s.oversize.take(), n)
+        });
+        self.pending.fetch_sub(taken.1, Ordering::Relaxed);
+        taken.0
     }
 
     /// Enters (`true`) or leaves sizing mode; leaving returns the bytes sized meanwhile.
@@ -80,6 +97,7 @@ impl State {
     fn admit(&mut self, label: &str, bytes: u64, limit: u64) -> Admission {
         let s = self;
         if bytes > limit {
+            s.refused += 1;
             let context = if s.context.is_empty() { "recording GPU work".to_string() } else { s.context.clone() };
             s.oversize.get_or_insert(QatError::BufferTooLarge { context, label: label.to_string(), bytes, limit });
             return Admission::StandIn;

@@ -125,7 +125,6 @@ pub fn train(gpu: &Gpu, spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> 
 /// the training data, and every option that changes a step or the order of samples.
 pub fn settings(spec: &ModelSpec, data: &Dataset, cfg: &TrainConfig) -> BTreeMap<String, String> {
     let crc = |bytes: &[u8]| format!("{:08x}", crc32fast::hash(bytes));
-    let spelled = |v: &dyn erased::Spelled| v.spelled();
     let or_unset = |v: Option<usize>| v.map_or("not set".to_string(), |v| v.to_string());
     let [h, w, c] = data.shape;
     let mut m = BTreeMap::new();
@@ -343,18 +342,9 @@ pub fn train_from(
     Ok((net, report))
 }
 
-/// Values as the CLI spells them (their serde names).
-mod erased {
-    /// A value with a spelling.
-    pub trait Spelled {
-        /// The value as its flag takes it ("cosine", "per-channel").
-        fn spelled(&self) -> String;
-    }
-    impl<T: serde::Serialize> Spelled for T {
-        fn spelled(&self) -> String {
-            serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-        }
-    }
+/// A setting as its flag takes it ("cosine", "per-channel"): its serde name.
+fn spelled<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// The options of a float training step of `cfg` (QAT steps set `qat`).

@@ -54,64 +54,81 @@ pub fn run_image(model: &QuantModel, pixels: &[u8]) -> crate::Result<Vec<i8>> {
             pixels.len()
         )));
     }
-    let quants = model.tensor_quants();
-    // Each tensor is freed after its last reader (the peak the validation bounds).
-    let reads: Vec<Vec<usize>> = model.nodes.iter().map(|n| n.inputs.clone()).collect();
-    let last = crate::work::last_reads(&reads);
-    let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant, &model.input_norm)];
-    for (k, node) in model.nodes.iter().enumerate() {
-        let x = &tensors[node.inputs[0]];
-        let q_in = quants[node.inputs[0]];
-        let q_out = quants[k + 1];
-        let y = match &node.op {
-            QLayer::Conv2d { .. } => conv2d(&node.op, x, q_in.zero_point),
-            QLayer::DepthwiseConv2d { kernel, stride, padding, weights, bias, multipliers, output, clamp, .. } => {
-                let layer = DepthwiseLayer {
-                    kernel: *kernel,
-                    stride: *stride,
-                    padding: *padding,
-                    weights: weights.clone(),
-                    bias: bias.clone(),
-                    multipliers: multipliers.clone(),
-                    output_zero_point: output.zero_point,
-                    clamp: *clamp,
-                };
-                depthwise_conv2d(&layer, x, q_in.zero_point)
-            }
-            QLayer::MaxPool { size, stride } => max_pool(x, *size, *stride),
-            QLayer::AvgPool { size, stride, padding } => average_pool(x, *size, *stride, *padding, Clamp::FULL),
-            QLayer::Mean { output } => {
-                let rescale = MeanRescale::new(q_in, *output, x.shape[0] * x.shape[1]);
-                mean_hw(x, &rescale, q_in.zero_point, output.zero_point, Clamp::FULL)
-            }
-            QLayer::Flatten => Tensor { shape: [1, 1, x.data.len() as u32], data: x.data.clone() },
-            QLayer::FullyConnected { .. } => fully_connected(&node.op, x, q_in.zero_point, q_in.scale),
-            QLayer::Add { output, clamp, .. } => {
-                let (b, q_b) = (&tensors[node.inputs[1]], quants[node.inputs[1]]);
-                add(
-                    x,
-                    q_in.zero_point,
-                    b,
-                    q_b.zero_point,
-                    &AddRescale::new(q_in, q_b, *output),
-                    output.zero_point,
-                    *clamp,
-                )
-            }
-            QLayer::Concat => {
-                let parts: Vec<&Tensor> = node.inputs.iter().map(|&t| &tensors[t]).collect();
-                concat(&parts)
-            }
-        };
-        debug_assert_eq!(q_out, node.op.output_quant().unwrap_or(q_in));
-        tensors.push(y);
-        for (t, tensor) in tensors.iter_mut().enumerate() {
-            if last[t] == k && !tensor.data.is_empty() {
-                tensor.data = Vec::new();
+    Ok(Prepared::of(model).run(pixels))
+}
+
+/// What every image of one model shares: each tensor's quantization, and the tensors freed after
+/// each node (after its last reader: the peak the validation bounds).
+struct Prepared<'a> {
+    model: &'a QuantModel,
+    quants: Vec<TensorQuant>,
+    freed: Vec<Vec<usize>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn of(model: &'a QuantModel) -> Prepared<'a> {
+        let reads: Vec<Vec<usize>> = model.nodes.iter().map(|n| n.inputs.clone()).collect();
+        Prepared { model, quants: model.tensor_quants(), freed: crate::work::freed_after(&reads) }
+    }
+
+    /// The int8 logits of one image of the right size.
+    fn run(&self, pixels: &[u8]) -> Vec<i8> {
+        let (model, quants) = (self.model, &self.quants);
+        let mut tensors = vec![quantize_image(pixels, model.input_shape, model.input_quant, &model.input_norm)];
+        for (k, node) in model.nodes.iter().enumerate() {
+            let x = &tensors[node.inputs[0]];
+            let q_in = quants[node.inputs[0]];
+            let q_out = quants[k + 1];
+            let y = match &node.op {
+                QLayer::Conv2d { .. } => conv2d(&node.op, x, q_in.zero_point),
+                QLayer::DepthwiseConv2d {
+                    kernel, stride, padding, weights, bias, multipliers, output, clamp, ..
+                } => {
+                    let layer = DepthwiseLayer {
+                        kernel: *kernel,
+                        stride: *stride,
+                        padding: *padding,
+                        weights: weights.clone(),
+                        bias: bias.clone(),
+                        multipliers: multipliers.clone(),
+                        output_zero_point: output.zero_point,
+                        clamp: *clamp,
+                    };
+                    depthwise_conv2d(&layer, x, q_in.zero_point)
+                }
+                QLayer::MaxPool { size, stride } => max_pool(x, *size, *stride),
+                QLayer::AvgPool { size, stride, padding } => average_pool(x, *size, *stride, *padding, Clamp::FULL),
+                QLayer::Mean { output } => {
+                    let rescale = MeanRescale::new(q_in, *output, x.shape[0] * x.shape[1]);
+                    mean_hw(x, &rescale, q_in.zero_point, output.zero_point, Clamp::FULL)
+                }
+                QLayer::Flatten => Tensor { shape: [1, 1, x.data.len() as u32], data: x.data.clone() },
+                QLayer::FullyConnected { .. } => fully_connected(&node.op, x, q_in.zero_point, q_in.scale),
+                QLayer::Add { output, clamp, .. } => {
+                    let (b, q_b) = (&tensors[node.inputs[1]], quants[node.inputs[1]]);
+                    add(
+                        x,
+                        q_in.zero_point,
+                        b,
+                        q_b.zero_point,
+                        &AddRescale::new(q_in, q_b, *output),
+                        output.zero_point,
+                        *clamp,
+                    )
+                }
+                QLayer::Concat => {
+                    let parts: Vec<&Tensor> = node.inputs.iter().map(|&t| &tensors[t]).collect();
+                    concat(&parts)
+                }
+            };
+            debug_assert_eq!(q_out, node.op.output_quant().unwrap_or(q_in));
+            tensors.push(y);
+            for &t in &self.freed[k] {
+                tensors[t].data = Vec::new();
             }
         }
+        tensors.pop().map(|t| t.data).unwrap_or_default()
     }
-    Ok(tensors.pop().map(|t| t.data).unwrap_or_default())
 }
 
 /// Runs the model on `count` images (row-major u8 pixels); returns [count, classes] int8 logits.
@@ -125,9 +142,10 @@ pub fn run_batch(model: &QuantModel, images: &[u8], count: usize) -> crate::Resu
             images.len()
         )));
     }
+    let prepared = Prepared::of(model);
     let mut out = Vec::new();
     for image in images.chunks_exact(pixels.max(1)).take(count) {
-        out.extend(run_image(model, image)?);
+        out.extend(prepared.run(image));
     }
     Ok(out)
 }
