@@ -261,7 +261,7 @@ fn int8_gpu_batch_64(b: divan::Bencher, model: &str) {
     bench_dispatches(b, |g| {
         let spec = wgpu_qat::model::spec::ModelSpec::builtin(model).unwrap();
         let m = wgpu_qat::bench::bench_model(&spec).unwrap();
-        let int8 = wgpu_qat::int8_gpu::GpuInt8Model::upload(g, &m).unwrap();
+        let int8 = wgpu_qat::int8_gpu::model::GpuInt8Model::upload(g, &m).unwrap();
         int8.record(g, 64).unwrap().dispatches
     });
 }

@@ -94,7 +94,7 @@ fn recorded_step(
     samples: usize,
 ) -> Result<(GpuDataset, Network, Plan)> {
     let pixels = spec.input.iter().product::<u32>() as usize;
-    let norm = qat_int8::InputNorm::unit(spec.input[2]);
+    let norm = qat_int8::model::InputNorm::unit(spec.input[2]);
     let split = synthetic_split(samples, pixels, 7);
     let ds = GpuDataset::upload(gpu, &split.images, &split.labels, spec.input, &norm);
     let net = Network::init(gpu, spec, 1, crate::train::network::WeightQuant::PerChannel)?;
@@ -230,7 +230,7 @@ pub struct InferenceProfile {
 /// int8 kernels and the GPU fake-quant f32 forward (`time_dispatches`), in that order.
 pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -> Result<[InferenceProfile; 2]> {
     let model = bench_model(spec)?;
-    let int8 = crate::int8_gpu::GpuInt8Model::upload(gpu, &model)?;
+    let int8 = crate::int8_gpu::model::GpuInt8Model::upload(gpu, &model)?;
     let rec = int8.record(gpu, batch as usize)?;
     gpu.run(&rec.dispatches)?;
     gpu.wait()?;
@@ -269,7 +269,7 @@ fn bench_state(spec: &ModelSpec) -> Result<TrainedState> {
         output_ranges: place.iter().map(|p| matches!(p, OutputQuant::Own).then_some([-4.0, 6.0])).collect(),
         bits: 8,
         weight_quant: crate::train::network::WeightQuant::PerChannel,
-        input_norm: qat_int8::InputNorm::unit(spec.input[2]),
+        input_norm: qat_int8::model::InputNorm::unit(spec.input[2]),
     })
 }
 
@@ -296,7 +296,7 @@ pub struct InferenceRates {
     /// The int8 kernels with the device's best variant (`GpuInt8Model::upload`).
     pub gpu_int8: f64,
     /// The int8 kernels with every variant the device has: (arithmetic, dot4I8Packed, images/s).
-    pub variants: Vec<(crate::ops::int8::Arithmetic, bool, f64)>,
+    pub variants: Vec<(crate::int8_gpu::arithmetic::Arithmetic, bool, f64)>,
     /// The fake-quant f32 forward.
     pub gpu_fake_quant_f32: f64,
 }
@@ -306,8 +306,8 @@ pub struct InferenceRates {
 /// device has) and the GPU fake-quant f32 forward. The int8 timings include their per-batch
 /// image upload and logits readback, the f32 one its per-batch logits readback.
 pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, images: usize) -> Result<InferenceRates> {
-    use crate::int8_gpu::GpuInt8Model;
-    use crate::ops::int8::Arithmetic;
+    use crate::int8_gpu::arithmetic::Arithmetic;
+    use crate::int8_gpu::model::GpuInt8Model;
     let model = bench_model(spec)?;
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(images, pixels, 9);
@@ -418,7 +418,7 @@ pub fn run_all(gpu: &Gpu, cfg: &BenchConfig) -> Result<serde_json::Value> {
                 "gpu_fake_quant_f32_images_per_sec": gpu_f32,
                 "cpu_int8_images_per_sec": cpu,
                 "gpu_int8_over_fake_quant_f32": gpu_int8 / gpu_f32,
-                "gpu_int8_arithmetic": format!("{:?}", crate::ops::int8::Arithmetic::best(gpu)).to_lowercase(),
+                "gpu_int8_arithmetic": format!("{:?}", crate::int8_gpu::arithmetic::Arithmetic::best(gpu)).to_lowercase(),
                 "gpu_int8_dot4": gpu.wgsl_dot4,
                 "gpu_int8_variants": variants,
             }));

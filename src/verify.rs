@@ -3,7 +3,7 @@
 
 use crate::data::dataset::Split;
 use crate::gpu::Gpu;
-use crate::int8_gpu::GpuInt8Model;
+use crate::int8_gpu::model::GpuInt8Model;
 use crate::ops::gather::GpuDataset;
 use crate::quantize::{dequantize, export::TrainedState};
 use crate::train::eval::{accuracy, argmax, evaluate};

@@ -52,7 +52,7 @@ fn a_model(dir: &Path) -> PathBuf {
         output_ranges: vec![Some([0.0, 2.0]), None, None, Some([-5.0, 5.0])],
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
-        input_norm: wgpu_qat::qat_int8::InputNorm::unit(1),
+        input_norm: wgpu_qat::qat_int8::model::InputNorm::unit(1),
     };
     let p = dir.join("model.qat");
     write(&quantize(&state).unwrap(), &p).unwrap();

@@ -10,10 +10,10 @@ mod common;
 use common::{synthetic_split, synthetic_state};
 use qat_int8::interpreter::run_batch;
 use wgpu_qat::gpu::Strategy;
-use wgpu_qat::int8_gpu::GpuInt8Model;
+use wgpu_qat::int8_gpu::arithmetic::Arithmetic;
+use wgpu_qat::int8_gpu::model::GpuInt8Model;
 use wgpu_qat::model::spec::ModelSpec;
-use wgpu_qat::ops::int8::Arithmetic;
-use wgpu_qat::qat_int8::InputNorm;
+use wgpu_qat::qat_int8::model::InputNorm;
 use wgpu_qat::quantize::quantize;
 
 /// The kernel variants the device has (`GpuInt8Model::variants`), saying which it lacks.
@@ -144,12 +144,12 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
     }
 }
 
-/// Every way int8/conv2d cuts its work (`ops::int8::conv2d_grid`): the one-pixel stem path with
+/// Every way int8/conv2d cuts its work (`int8_gpu::conv2d::conv2d_grid`): the one-pixel stem path with
 /// two blocks of output channels, the last one partial (3 -> 24 channels), four output channels
 /// of one pixel (24 -> 16, 20 -> 8), four channels of four pixels with "same" padding, stride 2
 /// and a batch whose pixel count is not a multiple of four (16 -> 20), fewer than four output
 /// channels (8 -> 3) and a depthwise conv on three channels. And both of
-/// int8/fully_connected's (`ops::int8::fully_connected_grid`): one lane per output word (21
+/// int8/fully_connected's (`int8_gpu::fully_connected::fully_connected_grid`): one lane per output word (21
 /// units, 18 inputs; and 5 units under the GPU strategy) and four images per lane (5 units, 21
 /// inputs: rows that start anywhere in a word).
 #[test]

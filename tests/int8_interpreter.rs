@@ -7,18 +7,20 @@ mod common;
 
 use common::{cnn_state, synthetic_split};
 use proptest::prelude::*;
-use qat_int8::interpreter::{
-    add, average_pool, concat, conv2d, depthwise_conv2d, fully_connected, mean_hw, run_batch, run_image,
-    DepthwiseLayer, Tensor,
+use qat_int8::interpreter::{run_batch, run_image};
+use qat_int8::ops::{
+    add::Add, avg_pool::AvgPool, concat::Concat, conv2d::Conv2d, depthwise_conv2d::DepthwiseConv2d,
+    fully_connected::FullyConnected, mean::Mean, QLayer,
 };
-use qat_int8::model::QLayer;
 use qat_int8::quant::add::AddRescale;
 use qat_int8::quant::clamp::{Activation, Clamp};
 use qat_int8::quant::fake_quant::{nudge, Grid};
 use qat_int8::quant::mean::MeanRescale;
 use qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use qat_int8::quant::params::TensorQuant;
+use qat_int8::quant::per_channel::PerChannel;
 use qat_int8::shape::Padding;
+use qat_int8::tensor::Tensor;
 use wgpu_qat::ops::conv2d::Conv2dParams;
 use wgpu_qat::ops::max_pool::MaxPoolParams;
 use wgpu_qat::ops::twins as cpu;
@@ -48,7 +50,8 @@ fn add_worked_example() {
     assert_eq!(r.output, QuantizedMultiplier { multiplier: 1 << 30, shift: -18 });
     let a = Tensor { shape: [1, 1, 2], data: vec![3, -100] };
     let b = Tensor { shape: [1, 1, 2], data: vec![4, -100] };
-    let y = add(&a, 0, &b, 0, &r, 0, Clamp::FULL);
+    let add = QLayer::Add(Add { activation: Activation::None, output: q(0.1, 0), clamp: Clamp::FULL });
+    let y = add.run(&[&a, &b], &[q(0.1, 0), q(0.1, 0)]);
     assert_eq!(y.data, vec![7, -128]); // -200 saturates
 }
 
@@ -82,16 +85,17 @@ fn mean_worked_example() {
     let r = MeanRescale::new(q(1.0, 0), q(1.0, 0), 49);
     assert_eq!(r.multiplier, QuantizedMultiplier { multiplier: 701219150, shift: -4 });
     let x = Tensor { shape: [7, 7, 1], data: vec![10; 49] };
-    assert_eq!(mean_hw(&x, &r, 0, 0, Clamp::FULL).data, vec![10]);
+    assert_eq!(QLayer::Mean(Mean { output: q(1.0, 0) }).run(&[&x], &[q(1.0, 0)]).data, vec![10]);
 }
 
 #[test]
 fn average_pool_rounds_half_away_and_skips_padding() {
     let x = Tensor { shape: [2, 2, 2], data: vec![1, -1, 2, -2, 3, -3, 4, -4] };
     // 10 / 4 = 2.5 -> 3 and -2.5 -> -3.
-    assert_eq!(average_pool(&x, 2, 2, Padding::Valid, Clamp::FULL).data, vec![3, -3]);
+    let pool = |size, stride, padding| QLayer::AvgPool(AvgPool { size, stride, padding }).run(&[&x], &[q(1.0, 0)]);
+    assert_eq!(pool(2, 2, Padding::Valid).data, vec![3, -3]);
     // SAME padding, 3x3 windows on 2x2: every window sees all 4 in-bounds values.
-    assert_eq!(average_pool(&x, 3, 1, Padding::Same, Clamp::FULL).data, vec![3, -3, 3, -3, 3, -3, 3, -3]);
+    assert_eq!(pool(3, 1, Padding::Same).data, vec![3, -3, 3, -3, 3, -3, 3, -3]);
 }
 
 #[test]
@@ -99,32 +103,32 @@ fn depthwise_with_one_channel_is_a_one_filter_conv() {
     let weights: Vec<i8> = vec![5, -7, 9, 11, -127, 3, 2, 0, 127];
     let m = quantize_multiplier(0.0123);
     let clamp = Clamp::fused(Activation::Relu6, q(0.05, -20));
-    let dw = DepthwiseLayer {
+    let per_channel = PerChannel { weight_scales: vec![0.01], multipliers: vec![m], bias: vec![-300] };
+    let dw = QLayer::DepthwiseConv2d(DepthwiseConv2d {
+        channels: 1,
         kernel: [3, 3],
         stride: 2,
         padding: Padding::Same,
+        activation: Activation::Relu6,
+        per_channel: per_channel.clone(),
         weights: weights.clone(),
-        bias: vec![-300],
-        multipliers: vec![m],
-        output_zero_point: -20,
+        output: q(0.05, -20),
         clamp,
-    };
-    let conv = QLayer::Conv2d {
+    });
+    let conv = QLayer::Conv2d(Conv2d {
         out_channels: 1,
         kernel: [3, 3],
         in_channels: 1,
         stride: 2,
         padding: Padding::Same,
-        activation: Activation::None,
-        weight_scales: vec![0.01],
-        multipliers: vec![m],
-        bias: vec![-300],
+        activation: Activation::Relu6,
+        per_channel,
         weights,
         output: q(0.05, -20),
         clamp,
-    };
+    });
     let x = Tensor { shape: [7, 6, 1], data: (0..42).map(|i| ((i * 37) % 256 - 128) as i8).collect() };
-    assert_eq!(depthwise_conv2d(&dw, &x, 7), conv2d(&conv, &x, 7));
+    assert_eq!(dw.run(&[&x], &[q(0.1, 7)]), conv.run(&[&x], &[q(0.1, 7)]));
 }
 
 #[test]
@@ -133,26 +137,31 @@ fn depthwise_channels_are_independent() {
     let x = Tensor { shape: [4, 4, 2], data: (0..32).map(|i| (i * 7 % 200 - 100) as i8).collect() };
     let w: Vec<i8> = (0..18).map(|i| (i * 13 % 255 - 127) as i8).collect();
     let ms = vec![quantize_multiplier(0.02), quantize_multiplier(0.003)];
-    let layer = DepthwiseLayer {
+    let layer = DepthwiseConv2d {
+        channels: 2,
         kernel: [3, 3],
         stride: 1,
         padding: Padding::Valid,
+        activation: Activation::None,
+        per_channel: PerChannel { weight_scales: vec![0.01; 2], multipliers: ms.clone(), bias: vec![10, -10] },
         weights: w.clone(),
-        bias: vec![10, -10],
-        multipliers: ms.clone(),
-        output_zero_point: 0,
+        output: q(0.1, 0),
         clamp: Clamp::FULL,
     };
-    let y = depthwise_conv2d(&layer, &x, -3);
+    let y = QLayer::DepthwiseConv2d(layer.clone()).run(&[&x], &[q(0.1, -3)]);
     for (ch, &m) in ms.iter().enumerate() {
         let xc = Tensor { shape: [4, 4, 1], data: x.data.iter().skip(ch).step_by(2).copied().collect() };
-        let one = DepthwiseLayer {
+        let one = DepthwiseConv2d {
+            channels: 1,
             weights: w.iter().skip(ch).step_by(2).copied().collect(),
-            bias: vec![layer.bias[ch]],
-            multipliers: vec![m],
+            per_channel: PerChannel {
+                weight_scales: vec![0.01],
+                multipliers: vec![m],
+                bias: vec![layer.per_channel.bias[ch]],
+            },
             ..layer.clone()
         };
-        let yc = depthwise_conv2d(&one, &xc, -3);
+        let yc = QLayer::DepthwiseConv2d(one).run(&[&xc], &[q(0.1, -3)]);
         assert_eq!(y.data.iter().skip(ch).step_by(2).copied().collect::<Vec<_>>(), yc.data, "channel {ch}");
     }
 }
@@ -161,7 +170,7 @@ fn depthwise_channels_are_independent() {
 fn concat_copies_channels_in_order() {
     let a = Tensor { shape: [1, 2, 1], data: vec![1, 2] };
     let b = Tensor { shape: [1, 2, 2], data: vec![3, 4, 5, 6] };
-    let y = concat(&[&a, &b]);
+    let y = QLayer::Concat(Concat).run(&[&a, &b], &[q(0.1, 0); 2]);
     assert_eq!(y.shape, [1, 2, 3]);
     assert_eq!(y.data, vec![1, 3, 4, 2, 5, 6]);
 }
@@ -174,22 +183,20 @@ fn conv_int8_worked_example() {
     let s_w = 0.5f32 / 127.0;
     let out = TensorQuant { scale: 0.01, zero_point: -128 };
     let m = quantize_multiplier(s_in as f64 * s_w as f64 / out.scale as f64);
-    let layer = QLayer::Conv2d {
+    let layer = QLayer::Conv2d(Conv2d {
         out_channels: 1,
         kernel: [1, 1],
         in_channels: 1,
         stride: 1,
         padding: Padding::Valid,
         activation: Activation::Relu,
-        weight_scales: vec![s_w],
-        multipliers: vec![m],
-        bias: vec![100],
+        per_channel: PerChannel { weight_scales: vec![s_w], multipliers: vec![m], bias: vec![100] },
         weights: vec![64],
         output: out,
         clamp: Clamp { min: -128, max: 127 },
-    };
+    });
     let x = Tensor { shape: [1, 2, 1], data: vec![-128, 127] };
-    let y = qat_int8::interpreter::conv2d(&layer, &x, -128);
+    let y = layer.run(&[&x], &[q(s_in, -128)]);
     // real(acc) = acc * s_in * s_w; out = round(real / 0.01) - 128.
     for (xi, yi) in x.data.iter().zip(&y.data) {
         let acc = 100 + 64 * (*xi as i32 + 128);
@@ -202,7 +209,7 @@ fn conv_int8_worked_example() {
 #[test]
 fn fully_connected_uses_the_float64_rescale() {
     // acc = 3 * (10 - (-2)) + 1 = 37; multiplier = 0.5 * 0.25 / 1.0 = 0.125 -> 4.625 -> 5.
-    let layer = QLayer::FullyConnected {
+    let layer = QLayer::FullyConnected(FullyConnected {
         units: 1,
         inputs: 1,
         activation: Activation::None,
@@ -211,12 +218,12 @@ fn fully_connected_uses_the_float64_rescale() {
         weights: vec![3],
         output: TensorQuant { scale: 1.0, zero_point: 3 },
         clamp: Clamp { min: -128, max: 127 },
-    };
-    let y = fully_connected(&layer, &Tensor { shape: [1, 1, 1], data: vec![10] }, -2, 0.5);
+    });
+    let y = layer.run(&[&Tensor { shape: [1, 1, 1], data: vec![10] }], &[q(0.5, -2)]);
     assert_eq!(y.data, vec![8]); // 5 + 3
                                  // A tie: acc = 4 * (1 - (-1)) + 4 = 12, 12 * 0.125 = 1.5 -> 2 (away from zero); -1.5 -> -2.
     let tie = |bias: i32| {
-        let l = QLayer::FullyConnected {
+        let l = QLayer::FullyConnected(FullyConnected {
             units: 1,
             inputs: 1,
             activation: Activation::None,
@@ -225,8 +232,8 @@ fn fully_connected_uses_the_float64_rescale() {
             weights: vec![4],
             output: TensorQuant { scale: 1.0, zero_point: 0 },
             clamp: Clamp { min: -128, max: 127 },
-        };
-        fully_connected(&l, &Tensor { shape: [1, 1, 1], data: vec![1] }, -1, 0.5).data[0]
+        });
+        l.run(&[&Tensor { shape: [1, 1, 1], data: vec![1] }], &[q(0.5, -1)]).data[0]
     };
     assert_eq!(tie(4), 2);
     assert_eq!(tie(-20), -2);

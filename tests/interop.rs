@@ -127,11 +127,7 @@ fn collapsed(weights: WeightQuant) -> QuantModel {
     }
     let model = quantize(&state).unwrap();
     // Without the widening the bias would be far beyond int32 (0.5 / (s_in * ~1e-9 / 127)).
-    let scales = |k: usize| match &model.nodes[k].op {
-        qat_int8::model::QLayer::Conv2d { weight_scales, .. }
-        | qat_int8::model::QLayer::DepthwiseConv2d { weight_scales, .. } => weight_scales.clone(),
-        _ => panic!("node {k} is not a conv"),
-    };
+    let scales = |k: usize| model.nodes[k].op.weight_scales().to_vec();
     for (param, channel) in [(1usize, 3usize), (2, 5)] {
         let s = scales(weighted[param])[channel];
         assert!(s > 1e-9, "channel {channel} of param {param}: weight scale {s} was not widened");

@@ -5,7 +5,9 @@ mod common;
 
 use common::cnn_state;
 use qat_int8::format::{from_bytes, read, to_bytes, write, HEADER_LEN};
-use qat_int8::model::{Clamp, QLayer, QuantModel};
+use qat_int8::model::QuantModel;
+use qat_int8::ops::{conv2d::Conv2d, QLayer};
+use qat_int8::quant::clamp::Clamp;
 use qat_int8::quant::multiplier::{quantize_multiplier, Rounding};
 use qat_int8::quant::params::TensorQuant;
 use wgpu_qat::model::spec::ModelSpec;
@@ -32,9 +34,8 @@ fn export_round_trips_exactly() {
 fn export_uses_tflite_conventions() {
     let model = quantize(&cnn_state(2)).unwrap();
     assert_eq!(model.input_quant, TensorQuant { scale: 1.0 / 255.0, zero_point: -128 });
-    let QLayer::Conv2d { weights, weight_scales, bias, multipliers, output, clamp, .. } = &model.nodes[0].op else {
-        panic!()
-    };
+    let QLayer::Conv2d(Conv2d { weights, per_channel, output, clamp, .. }) = &model.nodes[0].op else { panic!() };
+    let (weight_scales, bias, multipliers) = (&per_channel.weight_scales, &per_channel.bias, &per_channel.multipliers);
     // Per-channel symmetric: every channel reaches +-127 exactly once its max is quantized.
     for c in 0..12 {
         let ch = &weights[c * 9..(c + 1) * 9];

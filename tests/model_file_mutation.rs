@@ -104,8 +104,8 @@ fn mutated_model_files_never_panic_and_stay_bounded() {
                 let logits = run_image(&model, &image).unwrap();
                 assert_eq!(
                     logits.len() as u32,
-                    model.nodes.last().map_or(0, |n| match n.op {
-                        qat_int8::model::QLayer::FullyConnected { units, .. } => units,
+                    model.nodes.last().map_or(0, |n| match &n.op {
+                        qat_int8::ops::QLayer::FullyConnected(fc) => fc.units,
                         _ => 0,
                     })
                 );

@@ -7,7 +7,7 @@ mod common;
 use common::{synthetic_split, synthetic_state};
 use qat_int8::format::{from_bytes, to_bytes};
 use qat_int8::interpreter::run_batch;
-use qat_int8::model::QLayer;
+use qat_int8::ops::QLayer;
 use wgpu_qat::model::file::{from_toml, read};
 use wgpu_qat::model::kinds::max_pool::MaxPool;
 use wgpu_qat::model::{kinds::Layer, spec::ModelSpec};
@@ -119,7 +119,7 @@ fn exported_graphs_fold_batch_norm_and_share_concat_scales() {
         assert_eq!(from_bytes(&bytes).unwrap(), model, "{name} round trip");
         let quants = model.tensor_quants();
         for (k, node) in model.nodes.iter().enumerate() {
-            if node.op == QLayer::Concat {
+            if matches!(node.op, QLayer::Concat(_)) {
                 for &t in &node.inputs {
                     assert_eq!(quants[t], quants[k + 1], "{name}: concat input {t} and output scales differ");
                 }
@@ -146,8 +146,8 @@ fn per_tensor_weights_have_one_scale_per_layer() {
     state.weight_quant = wgpu_qat::train::network::WeightQuant::PerTensor;
     let model = quantize(&state).unwrap();
     for n in &model.nodes {
-        if let QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } = &n.op {
-            assert!(weight_scales.windows(2).all(|w| w[0] == w[1]), "{}", n.name);
+        if matches!(n.op, QLayer::Conv2d(_) | QLayer::DepthwiseConv2d(_)) {
+            assert!(n.op.weight_scales().windows(2).all(|w| w[0] == w[1]), "{}", n.name);
         }
     }
     let back = wgpu_qat::quantize::dequantize(&model).unwrap();

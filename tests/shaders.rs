@@ -5,7 +5,11 @@
 use wgpu_qat::gpu::shaders::{reflect_bindings, reflect_required_overrides, validate, Access, UniformLayout, SNIPPETS};
 use wgpu_qat::gpu::uniform::{compare, reflect};
 use wgpu_qat::ops::adam::StepUniform;
-use wgpu_qat::ops::shaders;
+
+/// Every kernel: the training ops' and the int8 model's.
+fn shaders() -> Vec<&'static wgpu_qat::gpu::shaders::Shader> {
+    [wgpu_qat::ops::shaders(), wgpu_qat::int8_gpu::shaders()].concat()
+}
 
 fn wgsl_files(dir: &std::path::Path, out: &mut Vec<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -170,7 +174,8 @@ fn every_kernel_uses_the_one_workgroup_size() {
 /// dot-product paths where it has dot products).
 #[test]
 fn every_int8_kernel_variant_is_registered() {
-    use wgpu_qat::ops::int8::{self, Arithmetic, Variants};
+    use wgpu_qat::int8_gpu::arithmetic::{Arithmetic, Variants};
+    use wgpu_qat::int8_gpu::{add, conv2d, depthwise_conv2d, fully_connected, mean, requantize};
     let registered = |name: &str| shaders().iter().any(|s| s.name == name);
     fn names<P>(v: &Variants<P>) -> Vec<&'static str> {
         let mut n = Vec::new();
@@ -184,12 +189,12 @@ fn every_int8_kernel_variant_is_registered() {
         n
     }
     for (what, n, distinct) in [
-        ("conv2d", names(&int8::CONV2D_VARIANTS), 4),
-        ("fully_connected", names(&int8::FULLY_CONNECTED_VARIANTS), 4),
-        ("depthwise", names(&int8::DEPTHWISE_VARIANTS), 2),
-        ("mean", names(&int8::MEAN_VARIANTS), 2),
-        ("add", names(&int8::ADD_VARIANTS), 2),
-        ("requantize_each", names(&int8::REQUANTIZE_EACH_VARIANTS), 2),
+        ("conv2d", names(&conv2d::CONV2D_VARIANTS), 4),
+        ("fully_connected", names(&fully_connected::FULLY_CONNECTED_VARIANTS), 4),
+        ("depthwise", names(&depthwise_conv2d::DEPTHWISE_VARIANTS), 2),
+        ("mean", names(&mean::MEAN_VARIANTS), 2),
+        ("add", names(&add::ADD_VARIANTS), 2),
+        ("requantize_each", names(&requantize::REQUANTIZE_EACH_VARIANTS), 2),
     ] {
         assert_eq!(n.len(), distinct, "{what}: {n:?}");
         assert!(n.iter().all(|name| registered(name) && name.contains(what)), "{what}: {n:?}");

@@ -117,7 +117,6 @@ fn per_tensor_weights_train_end_to_end() {
 /// trains against the weights the int8 model holds. GPU only (synthetic images).
 #[test]
 fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
-    use qat_int8::model::QLayer;
     use wgpu_qat::ops::gather::GpuDataset;
     use wgpu_qat::train::network::Network;
     use wgpu_qat::train::network::WeightQuant;
@@ -136,8 +135,13 @@ fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
     for weights in [WeightQuant::PerChannel, WeightQuant::PerTensor] {
         let net = Network::with_params(gpu, &spec, &params, weights).unwrap();
         let split = common::synthetic_split(64, 784, 9);
-        let data =
-            GpuDataset::upload(gpu, &split.images, &split.labels, spec.input, &wgpu_qat::qat_int8::InputNorm::unit(1));
+        let data = GpuDataset::upload(
+            gpu,
+            &split.images,
+            &split.labels,
+            spec.input,
+            &wgpu_qat::qat_int8::model::InputNorm::unit(1),
+        );
         let mut opts = PlanOptions::training(32, true);
         opts.adam.lr = 0.0;
         let plan = Plan::build(gpu, &net, &data, split.count, opts).unwrap();
@@ -145,7 +149,7 @@ fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
         plan.run(gpu, 0, 1, 0.0, 1).unwrap();
         let ranges: Vec<f32> = gpu.read(&net.params[0].weight_range, 2 * net.params[0].range_channels).unwrap();
         let model = quantize(&TrainedState::read(gpu, &net, 8).unwrap()).unwrap();
-        let QLayer::Conv2d { weight_scales, .. } = &model.nodes[0].op else { panic!("node 0 is the conv") };
+        let weight_scales = model.nodes[0].op.weight_scales();
         let r = if weights == WeightQuant::PerChannel { channel } else { 0 };
         let gpu_scale = ranges[2 * r + 1] / 127.0;
         let exported = weight_scales[channel];

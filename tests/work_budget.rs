@@ -5,7 +5,7 @@
 //! at 224 x 224, are admitted, with a figure of their work.
 
 use qat_int8::limits::InterpreterLimits;
-use qat_int8::model::QLayer;
+use qat_int8::ops::{avg_pool::AvgPool, concat::Concat, mean::Mean, QLayer};
 use qat_int8::shape::Padding;
 use qat_int8::worst_case::{cases, dense, most_nodes, with_nodes};
 
@@ -35,11 +35,11 @@ fn every_op_kind_fills_the_budget_exactly_and_no_further() {
 fn the_reported_concat_and_pool_file_is_refused_before_it_runs() {
     let add_free =
         |inputs: Vec<usize>, name: &str, op: QLayer| qat_int8::model::QNode { name: name.into(), inputs, op };
-    let mut m = with_nodes([28, 28, 64], &QLayer::Concat, &[0; 64], 0, 0);
+    let mut m = with_nodes([28, 28, 64], &QLayer::Concat(Concat), &[0; 64], 0, 0);
     m.nodes = vec![
-        add_free(vec![0; 64], "cat", QLayer::Concat),
-        add_free(vec![1], "pool", QLayer::AvgPool { size: 64, stride: 1, padding: Padding::Same }),
-        add_free(vec![2], "mean", QLayer::Mean { output: m.input_quant }),
+        add_free(vec![0; 64], "cat", QLayer::Concat(Concat)),
+        add_free(vec![1], "pool", QLayer::AvgPool(AvgPool { size: 64, stride: 1, padding: Padding::Same })),
+        add_free(vec![2], "mean", QLayer::Mean(Mean { output: m.input_quant })),
         add_free(vec![3], "logits", dense(1, 4096)),
     ];
     let e = qat_int8::format::to_bytes(&m).expect_err("over the budget").to_string();
@@ -53,7 +53,7 @@ fn resnet50_and_mobilenet_v2_at_224_are_admitted() {
         let mut shapes = vec![spec.input];
         shapes.extend(spec.shapes().unwrap());
         let ops: Vec<_> = spec.nodes.iter().map(|n| (n.layer.shape_op(), n.inputs.clone())).collect();
-        let u = qat_int8::work::usage(&shapes, &ops);
+        let u = qat_int8::ops::usage(&shapes, &ops);
         let limits = InterpreterLimits::default();
         eprintln!(
             "{}: {} parameter bytes, {} work units of {} allowed, peak {} bytes",

@@ -6,11 +6,10 @@
 //! that loads can be run.
 
 use crate::limits::{self, InterpreterLimits};
-use crate::model::{Clamp, InputNorm, QLayer, QNode, QuantModel};
-use crate::quant::clamp::Activation;
-use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
-use crate::quant::params::TensorQuant;
-use crate::shape::Padding;
+use crate::model::{InputNorm, QNode, QuantModel};
+use crate::ops::{QLayer, NEWEST_OP_VERSION};
+use crate::payload::{Reader, Writer, R};
+use crate::quant::multiplier::Rounding;
 use crate::validate::{validate, Invalid};
 use crate::{Int8Error, Result};
 use std::io::Read;
@@ -18,66 +17,17 @@ use std::path::Path;
 
 /// The first four bytes of every model file.
 pub const MAGIC: [u8; 4] = *b"QATM";
-/// Version 3: version 2 and the input normalization. Version 2: node graphs (inputs per node,
-/// names), depthwise, pooling, mean, add, concat, ReLU6; still read (its normalization is
-/// x = p / 255). Version 1 (single chains of conv/pool/reshape/fully-connected) is not read.
-pub const VERSION: u16 = 3;
+/// The version this build writes: the newest of the layout's and the ops' (docs/FORMAT.md lists
+/// what each version adds; a file of version 2 has x = p / 255 as its input normalization, and
+/// version 1 is not read).
+pub const VERSION: u16 = if LAYOUT_VERSION > NEWEST_OP_VERSION { LAYOUT_VERSION } else { NEWEST_OP_VERSION };
+/// The version of the file's layout around the nodes (header, input, node headers); each op's
+/// fields have the version the op list gives (`int8_ops!`), and `VERSION` is the newest of all.
+const LAYOUT_VERSION: u16 = 3;
 /// The oldest version this build reads.
 pub const OLDEST_READ: u16 = 2;
 /// Bytes of the header: magic, version, flags, payload length, CRC-32 (docs/FORMAT.md).
 pub const HEADER_LEN: usize = 16;
-
-const TAG_CONV2D: u8 = 1;
-const TAG_MAX_POOL: u8 = 2;
-const TAG_RESHAPE: u8 = 3;
-const TAG_FULLY_CONNECTED: u8 = 4;
-const TAG_DEPTHWISE: u8 = 5;
-const TAG_AVG_POOL: u8 = 6;
-const TAG_MEAN: u8 = 7;
-const TAG_ADD: u8 = 8;
-const TAG_CONCAT: u8 = 9;
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn i32(&mut self, v: i32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn f32(&mut self, v: f32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn quant(&mut self, q: &TensorQuant) {
-        self.f32(q.scale);
-        self.i32(q.zero_point);
-    }
-    fn clamp(&mut self, c: &Clamp) {
-        self.i32(c.min);
-        self.i32(c.max);
-    }
-    fn i8s(&mut self, v: &[i8]) {
-        self.0.extend(v.iter().map(|&x| x as u8));
-    }
-    fn per_channel(&mut self, scales: &[f32], mults: &[QuantizedMultiplier], bias: &[i32]) {
-        scales.iter().for_each(|&s| self.f32(s));
-        mults.iter().for_each(|m| self.i32(m.multiplier));
-        mults.iter().for_each(|m| self.i32(m.shift));
-        bias.iter().for_each(|&b| self.i32(b));
-    }
-}
-
-fn activation_byte(a: Activation) -> u8 {
-    match a {
-        Activation::None => 0,
-        Activation::Relu => 1,
-        Activation::Relu6 => 2,
-    }
-}
 
 /// Validates a model and serializes it to bytes (header + payload).
 pub fn to_bytes(model: &QuantModel) -> std::result::Result<Vec<u8>, Invalid> {
@@ -100,89 +50,13 @@ fn encode(model: &QuantModel) -> Vec<u8> {
     }
     w.u32(model.nodes.len() as u32);
     for node in &model.nodes {
-        let (tag, b1, b2) = match &node.op {
-            QLayer::Conv2d { padding, activation, .. } => (TAG_CONV2D, *padding as u8, activation_byte(*activation)),
-            QLayer::DepthwiseConv2d { padding, activation, .. } => {
-                (TAG_DEPTHWISE, *padding as u8, activation_byte(*activation))
-            }
-            QLayer::MaxPool { .. } => (TAG_MAX_POOL, 0, 0),
-            QLayer::AvgPool { padding, .. } => (TAG_AVG_POOL, *padding as u8, 0),
-            QLayer::Mean { .. } => (TAG_MEAN, 0, 0),
-            QLayer::Flatten => (TAG_RESHAPE, 0, 0),
-            QLayer::FullyConnected { activation, .. } => (TAG_FULLY_CONNECTED, 0, activation_byte(*activation)),
-            QLayer::Add { activation, .. } => (TAG_ADD, 0, activation_byte(*activation)),
-            QLayer::Concat => (TAG_CONCAT, 0, 0),
-        };
-        w.u8(tag);
-        w.u8(b1);
-        w.u8(b2);
+        w.0.extend_from_slice(&node.op.header());
         w.u8(node.inputs.len() as u8);
         node.inputs.iter().for_each(|&t| w.u32(t as u32));
         let name = node.name.as_bytes();
         w.0.extend_from_slice(&(name.len() as u16).to_le_bytes());
         w.0.extend_from_slice(name);
-        match &node.op {
-            QLayer::Conv2d {
-                out_channels,
-                kernel,
-                in_channels,
-                stride,
-                weight_scales,
-                multipliers,
-                bias,
-                weights,
-                output,
-                clamp,
-                ..
-            } => {
-                for v in [*out_channels, kernel[0], kernel[1], *in_channels, *stride] {
-                    w.u32(v);
-                }
-                w.quant(output);
-                w.clamp(clamp);
-                w.per_channel(weight_scales, multipliers, bias);
-                w.i8s(weights);
-            }
-            QLayer::DepthwiseConv2d {
-                channels,
-                kernel,
-                stride,
-                weight_scales,
-                multipliers,
-                bias,
-                weights,
-                output,
-                clamp,
-                ..
-            } => {
-                for v in [*channels, kernel[0], kernel[1], *stride] {
-                    w.u32(v);
-                }
-                w.quant(output);
-                w.clamp(clamp);
-                w.per_channel(weight_scales, multipliers, bias);
-                w.i8s(weights);
-            }
-            QLayer::MaxPool { size, stride } | QLayer::AvgPool { size, stride, .. } => {
-                w.u32(*size);
-                w.u32(*stride);
-            }
-            QLayer::Mean { output } => w.quant(output),
-            QLayer::Flatten | QLayer::Concat => {}
-            QLayer::FullyConnected { units, inputs, weight_scale, bias, weights, output, clamp, .. } => {
-                w.u32(*units);
-                w.u32(*inputs);
-                w.f32(*weight_scale);
-                w.quant(output);
-                w.clamp(clamp);
-                bias.iter().for_each(|&b| w.i32(b));
-                w.i8s(weights);
-            }
-            QLayer::Add { output, clamp, .. } => {
-                w.quant(output);
-                w.clamp(clamp);
-            }
-        }
+        node.op.write(&mut w);
     }
     let payload = w.0;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
@@ -261,90 +135,6 @@ fn check_header(bytes: &[u8]) -> R<(u16, usize)> {
     Ok((version, len as usize))
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-type R<T> = std::result::Result<T, String>;
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize, what: &str) -> R<&[u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let Some(end) = end else {
-            return Err(format!(
-                "truncated: {what} needs {n} bytes at payload offset {}, only {} left",
-                self.pos,
-                self.bytes.len() - self.pos
-            ));
-        };
-        let s = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-    fn u8(&mut self, what: &str) -> R<u8> {
-        Ok(self.take(1, what)?[0])
-    }
-    fn u32(&mut self, what: &str) -> R<u32> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    /// A dimension or count: 1..=MAX_DIM, so no product of a few of them can wrap in u64 and
-    /// no loop over one runs long.
-    fn dim(&mut self, what: &str) -> R<u32> {
-        self.in_range(what, limits::MAX_DIM)
-    }
-    /// A kernel, window or stride size: 1..=MAX_KERNEL.
-    fn window(&mut self, what: &str) -> R<u32> {
-        self.in_range(what, limits::MAX_KERNEL)
-    }
-    /// A u32 in 1..=max, the error naming its payload offset.
-    fn in_range(&mut self, what: &str, max: u32) -> R<u32> {
-        let v = self.u32(what)?;
-        if v == 0 || v > max {
-            return Err(format!("{what} = {v} at payload offset {} is out of range 1..={max}", self.pos - 4));
-        }
-        Ok(v)
-    }
-    fn i32(&mut self, what: &str) -> R<i32> {
-        Ok(self.u32(what)? as i32)
-    }
-    fn f32(&mut self, what: &str) -> R<f32> {
-        Ok(f32::from_bits(self.u32(what)?))
-    }
-    fn quant(&mut self, what: &str) -> R<TensorQuant> {
-        let scale = self.f32(&format!("{what} scale"))?;
-        let zero_point = self.i32(&format!("{what} zero point"))?;
-        Ok(TensorQuant { scale, zero_point })
-    }
-    fn clamp(&mut self, what: &str) -> R<Clamp> {
-        Ok(Clamp { min: self.i32(what)?, max: self.i32(what)? })
-    }
-    fn i32s(&mut self, n: usize, what: &str) -> R<Vec<i32>> {
-        let b = self.take(4 * n, what)?;
-        Ok(b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-    }
-    fn i8s(&mut self, n: usize, what: &str) -> R<Vec<i8>> {
-        Ok(self.take(n, what)?.iter().map(|&b| b as i8).collect())
-    }
-    fn f32s(&mut self, n: usize, what: &str) -> R<Vec<f32>> {
-        let b = self.take(4 * n, what)?;
-        Ok(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-    }
-    /// Per-channel weight scales, multipliers, shifts and biases (`n` <= MAX_DIM).
-    fn per_channel(&mut self, n: usize) -> R<(Vec<f32>, Vec<QuantizedMultiplier>, Vec<i32>)> {
-        let scales = self.f32s(n, "weight scales")?;
-        let mults = self.i32s(n, "multipliers")?;
-        let shifts = self.i32s(n, "shifts")?;
-        let multipliers = mults
-            .into_iter()
-            .zip(shifts)
-            .map(|(multiplier, shift)| QuantizedMultiplier { multiplier, shift })
-            .collect();
-        Ok((scales, multipliers, self.i32s(n, "bias")?))
-    }
-}
-
 /// Parses and validates model bytes with the default interpreter limits.
 pub fn from_bytes(bytes: &[u8]) -> R<QuantModel> {
     from_bytes_with(bytes, &InterpreterLimits::default())
@@ -389,7 +179,7 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     let mut nodes = Vec::new();
     for i in 0..count as usize {
         let at = r.pos;
-        let node = read_node(&mut r, i).map_err(|e| format!("node {i} (payload offset {at}): {e}"))?;
+        let node = read_node(&mut r, version, i).map_err(|e| format!("node {i} (payload offset {at}): {e}"))?;
         nodes.push(node);
     }
     if r.pos != payload.len() {
@@ -400,27 +190,10 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     Ok(model)
 }
 
-fn padding_of(b: u8) -> R<Padding> {
-    match b {
-        0 => Ok(Padding::Valid),
-        1 => Ok(Padding::Same),
-        p => Err(format!("unknown padding {p}")),
-    }
-}
-
-fn activation_of(b: u8) -> R<Activation> {
-    match b {
-        0 => Ok(Activation::None),
-        1 => Ok(Activation::Relu),
-        2 => Ok(Activation::Relu6),
-        a => Err(format!("unknown activation {a}")),
-    }
-}
-
-/// Parses node `i`. Sizes are bounded (`Reader::dim`, `Reader::window`) and every array is
-/// sliced from the bytes present before it is copied; consistency with the graph is left to
-/// `validate`.
-fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
+/// Parses node `i`: its header here, its fields by its op (`crate::ops`). Sizes are bounded
+/// (`Reader::dim`, `Reader::window`) and every array is sliced from the bytes present before it
+/// is copied; consistency with the graph is left to `validate`.
+fn read_node(r: &mut Reader, version: u16, i: usize) -> R<QNode> {
     let tag = r.u8("node tag")?;
     let b1 = r.u8("node flags")?;
     let b2 = r.u8("node flags")?;
@@ -439,113 +212,6 @@ fn read_node(r: &mut Reader, i: usize) -> R<QNode> {
     };
     let name =
         String::from_utf8(r.take(name_len, "name")?.to_vec()).map_err(|_| "node name is not UTF-8".to_string())?;
-    // Flag bytes that an op does not use must be zero.
-    let unused =
-        |b: u8, what: &str| if b == 0 { Ok(()) } else { Err(format!("{what} byte is {b}, must be 0 for this op")) };
-    let named = |e: String| format!("{name:?}: {e}");
-    let op = (|| -> R<QLayer> {
-        match tag {
-            TAG_CONV2D => {
-                let padding = padding_of(b1)?;
-                let activation = activation_of(b2)?;
-                let out_channels = r.dim("output channels")?;
-                let kernel = [r.window("kernel height")?, r.window("kernel width")?];
-                let in_channels = r.dim("input channels")?;
-                let stride = r.window("stride")?;
-                let output = r.quant("output")?;
-                let clamp = r.clamp("activation clamp")?;
-                let (weight_scales, multipliers, bias) = r.per_channel(out_channels as usize)?;
-                // At most 2^16 * 64 * 64 * 2^16 < 2^44: no wrap in u64; `take` refuses what the
-                // file does not hold before anything is copied.
-                let count = out_channels as u64 * kernel[0] as u64 * kernel[1] as u64 * in_channels as u64;
-                let weights =
-                    r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
-                Ok(QLayer::Conv2d {
-                    out_channels,
-                    kernel,
-                    in_channels,
-                    stride,
-                    padding,
-                    activation,
-                    weight_scales,
-                    multipliers,
-                    bias,
-                    weights,
-                    output,
-                    clamp,
-                })
-            }
-            TAG_DEPTHWISE => {
-                let padding = padding_of(b1)?;
-                let activation = activation_of(b2)?;
-                let channels = r.dim("channels")?;
-                let kernel = [r.window("kernel height")?, r.window("kernel width")?];
-                let stride = r.window("stride")?;
-                let output = r.quant("output")?;
-                let clamp = r.clamp("activation clamp")?;
-                let (weight_scales, multipliers, bias) = r.per_channel(channels as usize)?;
-                let count = kernel[0] as usize * kernel[1] as usize * channels as usize;
-                let weights = r.i8s(count, "weights")?;
-                Ok(QLayer::DepthwiseConv2d {
-                    channels,
-                    kernel,
-                    stride,
-                    padding,
-                    activation,
-                    weight_scales,
-                    multipliers,
-                    bias,
-                    weights,
-                    output,
-                    clamp,
-                })
-            }
-            TAG_MAX_POOL => {
-                unused(b1, "padding")?;
-                unused(b2, "activation")?;
-                Ok(QLayer::MaxPool { size: r.window("pool size")?, stride: r.window("pool stride")? })
-            }
-            TAG_AVG_POOL => {
-                let padding = padding_of(b1)?;
-                unused(b2, "activation")?;
-                Ok(QLayer::AvgPool { size: r.window("pool size")?, stride: r.window("pool stride")?, padding })
-            }
-            TAG_MEAN | TAG_RESHAPE | TAG_CONCAT => {
-                unused(b1, "padding")?;
-                unused(b2, "activation")?;
-                Ok(match tag {
-                    TAG_MEAN => QLayer::Mean { output: r.quant("output")? },
-                    TAG_RESHAPE => QLayer::Flatten,
-                    _ => QLayer::Concat,
-                })
-            }
-            TAG_FULLY_CONNECTED => {
-                unused(b1, "padding")?;
-                let activation = activation_of(b2)?;
-                let units = r.dim("units")?;
-                let inputs = r.u32("inputs")?;
-                if inputs == 0 || inputs as u64 > limits::MAX_TENSOR_ELEMENTS {
-                    return Err(format!("inputs = {inputs} is out of range 1..={}", limits::MAX_TENSOR_ELEMENTS));
-                }
-                let weight_scale = r.f32("weight scale")?;
-                let output = r.quant("output")?;
-                let clamp = r.clamp("activation clamp")?;
-                let bias = r.i32s(units as usize, "bias")?;
-                let count = units as u64 * inputs as u64;
-                let weights =
-                    r.i8s(usize::try_from(count).map_err(|_| "weight count too large".to_string())?, "weights")?;
-                Ok(QLayer::FullyConnected { units, inputs, activation, weight_scale, bias, weights, output, clamp })
-            }
-            TAG_ADD => {
-                unused(b1, "padding")?;
-                let activation = activation_of(b2)?;
-                let output = r.quant("output")?;
-                let clamp = r.clamp("activation clamp")?;
-                Ok(QLayer::Add { activation, output, clamp })
-            }
-            t => Err(format!("unknown node tag {t}")),
-        }
-    })()
-    .map_err(named)?;
+    let op = QLayer::read(tag, version, [b1, b2], r).map_err(|e| format!("{name:?}: {e}"))?;
     Ok(QNode { name, inputs, op })
 }

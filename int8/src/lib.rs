@@ -8,11 +8,14 @@
 //! - `worst_case`: crafted models that spend a whole budget on one op kind;
 //! - `quant`: the quantization rules, each in one place (fixed-point multiplier, rounding,
 //!   clamps, ADD and MEAN rescales, fake-quant nudging);
+//! - `ops`: the int8 ops, one file each with all of the op: its fields, shape rule and work,
+//!   checks, interpreter kernel, `.qat` bytes and `.tflite` and ONNX lowering (`QLayer`);
+//! - `tensor`: the int8 tensor of one image the kernels read and write;
 //! - `model`: the int8 model (`QuantModel`), a DAG of TFLite-style int8 ops;
 //! - `validate`: the one validation every model passes before it is written or run;
 //! - `format`: the versioned, checksummed `.qat` file (docs/FORMAT.md);
 //! - `interpreter`: the integer-only CPU interpreter, in the manner of TFLite's reference kernels;
-//! - `export`: the model as `.tflite` for LiteRT;
+//! - `export`: the model as `.tflite` for LiteRT and as ONNX for onnxruntime;
 //! - `input`: bounded reads of regular input files;
 //! - `output`: checked, atomic output files.
 //!
@@ -36,6 +39,7 @@
 //! # }
 //! ```
 
+mod checks;
 pub mod error;
 pub mod export;
 pub mod format;
@@ -43,12 +47,14 @@ pub mod input;
 pub mod interpreter;
 pub mod limits;
 pub mod model;
+pub mod ops;
 pub mod output;
+mod payload;
 pub mod quant;
 pub mod shape;
+pub mod tensor;
 pub mod validate;
 pub mod work;
 pub mod worst_case;
 
 pub use error::{Int8Error, Result};
-pub use model::{InputNorm, QLayer, QNode, QuantModel};

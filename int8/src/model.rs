@@ -1,15 +1,12 @@
-//! The int8 model as the CPU interpreter runs it: a DAG of nodes in topological order over int8
+//! The int8 model as the CPU interpreter runs it: a DAG of nodes (`crate::ops`) in topological order over int8
 //! NHWC tensors, each with a per-tensor (scale, zero point). Tensor 0 is the quantized input,
 //! tensor k + 1 the output of node k. Max pooling, average pooling and reshape keep their
 //! input's parameters; Concat's inputs and output share one set; the other ops carry their
 //! output's. Batch norm never appears: it is folded into the conv weights and biases.
 
-use crate::quant::clamp::Activation;
-use crate::quant::multiplier::{QuantizedMultiplier, Rounding};
+use crate::ops::QLayer;
+use crate::quant::multiplier::Rounding;
 use crate::quant::params::TensorQuant;
-use crate::shape::{OpShape, Padding};
-
-pub use crate::quant::clamp::Clamp;
 
 /// An int8 model: its input, how the input is quantized, and its nodes.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,162 +60,6 @@ pub struct QNode {
     pub op: QLayer,
 }
 
-/// An int8 op, named after the TFLite builtin it matches.
-#[derive(Debug, Clone, PartialEq)]
-pub enum QLayer {
-    /// CONV_2D: int8 OHWI weights per output channel (zero point 0), int32 bias with scale
-    /// input_scale * weight_scale\[c\], requantized with (multiplier, shift)\[c\].
-    Conv2d {
-        /// Output channels.
-        out_channels: u32,
-        /// [height, width] of the kernel.
-        kernel: [u32; 2],
-        /// Input channels.
-        in_channels: u32,
-        /// Stride on both axes.
-        stride: u32,
-        /// TensorFlow's "valid" or "same".
-        padding: Padding,
-        /// The fused activation.
-        activation: Activation,
-        /// The scale of each output channel's weights.
-        weight_scales: Vec<f32>,
-        /// The requantization multiplier of each output channel: input_scale * weight_scale\[c\] / output_scale.
-        multipliers: Vec<QuantizedMultiplier>,
-        /// Int32 biases at scale input_scale * weight_scale\[c\].
-        bias: Vec<i32>,
-        /// Int8 weights (zero point 0, in [-127, 127]).
-        weights: Vec<i8>,
-        /// The output's quantization.
-        output: TensorQuant,
-        /// The fused activation's clamp on the output grid.
-        clamp: Clamp,
-    },
-    /// DEPTHWISE_CONV_2D (depth multiplier 1): int8 weights [KH, KW, C] per channel.
-    DepthwiseConv2d {
-        /// Channels (input and output).
-        channels: u32,
-        /// [height, width] of the kernel.
-        kernel: [u32; 2],
-        /// Stride on both axes.
-        stride: u32,
-        /// TensorFlow's "valid" or "same".
-        padding: Padding,
-        /// The fused activation.
-        activation: Activation,
-        /// The scale of each output channel's weights.
-        weight_scales: Vec<f32>,
-        /// The requantization multiplier of each output channel: input_scale * weight_scale\[c\] / output_scale.
-        multipliers: Vec<QuantizedMultiplier>,
-        /// Int32 biases at scale input_scale * weight_scale\[c\].
-        bias: Vec<i32>,
-        /// Int8 weights (zero point 0, in [-127, 127]).
-        weights: Vec<i8>,
-        /// The output's quantization.
-        output: TensorQuant,
-        /// The fused activation's clamp on the output grid.
-        clamp: Clamp,
-    },
-    /// MAX_POOL_2D, valid windows.
-    MaxPool {
-        /// Window height and width.
-        size: u32,
-        /// Stride on both axes.
-        stride: u32,
-    },
-    /// AVERAGE_POOL_2D (input and output share scale and zero point).
-    AvgPool {
-        /// Window height and width.
-        size: u32,
-        /// Stride on both axes.
-        stride: u32,
-        /// TensorFlow's "valid" or "same".
-        padding: Padding,
-    },
-    /// MEAN over height and width (global average pooling).
-    Mean {
-        /// The output's quantization.
-        output: TensorQuant,
-    },
-    /// RESHAPE to [1, 1, h*w*c].
-    Flatten,
-    /// FULLY_CONNECTED: int8 [out, in] weights per tensor (zero point 0), int32 bias, float64
-    /// rescale (LiteRT's reference rule for this op).
-    FullyConnected {
-        /// Outputs.
-        units: u32,
-        /// Inputs (the flattened input tensor).
-        inputs: u32,
-        /// The fused activation.
-        activation: Activation,
-        /// The scale of all weights (per tensor).
-        weight_scale: f32,
-        /// Int32 biases at scale input_scale * weight_scale\[c\].
-        bias: Vec<i32>,
-        /// Int8 weights (zero point 0, in [-127, 127]).
-        weights: Vec<i8>,
-        /// The output's quantization.
-        output: TensorQuant,
-        /// The fused activation's clamp on the output grid.
-        clamp: Clamp,
-    },
-    /// ADD with the 20-bit rescale.
-    Add {
-        /// The fused activation.
-        activation: Activation,
-        /// The output's quantization.
-        output: TensorQuant,
-        /// The fused activation's clamp on the output grid.
-        clamp: Clamp,
-    },
-    /// CONCATENATION on channels, inputs and output sharing one scale and zero point.
-    Concat,
-}
-
-impl QLayer {
-    /// The TFLite builtin's name, e.g. `CONV_2D`.
-    pub fn op_name(&self) -> &'static str {
-        match self {
-            QLayer::Conv2d { .. } => "CONV_2D",
-            QLayer::DepthwiseConv2d { .. } => "DEPTHWISE_CONV_2D",
-            QLayer::MaxPool { .. } => "MAX_POOL_2D",
-            QLayer::AvgPool { .. } => "AVERAGE_POOL_2D",
-            QLayer::Mean { .. } => "MEAN",
-            QLayer::Flatten => "RESHAPE",
-            QLayer::FullyConnected { .. } => "FULLY_CONNECTED",
-            QLayer::Add { .. } => "ADD",
-            QLayer::Concat => "CONCATENATION",
-        }
-    }
-    /// What the op's output shape depends on (`shape::infer` does the rest).
-    pub fn shape_op(&self) -> OpShape {
-        match *self {
-            QLayer::Conv2d { out_channels, kernel, stride, padding, .. } => {
-                OpShape::Conv { filters: out_channels, kernel, stride, padding }
-            }
-            QLayer::DepthwiseConv2d { kernel, stride, padding, .. } => OpShape::Depthwise { kernel, stride, padding },
-            QLayer::MaxPool { size, stride } => OpShape::MaxPool { size, stride },
-            QLayer::AvgPool { size, stride, padding } => OpShape::AvgPool { size, stride, padding },
-            QLayer::Mean { .. } => OpShape::Mean,
-            QLayer::Flatten => OpShape::Flatten,
-            QLayer::FullyConnected { units, .. } => OpShape::Dense { units },
-            QLayer::Add { .. } => OpShape::Add,
-            QLayer::Concat => OpShape::Concat,
-        }
-    }
-    /// The output quantization this op sets, if it sets one.
-    pub fn output_quant(&self) -> Option<TensorQuant> {
-        match self {
-            QLayer::Conv2d { output, .. }
-            | QLayer::DepthwiseConv2d { output, .. }
-            | QLayer::FullyConnected { output, .. }
-            | QLayer::Add { output, .. }
-            | QLayer::Mean { output } => Some(*output),
-            _ => None,
-        }
-    }
-}
-
 impl QuantModel {
     /// Quantization of every tensor (0: the input).
     pub fn tensor_quants(&self) -> Vec<TensorQuant> {
@@ -232,7 +73,7 @@ impl QuantModel {
     /// Output classes: the units of the last (FULLY_CONNECTED) node.
     pub fn classes(&self) -> usize {
         match self.nodes.last().map(|n| &n.op) {
-            Some(QLayer::FullyConnected { units, .. }) => *units as usize,
+            Some(QLayer::FullyConnected(fc)) => fc.units as usize,
             _ => 0,
         }
     }

@@ -1,5 +1,6 @@
-//! The work budget: what running one image costs the integer interpreter, op by op, and how
-//! much a model may ask for (the limits themselves: `crate::limits`). One cost model serves the model validation (every file read or
+//! The work budget: what running one image costs the integer interpreter and how much a model
+//! may ask for (the limits themselves: `crate::limits`; each op's cost is its shape rule's,
+//! `crate::ops`). One cost model serves the model validation (every file read or
 //! written), training's check before its first step (a spec whose int8 model would be refused
 //! is refused before it trains) and the docs (docs/FORMAT.md, "Work budget").
 //!
@@ -13,7 +14,7 @@
 //! per dense bias): a small file cannot ask for disproportionate work, and a large real
 //! network is admitted by the weights it carries.
 
-use crate::shape::{elements, OpShape};
+use crate::shape::elements;
 
 /// Work units of each kind of loop iteration (see the module comment).
 pub mod weight {
@@ -68,46 +69,6 @@ impl std::ops::Add for Cost {
 /// The cost of quantizing a model input of `shape`.
 pub fn input_cost(shape: [u32; 3]) -> Cost {
     Cost { work: elements(shape).saturating_mul(weight::QUANTIZE), parameter_bytes: 8 * shape[2] as u64 }
-}
-
-/// The cost of `op` reading `inputs` and making `output` (shapes as `shape::infer` gives them).
-pub fn node_cost(op: OpShape, inputs: &[[u32; 3]], output: [u32; 3]) -> Cost {
-    use weight::*;
-    let x = inputs.first().copied().unwrap_or([1, 1, 1]);
-    let out = elements(output);
-    let pixels = output[0] as u64 * output[1] as u64;
-    let m = |a: u64, b: u64| a.saturating_mul(b);
-    match op {
-        OpShape::Conv { filters, kernel, .. } => {
-            let taps = kernel[0] as u64 * kernel[1] as u64;
-            let weights = m(m(filters as u64, taps), x[2] as u64);
-            let macs = m(pixels, weights);
-            Cost {
-                work: m(macs, MAC) + m(m(out, taps), CONV_TAP) + m(out, REQUANTIZE),
-                parameter_bytes: weights + 16 * filters as u64,
-            }
-        }
-        OpShape::Depthwise { kernel, .. } => {
-            let taps = kernel[0] as u64 * kernel[1] as u64;
-            Cost {
-                work: m(m(out, taps), DEPTHWISE_TAP) + m(out, REQUANTIZE),
-                parameter_bytes: m(taps, x[2] as u64) + 16 * x[2] as u64,
-            }
-        }
-        OpShape::MaxPool { size, .. } | OpShape::AvgPool { size, .. } => {
-            Cost { work: m(m(out, size as u64 * size as u64), POOL_TAP) + m(out, POOL_OUTPUT), parameter_bytes: 0 }
-        }
-        OpShape::Mean => Cost { work: m(elements(x), MEAN_VALUE) + m(out, MEAN_OUTPUT), parameter_bytes: 8 },
-        OpShape::Flatten => Cost { work: m(out, COPY), parameter_bytes: 0 },
-        OpShape::Dense { units } => {
-            let weights = m(units as u64, x[2] as u64);
-            Cost { work: m(weights, MAC) + m(units as u64, DENSE_OUTPUT), parameter_bytes: weights + 4 * units as u64 }
-        }
-        OpShape::Add => Cost { work: m(out, ADD), parameter_bytes: 16 },
-        OpShape::Concat => {
-            Cost { work: m(out, COPY) + m(m(pixels, inputs.len() as u64), CONCAT_PART), parameter_bytes: 0 }
-        }
-    }
 }
 
 /// For each tensor (0: the input, k + 1: node k's output), the node after which it is no longer
@@ -168,15 +129,10 @@ pub struct Usage {
     pub peak_bytes: u64,
 }
 
-/// The usage of a graph: `shapes[t]` of every tensor (0: the input), and for each node its op
-/// and input tensors.
-pub fn usage(shapes: &[[u32; 3]], nodes: &[(OpShape, Vec<usize>)]) -> Usage {
-    let shape = |t: usize| shapes.get(t).copied().unwrap_or([0, 0, 0]);
-    let mut cost = input_cost(shape(0));
-    for (k, (op, inputs)) in nodes.iter().enumerate() {
-        let ins: Vec<[u32; 3]> = inputs.iter().map(|&t| shape(t)).collect();
-        cost = cost + node_cost(*op, &ins, shape(k + 1));
-    }
+/// The usage of a graph: `shapes[t]` of every tensor (0: the input), and for each node its cost
+/// (`crate::ops::OpShape::cost`) and input tensors.
+pub fn usage(shapes: &[[u32; 3]], nodes: &[(Cost, Vec<usize>)]) -> Usage {
+    let cost = nodes.iter().fold(input_cost(shapes.first().copied().unwrap_or([0, 0, 0])), |sum, (c, _)| sum + *c);
     let sizes: Vec<u64> = shapes.iter().map(|&s| elements(s)).collect();
     let reads: Vec<Vec<usize>> = nodes.iter().map(|(_, i)| i.clone()).collect();
     Usage { cost, tensor_bytes: sizes.iter().sum(), peak_bytes: peak_bytes(&sizes, &reads) }

@@ -4,10 +4,13 @@
 //! each is admitted and one more node is not; `examples/op_costs.rs` times them.
 
 use crate::limits::InterpreterLimits;
-use crate::model::{Clamp, InputNorm, QLayer, QNode, QuantModel};
-use crate::quant::clamp::Activation;
-use crate::quant::multiplier::{quantize_multiplier, QuantizedMultiplier, Rounding};
+use crate::model::{InputNorm, QNode, QuantModel};
+use crate::ops::{add::Add, avg_pool::AvgPool, concat::Concat, conv2d::Conv2d, depthwise_conv2d::DepthwiseConv2d};
+use crate::ops::{flatten::Flatten, fully_connected::FullyConnected, max_pool::MaxPool, mean::Mean, QLayer};
+use crate::quant::clamp::{Activation, Clamp};
+use crate::quant::multiplier::{quantize_multiplier, Rounding};
 use crate::quant::params::TensorQuant;
+use crate::quant::per_channel::PerChannel;
 use crate::shape::Padding;
 
 /// The quantization of every tensor.
@@ -21,51 +24,45 @@ fn weights(n: u64) -> Vec<i8> {
 }
 
 /// Scales, multipliers and biases of `o` channels.
-fn per_channel(o: u32) -> (Vec<f32>, Vec<QuantizedMultiplier>, Vec<i32>) {
+fn per_channel(o: u32) -> PerChannel {
     let m = quantize_multiplier(Q.scale as f64 * W_SCALE as f64 / Q.scale as f64);
-    (vec![W_SCALE; o as usize], vec![m; o as usize], vec![0; o as usize])
+    PerChannel { weight_scales: vec![W_SCALE; o as usize], multipliers: vec![m; o as usize], bias: vec![0; o as usize] }
 }
 
 /// A "same" conv of `o` filters of `k` x `k` on `c` channels at `stride`.
 pub fn conv(o: u32, k: u32, c: u32, stride: u32) -> QLayer {
-    let (weight_scales, multipliers, bias) = per_channel(o);
-    QLayer::Conv2d {
+    QLayer::Conv2d(Conv2d {
         out_channels: o,
         kernel: [k, k],
         in_channels: c,
         stride,
         padding: Padding::Same,
         activation: Activation::None,
-        weight_scales,
-        multipliers,
-        bias,
+        per_channel: per_channel(o),
         weights: weights(o as u64 * k as u64 * k as u64 * c as u64),
         output: Q,
         clamp: Clamp::FULL,
-    }
+    })
 }
 
 /// A "same" depthwise conv of `k` x `k` on `c` channels.
 pub fn depthwise(k: u32, c: u32) -> QLayer {
-    let (weight_scales, multipliers, bias) = per_channel(c);
-    QLayer::DepthwiseConv2d {
+    QLayer::DepthwiseConv2d(DepthwiseConv2d {
         channels: c,
         kernel: [k, k],
         stride: 1,
         padding: Padding::Same,
         activation: Activation::None,
-        weight_scales,
-        multipliers,
-        bias,
+        per_channel: per_channel(c),
         weights: weights(k as u64 * k as u64 * c as u64),
         output: Q,
         clamp: Clamp::FULL,
-    }
+    })
 }
 
 /// A dense layer of `units` on `inputs`.
 pub fn dense(units: u32, inputs: u32) -> QLayer {
-    QLayer::FullyConnected {
+    QLayer::FullyConnected(FullyConnected {
         units,
         inputs,
         activation: Activation::None,
@@ -74,7 +71,7 @@ pub fn dense(units: u32, inputs: u32) -> QLayer {
         weights: weights(units as u64 * inputs as u64),
         output: Q,
         clamp: Clamp::FULL,
-    }
+    })
 }
 
 /// A model on `input` with `n` nodes applying `op` to `reads` (tensor ids), then the logits on
@@ -93,7 +90,7 @@ pub fn with_nodes(input: [u32; 3], op: &QLayer, reads: &[usize], n: usize, extra
     }
     let mut t = 0;
     if input[0] * input[1] > 1 {
-        m.nodes.push(QNode { name: "mean".into(), inputs: vec![0], op: QLayer::Mean { output: Q } });
+        m.nodes.push(QNode { name: "mean".into(), inputs: vec![0], op: QLayer::Mean(Mean { output: Q }) });
         t = n + 1;
     }
     let c = input[2];
@@ -142,7 +139,7 @@ pub fn most_nodes(
 
 /// The op kinds and shapes: (what, input shape, op, the tensors each node reads).
 pub fn cases() -> Vec<(&'static str, [u32; 3], QLayer, Vec<usize>)> {
-    let add = QLayer::Add { activation: Activation::None, output: Q, clamp: Clamp::FULL };
+    let add = QLayer::Add(Add { activation: Activation::None, output: Q, clamp: Clamp::FULL });
     vec![
         ("conv 1x1, 1 -> 1 channel", [1024, 1024, 1], conv(1, 1, 1, 1), vec![0]),
         ("conv 3x3, 1 -> 64 channels", [256, 256, 1], conv(64, 3, 1, 1), vec![0]),
@@ -151,26 +148,31 @@ pub fn cases() -> Vec<(&'static str, [u32; 3], QLayer, Vec<usize>)> {
         ("depthwise 1x1, 64 channels", [256, 256, 64], depthwise(1, 64), vec![0]),
         ("depthwise 3x3, 64 channels", [256, 256, 64], depthwise(3, 64), vec![0]),
         ("depthwise 7x7, 3 channels", [512, 512, 3], depthwise(7, 3), vec![0]),
-        ("max pool 1x1", [1024, 1024, 4], QLayer::MaxPool { size: 1, stride: 1 }, vec![0]),
-        ("max pool 3x3", [512, 512, 4], QLayer::MaxPool { size: 3, stride: 1 }, vec![0]),
-        ("max pool 64x64", [64, 64, 1024], QLayer::MaxPool { size: 64, stride: 1 }, vec![0]),
-        ("average pool 1x1", [1024, 1024, 4], QLayer::AvgPool { size: 1, stride: 1, padding: Padding::Valid }, vec![0]),
+        ("max pool 1x1", [1024, 1024, 4], QLayer::MaxPool(MaxPool { size: 1, stride: 1 }), vec![0]),
+        ("max pool 3x3", [512, 512, 4], QLayer::MaxPool(MaxPool { size: 3, stride: 1 }), vec![0]),
+        ("max pool 64x64", [64, 64, 1024], QLayer::MaxPool(MaxPool { size: 64, stride: 1 }), vec![0]),
+        (
+            "average pool 1x1",
+            [1024, 1024, 4],
+            QLayer::AvgPool(AvgPool { size: 1, stride: 1, padding: Padding::Valid }),
+            vec![0],
+        ),
         (
             "average pool 3x3 same",
             [512, 512, 4],
-            QLayer::AvgPool { size: 3, stride: 1, padding: Padding::Same },
+            QLayer::AvgPool(AvgPool { size: 3, stride: 1, padding: Padding::Same }),
             vec![0],
         ),
         (
             "average pool 64x64 same on 28x28",
             [28, 28, 64],
-            QLayer::AvgPool { size: 64, stride: 1, padding: Padding::Same },
+            QLayer::AvgPool(AvgPool { size: 64, stride: 1, padding: Padding::Same }),
             vec![0],
         ),
-        ("mean", [1024, 1024, 16], QLayer::Mean { output: Q }, vec![0]),
+        ("mean", [1024, 1024, 16], QLayer::Mean(Mean { output: Q }), vec![0]),
         ("add", [1024, 1024, 4], add, vec![0, 0]),
-        ("concat of 64, 1 channel each", [512, 512, 1], QLayer::Concat, vec![0; 64]),
-        ("concat of 2, 1024 channels each", [64, 64, 1024], QLayer::Concat, vec![0; 2]),
-        ("reshape", [1024, 1024, 16], QLayer::Flatten, vec![0]),
+        ("concat of 64, 1 channel each", [512, 512, 1], QLayer::Concat(Concat), vec![0; 64]),
+        ("concat of 2, 1024 channels each", [64, 64, 1024], QLayer::Concat(Concat), vec![0; 2]),
+        ("reshape", [1024, 1024, 16], QLayer::Flatten(Flatten), vec![0]),
     ]
 }

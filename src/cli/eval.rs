@@ -61,7 +61,7 @@ pub fn run(a: EvalArgs, open_gpu: &dyn Fn() -> Result<wgpu_qat::gpu::Gpu>) -> Re
         }
         Device::Gpu => {
             let gpu = open_gpu()?;
-            let g = wgpu_qat::int8_gpu::GpuInt8Model::upload(&gpu, &model)?;
+            let g = wgpu_qat::int8_gpu::model::GpuInt8Model::upload(&gpu, &model)?;
             let t0 = Instant::now();
             let logits = g.run(&gpu, &test.images, test.count, 256)?;
             (logits, t0.elapsed().as_secs_f64(), format!("GPU int8 kernels on {}", gpu.describe()))

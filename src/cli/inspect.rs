@@ -2,7 +2,6 @@
 //! weight scales, so what the int8 model holds can be read without running it.
 
 use qat_int8::format;
-use qat_int8::model::QLayer;
 use std::path::PathBuf;
 use wgpu_qat::Result;
 
@@ -22,13 +21,7 @@ pub fn run(a: InspectArgs) -> Result<()> {
         .iter()
         .enumerate()
         .map(|(k, n)| {
-            let scales = match &n.op {
-                QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } => {
-                    weight_scales.clone()
-                }
-                QLayer::FullyConnected { weight_scale, .. } => vec![*weight_scale],
-                _ => Vec::new(),
-            };
+            let scales = n.op.weight_scales();
             serde_json::json!({
                 "tensor": k + 1,
                 "name": n.name,

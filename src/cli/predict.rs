@@ -92,7 +92,7 @@ pub fn run(a: PredictArgs, open_gpu: &dyn Fn() -> Result<wgpu_qat::gpu::Gpu>) ->
         super::eval::Device::Cpu => qat_int8::interpreter::run_batch(&model, &pixels, files.len())?,
         super::eval::Device::Gpu => {
             let gpu = open_gpu()?;
-            wgpu_qat::int8_gpu::GpuInt8Model::upload(&gpu, &model)?.run(&gpu, &pixels, files.len(), 256)?
+            wgpu_qat::int8_gpu::model::GpuInt8Model::upload(&gpu, &model)?.run(&gpu, &pixels, files.len(), 256)?
         }
     };
     let classes = all.len() / files.len().max(1);

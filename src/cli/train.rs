@@ -17,7 +17,7 @@ use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::ops::gather::Augment;
 use wgpu_qat::qat_int8::format;
-use wgpu_qat::qat_int8::InputNorm;
+use wgpu_qat::qat_int8::model::InputNorm;
 use wgpu_qat::qat_int8::Int8Error;
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::checkpoint;

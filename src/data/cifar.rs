@@ -7,7 +7,7 @@
 
 use crate::data::dataset::{Dataset, Format, Split};
 use crate::{QatError, Result};
-use qat_int8::InputNorm;
+use qat_int8::model::InputNorm;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

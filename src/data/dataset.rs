@@ -4,7 +4,7 @@
 
 use crate::model::spec::ModelSpec;
 use crate::{QatError, Result};
-use qat_int8::InputNorm;
+use qat_int8::model::InputNorm;
 use std::path::PathBuf;
 
 /// Images as u8 NHWC, labels as u8.

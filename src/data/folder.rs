@@ -9,7 +9,7 @@
 use crate::data::dataset::{Dataset, Format, Split};
 use crate::data::image::{self, Fit};
 use crate::{QatError, Result};
-use qat_int8::InputNorm;
+use qat_int8::model::InputNorm;
 use std::path::{Path, PathBuf};
 
 /// Whether `dir` looks like an image folder (has `train/` and `test/` sub-folders).

@@ -5,7 +5,7 @@
 use crate::data::dataset::{classes_of, Dataset, Format, Split};
 use crate::data::idx::{read_idx, IdxArray};
 use crate::{QatError, Result};
-use qat_int8::InputNorm;
+use qat_int8::model::InputNorm;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 

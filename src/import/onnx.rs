@@ -350,7 +350,7 @@ impl Importer {
         inputs: Vec<usize>,
     ) -> Result<(usize, [u32; 3])> {
         let ins: Vec<[u32; 3]> = inputs.iter().map(|&t| self.shapes[t]).collect();
-        let shape = qat_int8::shape::infer(layer.shape_op(), &ins).map_err(|e| self.refuse(n, index, e))?;
+        let shape = layer.shape_op().infer(&ins).map_err(|e| self.refuse(n, index, e))?;
         let mut unique = name.replace(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'), "_");
         if unique.is_empty() || unique == crate::model::file::INPUT {
             unique = format!("node{}", self.nodes.len());

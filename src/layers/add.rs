@@ -6,12 +6,12 @@ use crate::model::kinds::Layer;
 use crate::ops::elementwise::AddParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Epilogue, Recorded};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{add, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for Add {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        let QLayer::Add { activation, .. } = op else { return None };
+        let QLayer::Add(add::Add { activation, .. }) = op else { return None };
         Some((Layer::Add(Add { activation: *activation }), None))
     }
 
@@ -27,7 +27,7 @@ impl Behaviour for Add {
     }
 
     fn export(&self, x: &Export) -> Result<QLayer> {
-        Ok(QLayer::Add { activation: self.activation, output: x.output, clamp: x.clamp })
+        Ok(QLayer::Add(add::Add { activation: self.activation, output: x.output, clamp: x.clamp }))
     }
 }
 

@@ -6,12 +6,12 @@ use crate::model::kinds::Layer;
 use crate::ops::avg_pool::AvgPoolParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Epilogue, Recorded};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{avg_pool, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for AvgPool {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        let QLayer::AvgPool { size, stride, padding } = op else { return None };
+        let QLayer::AvgPool(avg_pool::AvgPool { size, stride, padding }) = op else { return None };
         Some((Layer::AvgPool(AvgPool { size: *size, stride: *stride, padding: *padding }), None))
     }
 
@@ -27,7 +27,7 @@ impl Behaviour for AvgPool {
     }
 
     fn export(&self, _x: &Export) -> Result<QLayer> {
-        Ok(QLayer::AvgPool { size: self.size, stride: self.stride, padding: self.padding })
+        Ok(QLayer::AvgPool(avg_pool::AvgPool { size: self.size, stride: self.stride, padding: self.padding }))
     }
 }
 

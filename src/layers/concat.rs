@@ -6,12 +6,12 @@ use crate::model::kinds::Layer;
 use crate::ops::concat::ConcatParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Epilogue, Recorded};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{concat, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for Concat {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        matches!(op, QLayer::Concat).then_some((Layer::Concat(Concat), None))
+        matches!(op, QLayer::Concat(_)).then_some((Layer::Concat(Concat), None))
     }
 
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
@@ -37,7 +37,7 @@ impl Behaviour for Concat {
     }
 
     fn export(&self, _x: &Export) -> Result<QLayer> {
-        Ok(QLayer::Concat)
+        Ok(QLayer::Concat(concat::Concat))
     }
 }
 

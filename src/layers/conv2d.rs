@@ -8,15 +8,17 @@ use crate::model::params::HostParams;
 use crate::ops::conv2d::Conv2dParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Builder, WeightedKernel};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{conv2d, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for Conv2d {
     fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
-        let QLayer::Conv2d { out_channels, kernel, stride, padding, activation, weight_scales, bias, weights, .. } = op
+        let QLayer::Conv2d(conv2d::Conv2d { out_channels, kernel, stride, padding, activation, per_channel, weights, .. }) =
+            op
         else {
             return None;
         };
+        let (weight_scales, bias) = (&per_channel.weight_scales, &per_channel.bias);
         let inner = weights.len() / (*out_channels as usize).max(1);
         let layer = Conv2d {
             filters: *out_channels,
@@ -42,20 +44,18 @@ impl Behaviour for Conv2d {
 
     fn export(&self, x: &Export) -> Result<QLayer> {
         let q = x.weights()?;
-        Ok(QLayer::Conv2d {
+        Ok(QLayer::Conv2d(conv2d::Conv2d {
             out_channels: self.filters,
             kernel: self.kernel,
             in_channels: x.in_shape[2],
             stride: self.stride,
             padding: self.padding,
             activation: self.activation,
-            weight_scales: q.weight_scales,
-            multipliers: q.multipliers,
-            bias: q.bias,
+            per_channel: q.per_channel,
             weights: q.weights,
             output: x.output,
             clamp: x.clamp,
-        })
+        }))
     }
 }
 

@@ -9,12 +9,12 @@ use crate::ops::dense::DenseShape;
 use crate::ops::reduce::ColumnSumParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Builder, WeightedKernel};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{fully_connected::FullyConnected, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for Dense {
     fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
-        let QLayer::FullyConnected { units, activation, weight_scale, bias, weights, .. } = op else {
+        let QLayer::FullyConnected(FullyConnected { units, activation, weight_scale, bias, weights, .. }) = op else {
             return None;
         };
         let params = HostParams {
@@ -32,16 +32,16 @@ impl Behaviour for Dense {
 
     fn export(&self, x: &Export) -> Result<QLayer> {
         let q = x.weights()?;
-        Ok(QLayer::FullyConnected {
+        Ok(QLayer::FullyConnected(FullyConnected {
             units: self.units,
             inputs: x.in_shape.iter().product(),
             activation: self.activation,
-            weight_scale: q.weight_scales[0],
-            bias: q.bias,
+            weight_scale: q.per_channel.weight_scales[0],
+            bias: q.per_channel.bias,
             weights: q.weights,
             output: x.output,
             clamp: x.clamp,
-        })
+        }))
     }
 }
 

@@ -9,17 +9,18 @@ use crate::ops::depthwise::Depthwise;
 use crate::ops::reduce::ColumnSumParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Builder, WeightedKernel};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{depthwise_conv2d, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for DepthwiseConv2d {
     fn from_int8(op: &QLayer, s_in: f64) -> FromInt8 {
-        let QLayer::DepthwiseConv2d {
-            channels, kernel, stride, padding, activation, weight_scales, bias, weights, ..
-        } = op
+        let QLayer::DepthwiseConv2d(depthwise_conv2d::DepthwiseConv2d {
+            channels, kernel, stride, padding, activation, per_channel, weights, ..
+        }) = op
         else {
             return None;
         };
+        let (weight_scales, bias) = (&per_channel.weight_scales, &per_channel.bias);
         let layer = DepthwiseConv2d {
             kernel: *kernel,
             stride: *stride,
@@ -47,19 +48,17 @@ impl Behaviour for DepthwiseConv2d {
 
     fn export(&self, x: &Export) -> Result<QLayer> {
         let q = x.weights()?;
-        Ok(QLayer::DepthwiseConv2d {
+        Ok(QLayer::DepthwiseConv2d(depthwise_conv2d::DepthwiseConv2d {
             channels: x.in_shape[2],
             kernel: self.kernel,
             stride: self.stride,
             padding: self.padding,
             activation: self.activation,
-            weight_scales: q.weight_scales,
-            multipliers: q.multipliers,
-            bias: q.bias,
+            per_channel: q.per_channel,
             weights: q.weights,
             output: x.output,
             clamp: x.clamp,
-        })
+        }))
     }
 }
 

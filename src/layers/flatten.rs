@@ -5,12 +5,12 @@ use crate::model::kinds::flatten::Flatten;
 use crate::model::kinds::Layer;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Recorded};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{flatten, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for Flatten {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        matches!(op, QLayer::Flatten).then_some((Layer::Flatten(Flatten), None))
+        matches!(op, QLayer::Flatten(_)).then_some((Layer::Flatten(Flatten), None))
     }
 
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
@@ -20,7 +20,7 @@ impl Behaviour for Flatten {
     }
 
     fn export(&self, _x: &Export) -> Result<QLayer> {
-        Ok(QLayer::Flatten)
+        Ok(QLayer::Flatten(flatten::Flatten))
     }
 }
 

@@ -6,12 +6,12 @@ use crate::model::kinds::Layer;
 use crate::ops::global_avg_pool::GlobalAvgPoolParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Epilogue, Recorded};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{mean::Mean, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for GlobalAvgPool {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        matches!(op, QLayer::Mean { .. }).then_some((Layer::GlobalAvgPool(GlobalAvgPool), None))
+        matches!(op, QLayer::Mean(_)).then_some((Layer::GlobalAvgPool(GlobalAvgPool), None))
     }
 
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
@@ -26,7 +26,7 @@ impl Behaviour for GlobalAvgPool {
     }
 
     fn export(&self, x: &Export) -> Result<QLayer> {
-        Ok(QLayer::Mean { output: x.output })
+        Ok(QLayer::Mean(Mean { output: x.output }))
     }
 }
 

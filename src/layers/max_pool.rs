@@ -6,12 +6,12 @@ use crate::model::kinds::Layer;
 use crate::ops::max_pool::MaxPoolParams;
 use crate::quantize::export::Export;
 use crate::train::record::{Backward, Builder, Recorded};
-use qat_int8::model::QLayer;
+use qat_int8::ops::{max_pool, QLayer};
 use super::{Behaviour, FromInt8};
 
 impl Behaviour for MaxPool {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        let QLayer::MaxPool { size, stride } = op else { return None };
+        let QLayer::MaxPool(max_pool::MaxPool { size, stride }) = op else { return None };
         Some((Layer::MaxPool(MaxPool { size: *size, stride: *stride }), None))
     }
 
@@ -27,7 +27,7 @@ impl Behaviour for MaxPool {
     }
 
     fn export(&self, _x: &Export) -> Result<QLayer> {
-        Ok(QLayer::MaxPool { size: self.size, stride: self.stride })
+        Ok(QLayer::MaxPool(max_pool::MaxPool { size: self.size, stride: self.stride }))
     }
 }
 

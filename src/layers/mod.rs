@@ -11,7 +11,7 @@ use crate::model::params::HostParams;
 use crate::quantize::export::Export;
 use crate::train::record::Builder;
 use crate::Result;
-use qat_int8::model::QLayer;
+use qat_int8::ops::QLayer;
 
 /// A layer and its float parameters (weighted kinds), as an int8 op stands for them.
 pub type FromInt8 = Option<(Layer, Option<HostParams>)>;

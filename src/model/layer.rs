@@ -4,8 +4,9 @@
 //! the `Layer` enum and `parse` (which finds a kind by its `type`) are `model::kinds`.
 
 use crate::model::geometry::Weights;
+use qat_int8::ops::OpShape;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::{OpShape, Padding};
+use qat_int8::shape::Padding;
 use std::collections::BTreeMap;
 
 /// How a spec file spells `padding`.
@@ -31,7 +32,7 @@ pub enum OutputRange {
 pub trait LayerKind {
     /// The spec file's `type`, used in messages too.
     fn op_name(&self) -> &'static str;
-    /// What the output shape depends on (`qat_int8::shape::infer` does the rest).
+    /// What the output shape depends on (`OpShape::infer` does the rest).
     fn shape_op(&self) -> OpShape;
     /// The fused activation.
     fn activation(&self) -> Activation {

@@ -7,7 +7,6 @@ use crate::model::kinds::Layer;
 use crate::{QatError, Result};
 use qat_int8::limits;
 use qat_int8::shape::elements;
-use qat_int8::shape::infer;
 
 /// One layer of the graph and the tensors it reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +93,7 @@ impl ModelSpec {
             }
             let ins: Vec<[u32; 3]> =
                 node.inputs.iter().map(|&t| if t == 0 { self.input } else { out[t - 1] }).collect();
-            let shape = infer(node.layer.shape_op(), &ins).map_err(err)?;
+            let shape = node.layer.shape_op().infer(&ins).map_err(err)?;
             out.push(shape);
         }
         match self.nodes.last() {

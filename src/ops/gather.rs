@@ -4,7 +4,7 @@
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
 use crate::Result;
-use qat_int8::InputNorm;
+use qat_int8::model::InputNorm;
 
 /// A data split uploaded once: u8 images and u32 labels on the GPU, gathered into batches by gather/batch.wgsl.
 pub struct GpuDataset {

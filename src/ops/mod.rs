@@ -15,7 +15,6 @@ pub mod elementwise;
 pub mod fake_quant;
 pub mod gather;
 pub mod global_avg_pool;
-pub mod int8;
 pub mod loss;
 pub mod matmul;
 pub mod max_pool;
@@ -36,7 +35,6 @@ pub mod twins {
     pub use super::fake_quant::twin::*;
     pub use super::gather::twin::*;
     pub use super::global_avg_pool::twin::*;
-    pub use super::int8::twin::*;
     pub use super::loss::twin::*;
     pub use super::matmul::twin::*;
     pub use super::max_pool::twin::*;
@@ -61,7 +59,6 @@ pub fn shaders() -> Vec<&'static Shader> {
         fake_quant::KERNELS,
         gather::KERNELS,
         global_avg_pool::KERNELS,
-        int8::KERNELS,
         loss::KERNELS,
         matmul::KERNELS,
         max_pool::KERNELS,

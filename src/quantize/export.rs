@@ -21,8 +21,9 @@ use qat_int8::model::InputNorm;
 use qat_int8::quant::bias_scale;
 use qat_int8::quant::clamp::Clamp;
 use qat_int8::quant::fake_quant::{nudge, Grid, Nudged};
-use qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
+use qat_int8::quant::multiplier::quantize_multiplier;
 use qat_int8::quant::params::TensorQuant;
+use qat_int8::quant::per_channel::PerChannel;
 use qat_int8::quant::rounding::round_half_away_f64;
 
 /// Everything quantization needs, on the host.
@@ -148,12 +149,9 @@ pub struct Export<'a> {
 pub struct QuantizedWeights {
     /// Int8 weights in the layer's layout.
     pub weights: Vec<i8>,
-    /// The scale of each output channel (all equal when quantized per tensor).
-    pub weight_scales: Vec<f32>,
-    /// Int32 biases at scale input_scale * weight_scale\[c\].
-    pub bias: Vec<i32>,
-    /// The requantization multiplier of each output channel.
-    pub multipliers: Vec<QuantizedMultiplier>,
+    /// Each output channel's weight scale (all equal when quantized per tensor), multiplier and
+    /// int32 bias.
+    pub per_channel: PerChannel,
 }
 
 impl Export<'_> {
@@ -168,6 +166,6 @@ impl Export<'_> {
         let bias = (0..g.channels).map(|c| bias_to_i32(b[c], s_in * weight_scales[c] as f64)).collect();
         let multipliers =
             weight_scales.iter().map(|&s| quantize_multiplier(s_in * s as f64 / self.output.scale as f64)).collect();
-        Ok(QuantizedWeights { weights, weight_scales, bias, multipliers })
+        Ok(QuantizedWeights { weights, per_channel: PerChannel { weight_scales, multipliers, bias } })
     }
 }

@@ -9,7 +9,7 @@ use crate::model::spec::{ModelSpec, Node};
 use crate::train::network::WeightQuant;
 use crate::{QatError, Result};
 use export::{tensor_quant, Export, TrainedState};
-use qat_int8::model::{QLayer, QNode, QuantModel};
+use qat_int8::model::{QNode, QuantModel};
 use qat_int8::quant::clamp::Clamp;
 use qat_int8::quant::fake_quant::{nudge, Grid};
 use qat_int8::quant::multiplier::Rounding;
@@ -100,12 +100,7 @@ pub fn dequantize(model: &QuantModel) -> Result<TrainedState> {
     let output_ranges =
         place.iter().enumerate().map(|(k, p)| matches!(p, OutputQuant::Own).then(|| range(&quants[k + 1]))).collect();
     // A model quantized per tensor has equal scales in every channel of every layer.
-    let per_tensor = model.nodes.iter().all(|n| match &n.op {
-        QLayer::Conv2d { weight_scales, .. } | QLayer::DepthwiseConv2d { weight_scales, .. } => {
-            weight_scales.windows(2).all(|w| w[0] == w[1])
-        }
-        _ => true,
-    });
+    let per_tensor = model.nodes.iter().all(|n| n.op.weight_scales().windows(2).all(|w| w[0] == w[1]));
     let weight_quant = if per_tensor { WeightQuant::PerTensor } else { WeightQuant::PerChannel };
     Ok(TrainedState {
         spec,

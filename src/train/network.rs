@@ -97,7 +97,7 @@ pub struct Network {
     /// Per-channel or per-tensor weights.
     pub weight_quant: WeightQuant,
     /// How pixels become the input (the data set's normalization; exported with the model).
-    pub input_norm: qat_int8::InputNorm,
+    pub input_norm: qat_int8::model::InputNorm,
 }
 
 /// The parameters training starts from, one entry per weighted node: Glorot-uniform weights,
@@ -204,7 +204,7 @@ impl Network {
             input_range: gpu.storage("input range", ACTIVATION_RANGE_WORDS),
             output_ranges,
             weight_quant,
-            input_norm: qat_int8::InputNorm::unit(spec.input[2]),
+            input_norm: qat_int8::model::InputNorm::unit(spec.input[2]),
         })
     }
 

@@ -29,7 +29,7 @@ pub fn check_int8_budget(spec: &ModelSpec) -> Result<()> {
     let mut shapes = vec![spec.input];
     shapes.extend(spec.shapes()?);
     let ops: Vec<_> = spec.nodes.iter().map(|n| (n.layer.shape_op(), n.inputs.clone())).collect();
-    let usage = qat_int8::work::usage(&shapes, &ops);
+    let usage = qat_int8::ops::usage(&shapes, &ops);
     qat_int8::work::check(&usage, &qat_int8::limits::InterpreterLimits::from_env()).map_err(|e| {
         QatError::Invalid(format!(
             "model {}: its int8 model would be refused when written, so it is not trained: {e}",

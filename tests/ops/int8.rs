@@ -4,7 +4,8 @@
 //! FULLY_CONNECTED's float64 rescale on random and tie-making multipliers.
 
 use crate::prelude::*;
-use wgpu_qat::ops::int8::{Arithmetic, DoubleMultiplier, RequantizeEachParams};
+use wgpu_qat::int8_gpu::arithmetic::Arithmetic;
+use wgpu_qat::int8_gpu::requantize::{twin::requantize_each, DoubleMultiplier, RequantizeEachParams};
 use wgpu_qat::qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 
 /// Runs the kernel on the cases with each arithmetic the device has (32-bit words always; i64
@@ -44,7 +45,7 @@ fn check_with(
         .unwrap(),
     );
     let got: Vec<i32> = gpu.read(&out, 2 * n).unwrap();
-    let want = cpu::requantize_each(acc, fixed, double);
+    let want = requantize_each(acc, fixed, double);
     for i in 0..n {
         assert_eq!(
             [got[2 * i], got[2 * i + 1]],

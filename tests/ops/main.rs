@@ -55,5 +55,5 @@ mod prelude {
     pub use wgpu_qat::ops::reduce::ColumnSumParams;
     pub use wgpu_qat::ops::relu::ReluParams;
     pub use wgpu_qat::ops::twins as cpu;
-    pub use wgpu_qat::qat_int8::InputNorm;
+    pub use wgpu_qat::qat_int8::model::InputNorm;
 }

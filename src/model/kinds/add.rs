@@ -4,7 +4,7 @@
 use crate::model::layer::{Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::OpShape;
+use qat_int8::ops::{add, OpShape};
 
 /// An add layer's options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl LayerKind for Add {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Add
+        OpShape::Add(add::Shape)
     }
     fn activation(&self) -> Activation {
         self.activation

@@ -4,7 +4,8 @@
 
 use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
-use qat_int8::shape::{OpShape, Padding};
+use qat_int8::ops::{avg_pool, OpShape};
+use qat_int8::shape::Padding;
 
 /// An average pooling layer's options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,7 @@ impl LayerKind for AvgPool {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::AvgPool { size: self.size, stride: self.stride, padding: self.padding }
+        OpShape::AvgPool(avg_pool::Shape { size: self.size, stride: self.stride, padding: self.padding })
     }
     fn output_range(&self) -> OutputRange {
         OutputRange::InputRange

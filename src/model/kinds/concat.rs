@@ -4,7 +4,7 @@
 
 use crate::model::layer::{Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
-use qat_int8::shape::OpShape;
+use qat_int8::ops::{concat, OpShape};
 
 /// A concat layer (no options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ impl LayerKind for Concat {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Concat
+        OpShape::Concat(concat::Shape)
     }
     fn output_range(&self) -> OutputRange {
         OutputRange::Own

@@ -6,7 +6,8 @@ use crate::model::geometry::Weights;
 use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::{OpShape, Padding};
+use qat_int8::ops::{conv2d, OpShape};
+use qat_int8::shape::Padding;
 
 /// A Conv2D layer's options.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,7 +57,7 @@ impl LayerKind for Conv2d {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Conv { filters: self.filters, kernel: self.kernel, stride: self.stride, padding: self.padding }
+        OpShape::Conv2d(conv2d::Shape { filters: self.filters, kernel: self.kernel, stride: self.stride, padding: self.padding })
     }
     fn activation(&self) -> Activation {
         self.activation

@@ -6,7 +6,7 @@ use crate::model::geometry::Weights;
 use crate::model::layer::{Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::OpShape;
+use qat_int8::ops::{fully_connected, OpShape};
 
 /// A dense layer's options.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,7 +35,7 @@ impl LayerKind for Dense {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Dense { units: self.units }
+        OpShape::FullyConnected(fully_connected::Shape { units: self.units })
     }
     fn activation(&self) -> Activation {
         self.activation

@@ -6,7 +6,8 @@ use crate::model::geometry::Weights;
 use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::{OpShape, Padding};
+use qat_int8::ops::{depthwise_conv2d, OpShape};
+use qat_int8::shape::Padding;
 
 /// A depthwise Conv2D layer's options.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,7 +53,7 @@ impl LayerKind for DepthwiseConv2d {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Depthwise { kernel: self.kernel, stride: self.stride, padding: self.padding }
+        OpShape::DepthwiseConv2d(depthwise_conv2d::Shape { kernel: self.kernel, stride: self.stride, padding: self.padding })
     }
     fn activation(&self) -> Activation {
         self.activation

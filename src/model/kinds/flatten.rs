@@ -3,7 +3,7 @@
 
 use crate::model::layer::{Fields, LayerKind};
 use crate::model::kinds::Layer;
-use qat_int8::shape::OpShape;
+use qat_int8::ops::{flatten, OpShape};
 
 /// A flatten layer (no options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,6 @@ impl LayerKind for Flatten {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Flatten
+        OpShape::Flatten(flatten::Shape)
     }
 }

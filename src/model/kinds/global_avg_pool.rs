@@ -3,7 +3,7 @@
 
 use crate::model::layer::{Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
-use qat_int8::shape::OpShape;
+use qat_int8::ops::{mean, OpShape};
 
 /// A global average pooling layer (no options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ impl LayerKind for GlobalAvgPool {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::Mean
+        OpShape::Mean(mean::Shape)
     }
     fn output_range(&self) -> OutputRange {
         OutputRange::Own

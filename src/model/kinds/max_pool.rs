@@ -3,7 +3,7 @@
 
 use crate::model::layer::{Fields, LayerKind};
 use crate::model::kinds::Layer;
-use qat_int8::shape::OpShape;
+use qat_int8::ops::{max_pool, OpShape};
 
 /// A max pooling layer's options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,6 @@ impl LayerKind for MaxPool {
         Self::NAME
     }
     fn shape_op(&self) -> OpShape {
-        OpShape::MaxPool { size: self.size, stride: self.stride }
+        OpShape::MaxPool(max_pool::Shape { size: self.size, stride: self.stride })
     }
 }

@@ -4,8 +4,8 @@
 //! weights, quantization of its output). How a kind trains and exports is `layers::<kind>`.
 
 use crate::model::layer::{Fields, LayerKind};
+use qat_int8::ops::OpShape;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::OpShape;
 use std::collections::BTreeMap;
 
 macro_rules! declare {

@@ -1,0 +1,151 @@
+//! The `.tflite` graph under construction: tensors, buffers, operator codes and operators of
+//! the one subgraph, in TFLite's schema (`tflite_schema`), and the helpers every op's lowering
+//! uses (`crate::ops`; `tflite` drives them).
+
+use super::tflite_schema::tflite as fb;
+use crate::quant::clamp::Activation;
+use crate::quant::params::TensorQuant;
+use crate::shape::Padding;
+
+/// Tensors, buffers and operators of the one subgraph, as they are added.
+pub(crate) struct Graph {
+    pub tensors: Vec<fb::Tensor>,
+    pub buffers: Vec<fb::Buffer>,
+    pub codes: Vec<(fb::BuiltinOperator, i32)>,
+    pub operators: Vec<fb::Operator>,
+}
+
+pub(crate) fn quantization(
+    scales: Vec<f32>,
+    zero_points: Vec<i64>,
+    dimension: i32,
+) -> Option<Box<fb::QuantizationParameters>> {
+    Some(Box::new(fb::QuantizationParameters {
+        scale: Some(scales),
+        zero_point: Some(zero_points),
+        quantized_dimension: dimension,
+        ..Default::default()
+    }))
+}
+
+pub(crate) fn per_tensor(q: TensorQuant) -> Option<Box<fb::QuantizationParameters>> {
+    quantization(vec![q.scale], vec![q.zero_point as i64], 0)
+}
+
+pub(crate) fn activation(a: Activation) -> fb::ActivationFunctionType {
+    match a {
+        Activation::None => fb::ActivationFunctionType::None,
+        Activation::Relu => fb::ActivationFunctionType::Relu,
+        Activation::Relu6 => fb::ActivationFunctionType::Relu6,
+    }
+}
+
+pub(crate) fn padding(p: Padding) -> fb::Padding {
+    match p {
+        Padding::Valid => fb::Padding::Valid,
+        Padding::Same => fb::Padding::Same,
+    }
+}
+
+pub(crate) fn dims(d: &[u32]) -> Vec<i32> {
+    // Every dimension is at most 2^24 (`limits`), far inside i32.
+    d.iter().map(|&x| x as i32).collect()
+}
+
+impl Graph {
+    /// Adds a tensor (with constant `data` if given); returns its index.
+    pub fn tensor(
+        &mut self,
+        name: &str,
+        shape: Vec<i32>,
+        type_: fb::TensorType,
+        quantization: Option<Box<fb::QuantizationParameters>>,
+        data: Option<Vec<u8>>,
+    ) -> i32 {
+        let buffer = match data {
+            Some(bytes) => {
+                self.buffers.push(fb::Buffer { data: Some(bytes), ..Default::default() });
+                (self.buffers.len() - 1) as u32
+            }
+            None => 0,
+        };
+        self.tensors.push(fb::Tensor {
+            shape: Some(shape),
+            type_,
+            buffer,
+            name: Some(name.to_string()),
+            quantization,
+            ..Default::default()
+        });
+        (self.tensors.len() - 1) as i32
+    }
+
+    pub fn int32_constant(
+        &mut self,
+        name: &str,
+        values: &[i32],
+        quantization: Option<Box<fb::QuantizationParameters>>,
+    ) -> i32 {
+        let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.tensor(name, vec![values.len() as i32], fb::TensorType::Int32, quantization, Some(bytes))
+    }
+
+    /// Adds an operator, registering its code with `version`.
+    pub fn op(
+        &mut self,
+        code: fb::BuiltinOperator,
+        version: i32,
+        inputs: Vec<i32>,
+        outputs: Vec<i32>,
+        options: Option<fb::BuiltinOptions>,
+    ) {
+        let index = match self.codes.iter().position(|&(c, _)| c == code) {
+            Some(i) => {
+                self.codes[i].1 = self.codes[i].1.max(version);
+                i
+            }
+            None => {
+                self.codes.push((code, version));
+                self.codes.len() - 1
+            }
+        };
+        self.operators.push(fb::Operator {
+            opcode_index: index as u32,
+            inputs: Some(inputs),
+            outputs: Some(outputs),
+            builtin_options: options,
+            ..Default::default()
+        });
+    }
+
+    /// A node's int8 weights (zero point 0) with `scales` on `dimension`.
+    pub fn weights(&mut self, node: &Node, shape: Vec<i32>, w: &[i8], scales: &[f32], dimension: i32) -> i32 {
+        let q = quantization(scales.to_vec(), vec![0; scales.len()], dimension);
+        let bytes = w.iter().map(|&v| v as u8).collect();
+        self.tensor(&format!("{}/weights", node.name), shape, fb::TensorType::Int8, q, Some(bytes))
+    }
+
+    /// A node's int32 biases with their scales as TFLite's converter stores them: input scale x
+    /// weight scale, in float32.
+    pub fn bias(&mut self, node: &Node, bias: &[i32], weight_scales: &[f32]) -> i32 {
+        let s_in = node.quants[0].scale;
+        let scales: Vec<f32> = weight_scales.iter().map(|&s| (s_in as f64 * s as f64) as f32).collect();
+        let n = scales.len();
+        self.int32_constant(&format!("{}/bias", node.name), bias, quantization(scales, vec![0; n], 0))
+    }
+}
+
+/// What an op's lowering sees of its node: its name, the tensors it reads (ids in the graph,
+/// with their quantization) and the output tensor the driver added for it.
+pub(crate) struct Node<'a> {
+    /// The node's name.
+    pub name: &'a str,
+    /// The ids of the tensors read.
+    pub inputs: Vec<i32>,
+    /// Their quantization.
+    pub quants: Vec<TensorQuant>,
+    /// The id of the output tensor.
+    pub output: i32,
+    /// The output's [h, w, c].
+    pub output_shape: [u32; 3],
+}

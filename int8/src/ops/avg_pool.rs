@@ -1,0 +1,141 @@
+//! AVERAGE_POOL_2D, input and output sharing scale and zero point (LiteRT's reference kernel):
+//! the sum of the raw int8 values over the in-bounds taps (padding not counted), divided by the
+//! tap count rounding half away from zero.
+
+use super::{Int8Op, OpShape, ShapeRule};
+use crate::checks::NodeIo;
+use crate::export::onnx_graph::{self, attr_int, attr_ints, pads, Lowered};
+use crate::export::tflite_graph::{self, padding};
+use crate::export::tflite_schema::tflite as fb;
+use crate::payload::{padding_of, unused, Reader, Writer, R};
+use crate::quant::clamp::Clamp;
+use crate::quant::params::TensorQuant;
+use crate::shape::{check_window, elements, fit, output_size, Padding};
+use crate::tensor::{clamp_i8, Tensor};
+use crate::work::{weight, Cost};
+
+/// What an AVERAGE_POOL_2D's output shape depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Window height and width.
+    pub size: u32,
+    /// Stride on both axes.
+    pub stride: u32,
+    /// TensorFlow's "valid" or "same".
+    pub padding: Padding,
+}
+
+impl ShapeRule for Shape {
+    fn output(&self, inputs: &[[u32; 3]]) -> R<[u32; 3]> {
+        check_window("window size", &[self.size], self.stride)?;
+        let [oh, ow] = fit(inputs[0], [self.size, self.size], self.stride, self.padding)?;
+        Ok([oh, ow, inputs[0][2]])
+    }
+    /// Every tap of every window, in bounds or not, and each output.
+    fn cost(&self, _inputs: &[[u32; 3]], output: [u32; 3]) -> Cost {
+        let out = elements(output);
+        let taps = out.saturating_mul(self.size as u64 * self.size as u64);
+        Cost { work: taps.saturating_mul(weight::POOL_TAP) + out.saturating_mul(weight::POOL_OUTPUT), parameter_bytes: 0 }
+    }
+}
+
+/// An AVERAGE_POOL_2D node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvgPool {
+    /// Window height and width.
+    pub size: u32,
+    /// Stride on both axes.
+    pub stride: u32,
+    /// TensorFlow's "valid" or "same".
+    pub padding: Padding,
+}
+
+impl Int8Op for AvgPool {
+    const NAME: &'static str = "AVERAGE_POOL_2D";
+
+    fn shape(&self) -> OpShape {
+        OpShape::AvgPool(Shape { size: self.size, stride: self.stride, padding: self.padding })
+    }
+
+    fn check(&self, _node: &NodeIo) -> R<()> {
+        Ok(())
+    }
+
+    /// Truncating division after adding half the count with the sum's sign.
+    /// Overflow: at most k*k values of magnitude <= 128.
+    fn run(&self, inputs: &[&Tensor], _quants: &[TensorQuant]) -> Tensor {
+        let (x, k, stride) = (inputs[0], self.size, self.stride);
+        let [h, w, c] = x.shape;
+        let (oh, pad_top) = output_size(h, k, stride, self.padding).unwrap_or((0, 0));
+        let (ow, pad_left) = output_size(w, k, stride, self.padding).unwrap_or((0, 0));
+        let cu = c as usize;
+        let mut out = vec![0i8; oh as usize * ow as usize * cu];
+        let mut acc = vec![0i32; cu];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                acc.iter_mut().for_each(|a| *a = 0);
+                // The in-bounds taps: rows y0..y1 and columns x0..x1 of the input.
+                let (y0, x0) = ((oy * stride) as i64 - pad_top as i64, (ox * stride) as i64 - pad_left as i64);
+                let (y1, x1) = ((y0 + k as i64).min(h as i64), (x0 + k as i64).min(w as i64));
+                let (y0, x0) = (y0.max(0), x0.max(0));
+                let mut count = 0i32;
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        let i = (iy as usize * w as usize + ix as usize) * cu;
+                        for (a, &v) in acc.iter_mut().zip(&x.data[i..i + cu]) {
+                            *a += v as i32;
+                        }
+                        count += 1;
+                    }
+                }
+                let count = count.max(1);
+                let o = (oy * ow + ox) as usize * cu;
+                for (y, &a) in out[o..o + cu].iter_mut().zip(&acc) {
+                    let avg = if a > 0 { (a + count / 2) / count } else { (a - count / 2) / count };
+                    *y = clamp_i8(avg, Clamp::FULL);
+                }
+            }
+        }
+        Tensor { shape: [oh, ow, c], data: out }
+    }
+
+    fn flags(&self) -> [u8; 2] {
+        [self.padding as u8, 0]
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.u32(self.size);
+        w.u32(self.stride);
+    }
+
+    fn read(r: &mut Reader, [b1, b2]: [u8; 2]) -> R<Self> {
+        let padding = padding_of(b1)?;
+        unused(b2, "activation")?;
+        Ok(AvgPool { size: r.window("pool size")?, stride: r.window("pool stride")?, padding })
+    }
+
+    fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
+        let o = fb::Pool2DOptions {
+            padding: padding(self.padding),
+            stride_w: self.stride as i32,
+            stride_h: self.stride as i32,
+            filter_width: self.size as i32,
+            filter_height: self.size as i32,
+            fused_activation_function: fb::ActivationFunctionType::None,
+        };
+        let options = Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o)));
+        g.op(fb::BuiltinOperator::AveragePool2d, 2, vec![node.inputs[0]], vec![node.output], options);
+    }
+
+    /// AveragePool without the padded taps (`count_include_pad` 0).
+    fn to_onnx(&self, g: &mut onnx_graph::Graph, node: &onnx_graph::Node) -> Lowered {
+        let [ih, iw, _] = node.shapes[0];
+        let attrs = vec![
+            attr_ints("kernel_shape", vec![self.size as i64; 2]),
+            attr_ints("strides", vec![self.stride as i64; 2]),
+            attr_ints("pads", pads([ih, iw], [self.size, self.size], self.stride, self.padding)),
+            attr_int("count_include_pad", 0),
+        ];
+        Lowered { value: g.node("AveragePool", vec![node.inputs[0].clone()], attrs, node.name), flat: false }
+    }
+}
