@@ -174,7 +174,7 @@ fn matmul_256_blocked_vec4(b: divan::Bencher) {
 #[divan::bench(sample_count = 5)]
 fn cpu_int8_inference_100_images() -> usize {
     let spec = wgpu_qat::model::spec::ModelSpec::mnist_cnn();
-    (wgpu_qat::bench::int8_images_per_sec(&spec, 100).unwrap() > 0.0) as usize
+    (wgpu_qat::train::bench::int8_images_per_sec(&spec, 100).unwrap() > 0.0) as usize
 }
 
 #[divan::bench(sample_count = 10)]
@@ -260,7 +260,7 @@ fn pointwise_conv_backward_weight_gemm(b: divan::Bencher) {
 fn int8_gpu_batch_64(b: divan::Bencher, model: &str) {
     bench_dispatches(b, |g| {
         let spec = wgpu_qat::model::spec::ModelSpec::builtin(model).unwrap();
-        let m = wgpu_qat::bench::bench_model(&spec).unwrap();
+        let m = wgpu_qat::train::bench::bench_model(&spec).unwrap();
         let int8 = wgpu_qat::int8_gpu::model::GpuInt8Model::upload(g, &m).unwrap();
         int8.record(g, 64).unwrap().dispatches
     });

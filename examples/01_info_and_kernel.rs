@@ -4,8 +4,8 @@
 use qat_int8::shape::Padding;
 use wgpu_qat::data::rng::Rng;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
+use wgpu_qat::ops::conv2d::twin::conv2d_forward;
 use wgpu_qat::ops::conv2d::Conv2dParams;
-use wgpu_qat::ops::twins::conv2d_forward;
 
 fn main() -> wgpu_qat::Result<()> {
     let gpu = Gpu::new(&AdapterChoice::default())?;

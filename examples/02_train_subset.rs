@@ -4,9 +4,9 @@
 use wgpu_qat::data::mnist;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::spec::ModelSpec;
+use wgpu_qat::quantize::verify::{compare, int8_logits};
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::{trainer::test_split, trainer::train, trainer::TrainConfig};
-use wgpu_qat::verify::{compare, int8_logits};
 
 fn main() -> wgpu_qat::Result<()> {
     let gpu = Gpu::new(&AdapterChoice::default())?;

@@ -9,7 +9,8 @@
 //! and CPU twin), `int8_gpu` (the int8 model on the GPU), `train` (the network's GPU state, the
 //! recording context, recorded plans, the training loop, checkpoints, evaluation, PTQ),
 //! `layers` (how each kind trains and exports), `quantize` (trained state to int8 model and
-//! back), `import` (ONNX), `verify` (int8 against fake quant) and `bench` (`qat bench`). The
+//! back, and `quantize::verify`: int8 against fake quant), `import` (ONNX); `train::bench` is
+//! `qat bench`. The
 //! int8 model, its file, the quantization rules, the interpreter and the exporters are the
 //! GPU-free crate `qat_int8`.
 //!
@@ -38,7 +39,6 @@
 //! # }
 //! ```
 
-pub mod bench;
 pub mod data;
 mod error;
 pub mod gpu;
@@ -50,8 +50,5 @@ pub mod model;
 pub mod ops;
 pub mod quantize;
 pub mod train;
-pub mod verify;
 
 pub use error::{QatError, Result};
-/// The GPU-free half: int8 model, file format, quantization rules, shape math, interpreter.
-pub use qat_int8;

@@ -52,7 +52,7 @@ fn a_model(dir: &Path) -> PathBuf {
         output_ranges: vec![Some([0.0, 2.0]), None, None, Some([-5.0, 5.0])],
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
-        input_norm: wgpu_qat::qat_int8::model::InputNorm::unit(1),
+        input_norm: qat_int8::model::InputNorm::unit(1),
     };
     let p = dir.join("model.qat");
     write(&quantize(&state).unwrap(), &p).unwrap();
@@ -148,7 +148,7 @@ fn eval_and_verify_run_on_real_data() {
     // The same accuracy the library computes on the same images.
     let data = common::mnist().unwrap();
     let test = wgpu_qat::train::trainer::test_split(data, Some(200));
-    let int8 = wgpu_qat::verify::int8_logits(&qat_int8::format::read(&model).unwrap(), &test).unwrap();
+    let int8 = wgpu_qat::quantize::verify::int8_logits(&qat_int8::format::read(&model).unwrap(), &test).unwrap();
     let want = wgpu_qat::train::eval::accuracy(&int8, 10, &test.labels);
     assert_eq!(v["int8_test_acc"].as_f64().unwrap(), want);
     if common::gpu().is_some() {

@@ -9,11 +9,11 @@ mod common;
 
 use common::{synthetic_split, synthetic_state};
 use qat_int8::interpreter::run_batch;
+use qat_int8::model::InputNorm;
 use wgpu_qat::gpu::Strategy;
 use wgpu_qat::int8_gpu::arithmetic::Arithmetic;
 use wgpu_qat::int8_gpu::model::GpuInt8Model;
 use wgpu_qat::model::spec::ModelSpec;
-use wgpu_qat::qat_int8::model::InputNorm;
 use wgpu_qat::quantize::quantize;
 
 /// The kernel variants the device has (`GpuInt8Model::variants`), saying which it lacks.

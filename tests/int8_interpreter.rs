@@ -23,7 +23,7 @@ use qat_int8::shape::Padding;
 use qat_int8::tensor::Tensor;
 use wgpu_qat::ops::conv2d::Conv2dParams;
 use wgpu_qat::ops::max_pool::MaxPoolParams;
-use wgpu_qat::ops::twins as cpu;
+use wgpu_qat::ops::{conv2d, fake_quant, matmul, max_pool, observer, relu};
 use wgpu_qat::quantize::{dequantize, export::TrainedState, quantize};
 use wgpu_qat::train::eval::argmax;
 
@@ -251,23 +251,23 @@ fn fake_quant_forward_cpu(state: &TrainedState, images: &[u8], count: usize) -> 
         let n_in = nudge(state.input_range[0], state.input_range[1], act);
         let x: Vec<f32> = x.iter().map(|&v| n_in.fake_quant(v)).collect();
         let conv = &state.params[0];
-        let wr = cpu::weight_range(&conv.weight, 12, 9);
-        let w = cpu::fake_quant_forward(&conv.weight, &wr, 12, 9, wgrid);
+        let wr = observer::twin::weight_range(&conv.weight, 12, 9);
+        let w = fake_quant::twin::fake_quant_forward(&conv.weight, &wr, 12, 9, wgrid);
         let p = Conv2dParams::new(1, [28, 28, 1], 12, [3, 3], 1, Padding::Valid).unwrap();
-        let y = cpu::relu_forward(&cpu::conv2d_forward(&p, &x, &w, &conv.bias));
+        let y = relu::twin::relu_forward(&conv2d::twin::conv2d_forward(&p, &x, &w, &conv.bias));
         // The conv's output as QAT fake-quantizes it: with the int8 model's double rounding.
         let r = state.output_ranges[0].unwrap();
-        let margins = cpu::double_rounding_margins(&state.input_range, &wr, &r, 12, act, wgrid);
-        let y = cpu::fake_quant_requantized_forward(&y, &r, &margins, act);
+        let margins = fake_quant::twin::double_rounding_margins(&state.input_range, &wr, &r, 12, act, wgrid);
+        let y = fake_quant::twin::fake_quant_requantized_forward(&y, &r, &margins, act);
         let pp = MaxPoolParams::new(1, [26, 26, 12], 2, 2).unwrap();
-        let y = cpu::max_pool_forward(&pp, &y).0;
+        let y = max_pool::twin::max_pool_forward(&pp, &y).0;
         let dense = &state.params[1];
-        let wr = cpu::weight_range(&dense.weight, 1, dense.weight.len());
-        let w = cpu::fake_quant_forward(&dense.weight, &wr, 1, dense.weight.len(), wgrid);
+        let wr = observer::twin::weight_range(&dense.weight, 1, dense.weight.len());
+        let w = fake_quant::twin::fake_quant_forward(&dense.weight, &wr, 1, dense.weight.len(), wgrid);
         let s = wgpu_qat::ops::dense::DenseShape { n: 1, inputs: 2028, outputs: 10 };
-        let logits = cpu::matmul_strided(&s.forward_params(), &y, &w, &dense.bias);
+        let logits = matmul::twin::matmul_strided(&s.forward_params(), &y, &w, &dense.bias);
         let r = state.output_ranges[3].unwrap();
-        out.extend(cpu::fake_quant_forward(&logits, &r, 1, 10, act));
+        out.extend(fake_quant::twin::fake_quant_forward(&logits, &r, 1, 10, act));
     }
     out
 }

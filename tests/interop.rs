@@ -15,14 +15,14 @@
 mod common;
 
 use common::{synthetic_split, synthetic_state};
+use qat_int8::export::onnx::{to_onnx, OnnxOptions};
+use qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use qat_int8::interpreter::run_batch;
 use qat_int8::model::QuantModel;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use wgpu_qat::model::spec::ModelSpec;
-use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
-use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::trainer::{train, TrainConfig};

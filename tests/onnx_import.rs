@@ -3,11 +3,11 @@
 //! op type; `qat import` writes a spec and weights that read back as the imported model.
 
 use prost::Message;
+use qat_int8::export::onnx_proto as pb;
+use qat_int8::quant::clamp::Activation;
 use std::path::{Path, PathBuf};
 use wgpu_qat::import::onnx::{import, read};
 use wgpu_qat::model::kinds::Layer;
-use wgpu_qat::qat_int8::export::onnx_proto as pb;
-use wgpu_qat::qat_int8::quant::clamp::Activation;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx").join(name)

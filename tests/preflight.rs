@@ -7,10 +7,10 @@
 mod common;
 
 use common::architectures::{mobilenet_v2, resnet};
+use qat_int8::model::InputNorm;
 use wgpu_qat::gpu::{AdapterChoice, Gpu};
 use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::gather::GpuDataset;
-use wgpu_qat::qat_int8::model::InputNorm;
 use wgpu_qat::train::network::Network;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::preflight::check_step_buffers;

@@ -23,7 +23,7 @@ fn a_steady_state_step_is_one_submit_and_allocates_nothing() {
     for spec in [ModelSpec::mnist_cnn(), ModelSpec::builtin("mnist-resnet").unwrap()] {
         for qat in [false, true] {
             let (batch, samples) = (16u32, 64usize);
-            let norm = wgpu_qat::qat_int8::model::InputNorm::unit(1);
+            let norm = qat_int8::model::InputNorm::unit(1);
             let split = synthetic_split(samples, 784, 5);
             let data = GpuDataset::upload(&gpu, &split.images, &split.labels, spec.input, &norm);
             let net = Network::init(&gpu, &spec, 1, WeightQuant::PerChannel).unwrap();

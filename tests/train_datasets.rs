@@ -87,7 +87,7 @@ fn cifar_resnet8_trains_on_cifar_format_data_exports_and_agrees_with_its_int8_mo
     assert!(int8 >= 0.5, "10 classes, chance 0.1: int8 accuracy {int8}");
     assert!(agreement >= 0.999, "top-1 agreement {agreement}");
     // The normalization measured on the training images is in the model file.
-    let model = wgpu_qat::qat_int8::format::read(&out).unwrap();
+    let model = qat_int8::format::read(&out).unwrap();
     let mean: Vec<f32> = serde_json::from_value(m["input_mean"].clone()).unwrap();
     assert_eq!(model.input_norm.mean, mean);
     assert_eq!(model.input_shape, [32, 32, 3]);

@@ -8,9 +8,9 @@ use common::{gpu, mnist};
 use qat_int8::format::{read, write};
 use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
+use wgpu_qat::quantize::verify::{compare, int8_logits, verify_model};
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::{trainer::test_split, trainer::train, trainer::TrainConfig};
-use wgpu_qat::verify::{compare, int8_logits, verify_model};
 use wgpu_qat::QatError;
 
 fn small(train_limit: usize) -> TrainConfig {
@@ -135,13 +135,8 @@ fn qat_widens_a_collapsed_channels_weight_range_as_the_export_does() {
     for weights in [WeightQuant::PerChannel, WeightQuant::PerTensor] {
         let net = Network::with_params(gpu, &spec, &params, weights).unwrap();
         let split = common::synthetic_split(64, 784, 9);
-        let data = GpuDataset::upload(
-            gpu,
-            &split.images,
-            &split.labels,
-            spec.input,
-            &wgpu_qat::qat_int8::model::InputNorm::unit(1),
-        );
+        let data =
+            GpuDataset::upload(gpu, &split.images, &split.labels, spec.input, &qat_int8::model::InputNorm::unit(1));
         let mut opts = PlanOptions::training(32, true);
         opts.adam.lr = 0.0;
         let plan = Plan::build(gpu, &net, &data, split.count, opts).unwrap();

@@ -1,7 +1,7 @@
 //! `qat bench`: see `wgpu_qat::bench`.
 
-use wgpu_qat::bench::{run_all, BenchConfig};
 use wgpu_qat::gpu::Gpu;
+use wgpu_qat::train::bench::{run_all, BenchConfig};
 use wgpu_qat::Result;
 
 #[derive(clap::Args, Debug)]

@@ -5,18 +5,18 @@
 
 use super::data::{load, DataArgs};
 use super::train::{starting_model, WeightsArg};
+use qat_int8::format;
 use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
 use wgpu_qat::gpu::Gpu;
 use wgpu_qat::ops::gather::GpuDataset;
-use wgpu_qat::qat_int8::format;
+use wgpu_qat::quantize::verify::{compare, int8_logits};
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::calibrate::calibrate;
 use wgpu_qat::train::eval::evaluate;
 use wgpu_qat::train::network::Network;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::trainer::test_split;
-use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]

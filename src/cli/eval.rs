@@ -6,8 +6,8 @@ use qat_int8::format;
 use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
 use std::time::Instant;
+use wgpu_qat::quantize::verify::int8_logits;
 use wgpu_qat::train::{eval::accuracy, trainer::test_split};
-use wgpu_qat::verify::int8_logits;
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]

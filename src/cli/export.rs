@@ -1,12 +1,12 @@
 //! `qat export`: an int8 model file as a `.tflite` that LiteRT runs or an `.onnx` that
 //! onnxruntime runs (no GPU).
 
+use qat_int8::export::onnx::{to_onnx, OnnxOptions};
+use qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use qat_int8::format;
 use qat_int8::model::QuantModel;
 use qat_int8::output::{Inputs, OutputPath};
 use std::path::PathBuf;
-use wgpu_qat::qat_int8::export::onnx::{to_onnx, OnnxOptions};
-use wgpu_qat::qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use wgpu_qat::Result;
 
 /// Formats `qat export` writes.

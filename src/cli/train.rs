@@ -4,8 +4,11 @@
 
 use super::data::{load, DataArgs};
 use super::export::Format;
+use qat_int8::format;
+use qat_int8::model::InputNorm;
 use qat_int8::model::QuantModel;
 use qat_int8::output::{Inputs, OutputPath};
+use qat_int8::Int8Error;
 use std::path::PathBuf;
 use std::time::Instant;
 use wgpu_qat::data::dataset::Dataset;
@@ -16,16 +19,13 @@ use wgpu_qat::model::params::HostParams;
 use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::ops::adam::AdamConfig;
 use wgpu_qat::ops::gather::Augment;
-use wgpu_qat::qat_int8::format;
-use wgpu_qat::qat_int8::model::InputNorm;
-use wgpu_qat::qat_int8::Int8Error;
+use wgpu_qat::quantize::verify::{compare, int8_logits};
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::checkpoint;
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::schedule::LrSchedule;
 use wgpu_qat::train::trainer::{train_from, CheckpointPlan, Continuity};
 use wgpu_qat::train::{report::TrainReport, trainer::test_split, trainer::TrainConfig};
-use wgpu_qat::verify::{compare, int8_logits};
 use wgpu_qat::{QatError, Result};
 
 /// Names the flag in an output path's error.

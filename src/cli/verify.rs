@@ -5,8 +5,8 @@ use super::data::{check_input, load, DataArgs};
 use qat_int8::format;
 use std::path::PathBuf;
 use wgpu_qat::gpu::Gpu;
+use wgpu_qat::quantize::verify::verify_model;
 use wgpu_qat::train::trainer::test_split;
-use wgpu_qat::verify::verify_model;
 use wgpu_qat::{QatError, Result};
 
 #[derive(clap::Args, Debug)]

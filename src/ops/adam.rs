@@ -101,7 +101,7 @@ pub static KERNELS: &[&Shader] = &[&UPDATE.shader];
 /// Twin of the Adam kernel.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::adam::AdamConfig;
 

@@ -79,7 +79,7 @@ pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 /// Twins of the average pooling kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::avg_pool::AvgPoolParams;
 

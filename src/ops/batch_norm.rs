@@ -450,7 +450,7 @@ pub static KERNELS: &[&Shader] = &[
 /// Twins of the batch-norm kernels. `affine` = [gamma (C), beta (C)], `stats` = [mean, var] per channel.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::batch_norm::{BatchNorm, Statistics};
 

@@ -48,7 +48,7 @@ pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 /// Twins of the concatenation kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::concat::ConcatParams;
 

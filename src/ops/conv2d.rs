@@ -289,7 +289,7 @@ pub static KERNELS: &[&Shader] =
 /// Twins of the conv2d kernels, and the window walk the depthwise twins share.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::conv2d::Conv2dParams;
 

@@ -148,7 +148,7 @@ pub static KERNELS: &[&Shader] = &[
 /// Twins of the depthwise conv kernels (o == c, weights [KH, KW, C]).
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::conv2d::twin::for_each_window;
     use crate::ops::conv2d::Conv2dParams;

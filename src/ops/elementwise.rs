@@ -79,7 +79,7 @@ pub static KERNELS: &[&Shader] = &[&ADD.shader, &CHANNEL_SCALE.shader];
 /// Twins of the elementwise kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     /// Twin of elementwise/add.wgsl.
     pub fn add(a: &[f32], b: &[f32]) -> Vec<f32> {

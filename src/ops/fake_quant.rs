@@ -188,7 +188,7 @@ pub static KERNELS: &[&Shader] =
 /// Twins of the fake-quant kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use qat_int8::quant::double_rounding::margin_of_scales;
     use qat_int8::quant::fake_quant::{nudge, Grid};

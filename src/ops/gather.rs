@@ -145,7 +145,7 @@ pub static KERNELS: &[&Shader] = &[&BATCH.shader];
 /// Twin of the batch gather kernel.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use super::GatherParams;
 

@@ -56,7 +56,7 @@ pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 /// Twins of the global average pooling kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::global_avg_pool::GlobalAvgPoolParams;
 

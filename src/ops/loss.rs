@@ -169,7 +169,7 @@ pub static KERNELS: &[&Shader] = &[&SOFTMAX_CROSS_ENTROPY.shader, &ACCUMULATE.sh
 /// Twins of the loss kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     /// Twin of loss/softmax_cross_entropy.wgsl: (dlogits, per-sample [loss, correct]).
     pub fn softmax_cross_entropy(n: usize, classes: usize, logits: &[f32], labels: &[u32]) -> (Vec<f32>, Vec<f32>) {

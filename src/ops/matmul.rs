@@ -122,7 +122,7 @@ pub static KERNELS: &[&Shader] = &[&STRIDED.shader, &ROW_MAJOR_B_VEC4.shader, &R
 /// Twins of the matmul kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::matmul::MatmulParams;
 

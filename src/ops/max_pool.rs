@@ -99,7 +99,7 @@ pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader, &FORWARD_V
 /// Twins of the max pooling kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::max_pool::MaxPoolParams;
 

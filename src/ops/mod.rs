@@ -1,7 +1,7 @@
 //! One file per op, named as its folder under `shaders/`: its `#[repr(C)]` uniform struct
 //! (checked field by field against the WGSL by a test, `gpu::uniform`), its shape math, the
 //! host code that records its kernels as `Dispatch`es, and its plain-loop CPU twin
-//! (`<op>::twin`, gathered in `twins`). Each op declares
+//! (`<op>::twin`). Each op declares
 //! its kernels as typed handles (`<op>::KERNELS`); `shaders` below gathers them.
 
 pub mod adam;
@@ -22,26 +22,6 @@ pub mod observer;
 pub mod reduce;
 pub mod relu;
 pub mod yardstick;
-
-/// Every op's CPU twin (`ops::<op>::twin`) in one namespace.
-pub mod twins {
-    pub use super::adam::twin::*;
-    pub use super::avg_pool::twin::*;
-    pub use super::batch_norm::twin::*;
-    pub use super::concat::twin::*;
-    pub use super::conv2d::twin::*;
-    pub use super::depthwise::twin::*;
-    pub use super::elementwise::twin::*;
-    pub use super::fake_quant::twin::*;
-    pub use super::gather::twin::*;
-    pub use super::global_avg_pool::twin::*;
-    pub use super::loss::twin::*;
-    pub use super::matmul::twin::*;
-    pub use super::max_pool::twin::*;
-    pub use super::observer::twin::*;
-    pub use super::reduce::twin::*;
-    pub use super::relu::twin::*;
-}
 
 use crate::gpu::shaders::Shader;
 

@@ -173,7 +173,7 @@ pub static KERNELS: &[&Shader] =
 /// Twins of the range-observer kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     use crate::ops::observer::RangeMode;
 

@@ -60,7 +60,7 @@ pub static KERNELS: &[&Shader] = &[&COLUMN_SUM.shader, &COLUMN_SUM_BLOCKS.shader
 /// Twin of the column-sum kernel.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     /// Twin of reduce/column_sum.wgsl.
     pub fn column_sum(rows: usize, cols: usize, a: &[f32]) -> Vec<f32> {

@@ -51,7 +51,7 @@ pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader];
 /// Twins of the (capped) ReLU kernels.
 ///
 /// The CPU twin: plain loops, written for clarity rather than speed, that the kernels are tested
-/// against (`ops::twins` gathers every op's twin).
+/// against.
 pub mod twin {
     /// Twin of relu/forward.wgsl with cap f32::MAX (plain ReLU).
     pub fn relu_forward(x: &[f32]) -> Vec<f32> {

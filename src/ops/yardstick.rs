@@ -1,5 +1,5 @@
 //! The frozen benchmark yardstick: a plain f32 matmul kernel kept in `benches/yardstick.wgsl`
-//! and never tuned, which `qat bench` times beside each model's step (`bench::yardstick_gflops`).
+//! and never tuned, which `qat bench` times beside each model's step (`train::bench::yardstick_gflops`).
 
 use crate::gpu::shaders::{Access, Kernel, Shader, UniformLayout};
 

@@ -3,6 +3,7 @@
 //! quantization as `model::placement` says; and back (`dequantize`, for `verify`).
 
 pub mod export;
+pub mod verify;
 
 use crate::model::placement::{placement, OutputQuant};
 use crate::model::spec::{ModelSpec, Node};

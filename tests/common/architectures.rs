@@ -1,13 +1,13 @@
 //! Real architectures as specs, built in code for tests that need their shapes and sizes
 //! (the work budget, the GPU preflight): ResNet-18 and -50 and MobileNetV2.
 
+use qat_int8::quant::clamp::Activation;
+use qat_int8::shape::Padding;
 use wgpu_qat::model::kinds::{
     add::Add, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, global_avg_pool::GlobalAvgPool,
     max_pool::MaxPool, Layer,
 };
 use wgpu_qat::model::{spec::ModelSpec, spec::Node};
-use wgpu_qat::qat_int8::quant::clamp::Activation;
-use wgpu_qat::qat_int8::shape::Padding;
 
 fn conv(filters: u32, k: u32, stride: u32, act: bool) -> Layer {
     Layer::Conv2d(Conv2d {

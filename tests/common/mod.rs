@@ -154,7 +154,7 @@ pub fn synthetic_state(spec: &ModelSpec, seed: u64) -> wgpu_qat::Result<TrainedS
             .collect(),
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
-        input_norm: wgpu_qat::qat_int8::model::InputNorm::unit(spec.input[2]),
+        input_norm: qat_int8::model::InputNorm::unit(spec.input[2]),
     })
 }
 
@@ -179,7 +179,7 @@ pub fn cnn_state(seed: u64) -> TrainedState {
         output_ranges: vec![Some([0.0, 1.7]), None, None, Some([-7.0, 9.0])],
         bits: 8,
         weight_quant: wgpu_qat::train::network::WeightQuant::PerChannel,
-        input_norm: wgpu_qat::qat_int8::model::InputNorm::unit(1),
+        input_norm: qat_int8::model::InputNorm::unit(1),
     }
 }
 

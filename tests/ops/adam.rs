@@ -16,7 +16,7 @@ fn adam_matches_cpu() {
         let g = random(&mut rng, n);
         gpu.queue.write_buffer(&step, 0, bytemuck::bytes_of(&StepUniform::new(0, t, cfg.lr, t)));
         run(gpu, AdamParams::new(n, cfg).dispatch(gpu, &step, &gpu.upload("g", &g), &bw, &bm, &bv, &totals).unwrap());
-        cpu::adam_update(cfg, t as f32, &g, &mut w, &mut m, &mut v);
+        adam::twin::adam_update(cfg, t as f32, &g, &mut w, &mut m, &mut v);
     }
     assert_close("adam w", &read(gpu, &bw, n), &w, 1e-5);
     assert_close("adam m", &read(gpu, &bm, n), &m, 1e-5);

@@ -25,13 +25,13 @@ fn avg_pool_matches_cpu() {
         assert_close(
             &format!("avg pool forward {p:?}"),
             &read(gpu, &y, p.output_len()),
-            &cpu::avg_pool_forward(&p, &x),
+            &avg_pool::twin::avg_pool_forward(&p, &x),
             tol,
         );
         assert_close(
             &format!("avg pool backward {p:?}"),
             &read(gpu, &dx, p.input_len()),
-            &cpu::avg_pool_backward(&p, &dy),
+            &avg_pool::twin::avg_pool_backward(&p, &dy),
             tol,
         );
     }
@@ -48,7 +48,7 @@ fn avg_pool_gradient_matches_finite_differences() {
         let dx = gpu.storage("dx", p.input_len());
         gpu.run(&[p.backward(gpu, &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
         check_fd(&format!("avg pool {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
-            dot(&r, &cpu::avg_pool_forward(&p, x))
+            dot(&r, &avg_pool::twin::avg_pool_forward(&p, x))
         });
     }
 }

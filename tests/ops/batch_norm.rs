@@ -31,30 +31,45 @@ fn batch_norm_kernels_match_cpu() {
         work.push(bn.backward_input(gpu, Statistics::Batch, &bx, &bdy, &stats, &baff, &daff, &dx).unwrap());
         work.push(bn.update_moving(gpu, MOMENTUM, &stats, &moving).unwrap());
         gpu.run(&work).unwrap();
-        let want_stats = cpu::batch_norm_statistics(&bn, &x);
+        let want_stats = batch_norm::twin::batch_norm_statistics(&bn, &x);
         let tol = sum_tol(rows as usize);
         assert_close(&format!("bn statistics {strategy:?}"), &read(gpu, &stats, 2 * c), &want_stats, tol);
         assert_close(
             "bn forward",
             &read(gpu, &y, bn.len()),
-            &cpu::batch_norm_forward(&bn, &x, &want_stats, &affine),
+            &batch_norm::twin::batch_norm_forward(&bn, &x, &want_stats, &affine),
             1e-4,
         );
-        let want_daff = cpu::batch_norm_backward_affine(&bn, &x, &dy, &want_stats);
+        let want_daff = batch_norm::twin::batch_norm_backward_affine(&bn, &x, &dy, &want_stats);
         assert_close(&format!("bn dgamma/dbeta {strategy:?}"), &read(gpu, &daff, 2 * c), &want_daff, 1e-4);
-        let want_dx = cpu::batch_norm_backward_input(&bn, Statistics::Batch, &x, &dy, &want_stats, &affine, &want_daff);
+        let want_dx = batch_norm::twin::batch_norm_backward_input(
+            &bn,
+            Statistics::Batch,
+            &x,
+            &dy,
+            &want_stats,
+            &affine,
+            &want_daff,
+        );
         assert_close("bn dx (batch statistics)", &read(gpu, &dx, bn.len()), &want_dx, 1e-3);
         let mut want_moving = vec![0.5f32; 2 * c];
-        cpu::batch_norm_update_moving(MOMENTUM, &want_stats, &mut want_moving);
+        batch_norm::twin::batch_norm_update_moving(MOMENTUM, &want_stats, &mut want_moving);
         assert_close("bn moving", &read(gpu, &moving, 2 * c), &want_moving, 1e-5);
         let (fs, finv) = (gpu.storage("s", c), gpu.storage("inv", c));
         run(gpu, bn.fold_scale(gpu, &baff, &moving, &fs, &finv).unwrap());
-        let (ws, winv) = cpu::batch_norm_fold_scale(&bn, &affine, &want_moving);
+        let (ws, winv) = batch_norm::twin::batch_norm_fold_scale(&bn, &affine, &want_moving);
         assert_close("bn fold scale", &read(gpu, &fs, c), &ws, 1e-6);
         assert_close("bn fold inverse scale", &read(gpu, &finv, c), &winv, 1e-6);
         run(gpu, bn.backward_input(gpu, Statistics::Fixed, &bx, &bdy, &moving, &baff, &daff, &dx).unwrap());
-        let want_fixed =
-            cpu::batch_norm_backward_input(&bn, Statistics::Fixed, &x, &dy, &want_moving, &affine, &want_daff);
+        let want_fixed = batch_norm::twin::batch_norm_backward_input(
+            &bn,
+            Statistics::Fixed,
+            &x,
+            &dy,
+            &want_moving,
+            &affine,
+            &want_daff,
+        );
         assert_close("bn dx (fixed statistics)", &read(gpu, &dx, bn.len()), &want_fixed, 1e-5);
     }
 }
@@ -76,7 +91,7 @@ fn batch_norm_gradients_match_finite_differences() {
     gpu.run(&work).unwrap();
     // Training mode: the statistics depend on x.
     let train = |x: &[f32], affine: &[f32]| {
-        dot(&r, &cpu::batch_norm_forward(&bn, x, &cpu::batch_norm_statistics(&bn, x), affine))
+        dot(&r, &batch_norm::twin::batch_norm_forward(&bn, x, &batch_norm::twin::batch_norm_statistics(&bn, x), affine))
     };
     check_fd("batch norm input (batch statistics)", &x, &read(gpu, &dx, x.len()), 1e-2, 2e-3, |x| train(x, &affine));
     check_fd("batch norm gamma/beta", &affine, &read(gpu, &daff, 2 * c), 1e-2, 2e-3, |a| train(&x, a));
@@ -85,6 +100,6 @@ fn batch_norm_gradients_match_finite_differences() {
     let bfixed = gpu.upload("fixed", &fixed);
     gpu.run(&[bn.backward_input(gpu, Statistics::Fixed, &bx, &br, &bfixed, &baff, &daff, &dx).unwrap()]).unwrap();
     check_fd("batch norm input (fixed statistics)", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
-        dot(&r, &cpu::batch_norm_forward(&bn, x, &fixed, &affine))
+        dot(&r, &batch_norm::twin::batch_norm_forward(&bn, x, &fixed, &affine))
     });
 }

@@ -18,14 +18,14 @@ fn concat_matches_cpu_exactly() {
     ])
     .unwrap();
     let mut want = vec![0.0; pixels * (c1 + c2)];
-    cpu::concat_forward(&p1, &x1, &mut want);
-    cpu::concat_forward(&p2, &x2, &mut want);
+    concat::twin::concat_forward(&p1, &x1, &mut want);
+    concat::twin::concat_forward(&p2, &x2, &mut want);
     let got = read(gpu, &y, want.len());
     assert_eq!(got, want);
     let dx2 = gpu.storage("dx2", p2.len_in());
     run(gpu, p2.backward(gpu, &y, &dx2).unwrap());
     assert_eq!(read(gpu, &dx2, p2.len_in()), x2);
-    assert_eq!(cpu::concat_backward(&p1, &got), x1);
+    assert_eq!(concat::twin::concat_backward(&p1, &got), x1);
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn concat_gradient_matches_finite_differences() {
     gpu.run(&[p.backward(gpu, &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
     check_fd("concat", &x, &read(gpu, &dx, p.len_in()), 1e-2, 1e-3, |x| {
         let mut y = vec![0.0; 50];
-        cpu::concat_forward(&p, x, &mut y);
+        concat::twin::concat_forward(&p, x, &mut y);
         dot(&r, &y)
     });
 }

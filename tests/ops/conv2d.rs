@@ -50,7 +50,7 @@ fn conv2d_kernels_match_cpu() {
         let y = gpu.storage("y", p.output_len());
         gpu.run(&p.forward(gpu, &bx, &bw, &bb, &y, None).unwrap()).unwrap();
         let k = (p.kh * p.kw * p.c) as usize;
-        let z = cpu::conv2d_forward(&p, &x, &w, &b);
+        let z = conv2d::twin::conv2d_forward(&p, &x, &w, &b);
         assert_close(&format!("conv forward {p:?}"), &read(gpu, &y, p.output_len()), &z, sum_tol(k));
         // With the ReLU fused (the GEMM path has none and refuses it).
         for cap in [f32::MAX, 0.5] {
@@ -63,7 +63,7 @@ fn conv2d_kernels_match_cpu() {
             assert_close(
                 &format!("conv forward + ReLU capped at {cap} {p:?}"),
                 &read(gpu, &y, p.output_len()),
-                &cpu::relu_capped_forward(&z, cap),
+                &relu::twin::relu_capped_forward(&z, cap),
                 sum_tol(k),
             );
         }
@@ -73,7 +73,7 @@ fn conv2d_kernels_match_cpu() {
         assert_close(
             &format!("conv backward_input {p:?}"),
             &read(gpu, &dx, p.input_len()),
-            &cpu::conv2d_backward_input(&p, &dy, &w),
+            &conv2d::twin::conv2d_backward_input(&p, &dy, &w),
             sum_tol(kin),
         );
         // Both shapes of the weight gradient (they differ for pointwise convs), with the bias
@@ -85,13 +85,13 @@ fn conv2d_kernels_match_cpu() {
             assert_close(
                 &format!("conv backward_weight {strategy:?} {p:?}"),
                 &read(gpu, &dw, p.weight_len()),
-                &cpu::conv2d_backward_weight(&p, &x, &dy),
+                &conv2d::twin::conv2d_backward_weight(&p, &x, &dy),
                 sum_tol(kw),
             );
             assert_close(
                 &format!("conv bias gradient {strategy:?} {p:?}"),
                 &read(gpu, &db, p.o as usize),
-                &cpu::column_sum(kw, p.o as usize, &dy),
+                &reduce::twin::column_sum(kw, p.o as usize, &dy),
                 sum_tol(kw),
             );
             let dw_alone = gpu.storage("dw", p.weight_len());
@@ -124,13 +124,13 @@ fn conv2d_gradients_match_finite_differences() {
         gpu.run(&work).unwrap();
         let name = format!("conv2d {p:?}");
         check_fd(&format!("{name} input"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
-            dot(&r, &cpu::conv2d_forward(&p, x, &w, &b))
+            dot(&r, &conv2d::twin::conv2d_forward(&p, x, &w, &b))
         });
         check_fd(&format!("{name} weight"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| {
-            dot(&r, &cpu::conv2d_forward(&p, &x, w, &b))
+            dot(&r, &conv2d::twin::conv2d_forward(&p, &x, w, &b))
         });
         check_fd(&format!("{name} bias"), &b, &read(gpu, &db, b.len()), 1e-2, 1e-3, |b| {
-            dot(&r, &cpu::conv2d_forward(&p, &x, &w, b))
+            dot(&r, &conv2d::twin::conv2d_forward(&p, &x, &w, b))
         });
     }
 }

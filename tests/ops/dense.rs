@@ -19,7 +19,7 @@ fn dense_gradients_match_finite_differences() {
     ];
     work.extend(s.backward_bias(gpu, &br, &db).unwrap());
     gpu.run(&work).unwrap();
-    let f = |x: &[f32], w: &[f32], b: &[f32]| dot(&r, &cpu::matmul_strided(&s.forward_params(), x, w, b));
+    let f = |x: &[f32], w: &[f32], b: &[f32]| dot(&r, &matmul::twin::matmul_strided(&s.forward_params(), x, w, b));
     check_fd("dense input", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| f(x, &w, &b));
     check_fd("dense weight", &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| f(&x, w, &b));
     check_fd("dense bias", &b, &read(gpu, &db, b.len()), 1e-2, 1e-3, |b| f(&x, &w, b));

@@ -41,20 +41,20 @@ fn depthwise_kernels_match_cpu() {
         assert_close(
             &format!("depthwise forward {p:?}"),
             &read(gpu, &y, p.output_len()),
-            &cpu::depthwise_forward(&p, &x, &w, &b),
+            &depthwise::twin::depthwise_forward(&p, &x, &w, &b),
             sum_tol(taps),
         );
         assert_close(
             &format!("depthwise backward_input {p:?}"),
             &read(gpu, &dx, p.input_len()),
-            &cpu::depthwise_backward_input(&p, &dy, &w),
+            &depthwise::twin::depthwise_backward_input(&p, &dy, &w),
             sum_tol(taps),
         );
         let rows = (p.n * p.oh * p.ow) as usize;
         assert_close(
             &format!("depthwise backward_weight {p:?}"),
             &read(gpu, &dw, d.weight_len()),
-            &cpu::depthwise_backward_weight(&p, &x, &dy),
+            &depthwise::twin::depthwise_backward_weight(&p, &x, &dy),
             sum_tol(rows),
         );
     }
@@ -81,10 +81,10 @@ fn depthwise_gradients_match_finite_differences() {
         work.extend(d.backward_weight(gpu, &gpu.upload("x", &x), &br, &dw).unwrap());
         gpu.run(&work).unwrap();
         check_fd(&format!("depthwise input {p:?}"), &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
-            dot(&r, &cpu::depthwise_forward(&p, x, &w, &b))
+            dot(&r, &depthwise::twin::depthwise_forward(&p, x, &w, &b))
         });
         check_fd(&format!("depthwise weight {p:?}"), &w, &read(gpu, &dw, w.len()), 1e-2, 1e-3, |w| {
-            dot(&r, &cpu::depthwise_forward(&p, &x, w, &b))
+            dot(&r, &depthwise::twin::depthwise_forward(&p, &x, w, &b))
         });
     }
 }

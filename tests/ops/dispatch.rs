@@ -12,7 +12,7 @@ fn large_dispatches_fold_into_two_dimensions() {
     let x: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { -(i as f32) } else { i as f32 }).collect();
     let y = gpu.storage("y", n);
     run(gpu, ReluParams::new(n).forward(gpu, &gpu.upload("x", &x), &y).unwrap());
-    assert_eq!(read(gpu, &y, n), cpu::relu_forward(&x));
+    assert_eq!(read(gpu, &y, n), relu::twin::relu_forward(&x));
 }
 
 #[test]

@@ -9,21 +9,21 @@ fn add_and_channel_scale_match_cpu_exactly() {
     let (a, b) = (random(&mut rng, 500), random(&mut rng, 500));
     let y = gpu.storage("y", 500);
     run(gpu, AddParams::new(500).dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("b", &b), &y).unwrap());
-    assert_eq!(read(gpu, &y, 500), cpu::add(&a, &b));
+    assert_eq!(read(gpu, &y, 500), elementwise::twin::add(&a, &b));
     let s = random(&mut rng, 5);
     run(gpu, ChannelScaleParams::new(500, 5).dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("s", &s), &y).unwrap());
-    assert_eq!(read(gpu, &y, 500), cpu::channel_scale(&a, &s, 1));
+    assert_eq!(read(gpu, &y, 500), elementwise::twin::channel_scale(&a, &s, 1));
     run(
         gpu,
         ChannelScaleParams::with_inner(500, 5, 20)
             .dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("s", &s), &y)
             .unwrap(),
     );
-    assert_eq!(read(gpu, &y, 500), cpu::channel_scale(&a, &s, 20));
+    assert_eq!(read(gpu, &y, 500), elementwise::twin::channel_scale(&a, &s, 20));
     // Channels a multiple of 4: four consecutive channels per lane, one vec4 load of the scales.
     let s8 = random(&mut rng, 8);
     run(gpu, ChannelScaleParams::new(496, 8).dispatch(gpu, &gpu.upload("a", &a), &gpu.upload("s", &s8), &y).unwrap());
-    assert_eq!(read(gpu, &y, 496), cpu::channel_scale(&a[..496], &s8, 1));
+    assert_eq!(read(gpu, &y, 496), elementwise::twin::channel_scale(&a[..496], &s8, 1));
 }
 
 #[test]
@@ -38,9 +38,11 @@ fn channel_scale_and_add_gradients_match_finite_differences() {
     // d/dx sum r * (x * s) = r * s: the same kernel applied to r.
     gpu.run(&[ChannelScaleParams::new(60, 4).dispatch(gpu, &gpu.upload("r", &r), &gpu.upload("s", &s), &dx).unwrap()])
         .unwrap();
-    check_fd("channel scale", &x, &read(gpu, &dx, 60), 1e-2, 1e-3, |x| dot(&r, &cpu::channel_scale(x, &s, 1)));
+    check_fd("channel scale", &x, &read(gpu, &dx, 60), 1e-2, 1e-3, |x| {
+        dot(&r, &elementwise::twin::channel_scale(x, &s, 1))
+    });
     // Add: each input's gradient is the output's.
     let (a, b) = (random(&mut rng, 20), random(&mut rng, 20));
     let r = random(&mut rng, 20);
-    check_fd("add", &a, &r, 1e-2, 1e-3, |a| dot(&r, &cpu::add(a, &b)));
+    check_fd("add", &a, &r, 1e-2, 1e-3, |a| dot(&r, &elementwise::twin::add(a, &b)));
 }

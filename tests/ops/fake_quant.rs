@@ -96,20 +96,20 @@ fn fake_quant_kernels_match_cpu_exactly() {
         let (y, dx) = (gpu.storage("y", count), gpu.storage("dx", count));
         run(gpu, p.forward(gpu, &bx, &br, &y).unwrap());
         run(gpu, p.backward(gpu, &bx, &br, &gpu.upload("dy", &dy), &dx).unwrap());
-        let want = cpu::fake_quant_forward(&x, &ranges, channels, inner, grid);
+        let want = fake_quant::twin::fake_quant_forward(&x, &ranges, channels, inner, grid);
         let got = read(gpu, &y, count);
         // Same f32 operations in the same order; allow one ulp-level difference from fused
         // multiply-add contraction on some drivers.
         assert_close(&format!("fake quant forward ({count}, {channels}, {inner})"), &got, &want, 1e-6);
-        let straight = cpu::fake_quant_backward(&x, &ranges, &dy, channels, inner, grid);
+        let straight = fake_quant::twin::fake_quant_backward(&x, &ranges, &dy, channels, inner, grid);
         assert_eq!(read(gpu, &dx, count), straight);
         // With a ReLU's backward folded in (x is then the ReLU's output): both masks.
         for cap in [f32::MAX, 6.0, 1.0] {
             let relu_x: Vec<f32> = x.iter().map(|v| v.max(0.0).min(cap)).collect();
             let (brx, dx) = (gpu.upload("x", &relu_x), gpu.storage("dx", count));
             run(gpu, p.after_relu(cap).backward(gpu, &brx, &br, &gpu.upload("dy", &dy), &dx).unwrap());
-            let fq = cpu::fake_quant_backward(&relu_x, &ranges, &dy, channels, inner, grid);
-            assert_eq!(read(gpu, &dx, count), cpu::relu_capped_backward(&relu_x, &fq, cap), "cap {cap}");
+            let fq = fake_quant::twin::fake_quant_backward(&relu_x, &ranges, &dy, channels, inner, grid);
+            assert_eq!(read(gpu, &dx, count), relu::twin::relu_capped_backward(&relu_x, &fq, cap), "cap {cap}");
         }
     }
 }
@@ -217,19 +217,25 @@ fn requantized_fake_quant_kernels_match_cpu() {
             gpu.upload("output range", &output_range),
         );
         run(gpu, mp.dispatch(gpu, &bin, &bw, &bout, &margins).unwrap());
-        let want_margins =
-            cpu::double_rounding_margins(&input_range, &weight_ranges, &output_range, margin_channels, act, wgrid);
+        let want_margins = fake_quant::twin::double_rounding_margins(
+            &input_range,
+            &weight_ranges,
+            &output_range,
+            margin_channels,
+            act,
+            wgrid,
+        );
         assert_eq!(read(gpu, &margins, margin_channels), want_margins, "margins ({count}, {channels}, {groups})");
         assert!(want_margins.iter().any(|&m| m > 0.0), "a case without margins tests nothing");
         let p = FakeQuantParams::new(count, 1, count, act);
         let y = gpu.storage("y", count);
         let bx = gpu.upload("x", &x);
         run(gpu, p.forward_requantized(gpu, &bx, &bout, &margins, margin_channels as u32, &y).unwrap());
-        let want = cpu::fake_quant_requantized_forward(&x, &output_range, &want_margins, act);
+        let want = fake_quant::twin::fake_quant_requantized_forward(&x, &output_range, &want_margins, act);
         let got = read(gpu, &y, count);
         // Same f32 operations in the same order (one-ulp slack for fused multiply-add).
         assert_close(&format!("requantized fake quant ({count}, {channels}, {groups})"), &got, &want, 1e-6);
-        let plain = cpu::fake_quant_forward(&x, &output_range, 1, count, act);
+        let plain = fake_quant::twin::fake_quant_forward(&x, &output_range, 1, count, act);
         assert_ne!(got, plain, "the margins change some roundings ({count}, {channels}, {groups})");
     }
 }

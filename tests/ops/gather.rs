@@ -24,7 +24,7 @@ fn gather_batch_matches_cpu() {
         let (x, y) = (gpu.storage("x", batch * pixels), gpu.storage("y", batch));
         let p = GatherParams::new(batch as u32, shape, Augment::default());
         run(gpu, p.dispatch(gpu, &step, &ds, &gpu.upload("order", &order), &x, &y).unwrap());
-        let (cx, cy) = cpu::gather_batch(&p, &split.images, &split.labels, &words, &order, 5, 1);
+        let (cx, cy) = gather::twin::gather_batch(&p, &split.images, &split.labels, &words, &order, 5, 1);
         assert_close(&format!("gather images {shape:?}"), &read(gpu, &x, batch * pixels), &cx, 1e-6);
         assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);
     }
@@ -52,11 +52,11 @@ fn gather_normalizes_crops_and_flips_as_its_twin() {
     for step in 1..4u32 {
         let uniform = wgpu_qat::gpu::buffers::uniform(gpu, "step", &StepUniform::new(3, 1, 0.0, step));
         run(gpu, p.dispatch(gpu, &uniform, &ds, &order_buf, &x, &y).unwrap());
-        let (cx, cy) = cpu::gather_batch(&p, &split.images, &split.labels, &words, &order, 3, step);
+        let (cx, cy) = gather::twin::gather_batch(&p, &split.images, &split.labels, &words, &order, 3, step);
         assert_close("augmented gather", &read(gpu, &x, batch * pixels), &cx, 1e-6);
         assert_eq!(gpu.read::<u32>(&y, batch).unwrap(), cy);
         let plain = GatherParams::new(batch as u32, shape, Augment::default());
-        let (px, _) = cpu::gather_batch(&plain, &split.images, &split.labels, &words, &order, 3, step);
+        let (px, _) = gather::twin::gather_batch(&plain, &split.images, &split.labels, &words, &order, 3, step);
         flipped_or_shifted +=
             (0..batch).filter(|b| cx[b * pixels..(b + 1) * pixels] != px[b * pixels..(b + 1) * pixels]).count();
     }

@@ -18,10 +18,15 @@ fn global_avg_pool_matches_cpu() {
     assert_close(
         "global avg forward",
         &read(gpu, &y, p.output_len()),
-        &cpu::global_avg_pool_forward(&p, &x),
+        &global_avg_pool::twin::global_avg_pool_forward(&p, &x),
         sum_tol(49),
     );
-    assert_close("global avg backward", &read(gpu, &dx, p.input_len()), &cpu::global_avg_pool_backward(&p, &dy), 1e-7);
+    assert_close(
+        "global avg backward",
+        &read(gpu, &dx, p.input_len()),
+        &global_avg_pool::twin::global_avg_pool_backward(&p, &dy),
+        1e-7,
+    );
 }
 
 #[test]
@@ -34,6 +39,6 @@ fn global_avg_pool_gradient_matches_finite_differences() {
     let dx = gpu.storage("dx", p.input_len());
     gpu.run(&[p.backward(gpu, &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
     check_fd("global avg pool", &x, &read(gpu, &dx, x.len()), 1e-2, 1e-3, |x| {
-        dot(&r, &cpu::global_avg_pool_forward(&p, x))
+        dot(&r, &global_avg_pool::twin::global_avg_pool_forward(&p, x))
     });
 }

@@ -4,9 +4,9 @@
 //! FULLY_CONNECTED's float64 rescale on random and tie-making multipliers.
 
 use crate::prelude::*;
+use qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 use wgpu_qat::int8_gpu::arithmetic::Arithmetic;
 use wgpu_qat::int8_gpu::requantize::{twin::requantize_each, DoubleMultiplier, RequantizeEachParams};
-use wgpu_qat::qat_int8::quant::multiplier::{quantize_multiplier, QuantizedMultiplier};
 
 /// Runs the kernel on the cases with each arithmetic the device has (32-bit words always; i64
 /// and f64 where present) and compares with the twin.

@@ -22,12 +22,12 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     );
     run(gpu, p.accumulate(gpu, &step(1), &per, &totals).unwrap());
     run(gpu, p.accumulate(gpu, &step(2), &per, &totals).unwrap());
-    let (cd, cper) = cpu::softmax_cross_entropy(n, classes, &logits, &labels);
+    let (cd, cper) = loss::twin::softmax_cross_entropy(n, classes, &logits, &labels);
     assert_close("dlogits", &read(gpu, &d, n * classes), &cd, 1e-5);
     assert_close("per-sample", &read(gpu, &per, 2 * n), &cper, 1e-5);
     let mut want = Totals::default();
-    cpu::accumulate_totals(&cper, &mut want, 1, limit);
-    cpu::accumulate_totals(&cper, &mut want, 2, limit);
+    loss::twin::accumulate_totals(&cper, &mut want, 1, limit);
+    loss::twin::accumulate_totals(&cper, &mut want, 2, limit);
     let got = read_totals();
     assert_close(
         "totals",
@@ -44,8 +44,8 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &huge), &gpu.upload("labels", &labels), &d, &per).unwrap());
     run(gpu, p.accumulate(gpu, &step(3), &per, &totals).unwrap());
     run(gpu, p.accumulate(gpu, &step(4), &per, &totals).unwrap());
-    let (_, cper) = cpu::softmax_cross_entropy(n, classes, &huge, &labels);
-    cpu::accumulate_totals(&cper, &mut want, 3, limit);
+    let (_, cper) = loss::twin::softmax_cross_entropy(n, classes, &huge, &labels);
+    loss::twin::accumulate_totals(&cper, &mut want, 3, limit);
     assert_eq!(read_totals().health, Health { exploding_loss: Some(3), ..Health::default() });
     assert_eq!(want.health.exploding_loss, Some(3));
     // A NaN logit at step 5 records step 5; the exploding step stays 3 (first seen).
@@ -54,8 +54,8 @@ fn softmax_cross_entropy_and_totals_match_cpu() {
     run(gpu, p.forward_backward(gpu, &gpu.upload("logits", &bad), &gpu.upload("labels", &labels), &d, &per).unwrap());
     run(gpu, p.accumulate(gpu, &step(5), &per, &totals).unwrap());
     run(gpu, p.accumulate(gpu, &step(6), &per, &totals).unwrap());
-    let (_, cper) = cpu::softmax_cross_entropy(n, classes, &bad, &labels);
-    cpu::accumulate_totals(&cper, &mut want, 5, limit);
+    let (_, cper) = loss::twin::softmax_cross_entropy(n, classes, &bad, &labels);
+    loss::twin::accumulate_totals(&cper, &mut want, 5, limit);
     let h = read_totals().health;
     assert_eq!(h, Health { exploding_loss: Some(3), non_finite_loss: Some(5), ..Health::default() });
     assert_eq!(want.health, h);
@@ -74,7 +74,7 @@ fn softmax_cross_entropy_gradient_matches_finite_differences() {
     gpu.run(&[p.forward_backward(gpu, &gpu.upload("l", &logits), &gpu.upload("y", &labels), &d, &per).unwrap()])
         .unwrap();
     let mean_loss = |l: &[f32]| {
-        let (_, per) = cpu::softmax_cross_entropy(n, classes, l, &labels);
+        let (_, per) = loss::twin::softmax_cross_entropy(n, classes, l, &labels);
         per.iter().step_by(2).map(|v| *v as f64).sum::<f64>() / n as f64
     };
     check_fd("softmax cross-entropy", &logits, &read(gpu, &d, n * classes), 1e-2, 2e-3, mean_loss);

@@ -1,5 +1,5 @@
 //! Every WGSL kernel, one file per op (named as its folder under `shaders/`, its module under
-//! `ops` and its CPU twin under `ops::twins`): the kernel against its CPU twin on random
+//! `ops` and its CPU twin `ops::<op>::twin`): the kernel against its CPU twin on random
 //! shapes and inputs, and every backward kernel against central finite differences of the
 //! forward (the CPU twin, loss accumulated in f64; the loss is L = sum_i r_i y_i for a fixed
 //! random r, so dL/dy = r is what each backward kernel receives).
@@ -33,6 +33,7 @@ mod relu;
 /// What every op's tests use.
 mod prelude {
     pub use crate::common::{assert_close, check_fd, dot, gpu, random, read, run, sum_tol};
+    pub use qat_int8::model::InputNorm;
     pub use qat_int8::quant::fake_quant::{nudge, Grid};
     pub use qat_int8::shape::Padding;
     pub use wgpu_qat::data::rng::Rng;
@@ -54,6 +55,8 @@ mod prelude {
     pub use wgpu_qat::ops::observer::{ActivationRangeParams, BiasRoomParams, RangeMode, WeightRangeParams};
     pub use wgpu_qat::ops::reduce::ColumnSumParams;
     pub use wgpu_qat::ops::relu::ReluParams;
-    pub use wgpu_qat::ops::twins as cpu;
-    pub use wgpu_qat::qat_int8::model::InputNorm;
+    pub use wgpu_qat::ops::{
+        adam, avg_pool, batch_norm, concat, conv2d, depthwise, elementwise, fake_quant, gather, global_avg_pool, loss,
+        matmul, max_pool, observer, reduce, relu,
+    };
 }

@@ -24,7 +24,7 @@ fn matmul_kernels_match_cpu() {
         let a = random(&mut rng, (m * k) as usize);
         let b = random(&mut rng, (k * n) as usize);
         let bias = random(&mut rng, n as usize);
-        let want = cpu::matmul_strided(&p, &a, &b, &bias);
+        let want = matmul::twin::matmul_strided(&p, &a, &b, &bias);
         let (ba, bb, bbias) = (gpu.upload("a", &a), gpu.upload("b", &b), gpu.upload("bias", &bias));
         let c = gpu.storage("c", (m * n) as usize);
         run(gpu, p.dispatch_strided(gpu, &ba, &bb, &bbias, &c).unwrap());
@@ -40,7 +40,7 @@ fn matmul_kernels_match_cpu() {
         assert_close(
             &format!("matmul/row_major_b_vec4 {q:?}"),
             &read(gpu, &c4, (m * n4) as usize),
-            &cpu::matmul_strided(&q, &a, &b4, &bias4),
+            &matmul::twin::matmul_strided(&q, &a, &b4, &bias4),
             sum_tol(k as usize),
         );
         // ... and with a row-major and k % 4 == 0, where it reads a as vec4s too.
@@ -56,7 +56,7 @@ fn matmul_kernels_match_cpu() {
         assert_close(
             &format!("matmul/row_major_b_vec4 with a as vec4s {v:?}"),
             &read(gpu, &cv, (m * n4) as usize),
-            &cpu::matmul_strided(&v, &av, &bv, &bias4),
+            &matmul::twin::matmul_strided(&v, &av, &bv, &bias4),
             sum_tol(k4 as usize),
         );
         // ... and with a column-major (stored [k, m4]), where it reads four rows as one vec4.
@@ -73,7 +73,7 @@ fn matmul_kernels_match_cpu() {
         assert_close(
             &format!("matmul/row_major_b_vec4 with a column-major {t4:?}"),
             &read(gpu, &ct4, (m * n4) as usize),
-            &cpu::matmul_strided(&t4, &at4, &b4, &bias4),
+            &matmul::twin::matmul_strided(&t4, &at4, &b4, &bias4),
             sum_tol(k as usize),
         );
         // The transposed-b kernel (a dense forward): a row-major [m, k4], b row-major [n, k4].
@@ -86,7 +86,7 @@ fn matmul_kernels_match_cpu() {
         assert_close(
             &format!("matmul/row_major_bt_vec4 {t:?}"),
             &read(gpu, &ct, (m * n) as usize),
-            &cpu::matmul_strided(&t, &at, &bt, &bias),
+            &matmul::twin::matmul_strided(&t, &at, &bt, &bias),
             sum_tol(k4 as usize),
         );
     }

@@ -23,14 +23,14 @@ fn max_pool_matches_cpu() {
         let bx = gpu.upload("x", &x);
         run(gpu, p.forward(gpu, &bx, &y, &arg).unwrap());
         run(gpu, p.backward(gpu, &gpu.upload("dy", &dy), &arg, &dx).unwrap());
-        let (cy, carg) = cpu::max_pool_forward(&p, &x);
+        let (cy, carg) = max_pool::twin::max_pool_forward(&p, &x);
         assert_eq!(read(gpu, &y, p.output_len()), cy, "max pool forward {p:?}");
         assert_eq!(gpu.read::<u32>(&arg, p.output_len()).unwrap(), carg, "max pool argmax {p:?}");
         // Overlapping windows add gradients in a different order: allow rounding.
         assert_close(
             &format!("max pool backward {p:?}"),
             &read(gpu, &dx, p.input_len()),
-            &cpu::max_pool_backward(&p, &dy, &carg),
+            &max_pool::twin::max_pool_backward(&p, &dy, &carg),
             1e-6,
         );
     }
@@ -53,7 +53,7 @@ fn max_pool_gradient_matches_finite_differences() {
         gpu.run(&[p.forward(gpu, &bx, &y, &arg).unwrap(), p.backward(gpu, &gpu.upload("r", &r), &arg, &dx).unwrap()])
             .unwrap();
         check_fd(&format!("max pool c={c} {k}/{s}"), &x, &read(gpu, &dx, p.input_len()), 1e-3, 1e-3, |x| {
-            dot(&r, &cpu::max_pool_forward(&p, x).0)
+            dot(&r, &max_pool::twin::max_pool_forward(&p, x).0)
         });
     }
 }

@@ -14,7 +14,7 @@ fn observers_match_cpu() {
         for (step, n) in [500usize, 1501, 40_003, 123_457].into_iter().enumerate() {
             let x: Vec<f32> = (0..n).map(|_| rng.uniform(-1.0 - step as f32, 2.0 + step as f32)).collect();
             gpu.run(&ActivationRangeParams::new(n, mode).dispatch(gpu, &gpu.upload("x", &x), &range).unwrap()).unwrap();
-            cpu::activation_range_update(&x, &mut want, mode);
+            observer::twin::activation_range_update(&x, &mut want, mode);
         }
         assert_close(&format!("activation range {mode:?}"), &read(gpu, &range, 3), &want, 1e-6);
     }
@@ -31,7 +31,7 @@ fn observers_match_cpu() {
         run(gpu, WeightRangeParams::new(count, channels, inner).dispatch(gpu, &gpu.upload("w", &w), &r).unwrap());
         assert_eq!(
             read(gpu, &r, 2 * channels),
-            cpu::weight_range(&w, channels, inner),
+            observer::twin::weight_range(&w, channels, inner),
             "({count}, {channels}, {inner})"
         );
     }
@@ -66,7 +66,7 @@ fn bias_widened_ranges_match_cpu() {
         let folded_bias: Vec<f32> =
             if folded { (0..channels).map(|c| beta[c] - scale[c] * moving[2 * c]).collect() } else { bias.clone() };
         let before = range.clone();
-        cpu::bias_widened_range(&mut range, &folded_bias, &input_range, &p);
+        observer::twin::bias_widened_range(&mut range, &folded_bias, &input_range, &p);
         let got = read(gpu, &r, 2 * ranges);
         for (i, (g, w)) in got.iter().zip(&range).enumerate() {
             assert!(

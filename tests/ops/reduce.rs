@@ -14,6 +14,6 @@ fn column_sum_matches_cpu() {
         let s = gpu.storage("sums", cols);
         gpu.run(&ColumnSumParams::new(rows as u32, cols as u32).dispatch(gpu, &gpu.upload("a", &a), &s).unwrap())
             .unwrap();
-        assert_close("column_sum", &read(gpu, &s, cols), &cpu::column_sum(rows, cols, &a), sum_tol(rows));
+        assert_close("column_sum", &read(gpu, &s, cols), &reduce::twin::column_sum(rows, cols, &a), sum_tol(rows));
     }
 }

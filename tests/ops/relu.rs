@@ -13,8 +13,8 @@ fn relu_matches_cpu_exactly() {
         (gpu.upload("x", &x), gpu.upload("dy", &dy), gpu.storage("y", 1000), gpu.storage("dx", 1000));
     run(gpu, p.forward(gpu, &bx, &y).unwrap());
     run(gpu, p.backward(gpu, &bx, &bdy, &dx).unwrap());
-    assert_eq!(read(gpu, &y, 1000), cpu::relu_forward(&x));
-    assert_eq!(read(gpu, &dx, 1000), cpu::relu_backward(&x, &dy));
+    assert_eq!(read(gpu, &y, 1000), relu::twin::relu_forward(&x));
+    assert_eq!(read(gpu, &dx, 1000), relu::twin::relu_backward(&x, &dy));
 }
 
 #[test]
@@ -26,8 +26,8 @@ fn relu6_matches_cpu_exactly() {
     let p = ReluParams::capped(999, 6.0);
     let (bx, y, dx) = (gpu.upload("x", &x), gpu.storage("y", 999), gpu.storage("dx", 999));
     gpu.run(&[p.forward(gpu, &bx, &y).unwrap(), p.backward(gpu, &bx, &gpu.upload("dy", &dy), &dx).unwrap()]).unwrap();
-    assert_eq!(read(gpu, &y, 999), cpu::relu_capped_forward(&x, 6.0));
-    assert_eq!(read(gpu, &dx, 999), cpu::relu_capped_backward(&x, &dy, 6.0));
+    assert_eq!(read(gpu, &y, 999), relu::twin::relu_capped_forward(&x, 6.0));
+    assert_eq!(read(gpu, &dx, 999), relu::twin::relu_capped_backward(&x, &dy, 6.0));
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn relu_gradient_matches_finite_differences() {
     let p = ReluParams::new(200);
     let dx = gpu.storage("dx", 200);
     gpu.run(&[p.backward(gpu, &gpu.upload("x", &x), &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
-    check_fd("relu", &x, &read(gpu, &dx, 200), 1e-3, 1e-3, |x| dot(&r, &cpu::relu_forward(x)));
+    check_fd("relu", &x, &read(gpu, &dx, 200), 1e-3, 1e-3, |x| dot(&r, &relu::twin::relu_forward(x)));
 }
 
 #[test]
@@ -54,5 +54,5 @@ fn relu6_gradient_matches_finite_differences() {
     let p = ReluParams::capped(x.len(), 6.0);
     let dx = gpu.storage("dx", x.len());
     gpu.run(&[p.backward(gpu, &gpu.upload("x", &x), &gpu.upload("r", &r), &dx).unwrap()]).unwrap();
-    check_fd("relu6", &x, &read(gpu, &dx, x.len()), 1e-3, 1e-3, |x| dot(&r, &cpu::relu_capped_forward(x, 6.0)));
+    check_fd("relu6", &x, &read(gpu, &dx, x.len()), 1e-3, 1e-3, |x| dot(&r, &relu::twin::relu_capped_forward(x, 6.0)));
 }

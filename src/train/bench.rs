@@ -249,7 +249,7 @@ pub fn profile_inference(gpu: &Gpu, spec: &ModelSpec, batch: u32, reps: usize) -
     let int8_profile = InferenceProfile { kernels, dispatches, method };
     let pixels = spec.input.iter().product::<u32>() as usize;
     let data = synthetic_split(batch as usize, pixels, 9);
-    let net = crate::verify::network_from_state(gpu, &crate::quantize::dequantize(&model)?)?;
+    let net = crate::quantize::verify::network_from_state(gpu, &crate::quantize::dequantize(&model)?)?;
     let ds = GpuDataset::upload(gpu, &data.images, &data.labels, spec.input, &model.input_norm);
     let plan = Plan::build(gpu, &net, &ds, batch as usize, PlanOptions::evaluation(batch, true, 8))?;
     plan.run(gpu, 0, 1, 0.0, 1)?;
@@ -330,7 +330,7 @@ pub fn gpu_inference_images_per_sec(gpu: &Gpu, spec: &ModelSpec, batch: u32, ima
     }
     let chosen = (Arithmetic::best(gpu), gpu.wgsl_dot4);
     let gpu_int8 = variants.iter().find(|v| (v.0, v.1) == chosen).map_or(0.0, |v| v.2);
-    let net = crate::verify::network_from_state(gpu, &crate::quantize::dequantize(&model)?)?;
+    let net = crate::quantize::verify::network_from_state(gpu, &crate::quantize::dequantize(&model)?)?;
     let ds = GpuDataset::upload(gpu, &data.images, &data.labels, spec.input, &model.input_norm);
     let gpu_fake_quant_f32 = best(&mut || {
         crate::train::eval::evaluate(gpu, &net, &ds, &data.labels, true, batch, 8).map(std::hint::black_box).map(|_| ())
