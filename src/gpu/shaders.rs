@@ -2,9 +2,10 @@
 //! `Kernel<P>` that an op declares (`kernel!`, in the op's own file), with the parameter struct
 //! `P` it binds at 0 and the buffers it binds after, as the Rust side declares them. A launch
 //! takes the handle (`Dispatch::new(gpu, &conv2d::FORWARD, &params, ..)`), so the parameters'
-//! type must be the kernel's, and refuses another number of buffers; the registry of every
-//! kernel (`ops::shaders`) is built from the ops' declarations, and a GPU-free test validates
-//! each with naga and compares its bindings and uniform struct with the declaration.
+//! type must be the kernel's, and refuses another number of buffers; the registries of every
+//! kernel (`ops::shaders`, `int8_gpu::shaders`) are built from the ops' declarations, and a
+//! GPU-free test validates each with naga and compares its bindings and uniform struct with the
+//! declaration.
 
 #[macro_export]
 #[doc(hidden)]
