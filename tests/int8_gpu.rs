@@ -64,7 +64,8 @@ fn gpu_int8_output_bytes_equal_the_cpu_interpreters_for_every_builtin() {
 }
 
 /// Ops the built-ins lack: average pooling ("same" windows counting in-bounds taps only, and
-/// "valid"), a three-way concat, ReLU6 clamps, valid convs with stride 2, odd channel counts.
+/// "valid"), a three-way concat, ReLU6 clamps, explicit uneven padding of a conv at stride 2 and
+/// of a depthwise conv, odd channel counts.
 #[test]
 fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
     let Some(gpu) = common::gpu() else { return };
@@ -78,6 +79,7 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         filters = 7
         kernel = 3
         stride = 2
+        padding = [1, 0, 2, 1]
         activation = "relu6"
         [[layers]]
         name = "pool_same"
@@ -91,7 +93,7 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         type = "depthwise_conv2d"
         input = "pool_same"
         kernel = 3
-        padding = "same"
+        padding = [2, 0, 1, 1]
         activation = "relu"
         [[layers]]
         name = "c"

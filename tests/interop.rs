@@ -79,6 +79,8 @@ fn models() -> &'static [(String, QuantModel)] {
         for weights in [WeightQuant::PerChannel, WeightQuant::PerTensor] {
             out.push((format!("mnist-dwbn {weights:?} with collapsed channels"), collapsed(weights)));
         }
+        let padded = wgpu_qat::model::file::from_toml(EXPLICIT_PADDING).unwrap();
+        out.push(("explicit padding random".into(), quantize(&synthetic_state(&padded, 31).unwrap()).unwrap()));
         if let (Some(gpu), Some(data)) = (common::gpu(), common::mnist()) {
             for (name, weights) in variants {
                 let cfg = TrainConfig {
@@ -100,6 +102,50 @@ fn models() -> &'static [(String, QuantModel)] {
         out
     })
 }
+
+/// Explicit padding as PyTorch writes it: a 7x7 stem with 3 on each side at stride 2, a
+/// depthwise conv with 1 on each side at stride 2 (not TensorFlow's "same" there), uneven sides,
+/// and explicit padding equal to "same" (exported as SAME).
+const EXPLICIT_PADDING: &str = r#"
+name = "explicit-padding"
+input = [28, 28, 1]
+[[layers]]
+name = "stem"
+type = "conv2d"
+filters = 8
+kernel = 7
+stride = 2
+padding = [3, 3, 3, 3]
+batch_norm = true
+activation = "relu"
+[[layers]]
+name = "dw"
+type = "depthwise_conv2d"
+kernel = 3
+stride = 2
+padding = [1, 1, 1, 1]
+batch_norm = true
+activation = "relu6"
+[[layers]]
+name = "uneven"
+type = "conv2d"
+filters = 12
+kernel = [3, 2]
+padding = [0, 2, 1, 0]
+activation = "relu"
+[[layers]]
+name = "as_same"
+type = "depthwise_conv2d"
+kernel = 3
+padding = [1, 1, 1, 1]
+[[layers]]
+name = "pool"
+type = "global_avg_pool"
+[[layers]]
+name = "logits"
+type = "dense"
+units = 10
+"#;
 
 /// mnist-dwbn with random weights whose first depthwise layer's channel 3 and first pointwise
 /// layer's channel 5 have collapsed (weights about 1e-9, biases from batch norm's beta of 0.5):

@@ -52,10 +52,13 @@ fn export_uses_tflite_conventions() {
 }
 
 #[test]
-fn version_2_files_are_still_read_with_the_unit_input_normalization() {
+fn version_2_and_3_files_are_still_read() {
     let model = quantize(&cnn_state(9)).unwrap();
-    let v3 = to_bytes(&model).unwrap();
-    assert_eq!(u16::from_le_bytes([v3[4], v3[5]]), 3);
+    let v4 = to_bytes(&model).unwrap();
+    assert_eq!(u16::from_le_bytes([v4[4], v4[5]]), 4);
+    // Version 3 is version 4 without explicit padding: a model without it reads the same.
+    let v3 = common::seal_with(&v4[HEADER_LEN..], 3, 0);
+    assert_eq!(from_bytes(&v3).unwrap(), model);
     // Version 2 is version 3 without the normalization record (mean, std per input channel)
     // after the input quantization.
     let at = 4 + 12 + 8;
@@ -76,9 +79,9 @@ fn corrupt_and_truncated_files_are_rejected_clearly() {
     let mut bad = bytes.clone();
     bad[0] = b'X';
     assert!(err(&bad).contains("magic"));
-    let mut v4 = bytes.clone();
-    v4[4] = 4;
-    assert!(err(&v4).contains("version 4") && err(&v4).contains("newer"), "{}", err(&v4));
+    let mut v5 = bytes.clone();
+    v5[4] = 5;
+    assert!(err(&v5).contains("version 5") && err(&v5).contains("newer"), "{}", err(&v5));
     let mut v1 = bytes.clone();
     v1[4] = 1;
     assert!(err(&v1).contains("version 1") && err(&v1).contains("re-export"), "{}", err(&v1));
@@ -92,6 +95,50 @@ fn corrupt_and_truncated_files_are_rejected_clearly() {
     for len in (0..bytes.len()).step_by(97) {
         assert!(from_bytes(&bytes[..len]).is_err());
     }
+}
+
+/// Explicit padding (format version 4) reads back, its sides are bounded, and a version 3 file
+/// that has it is refused.
+#[test]
+fn explicit_padding_round_trips_and_needs_version_4() {
+    let spec = wgpu_qat::model::file::from_toml(
+        r#"
+        input = [12, 10, 2]
+        [[layers]]
+        name = "down"
+        type = "conv2d"
+        filters = 4
+        kernel = 3
+        stride = 2
+        padding = [1, 1, 1, 1]
+        [[layers]]
+        name = "dw"
+        type = "depthwise_conv2d"
+        kernel = [3, 2]
+        padding = [0, 2, 1, 0]
+        [[layers]]
+        name = "flat"
+        type = "flatten"
+        [[layers]]
+        name = "logits"
+        type = "dense"
+        units = 3
+        "#,
+    )
+    .unwrap();
+    let model = quantize(&common::synthetic_state(&spec, 5).unwrap()).unwrap();
+    let bytes = to_bytes(&model).unwrap();
+    assert_eq!(from_bytes(&bytes).unwrap(), model);
+    let e = from_bytes(&common::seal_with(&bytes[HEADER_LEN..], 3, 0)).unwrap_err();
+    assert!(e.contains("\"down\"") && e.contains("explicit padding is not in format version 3"), "{e}");
+    // The first node's padding flag is 2, its four sides follow the node's name; a side of the
+    // kernel's size is refused by the shape rule, naming the node.
+    let name = bytes.windows(4).position(|w| w == b"down").unwrap();
+    assert_eq!(bytes[name - 10..name - 7], [1, 2, 0], "tag, padding, activation");
+    let mut wide = bytes[HEADER_LEN..].to_vec();
+    wide[name + 4 - HEADER_LEN..name + 8 - HEADER_LEN].copy_from_slice(&3u32.to_le_bytes());
+    let e = from_bytes(&common::seal(&wide)).unwrap_err();
+    assert!(e.contains("\"down\"") && e.contains("less than the 3x3 kernel"), "{e}");
 }
 
 #[test]

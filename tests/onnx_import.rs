@@ -65,6 +65,11 @@ fn the_tf2onnx_fixture_follows_its_transposes_and_folds_mul_add() {
 
 /// A one-node-after-input ONNX model: input [1, 1, 8, 8] -> `node` -> graph output "y".
 fn model_with(node: pb::NodeProto, initializers: Vec<pb::TensorProto>) -> Vec<u8> {
+    model_of(vec![node], initializers)
+}
+
+/// A model of `nodes` on an input `x` of [1, 1, 8, 8] (NCHW), the last node's output `y`.
+fn model_of(nodes: Vec<pb::NodeProto>, initializers: Vec<pb::TensorProto>) -> Vec<u8> {
     let dim = |v: i64| pb::tensor_shape_proto::Dimension {
         denotation: None,
         value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)),
@@ -81,7 +86,7 @@ fn model_with(node: pb::NodeProto, initializers: Vec<pb::TensorProto>) -> Vec<u8
         ..Default::default()
     };
     let graph = pb::GraphProto {
-        node: vec![node],
+        node: nodes,
         initializer: initializers,
         input: vec![input],
         output: vec![pb::ValueInfoProto { name: Some("y".into()), ..Default::default() }],
@@ -116,16 +121,58 @@ fn weights(name: &str, dims: &[i64]) -> pb::TensorProto {
     }
 }
 
+/// PyTorch's padding: symmetric [1, 1, 1, 1] at stride 2 (not TensorFlow's "same" there) and a
+/// 7x7 stem's [3, 3, 3, 3] import as explicit padding ([top, bottom, left, right] here, from
+/// ONNX's [top, left, bottom, right]); uneven sides too.
+#[test]
+fn pytorch_paddings_import_as_explicit_padding() {
+    use qat_int8::shape::{Padding, Pads};
+    use wgpu_qat::model::kinds::Layer;
+    let out = |n: pb::NodeProto, to: &str| pb::NodeProto { output: vec![to.into()], ..n };
+    let nodes = vec![
+        out(node("Conv", "stem", &["x", "w1"], vec![ints("pads", &[3, 3, 3, 3]), ints("strides", &[2, 2])]), "a"),
+        out(node("Conv", "down", &["a", "w2"], vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])]), "b"),
+        out(node("Conv", "uneven", &["b", "w3"], vec![ints("pads", &[0, 1, 2, 0])]), "c"),
+        out(node("GlobalAveragePool", "pool", &["c"], vec![]), "d"),
+        out(node("Flatten", "flat", &["d"], vec![]), "e"),
+        node(
+            "Gemm",
+            "fc",
+            &["e", "w4", "b4"],
+            vec![pb::AttributeProto { name: Some("transB".into()), i: Some(1), r#type: Some(2), ..Default::default() }],
+        ),
+    ];
+    let inits = vec![
+        weights("w1", &[4, 1, 7, 7]),
+        weights("w2", &[4, 4, 3, 3]),
+        weights("w3", &[4, 4, 3, 2]),
+        weights("w4", &[3, 4]),
+        weights("b4", &[3]),
+    ];
+    let imported = import(Path::new("padded.onnx"), &model_of(nodes, inits)).unwrap();
+    let padding = |k: usize| match &imported.spec.nodes[k].layer {
+        Layer::Conv2d(c) => c.padding,
+        other => panic!("node {k} is {other:?}"),
+    };
+    let explicit = |top, bottom, left, right| Padding::Explicit(Pads { top, bottom, left, right });
+    assert_eq!(padding(0), explicit(3, 3, 3, 3));
+    assert_eq!(padding(1), explicit(1, 1, 1, 1));
+    assert_eq!(padding(2), explicit(0, 2, 1, 0));
+    // 8x8 -> (8 + 6 - 7) / 2 + 1 = 4 -> (4 + 2 - 3) / 2 + 1 = 2 -> 2 + 2 - 3 + 1 = 2 by 2 + 1 - 2 + 1 = 2.
+    let shapes = imported.spec.shapes().unwrap();
+    assert_eq!(&shapes[..3], &[[4, 4, 4], [2, 2, 4], [2, 2, 4]]);
+}
+
 #[test]
 fn unsupported_ops_paddings_and_damaged_files_are_refused_by_name() {
     let p = Path::new("m.onnx");
     // An op we do not have: the node's name and op type, and what is supported.
     let e = import(p, &model_with(node("Sigmoid", "gate", &["x"], vec![]), vec![])).unwrap_err().to_string();
     assert!(e.contains("m.onnx") && e.contains("\"gate\" (Sigmoid)") && e.contains("supported: Conv"), "{e}");
-    // PyTorch's symmetric padding of a stride-2 conv is not TensorFlow's "same".
-    let conv = node("Conv", "down", &["x", "w"], vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])]);
+    // Padding as wide as the kernel.
+    let conv = node("Conv", "down", &["x", "w"], vec![ints("pads", &[3, 1, 1, 1]), ints("strides", &[2, 2])]);
     let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
-    assert!(e.contains("\"down\" (Conv)") && e.contains("pads [1, 1, 1, 1]") && e.contains("[0, 0, 1, 1]"), "{e}");
+    assert!(e.contains("\"down\" (Conv)") && e.contains("pads [3, 1, 1, 1]") && e.contains("less than the 3x3"), "{e}");
     // Grouped convolutions other than depthwise.
     let group = pb::AttributeProto { name: Some("group".into()), i: Some(2), r#type: Some(2), ..Default::default() };
     let conv = node("Conv", "grouped", &["x", "w"], vec![group]);

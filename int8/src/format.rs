@@ -23,7 +23,7 @@ pub const MAGIC: [u8; 4] = *b"QATM";
 pub const VERSION: u16 = if LAYOUT_VERSION > NEWEST_OP_VERSION { LAYOUT_VERSION } else { NEWEST_OP_VERSION };
 /// The version of the file's layout around the nodes (header, input, node headers); each op's
 /// fields have the version the op list gives (`int8_ops!`), and `VERSION` is the newest of all.
-const LAYOUT_VERSION: u16 = 3;
+const LAYOUT_VERSION: u16 = crate::payload::EXPLICIT_PADDING_SINCE;
 /// The oldest version this build reads.
 pub const OLDEST_READ: u16 = 2;
 /// Bytes of the header: magic, version, flags, payload length, CRC-32 (docs/FORMAT.md).
@@ -152,7 +152,7 @@ pub fn from_bytes_with(bytes: &[u8], limits: &InterpreterLimits) -> R<QuantModel
     if actual != crc {
         return Err(format!("checksum mismatch: header CRC-32 {crc:08x}, payload {actual:08x} (the file is corrupt)"));
     }
-    let mut r = Reader { bytes: payload, pos: 0 };
+    let mut r = Reader { bytes: payload, pos: 0, version };
     let rounding = match r.u8("rounding rule")? {
         1 => Rounding::DoubleRounding,
         other => return Err(format!("unknown rounding rule {other}")),

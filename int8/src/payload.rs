@@ -8,7 +8,7 @@ use crate::quant::clamp::{Activation, Clamp};
 use crate::quant::multiplier::QuantizedMultiplier;
 use crate::quant::params::TensorQuant;
 use crate::quant::per_channel::PerChannel;
-use crate::shape::Padding;
+use crate::shape::{Padding, Pads};
 
 pub(crate) type R<T> = std::result::Result<T, String>;
 
@@ -39,6 +39,12 @@ impl Writer {
     pub fn i8s(&mut self, v: &[i8]) {
         self.0.extend(v.iter().map(|&x| x as u8));
     }
+    /// Explicit padding's top, bottom, left and right (nothing for "valid" and "same").
+    pub fn pads(&mut self, p: Padding) {
+        if let Padding::Explicit(p) = p {
+            [p.top, p.bottom, p.left, p.right].into_iter().for_each(|v| self.u32(v));
+        }
+    }
     /// Weight scales, multipliers, shifts and biases, each as one array.
     pub fn per_channel(&mut self, p: &PerChannel) {
         p.weight_scales.iter().for_each(|&s| self.f32(s));
@@ -57,14 +63,18 @@ pub(crate) fn activation_byte(a: Activation) -> u8 {
     }
 }
 
-/// The padding of a flag byte.
-pub(crate) fn padding_of(b: u8) -> R<Padding> {
-    match b {
-        0 => Ok(Padding::Valid),
-        1 => Ok(Padding::Same),
-        p => Err(format!("unknown padding {p}")),
+/// The flag byte of a padding (explicit padding's four sizes are the op's first fields:
+/// `Writer::pads`, `Reader::padding`).
+pub(crate) fn padding_byte(p: Padding) -> u8 {
+    match p {
+        Padding::Valid => 0,
+        Padding::Same => 1,
+        Padding::Explicit(_) => 2,
     }
 }
+
+/// The first format version with explicit padding.
+pub(crate) const EXPLICIT_PADDING_SINCE: u16 = 4;
 
 /// The fused activation of a flag byte.
 pub(crate) fn activation_of(b: u8) -> R<Activation> {
@@ -89,6 +99,8 @@ pub(crate) fn unused(b: u8, what: &str) -> R<()> {
 pub(crate) struct Reader<'a> {
     pub bytes: &'a [u8],
     pub pos: usize,
+    /// The file's format version.
+    pub version: u16,
 }
 
 impl Reader<'_> {
@@ -128,6 +140,35 @@ impl Reader<'_> {
             return Err(format!("{what} = {v} at payload offset {} is out of range 1..={max}", self.pos - 4));
         }
         Ok(v)
+    }
+    /// The padding of flag byte `b`, reading explicit padding's four sizes (each below
+    /// `limits::MAX_KERNEL`; the shape rule checks them against the kernel).
+    pub fn padding(&mut self, b: u8) -> R<Padding> {
+        match b {
+            0 => Ok(Padding::Valid),
+            1 => Ok(Padding::Same),
+            2 if self.version < EXPLICIT_PADDING_SINCE => Err(format!(
+                "explicit padding is not in format version {} (it is from version {EXPLICIT_PADDING_SINCE})",
+                self.version
+            )),
+            2 => {
+                let mut side = |what: &str| -> R<u32> {
+                    let v = self.u32(what)?;
+                    if v >= limits::MAX_KERNEL {
+                        return Err(format!(
+                            "{what} = {v} at payload offset {} is not below {}",
+                            self.pos - 4,
+                            limits::MAX_KERNEL
+                        ));
+                    }
+                    Ok(v)
+                };
+                let (top, bottom) = (side("padding top")?, side("padding bottom")?);
+                let (left, right) = (side("padding left")?, side("padding right")?);
+                Ok(Padding::Explicit(Pads { top, bottom, left, right }))
+            }
+            p => Err(format!("unknown padding {p}")),
+        }
     }
     pub fn i32(&mut self, what: &str) -> R<i32> {
         Ok(self.u32(what)? as i32)

@@ -36,7 +36,7 @@ use crate::{QatError, Result};
 use prost::Message;
 use qat_int8::export::onnx_proto as pb;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::Padding;
+use qat_int8::shape::{Padding, Pads};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -497,6 +497,9 @@ impl Importer {
                     }
                     Layer::MaxPool(MaxPool { size: k, stride: s })
                 } else {
+                    if let Padding::Explicit(_) = padding {
+                        return Err(self.refuse(n, index, format!("pads {}: average pooling takes no padding or TensorFlow's \"same\" padding here; export the pool without padding", brief(&attr_ints(n, "pads").unwrap_or_default()))));
+                    }
                     if padding == Padding::Same && attr_int(n, "count_include_pad", 0) != 0 {
                         return Err(self.refuse(n, index, "count_include_pad = 1: padded windows average over their in-bounds values only here"));
                     }
@@ -612,13 +615,25 @@ impl Importer {
         if pads == [t, l, b, r] {
             return Ok(Padding::Same);
         }
+        // ONNX orders pads [top, left, bottom, right]; each side must be less than the kernel.
+        let fits = |p: i64, k: u32| (0..k as i64).contains(&p);
+        if pads.len() == 4
+            && fits(pads[0], kernel[0])
+            && fits(pads[2], kernel[0])
+            && fits(pads[1], kernel[1])
+            && fits(pads[3], kernel[1])
+        {
+            let side = |i: usize| pads[i] as u32;
+            return Ok(Padding::Explicit(Pads { top: side(0), bottom: side(2), left: side(1), right: side(3) }));
+        }
         Err(self.refuse(
             n,
             index,
             format!(
-                "pads {}: only no padding or TensorFlow's \"same\" padding ({:?} here: [top, left, bottom, right]) can be expressed; export the layer with one of those (a separate Pad node is not supported either)",
+                "pads {}: padding is supported as [top, left, bottom, right] with each side less than the {}x{} kernel; pad less, or pad the input in the model before it",
                 brief(&pads),
-                [t, l, b, r]
+                kernel[0],
+                kernel[1]
             ),
         ))
     }

@@ -23,7 +23,7 @@ use arithmetic::Arithmetic;
 use qat_int8::ops::QLayer;
 use qat_int8::quant::clamp::Clamp;
 use qat_int8::quant::params::TensorQuant;
-use qat_int8::shape::{elements, output_size, Padding};
+use qat_int8::shape::{elements, window, Padding};
 use window::WindowParams;
 
 /// What an op's launcher sees of its node in a recorded batch: the device, the batch size, the
@@ -67,6 +67,7 @@ impl Launch<'_> {
     pub fn window(&self, kernel: [u32; 2], stride: u32, padding: Padding, clamp: Clamp) -> WindowParams {
         let [h, w, c] = self.shapes[0];
         let [oh, ow, o] = self.output_shape;
+        let pads = window([h, w], kernel, stride, padding).map(|w| w.pads).unwrap_or_default();
         WindowParams {
             batch: self.batch as u32,
             h,
@@ -78,8 +79,8 @@ impl Launch<'_> {
             kh: kernel[0],
             kw: kernel[1],
             stride,
-            pad_top: output_size(h, kernel[0], stride, padding).map_or(0, |s| s.1),
-            pad_left: output_size(w, kernel[1], stride, padding).map_or(0, |s| s.1),
+            pad_top: pads.top,
+            pad_left: pads.left,
             in_zp: self.quants[0].zero_point,
             out_zp: self.output_quant.zero_point,
             clamp_min: clamp.min,

@@ -6,14 +6,15 @@
 use crate::model::geometry::Weights;
 use qat_int8::ops::OpShape;
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::Padding;
+use qat_int8::shape::{Padding, Pads};
 use std::collections::BTreeMap;
 
-/// How a spec file spells `padding`.
-pub fn padding_name(p: Padding) -> &'static str {
+/// The `padding` line of a spec file: "valid", "same", or [top, bottom, left, right].
+pub fn padding_field(p: Padding) -> String {
     match p {
-        Padding::Same => "same",
-        Padding::Valid => "valid",
+        Padding::Same => "padding = \"same\"".into(),
+        Padding::Valid => "padding = \"valid\"".into(),
+        Padding::Explicit(p) => format!("padding = [{}, {}, {}, {}]", p.top, p.bottom, p.left, p.right),
     }
 }
 
@@ -134,12 +135,26 @@ impl Fields {
             Some(v) => Err(self.bad(&format!("`{key}` must be a string, not {v}"))),
         }
     }
-    /// `padding`: "valid" (the default) or "same".
+    /// `padding`: "valid" (the default), "same", or [top, bottom, left, right] (explicit rows
+    /// and columns, each less than the kernel; the shape check says so).
     pub fn padding(&mut self) -> std::result::Result<Padding, String> {
-        match self.text("padding")?.as_deref() {
-            None | Some("valid") => Ok(Padding::Valid),
-            Some("same") => Ok(Padding::Same),
-            Some(p) => Err(format!("layer {:?}: padding {p:?} is not \"valid\" or \"same\"", self.layer)),
+        let bad = |v: &serde_json::Value| {
+            format!("layer {:?}: padding {v} is not \"valid\", \"same\" or [top, bottom, left, right]", self.layer)
+        };
+        match self.values.remove("padding") {
+            None => Ok(Padding::Valid),
+            Some(serde_json::Value::String(s)) if s == "valid" => Ok(Padding::Valid),
+            Some(serde_json::Value::String(s)) if s == "same" => Ok(Padding::Same),
+            Some(serde_json::Value::Array(a)) if a.len() == 4 => {
+                let side: Vec<Option<u32>> = a.iter().map(|v| v.as_u64().and_then(|n| u32::try_from(n).ok())).collect();
+                match side[..] {
+                    [Some(top), Some(bottom), Some(left), Some(right)] => {
+                        Ok(Padding::Explicit(Pads { top, bottom, left, right }))
+                    }
+                    _ => Err(bad(&serde_json::Value::Array(a))),
+                }
+            }
+            Some(v) => Err(bad(&v)),
         }
     }
     /// `activation`: "none" (the default, also "linear"), "relu" or "relu6".

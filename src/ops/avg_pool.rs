@@ -4,7 +4,7 @@
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, Gpu};
 use crate::{QatError, Result};
-use qat_int8::shape::{output_size, Padding};
+use qat_int8::shape::{window, Padding};
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -39,8 +39,9 @@ crate::uniform_fields!(AvgPoolParams: n, h, w, c, oh, ow, k, stride, pad_top, pa
 impl AvgPoolParams {
     /// Pooling `k` x `k` windows with `stride` and TF `padding` over a batch of `n` inputs of [h, w, c]; an error when the window does not fit.
     pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32, padding: Padding) -> Result<Self> {
-        match (output_size(h, k, stride, padding), output_size(w, k, stride, padding)) {
-            (Some((oh, pad_top)), Some((ow, pad_left))) if c > 0 => {
+        match window([h, w], [k, k], stride, padding) {
+            Some(win) if c > 0 => {
+                let ([oh, ow], pad_top, pad_left) = (win.out, win.pads.top, win.pads.left);
                 Ok(AvgPoolParams { n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad: [0; 2] })
             }
             _ => Err(QatError::Invalid(format!(

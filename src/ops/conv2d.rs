@@ -10,7 +10,7 @@ use crate::ops::matmul::MatmulParams;
 use crate::ops::reduce::ColumnSumParams;
 use crate::{QatError, Result};
 
-use qat_int8::shape::{output_size, Padding};
+use qat_int8::shape::{window, Padding};
 
 /// Most output channels one forward invocation computes (4 x `NV` in conv2d/forward.wgsl).
 pub const FORWARD_CHANNEL_BLOCK: u32 = 16;
@@ -70,8 +70,9 @@ crate::uniform_fields!(Conv2dParams: n, h, w, c, oh, ow, o, kh, kw, stride, pad_
 impl Conv2dParams {
     /// Shapes for a batch of `n` `[h, w, c]` inputs and `o` filters of `kh x kw`.
     pub fn new(n: u32, [h, w, c]: [u32; 3], o: u32, [kh, kw]: [u32; 2], stride: u32, padding: Padding) -> Result<Self> {
-        match (output_size(h, kh, stride, padding), output_size(w, kw, stride, padding)) {
-            (Some((oh, pad_top)), Some((ow, pad_left))) if c > 0 && o > 0 && n > 0 => {
+        match window([h, w], [kh, kw], stride, padding) {
+            Some(win) if c > 0 && o > 0 && n > 0 => {
+                let ([oh, ow], pad_top, pad_left) = (win.out, win.pads.top, win.pads.left);
                 Ok(Conv2dParams { n, h, w, c, oh, ow, o, kh, kw, stride, pad_top, pad_left })
             }
             _ => Err(QatError::Invalid(format!(

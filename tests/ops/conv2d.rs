@@ -23,6 +23,11 @@ fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
         Conv2dParams::new(2, [5, 4, 3], 5, [1, 1], 1, Padding::Valid).unwrap(),
         // A filter too large for a workgroup of partial-sum rows (36,864 weights: 56 lanes).
         Conv2dParams::new(1, [4, 4, 64], 64, [3, 3], 1, Padding::Same).unwrap(),
+        // PyTorch's padding: symmetric with stride 2 (not TensorFlow's "same" there), a 7x7 stem,
+        // and uneven sides.
+        Conv2dParams::new(2, [8, 8, 4], 8, [3, 3], 2, pads([1, 1, 1, 1])).unwrap(),
+        Conv2dParams::new(1, [16, 15, 3], 8, [7, 7], 2, pads([3, 3, 3, 3])).unwrap(),
+        Conv2dParams::new(2, [6, 7, 2], 5, [3, 2], 1, pads([0, 2, 1, 0])).unwrap(),
     ];
     for _ in 0..6 {
         let h = 3 + rng.below(9) as u32;
@@ -31,7 +36,7 @@ fn conv_cases(rng: &mut Rng) -> Vec<Conv2dParams> {
         let o = 1 + rng.below(6) as u32;
         let k = [1 + rng.below(3) as u32, 1 + rng.below(3) as u32];
         let stride = 1 + rng.below(2) as u32;
-        let padding = if rng.below(2) == 0 { Padding::Valid } else { Padding::Same };
+        let padding = any_padding(rng, k);
         v.push(Conv2dParams::new(1 + rng.below(3) as u32, [h, w, c], o, k, stride, padding).unwrap());
     }
     v
@@ -110,6 +115,8 @@ fn conv2d_gradients_match_finite_differences() {
         ([7, 6, 3], 2, [3, 2], 2, Padding::Same),
         ([5, 5, 1], 4, [1, 1], 1, Padding::Same),
         ([6, 5, 8], 6, [1, 1], 1, Padding::Valid),
+        ([6, 7, 2], 3, [3, 3], 2, pads([1, 1, 1, 1])),
+        ([5, 6, 3], 2, [3, 2], 1, pads([2, 0, 0, 1])),
     ] {
         let p = Conv2dParams::new(2, shape, o, k, stride, padding).unwrap();
         let x = random(&mut rng, p.input_len());

@@ -15,11 +15,14 @@ fn depthwise_kernels_match_cpu() {
         Depthwise::new(8, [24, 24, 8], [3, 3], 1, Padding::Same).unwrap(),
         // Too many weights for a workgroup of partial-sum rows (36,864: 56 lanes).
         Depthwise::new(1, [4, 4, 4096], [3, 3], 1, Padding::Same).unwrap(),
+        // PyTorch's padding: symmetric with stride 2, and uneven sides (vec4 channels and not).
+        Depthwise::new(2, [14, 14, 32], [3, 3], 2, pads([1, 1, 1, 1])).unwrap(),
+        Depthwise::new(2, [9, 8, 6], [5, 5], 1, pads([2, 0, 4, 1])).unwrap(),
     ];
     for _ in 0..5 {
         let shape = [3 + rng.below(8) as u32, 3 + rng.below(8) as u32, 1 + rng.below(9) as u32];
         let k = [1 + rng.below(3) as u32, 1 + rng.below(3) as u32];
-        let padding = if rng.below(2) == 0 { Padding::Valid } else { Padding::Same };
+        let padding = any_padding(&mut rng, k);
         cases.push(Depthwise::new(1 + rng.below(3) as u32, shape, k, 1 + rng.below(2) as u32, padding).unwrap());
     }
     for d in cases {
@@ -68,6 +71,8 @@ fn depthwise_gradients_match_finite_differences() {
         ([6, 7, 3], [3, 3], 1, Padding::Same),
         ([7, 7, 4], [3, 3], 2, Padding::Same),
         ([5, 6, 2], [2, 3], 1, Padding::Valid),
+        ([7, 7, 4], [3, 3], 2, pads([1, 1, 1, 1])),
+        ([6, 5, 3], [3, 2], 1, pads([0, 2, 1, 0])),
     ] {
         let d = Depthwise::new(2, shape, k, stride, padding).unwrap();
         let p = *d.params();

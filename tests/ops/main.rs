@@ -32,10 +32,27 @@ mod relu;
 
 /// What every op's tests use.
 mod prelude {
+    /// Explicit padding [top, bottom, left, right].
+    pub fn pads([top, bottom, left, right]: [u32; 4]) -> Padding {
+        Padding::Explicit(Pads { top, bottom, left, right })
+    }
+    /// Valid, same or random explicit padding (each side below the kernel).
+    pub fn any_padding(rng: &mut Rng, [kh, kw]: [u32; 2]) -> Padding {
+        match rng.below(3) {
+            0 => Padding::Valid,
+            1 => Padding::Same,
+            _ => pads([
+                rng.below(kh as usize) as u32,
+                rng.below(kh as usize) as u32,
+                rng.below(kw as usize) as u32,
+                rng.below(kw as usize) as u32,
+            ]),
+        }
+    }
     pub use crate::common::{assert_close, check_fd, dot, gpu, random, read, run, sum_tol};
     pub use qat_int8::model::InputNorm;
     pub use qat_int8::quant::fake_quant::{nudge, Grid};
-    pub use qat_int8::shape::Padding;
+    pub use qat_int8::shape::{Padding, Pads};
     pub use wgpu_qat::data::rng::Rng;
     pub use wgpu_qat::gpu::Strategy;
     pub use wgpu_qat::ops::adam::{AdamConfig, AdamParams, StepUniform};

@@ -4,7 +4,7 @@
 use super::onnx_proto as pb;
 use crate::quant::clamp::Activation;
 use crate::quant::params::TensorQuant;
-use crate::shape::{output_size, Padding};
+use crate::shape::{window, Padding};
 
 pub(crate) const FLOAT: i32 = 1;
 pub(crate) const INT8: i32 = 3;
@@ -157,14 +157,9 @@ impl Graph {
 }
 
 /// ONNX pads [top, left, bottom, right] and strides for a window on [h, w].
-pub(crate) fn pads([h, w]: [u32; 2], [kh, kw]: [u32; 2], stride: u32, padding: Padding) -> Vec<i64> {
-    let axis = |input: u32, k: u32| -> (i64, i64) {
-        let (out, lead) = output_size(input, k, stride, padding).unwrap_or((1, 0));
-        let total = ((out as i64 - 1) * stride as i64 + k as i64 - input as i64).max(0);
-        (lead as i64, total - lead as i64)
-    };
-    let ((top, bottom), (left, right)) = (axis(h, kh), axis(w, kw));
-    vec![top, left, bottom, right]
+pub(crate) fn pads(input: [u32; 2], kernel: [u32; 2], stride: u32, padding: Padding) -> Vec<i64> {
+    let p = window(input, kernel, stride, padding).map(|w| w.pads).unwrap_or_default();
+    [p.top, p.left, p.bottom, p.right].iter().map(|&v| v as i64).collect()
 }
 
 /// OHWI (or [KH, KW, C] for depthwise, as [1, KH, KW, C]) weights to ONNX's OIHW.

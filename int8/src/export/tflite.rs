@@ -8,6 +8,8 @@
 //!   DEPTHWISE_CONV_2D with [1, KH, KW, C] weights per channel (dimension 3), FULLY_CONNECTED
 //!   with per-tensor [units, inputs] weights; int32 biases at scale input_scale * weight_scale
 //!   with zero point 0; ReLU and ReLU6 fused (LiteRT derives the same clamps we store);
+//! - explicit padding of a conv as SAME or VALID where it equals one, else a PAD of the input
+//!   (with its zero point, which adds nothing to the sums) before a VALID conv;
 //! - MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over axes [1, 2] with keep_dims, ADD, CONCATENATION on
 //!   axis 3, RESHAPE to [1, N];
 //! - the int8 logits as the output, or with `float_output` a DEQUANTIZE to float32 after them.
@@ -58,6 +60,7 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
             name: &node.name,
             inputs: node.inputs.iter().map(|&t| ids[t]).collect(),
             quants: node.inputs.iter().map(|&t| quants[t]).collect(),
+            shapes: node.inputs.iter().map(|&t| shapes[t]).collect(),
             output: y,
             output_shape: shapes[k + 1],
         };

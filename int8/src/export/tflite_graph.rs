@@ -5,7 +5,7 @@
 use super::tflite_schema::tflite as fb;
 use crate::quant::clamp::Activation;
 use crate::quant::params::TensorQuant;
-use crate::shape::Padding;
+use crate::shape::{window, Padding};
 
 /// Tensors, buffers and operators of the one subgraph, as they are added.
 pub(crate) struct Graph {
@@ -37,13 +37,6 @@ pub(crate) fn activation(a: Activation) -> fb::ActivationFunctionType {
         Activation::None => fb::ActivationFunctionType::None,
         Activation::Relu => fb::ActivationFunctionType::Relu,
         Activation::Relu6 => fb::ActivationFunctionType::Relu6,
-    }
-}
-
-pub(crate) fn padding(p: Padding) -> fb::Padding {
-    match p {
-        Padding::Valid => fb::Padding::Valid,
-        Padding::Same => fb::Padding::Same,
     }
 }
 
@@ -118,6 +111,40 @@ impl Graph {
         });
     }
 
+    /// The input a window op of `kernel` at `stride` reads, and the TFLite padding it takes:
+    /// "valid" and "same" as they are; explicit padding as "same" or "valid" where it equals
+    /// one, else a PAD of the input (with its zero point, which adds nothing to a conv's sums)
+    /// followed by "valid".
+    pub fn padded_input(&mut self, node: &Node, kernel: [u32; 2], stride: u32, p: Padding) -> (i32, fb::Padding) {
+        let [h, w, c] = node.shapes[0];
+        let pads = match p {
+            Padding::Valid => return (node.inputs[0], fb::Padding::Valid),
+            Padding::Same => return (node.inputs[0], fb::Padding::Same),
+            Padding::Explicit(pads) => pads,
+        };
+        if pads.is_zero() {
+            return (node.inputs[0], fb::Padding::Valid);
+        }
+        if window([h, w], kernel, stride, Padding::Same).is_some_and(|s| s.pads == pads) {
+            return (node.inputs[0], fb::Padding::Same);
+        }
+        let amounts = [0, 0, pads.top as i32, pads.bottom as i32, pads.left as i32, pads.right as i32, 0, 0];
+        let bytes = amounts.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let paddings =
+            self.tensor(&format!("{}/paddings", node.name), vec![4, 2], fb::TensorType::Int32, None, Some(bytes));
+        let shape = dims(&[1, h + pads.top + pads.bottom, w + pads.left + pads.right, c]);
+        let padded = self.tensor(
+            &format!("{}/padded", node.name),
+            shape,
+            fb::TensorType::Int8,
+            per_tensor(node.quants[0]),
+            None,
+        );
+        let options = Some(fb::BuiltinOptions::PadOptions(Box::default()));
+        self.op(fb::BuiltinOperator::Pad, 2, vec![node.inputs[0], paddings], vec![padded], options);
+        (padded, fb::Padding::Valid)
+    }
+
     /// A node's int8 weights (zero point 0) with `scales` on `dimension`.
     pub fn weights(&mut self, node: &Node, shape: Vec<i32>, w: &[i8], scales: &[f32], dimension: i32) -> i32 {
         let q = quantization(scales.to_vec(), vec![0; scales.len()], dimension);
@@ -144,6 +171,8 @@ pub(crate) struct Node<'a> {
     pub inputs: Vec<i32>,
     /// Their quantization.
     pub quants: Vec<TensorQuant>,
+    /// Their [h, w, c].
+    pub shapes: Vec<[u32; 3]>,
     /// The id of the output tensor.
     pub output: i32,
     /// The output's [h, w, c].

@@ -5,12 +5,12 @@
 use super::{Int8Op, OpShape, ShapeRule};
 use crate::checks::NodeIo;
 use crate::export::onnx_graph::{self, attr_int, attr_ints, pads, Lowered};
-use crate::export::tflite_graph::{self, padding};
+use crate::export::tflite_graph;
 use crate::export::tflite_schema::tflite as fb;
-use crate::payload::{padding_of, unused, Reader, Writer, R};
+use crate::payload::{padding_byte, unused, Reader, Writer, R};
 use crate::quant::clamp::Clamp;
 use crate::quant::params::TensorQuant;
-use crate::shape::{check_window, elements, fit, output_size, Padding};
+use crate::shape::{check_window, elements, fit, window, Padding};
 use crate::tensor::{clamp_i8, Tensor};
 use crate::work::{weight, Cost};
 
@@ -28,6 +28,9 @@ pub struct Shape {
 impl ShapeRule for Shape {
     fn output(&self, inputs: &[[u32; 3]]) -> R<[u32; 3]> {
         check_window("window size", &[self.size], self.stride)?;
+        if let Padding::Explicit(_) = self.padding {
+            return Err("average pooling takes \"valid\" or \"same\" padding".into());
+        }
         let [oh, ow] = fit(inputs[0], [self.size, self.size], self.stride, self.padding)?;
         Ok([oh, ow, inputs[0][2]])
     }
@@ -66,8 +69,8 @@ impl Int8Op for AvgPool {
     fn run(&self, inputs: &[&Tensor], _quants: &[TensorQuant]) -> Tensor {
         let (x, k, stride) = (inputs[0], self.size, self.stride);
         let [h, w, c] = x.shape;
-        let (oh, pad_top) = output_size(h, k, stride, self.padding).unwrap_or((0, 0));
-        let (ow, pad_left) = output_size(w, k, stride, self.padding).unwrap_or((0, 0));
+        let Some(win) = window([h, w], [k, k], stride, self.padding) else { return x.clone() };
+        let ([oh, ow], pad_top, pad_left) = (win.out, win.pads.top, win.pads.left);
         let cu = c as usize;
         let mut out = vec![0i8; oh as usize * ow as usize * cu];
         let mut acc = vec![0i32; cu];
@@ -100,23 +103,25 @@ impl Int8Op for AvgPool {
     }
 
     fn flags(&self) -> [u8; 2] {
-        [self.padding as u8, 0]
+        [padding_byte(self.padding), 0]
     }
 
     fn write(&self, w: &mut Writer) {
+        w.pads(self.padding);
         w.u32(self.size);
         w.u32(self.stride);
     }
 
     fn read(r: &mut Reader, [b1, b2]: [u8; 2]) -> R<Self> {
-        let padding = padding_of(b1)?;
+        let padding = r.padding(b1)?;
         unused(b2, "activation")?;
         Ok(AvgPool { size: r.window("pool size")?, stride: r.window("pool stride")?, padding })
     }
 
     fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
+        let padding = if self.padding == Padding::Same { fb::Padding::Same } else { fb::Padding::Valid };
         let o = fb::Pool2DOptions {
-            padding: padding(self.padding),
+            padding,
             stride_w: self.stride as i32,
             stride_h: self.stride as i32,
             filter_width: self.size as i32,

@@ -4,14 +4,14 @@
 use super::{Int8Op, OpShape, ShapeRule};
 use crate::checks::{self, NodeIo};
 use crate::export::onnx_graph::{self, attr_ints, ohwi_to_oihw, pads, Lowered};
-use crate::export::tflite_graph::{self, activation, dims, padding};
+use crate::export::tflite_graph::{self, activation, dims};
 use crate::export::tflite_schema::tflite as fb;
-use crate::payload::{activation_byte, activation_of, padding_of, Reader, Writer, R};
+use crate::payload::{activation_byte, activation_of, padding_byte, Reader, Writer, R};
 use crate::quant::clamp::{Activation, Clamp};
 use crate::quant::multiplier::multiply_by_quantized_multiplier;
 use crate::quant::params::TensorQuant;
 use crate::quant::per_channel::PerChannel;
-use crate::shape::{check_accumulation, check_count, check_window, elements, fit, output_size, Padding};
+use crate::shape::{check_accumulation, check_count, check_window, elements, fit, window, Padding};
 use crate::tensor::{clamp_i8, Tensor};
 use crate::work::{weight, Cost};
 
@@ -115,8 +115,8 @@ impl Int8Op for Conv2d {
         let (x, input_zero_point) = (inputs[0], quants[0].zero_point);
         let [h, w, c] = x.shape;
         let (kernel, stride) = (self.kernel, self.stride);
-        let (oh, pad_top) = output_size(h, kernel[0], stride, self.padding).unwrap_or((0, 0));
-        let (ow, pad_left) = output_size(w, kernel[1], stride, self.padding).unwrap_or((0, 0));
+        let Some(win) = window([h, w], kernel, stride, self.padding) else { return x.clone() };
+        let ([oh, ow], pad_top, pad_left) = (win.out, win.pads.top, win.pads.left);
         let o = self.out_channels;
         let (bias, multipliers) = (&self.per_channel.bias, &self.per_channel.multipliers);
         let mut out = vec![0i8; (oh * ow * o) as usize];
@@ -152,10 +152,11 @@ impl Int8Op for Conv2d {
     }
 
     fn flags(&self) -> [u8; 2] {
-        [self.padding as u8, activation_byte(self.activation)]
+        [padding_byte(self.padding), activation_byte(self.activation)]
     }
 
     fn write(&self, w: &mut Writer) {
+        w.pads(self.padding);
         for v in [self.out_channels, self.kernel[0], self.kernel[1], self.in_channels, self.stride] {
             w.u32(v);
         }
@@ -166,7 +167,7 @@ impl Int8Op for Conv2d {
     }
 
     fn read(r: &mut Reader, [b1, b2]: [u8; 2]) -> R<Self> {
-        let padding = padding_of(b1)?;
+        let padding = r.padding(b1)?;
         let activation = activation_of(b2)?;
         let out_channels = r.dim("output channels")?;
         let kernel = [r.window("kernel height")?, r.window("kernel width")?];
@@ -187,8 +188,9 @@ impl Int8Op for Conv2d {
         let scales = &self.per_channel.weight_scales;
         let wi = g.weights(node, shape, &self.weights, scales, 0);
         let bi = g.bias(node, &self.per_channel.bias, scales);
+        let (x, padding) = g.padded_input(node, self.kernel, self.stride, self.padding);
         let o = fb::Conv2DOptions {
-            padding: padding(self.padding),
+            padding,
             stride_w: self.stride as i32,
             stride_h: self.stride as i32,
             fused_activation_function: activation(self.activation),
@@ -197,7 +199,7 @@ impl Int8Op for Conv2d {
             ..Default::default()
         };
         let options = Some(fb::BuiltinOptions::Conv2DOptions(Box::new(o)));
-        g.op(fb::BuiltinOperator::Conv2d, 3, vec![node.inputs[0], wi, bi], vec![node.output], options);
+        g.op(fb::BuiltinOperator::Conv2d, 3, vec![x, wi, bi], vec![node.output], options);
     }
 
     /// Conv on NCHW with OIHW weights per output channel (axis 0).

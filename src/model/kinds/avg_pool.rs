@@ -2,7 +2,7 @@
 //! its in-bounds taps. The output is re-quantized onto its input's grid (AVERAGE_POOL_2D shares
 //! the input's scale and zero point): fake quant with the input's range, no observer.
 
-use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
+use crate::model::layer::{padding_field, Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::ops::{avg_pool, OpShape};
 use qat_int8::shape::Padding;
@@ -34,7 +34,7 @@ impl LayerKind for AvgPool {
         vec![
             format!("size = {}", self.size),
             format!("stride = {}", self.stride),
-            format!("padding = \"{}\"", padding_name(self.padding)),
+            padding_field(self.padding),
         ]
     }
     fn op_name(&self) -> &'static str {

@@ -3,7 +3,7 @@
 //! three. Its output has a range of its own; exported as CONV_2D with per-channel weights.
 
 use crate::model::geometry::Weights;
-use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
+use crate::model::layer::{padding_field, Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::ops::{conv2d, OpShape};
@@ -49,7 +49,7 @@ impl LayerKind for Conv2d {
             format!("filters = {}", self.filters),
             format!("kernel = [{}, {}]", self.kernel[0], self.kernel[1]),
             format!("stride = {}", self.stride),
-            format!("padding = \"{}\"", padding_name(self.padding)),
+            padding_field(self.padding),
             format!("batch_norm = {}", self.batch_norm),
         ]
     }

@@ -3,7 +3,7 @@
 //! per-channel weights.
 
 use crate::model::geometry::Weights;
-use crate::model::layer::{padding_name, Fields, LayerKind, OutputRange};
+use crate::model::layer::{padding_field, Fields, LayerKind, OutputRange};
 use crate::model::kinds::Layer;
 use qat_int8::quant::clamp::Activation;
 use qat_int8::ops::{depthwise_conv2d, OpShape};
@@ -45,7 +45,7 @@ impl LayerKind for DepthwiseConv2d {
         vec![
             format!("kernel = [{}, {}]", self.kernel[0], self.kernel[1]),
             format!("stride = {}", self.stride),
-            format!("padding = \"{}\"", padding_name(self.padding)),
+            padding_field(self.padding),
             format!("batch_norm = {}", self.batch_norm),
         ]
     }
