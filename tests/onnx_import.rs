@@ -2,6 +2,9 @@
 //! input: truncated and non-ONNX files, unsupported ops and paddings, named by file, node and
 //! op type; `qat import` writes a spec and weights that read back as the imported model.
 
+mod common;
+
+use common::onnx_graph::{self, ints, ramp as weights};
 use prost::Message;
 use qat_int8::export::onnx_proto as pb;
 use qat_int8::quant::clamp::Activation;
@@ -64,61 +67,13 @@ fn the_tf2onnx_fixture_follows_its_transposes_and_folds_mul_add() {
 }
 
 /// A one-node-after-input ONNX model: input [1, 1, 8, 8] -> `node` -> graph output "y".
+/// A model of one node (its output `y`) on an input `x` of [1, 1, 8, 8].
 fn model_with(node: pb::NodeProto, initializers: Vec<pb::TensorProto>) -> Vec<u8> {
-    model_of(vec![node], initializers)
-}
-
-/// A model of `nodes` on an input `x` of [1, 1, 8, 8] (NCHW), the last node's output `y`.
-fn model_of(nodes: Vec<pb::NodeProto>, initializers: Vec<pb::TensorProto>) -> Vec<u8> {
-    let dim = |v: i64| pb::tensor_shape_proto::Dimension {
-        denotation: None,
-        value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)),
-    };
-    let input = pb::ValueInfoProto {
-        name: Some("x".into()),
-        r#type: Some(pb::TypeProto {
-            denotation: None,
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: Some(1),
-                shape: Some(pb::TensorShapeProto { dim: vec![dim(1), dim(1), dim(8), dim(8)] }),
-            })),
-        }),
-        ..Default::default()
-    };
-    let graph = pb::GraphProto {
-        node: nodes,
-        initializer: initializers,
-        input: vec![input],
-        output: vec![pb::ValueInfoProto { name: Some("y".into()), ..Default::default() }],
-        ..Default::default()
-    };
-    pb::ModelProto { graph: Some(graph), ir_version: Some(8), ..Default::default() }.encode_to_vec()
+    onnx_graph::model(vec![node], initializers, &[1, 1, 8, 8])
 }
 
 fn node(op: &str, name: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
-    pb::NodeProto {
-        op_type: Some(op.into()),
-        name: Some(name.into()),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec!["y".into()],
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto { name: Some(name.into()), ints: v.to_vec(), r#type: Some(7), ..Default::default() }
-}
-
-fn weights(name: &str, dims: &[i64]) -> pb::TensorProto {
-    let n: i64 = dims.iter().product();
-    pb::TensorProto {
-        name: Some(name.into()),
-        dims: dims.to_vec(),
-        data_type: Some(1),
-        float_data: (0..n).map(|i| i as f32 * 0.01).collect(),
-        ..Default::default()
-    }
+    onnx_graph::node(op, name, inputs, "y", attrs)
 }
 
 /// PyTorch's padding: symmetric [1, 1, 1, 1] at stride 2 (not TensorFlow's "same" there) and a
@@ -149,7 +104,7 @@ fn pytorch_paddings_import_as_explicit_padding() {
         weights("w4", &[3, 4]),
         weights("b4", &[3]),
     ];
-    let imported = import(Path::new("padded.onnx"), &model_of(nodes, inits)).unwrap();
+    let imported = import(Path::new("padded.onnx"), &onnx_graph::model(nodes, inits, &[1, 1, 8, 8])).unwrap();
     let padding = |k: usize| match &imported.spec.nodes[k].layer {
         Layer::Conv2d(c) => c.padding,
         other => panic!("node {k} is {other:?}"),

@@ -5,6 +5,7 @@
 
 pub mod architectures;
 pub mod cli;
+pub mod onnx_graph;
 
 use std::sync::OnceLock;
 use wgpu_qat::data::{dataset::Dataset, dataset::Split, mnist, rng::Rng};
