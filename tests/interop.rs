@@ -372,13 +372,22 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
 
 /// A float model on [1, 1, 28, 28] as `torch.onnx.export` writes PyTorch's paddings: Conv 7x7
 /// pads [3, 3, 3, 3] stride 2, Relu, Conv 3x3 pads [1, 1, 1, 1] stride 2, Relu, Conv 3x2 pads
-/// [0, 1, 2, 0], GlobalAveragePool, Flatten, Gemm to 10 classes; seeded random weights.
+/// [0, 1, 2, 0], GlobalAveragePool, Flatten, Gemm to 10 classes; seeded random weights, one bias
+/// through an Identity as the exporter shares initializers.
 fn pytorch_padding_onnx() -> Vec<u8> {
     use common::onnx_graph::{int, ints, model, node, random};
     let nodes = vec![
         node("Conv", "stem", &["x", "w1", "b1"], "a", vec![ints("pads", &[3, 3, 3, 3]), ints("strides", &[2, 2])]),
         node("Relu", "stem_relu", &["a"], "a1", vec![]),
-        node("Conv", "down", &["a1", "w2", "b2"], "b", vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])]),
+        // torch.onnx.export shares equal initializers through Identity nodes.
+        node("Identity", "shared_bias", &["b2"], "b2_shared", vec![]),
+        node(
+            "Conv",
+            "down",
+            &["a1", "w2", "b2_shared"],
+            "b",
+            vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])],
+        ),
         node("Relu", "down_relu", &["b"], "b1r", vec![]),
         node("Conv", "uneven", &["b1r", "w3", "b3"], "c", vec![ints("pads", &[0, 1, 2, 0])]),
         node("GlobalAveragePool", "pool", &["c"], "d", vec![]),

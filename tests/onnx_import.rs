@@ -78,7 +78,8 @@ fn node(op: &str, name: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -
 
 /// PyTorch's padding: symmetric [1, 1, 1, 1] at stride 2 (not TensorFlow's "same" there) and a
 /// 7x7 stem's [3, 3, 3, 3] import as explicit padding ([top, bottom, left, right] here, from
-/// ONNX's [top, left, bottom, right]); uneven sides too.
+/// ONNX's [top, left, bottom, right]); uneven sides too; a bias shared through an Identity (as
+/// the exporter shares equal initializers) is that constant.
 #[test]
 fn pytorch_paddings_import_as_explicit_padding() {
     use qat_int8::shape::{Padding, Pads};
@@ -90,10 +91,11 @@ fn pytorch_paddings_import_as_explicit_padding() {
         out(node("Conv", "uneven", &["b", "w3"], vec![ints("pads", &[0, 1, 2, 0])]), "c"),
         out(node("GlobalAveragePool", "pool", &["c"], vec![]), "d"),
         out(node("Flatten", "flat", &["d"], vec![]), "e"),
+        out(node("Identity", "shared", &["b4"], vec![]), "b4_shared"),
         node(
             "Gemm",
             "fc",
-            &["e", "w4", "b4"],
+            &["e", "w4", "b4_shared"],
             vec![pb::AttributeProto { name: Some("transB".into()), i: Some(1), r#type: Some(2), ..Default::default() }],
         ),
     ];

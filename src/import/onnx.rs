@@ -388,6 +388,14 @@ impl Importer {
                     self.constants.insert(o.clone(), c);
                 }
             }
+            // torch.onnx.export shares equal initializers (all-zero biases, for one) through
+            // Identity nodes: an Identity of a constant is that constant.
+            "Identity" if n.input.first().is_some_and(|i| self.constants.contains_key(i)) => {
+                let c = self.constant(n, index, 0)?.clone();
+                if let Some(o) = n.output.first() {
+                    self.constants.insert(o.clone(), c);
+                }
+            }
             "Identity" | "Dropout" => {
                 let a = self.act(n, index, 0)?;
                 self.output(n, a);
