@@ -113,7 +113,7 @@ fn dense_forward(b: divan::Bencher) {
 #[divan::bench(sample_count = 10)]
 fn max_pool_forward(b: divan::Bencher) {
     bench_dispatch(b, |g| {
-        let p = MaxPoolParams::new(N, [26, 26, 12], 2, 2).unwrap();
+        let p = MaxPoolParams::new(N, [26, 26, 12], 2, 2, qat_int8::shape::Padding::Valid).unwrap();
         p.forward(g, &random_buffer(g, p.input_len()), &g.storage("y", p.output_len()), &g.storage("a", p.output_len()))
             .unwrap()
     });

@@ -64,8 +64,8 @@ fn gpu_int8_output_bytes_equal_the_cpu_interpreters_for_every_builtin() {
 }
 
 /// Ops the built-ins lack: average pooling ("same" windows counting in-bounds taps only, and
-/// "valid"), a three-way concat, ReLU6 clamps, explicit uneven padding of a conv at stride 2 and
-/// of a depthwise conv, odd channel counts.
+/// "valid"), a three-way concat, ReLU6 clamps, explicit uneven padding of a conv at stride 2, of a
+/// depthwise conv and of a max pool (on 7 + 4 + 5 channels: its four-channel path), odd channel counts.
 #[test]
 fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
     let Some(gpu) = common::gpu() else { return };
@@ -99,13 +99,13 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         name = "c"
         type = "conv2d"
         input = "pool_same"
-        filters = 5
+        filters = 4
         kernel = 1
         [[layers]]
         name = "d"
         type = "conv2d"
         input = "pool_same"
-        filters = 6
+        filters = 5
         kernel = 1
         activation = "relu6"
         [[layers]]
@@ -113,9 +113,16 @@ fn gpu_int8_matches_the_cpu_on_average_pooling_and_wide_concats() {
         type = "concat"
         inputs = ["b", "c", "d"]
         [[layers]]
+        name = "pool_max"
+        type = "max_pool"
+        input = "cat"
+        size = 3
+        stride = 1
+        padding = [1, 0, 2, 1]
+        [[layers]]
         name = "pool_valid"
         type = "avg_pool"
-        input = "cat"
+        input = "pool_max"
         size = 2
         stride = 1
         [[layers]]

@@ -259,7 +259,7 @@ fn fake_quant_forward_cpu(state: &TrainedState, images: &[u8], count: usize) -> 
         let r = state.output_ranges[0].unwrap();
         let margins = fake_quant::twin::double_rounding_margins(&state.input_range, &wr, &r, 12, act, wgrid);
         let y = fake_quant::twin::fake_quant_requantized_forward(&y, &r, &margins, act);
-        let pp = MaxPoolParams::new(1, [26, 26, 12], 2, 2).unwrap();
+        let pp = MaxPoolParams::new(1, [26, 26, 12], 2, 2, Padding::Valid).unwrap();
         let y = max_pool::twin::max_pool_forward(&pp, &y).0;
         let dense = &state.params[1];
         let wr = observer::twin::weight_range(&dense.weight, 1, dense.weight.len());

@@ -103,9 +103,10 @@ fn models() -> &'static [(String, QuantModel)] {
     })
 }
 
-/// Explicit padding as PyTorch writes it: a 7x7 stem with 3 on each side at stride 2, a
-/// depthwise conv with 1 on each side at stride 2 (not TensorFlow's "same" there), uneven sides,
-/// and explicit padding equal to "same" (exported as SAME).
+/// Explicit padding as PyTorch writes it: a 7x7 stem with 3 on each side at stride 2 and its 3x3
+/// max pool with 1 on each side (a PADV2 of -128 in the .tflite), a depthwise conv with 1 on each
+/// side at stride 2 (not TensorFlow's "same" there), uneven sides, and explicit padding equal to
+/// "same" (exported as SAME).
 const EXPLICIT_PADDING: &str = r#"
 name = "explicit-padding"
 input = [28, 28, 1]
@@ -118,6 +119,12 @@ stride = 2
 padding = [3, 3, 3, 3]
 batch_norm = true
 activation = "relu"
+[[layers]]
+name = "stem_pool"
+type = "max_pool"
+size = 3
+stride = 2
+padding = [1, 1, 1, 1]
 [[layers]]
 name = "dw"
 type = "depthwise_conv2d"
@@ -371,14 +378,22 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
 }
 
 /// A float model on [1, 1, 28, 28] as `torch.onnx.export` writes PyTorch's paddings: Conv 7x7
-/// pads [3, 3, 3, 3] stride 2, Relu, Conv 3x3 pads [1, 1, 1, 1] stride 2, Relu, Conv 3x2 pads
+/// pads [3, 3, 3, 3] stride 2, Relu, MaxPool 3x3 pads [1, 1, 1, 1] stride 2 (ResNet's stem),
+/// Conv 3x3 pads [1, 1, 1, 1] stride 2, Relu, Conv 3x2 pads
 /// [0, 1, 2, 0], GlobalAveragePool, Flatten, Gemm to 10 classes; seeded random weights, one bias
 /// through an Identity as the exporter shares initializers.
 fn pytorch_padding_onnx() -> Vec<u8> {
     use common::onnx_graph::{int, ints, model, node, random};
     let nodes = vec![
         node("Conv", "stem", &["x", "w1", "b1"], "a", vec![ints("pads", &[3, 3, 3, 3]), ints("strides", &[2, 2])]),
-        node("Relu", "stem_relu", &["a"], "a1", vec![]),
+        node("Relu", "stem_relu", &["a"], "a0", vec![]),
+        node(
+            "MaxPool",
+            "stem_pool",
+            &["a0"],
+            "a1",
+            vec![ints("kernel_shape", &[3, 3]), ints("strides", &[2, 2]), ints("pads", &[1, 1, 1, 1])],
+        ),
         // torch.onnx.export shares equal initializers through Identity nodes.
         node("Identity", "shared_bias", &["b2"], "b2_shared", vec![]),
         node(
@@ -395,13 +410,13 @@ fn pytorch_padding_onnx() -> Vec<u8> {
         node("Gemm", "fc", &["e", "w4", "b4"], "y", vec![int("transB", 1)]),
     ];
     let inits = vec![
-        random("w1", &[8, 1, 7, 7], 1, 0.3),
+        random("w1", &[8, 1, 7, 7], 1, 1.0),
         random("b1", &[8], 2, 0.1),
-        random("w2", &[12, 8, 3, 3], 3, 0.2),
+        random("w2", &[12, 8, 3, 3], 3, 0.8),
         random("b2", &[12], 4, 0.1),
-        random("w3", &[6, 12, 3, 2], 5, 0.2),
+        random("w3", &[6, 12, 3, 2], 5, 0.8),
         random("b3", &[6], 6, 0.1),
-        random("w4", &[10, 6], 7, 0.5),
+        random("w4", &[10, 6], 7, 2.0),
         random("b4", &[10], 8, 0.1),
     ];
     model(nodes, inits, &[1, 1, 28, 28])

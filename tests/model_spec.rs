@@ -188,7 +188,10 @@ fn layer_counts_are_bounded_and_parsing_is_linear() {
 fn model_spec_rejects_bad_shapes_naming_the_layer() {
     let layers = |spec: &ModelSpec| spec.nodes.iter().map(|n| (n.name.clone(), n.layer.clone())).collect::<Vec<_>>();
     let mut l = layers(&ModelSpec::mnist_cnn());
-    l.insert(2, ("big_pool".into(), Layer::MaxPool(MaxPool { size: 20, stride: 2 })));
+    l.insert(
+        2,
+        ("big_pool".into(), Layer::MaxPool(MaxPool { size: 20, stride: 2, padding: qat_int8::shape::Padding::Valid })),
+    );
     let spec = ModelSpec::sequential("bad", [28, 28, 1], l.iter().map(|(n, l)| (n.as_str(), l.clone())).collect());
     let e = spec.shapes().unwrap_err().to_string();
     assert!(e.contains("layer 2") && e.contains("big_pool") && e.contains("max_pool"), "{e}");

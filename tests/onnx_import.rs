@@ -76,8 +76,8 @@ fn node(op: &str, name: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -
     onnx_graph::node(op, name, inputs, "y", attrs)
 }
 
-/// PyTorch's padding: symmetric [1, 1, 1, 1] at stride 2 (not TensorFlow's "same" there) and a
-/// 7x7 stem's [3, 3, 3, 3] import as explicit padding ([top, bottom, left, right] here, from
+/// PyTorch's padding: symmetric [1, 1, 1, 1] at stride 2 (not TensorFlow's "same" there), a 7x7
+/// stem's [3, 3, 3, 3] and its max pool's [1, 1, 1, 1] import as explicit padding ([top, bottom, left, right] here, from
 /// ONNX's [top, left, bottom, right]); uneven sides too; a bias shared through an Identity (as
 /// the exporter shares equal initializers) is that constant.
 #[test]
@@ -87,7 +87,16 @@ fn pytorch_paddings_import_as_explicit_padding() {
     let out = |n: pb::NodeProto, to: &str| pb::NodeProto { output: vec![to.into()], ..n };
     let nodes = vec![
         out(node("Conv", "stem", &["x", "w1"], vec![ints("pads", &[3, 3, 3, 3]), ints("strides", &[2, 2])]), "a"),
-        out(node("Conv", "down", &["a", "w2"], vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])]), "b"),
+        out(
+            node(
+                "MaxPool",
+                "stem_pool",
+                &["a"],
+                vec![ints("kernel_shape", &[3, 3]), ints("strides", &[2, 2]), ints("pads", &[1, 1, 1, 1])],
+            ),
+            "a1",
+        ),
+        out(node("Conv", "down", &["a1", "w2"], vec![ints("pads", &[1, 1, 1, 1]), ints("strides", &[2, 2])]), "b"),
         out(node("Conv", "uneven", &["b", "w3"], vec![ints("pads", &[0, 1, 2, 0])]), "c"),
         out(node("GlobalAveragePool", "pool", &["c"], vec![]), "d"),
         out(node("Flatten", "flat", &["d"], vec![]), "e"),
@@ -109,15 +118,18 @@ fn pytorch_paddings_import_as_explicit_padding() {
     let imported = import(Path::new("padded.onnx"), &onnx_graph::model(nodes, inits, &[1, 1, 8, 8])).unwrap();
     let padding = |k: usize| match &imported.spec.nodes[k].layer {
         Layer::Conv2d(c) => c.padding,
+        Layer::MaxPool(p) => p.padding,
         other => panic!("node {k} is {other:?}"),
     };
     let explicit = |top, bottom, left, right| Padding::Explicit(Pads { top, bottom, left, right });
     assert_eq!(padding(0), explicit(3, 3, 3, 3));
     assert_eq!(padding(1), explicit(1, 1, 1, 1));
-    assert_eq!(padding(2), explicit(0, 2, 1, 0));
-    // 8x8 -> (8 + 6 - 7) / 2 + 1 = 4 -> (4 + 2 - 3) / 2 + 1 = 2 -> 2 + 2 - 3 + 1 = 2 by 2 + 1 - 2 + 1 = 2.
+    assert_eq!(padding(2), explicit(1, 1, 1, 1));
+    assert_eq!(padding(3), explicit(0, 2, 1, 0));
+    // 8x8 -> (8 + 6 - 7) / 2 + 1 = 4 -> pool (4 + 2 - 3) / 2 + 1 = 2 -> (2 + 2 - 3) / 2 + 1 = 1
+    // -> 1 + 2 - 3 + 1 = 1 by 1 + 1 - 2 + 1 = 1.
     let shapes = imported.spec.shapes().unwrap();
-    assert_eq!(&shapes[..3], &[[4, 4, 4], [2, 2, 4], [2, 2, 4]]);
+    assert_eq!(&shapes[..4], &[[4, 4, 4], [2, 2, 4], [1, 1, 4], [1, 1, 4]]);
 }
 
 #[test]

@@ -148,9 +148,24 @@ pub fn cases() -> Vec<(&'static str, [u32; 3], QLayer, Vec<usize>)> {
         ("depthwise 1x1, 64 channels", [256, 256, 64], depthwise(1, 64), vec![0]),
         ("depthwise 3x3, 64 channels", [256, 256, 64], depthwise(3, 64), vec![0]),
         ("depthwise 7x7, 3 channels", [512, 512, 3], depthwise(7, 3), vec![0]),
-        ("max pool 1x1", [1024, 1024, 4], QLayer::MaxPool(MaxPool { size: 1, stride: 1 }), vec![0]),
-        ("max pool 3x3", [512, 512, 4], QLayer::MaxPool(MaxPool { size: 3, stride: 1 }), vec![0]),
-        ("max pool 64x64", [64, 64, 1024], QLayer::MaxPool(MaxPool { size: 64, stride: 1 }), vec![0]),
+        (
+            "max pool 1x1",
+            [1024, 1024, 4],
+            QLayer::MaxPool(MaxPool { size: 1, stride: 1, padding: Padding::Valid }),
+            vec![0],
+        ),
+        (
+            "max pool 3x3",
+            [512, 512, 4],
+            QLayer::MaxPool(MaxPool { size: 3, stride: 1, padding: Padding::Valid }),
+            vec![0],
+        ),
+        (
+            "max pool 64x64",
+            [64, 64, 1024],
+            QLayer::MaxPool(MaxPool { size: 64, stride: 1, padding: Padding::Valid }),
+            vec![0],
+        ),
         (
             "average pool 1x1",
             [1024, 1024, 4],

@@ -1,5 +1,6 @@
-// MAX_POOL_2D ("valid" windows of KH x KW, stride) on an int8 NHWC batch, as
-// qat_int8::interpreter::max_pool. One lane per output word. The shape is fixed per pipeline
+// MAX_POOL_2D (windows of KH x KW at a stride, over their in-bounds taps: PAD_TOP rows and
+// PAD_LEFT columns of padding before the input are never the maximum) on an int8 NHWC batch, as
+// qat_int8::ops::max_pool. One lane per output word. The shape is fixed per pipeline
 // (override constants); with C % 4 == 0 a word is four channels of one pixel, read and
 // compared a word at a time.
 override KH: u32;
@@ -10,6 +11,8 @@ override H: u32;
 override W: u32;
 override OH: u32;
 override OW: u32;
+override PAD_TOP: u32;
+override PAD_LEFT: u32;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;
@@ -25,8 +28,12 @@ fn value(idx: u32) -> i32 {
     let b = pix / (OW * OH);
     var m = -128;
     for (var ky = 0u; ky < KH; ky++) {
+        let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
+        if (iy < 0 || iy >= i32(H)) { continue; }
         for (var kx = 0u; kx < KW; kx++) {
-            m = max(m, x_at(((b * H + oy * STRIDE + ky) * W + ox * STRIDE + kx) * C + ch));
+            let ix = i32(ox * STRIDE + kx) - i32(PAD_LEFT);
+            if (ix < 0 || ix >= i32(W)) { continue; }
+            m = max(m, x_at(((b * H + u32(iy)) * W + u32(ix)) * C + ch));
         }
     }
     return m;
@@ -40,8 +47,12 @@ fn four(idx: u32) -> vec4<i32> {
     let b = pix / (OW * OH);
     var m = vec4<i32>(-128);
     for (var ky = 0u; ky < KH; ky++) {
+        let iy = i32(oy * STRIDE + ky) - i32(PAD_TOP);
+        if (iy < 0 || iy >= i32(H)) { continue; }
         for (var kx = 0u; kx < KW; kx++) {
-            m = max(m, q8_unpack(x[(((b * H + oy * STRIDE + ky) * W + ox * STRIDE + kx) * C + ch) / 4u]));
+            let ix = i32(ox * STRIDE + kx) - i32(PAD_LEFT);
+            if (ix < 0 || ix >= i32(W)) { continue; }
+            m = max(m, q8_unpack(x[(((b * H + u32(iy)) * W + u32(ix)) * C + ch) / 4u]));
         }
     }
     return m;

@@ -500,10 +500,7 @@ impl Importer {
                 }
                 let padding = self.padding(n, index, a.shape, [k, k], s)?;
                 let layer = if op == "MaxPool" {
-                    if padding != Padding::Valid {
-                        return Err(self.refuse(n, index, "max pooling is supported without padding only"));
-                    }
-                    Layer::MaxPool(MaxPool { size: k, stride: s })
+                    Layer::MaxPool(MaxPool { size: k, stride: s, padding })
                 } else {
                     if let Padding::Explicit(_) = padding {
                         return Err(self.refuse(n, index, format!("pads {}: average pooling takes no padding or TensorFlow's \"same\" padding here; export the pool without padding", brief(&attr_ints(n, "pads").unwrap_or_default()))));

@@ -10,7 +10,6 @@ use crate::gpu::dispatch::Dispatch;
 use qat_int8::ops::max_pool::MaxPool;
 use qat_int8::quant::clamp::Clamp;
 use qat_int8::quant::params::TensorQuant;
-use qat_int8::shape::Padding;
 
 impl GpuOp for MaxPool {
     type Weights = ();
@@ -18,10 +17,10 @@ impl GpuOp for MaxPool {
     fn upload(&self, _gpu: &Gpu, _input_quants: &[TensorQuant]) {}
 
     fn record(&self, _: &(), node: &mut Launch) -> Result<wgpu::Buffer> {
-        let p = node.window([self.size, self.size], self.stride, Padding::Valid, Clamp::FULL);
+        let p = node.window([self.size, self.size], self.stride, self.padding, Clamp::FULL);
         let y = node.output();
         let grid = words_grid(node.output_values());
-        let spec = p.specialization(false, false);
+        let spec = p.specialization(true, false);
         node.dispatches.push(Dispatch::specialized(node.gpu, &MAX_POOL, &spec, &p, &[node.inputs[0], &y], grid)?);
         Ok(y)
     }
@@ -29,7 +28,7 @@ impl GpuOp for MaxPool {
 
 /// `int8/max_pool`: shaders/int8/max_pool.wgsl.
 #[rustfmt::skip]
-pub static MAX_POOL: Kernel<WindowParams> = crate::kernel!("int8/max_pool", WindowParams, [R, W], "int8/window_params", "int8/packed"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW"]);
+pub static MAX_POOL: Kernel<WindowParams> = crate::kernel!("int8/max_pool", WindowParams, [R, W], "int8/window_params", "int8/packed"; specialized ["KH", "KW", "C", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT"]);
 
 /// The kernels of this op, each launched through its handle (`int8_gpu::shaders` registers them).
 pub static KERNELS: &[&Shader] = &[&MAX_POOL.shader];

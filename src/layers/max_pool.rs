@@ -11,13 +11,13 @@ use super::{Behaviour, FromInt8};
 
 impl Behaviour for MaxPool {
     fn from_int8(op: &QLayer, _s_in: f64) -> FromInt8 {
-        let QLayer::MaxPool(max_pool::MaxPool { size, stride }) = op else { return None };
-        Some((Layer::MaxPool(MaxPool { size: *size, stride: *stride }), None))
+        let QLayer::MaxPool(max_pool::MaxPool { size, stride, padding }) = op else { return None };
+        Some((Layer::MaxPool(MaxPool { size: *size, stride: *stride, padding: *padding }), None))
     }
 
     fn record(&self, b: &mut Builder, k: usize) -> Result<(wgpu::Buffer, usize)> {
         let input = b.node_of(k).inputs[0];
-        let p = MaxPoolParams::new(b.batch(), b.shape(input), self.size, self.stride)?;
+        let p = MaxPoolParams::new(b.batch(), b.shape(input), self.size, self.stride, self.padding)?;
         let (y, argmax) =
             (b.gpu().storage("pool output", p.output_len()), b.gpu().storage("pool argmax", p.output_len()));
         let d = p.forward(b.gpu(), &b.tensor(input).0, &y, &argmax)?;
@@ -27,7 +27,7 @@ impl Behaviour for MaxPool {
     }
 
     fn export(&self, _x: &Export) -> Result<QLayer> {
-        Ok(QLayer::MaxPool(max_pool::MaxPool { size: self.size, stride: self.stride }))
+        Ok(QLayer::MaxPool(max_pool::MaxPool { size: self.size, stride: self.stride, padding: self.padding }))
     }
 }
 

@@ -52,7 +52,7 @@ pub fn mnist_cnn() -> ModelSpec {
                     activation: Activation::Relu,
                 }),
             ),
-            ("pool", Layer::MaxPool(MaxPool { size: 2, stride: 2 })),
+            ("pool", Layer::MaxPool(MaxPool { size: 2, stride: 2, padding: Padding::Valid })),
             ("flatten", Layer::Flatten(Flatten)),
             ("logits", Layer::Dense(Dense { units: 10, activation: Activation::None })),
         ],

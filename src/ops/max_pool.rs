@@ -1,9 +1,11 @@
-//! Max pooling with "valid" windows (k x k, stride s), NHWC; the forward records argmax indices
-//! that the backward routes gradients through.
+//! Max pooling of k x k windows at stride s, NHWC, over the in-bounds taps of padded windows
+//! ("valid", "same" or explicit padding: a padded tap is never the maximum); the forward records
+//! argmax indices that the backward routes gradients through.
 
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
 use crate::{QatError, Result};
+use qat_int8::shape::{check_pads, window, Padding};
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -25,17 +27,27 @@ pub struct MaxPoolParams {
     pub k: u32,
     /// Stride on both axes.
     pub stride: u32,
+    /// Rows of padding before the first.
+    pub pad_top: u32,
+    /// Columns of padding before the first.
+    pub pad_left: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: [u32; 2],
 }
 
-crate::uniform_fields!(MaxPoolParams: n, h, w, c, oh, ow, k, stride);
+crate::uniform_fields!(MaxPoolParams: n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad);
 
 impl MaxPoolParams {
-    /// Pooling `k` x `k` valid windows with `stride` over a batch of `n` inputs of [h, w, c]; an error when the window does not fit.
-    pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32) -> Result<Self> {
-        if k == 0 || stride == 0 || h < k || w < k || c == 0 {
-            return Err(QatError::Invalid(format!("max pool {k}x{k} stride {stride} does not fit input {h}x{w}x{c}")));
-        }
-        Ok(MaxPoolParams { n, h, w, c, oh: (h - k) / stride + 1, ow: (w - k) / stride + 1, k, stride })
+    /// Pooling `k` x `k` windows with `stride` and `padding` over a batch of `n` inputs of
+    /// [h, w, c]; an error when the window does not fit or a side's padding is not less than `k`.
+    pub fn new(n: u32, [h, w, c]: [u32; 3], k: u32, stride: u32, padding: Padding) -> Result<Self> {
+        let bad = || {
+            QatError::Invalid(format!("max pool {k}x{k} stride {stride} {padding:?} does not fit input {h}x{w}x{c}"))
+        };
+        check_pads(padding, [k, k]).map_err(QatError::Invalid)?;
+        let win = window([h, w], [k, k], stride, padding).filter(|_| c > 0).ok_or_else(bad)?;
+        let ([oh, ow], pad_top, pad_left) = (win.out, win.pads.top, win.pads.left);
+        Ok(MaxPoolParams { n, h, w, c, oh, ow, k, stride, pad_top, pad_left, _pad: [0; 2] })
     }
     /// Elements of the input (whole batch).
     pub fn input_len(&self) -> usize {
@@ -55,6 +67,8 @@ impl MaxPoolParams {
             .with("W", self.w)
             .with("OH", self.oh)
             .with("OW", self.ow)
+            .with("PAD_TOP", self.pad_top)
+            .with("PAD_LEFT", self.pad_left)
     }
     /// Whether the four-channels-per-lane kernels apply (c % 4 == 0).
     pub fn vec4_applies(&self) -> bool {
@@ -89,10 +103,10 @@ pub static FORWARD: Kernel<MaxPoolParams> = crate::kernel!("max_pool/forward", M
 pub static BACKWARD: Kernel<MaxPoolParams> = crate::kernel!("max_pool/backward", MaxPoolParams, [R, R, W]);
 /// `max_pool/forward_vec4`: shaders/max_pool/forward_vec4.wgsl.
 #[rustfmt::skip]
-pub static FORWARD_VEC4: Kernel<MaxPoolParams> = crate::kernel!("max_pool/forward_vec4", MaxPoolParams, [R, W, W]; specialized ["C", "K", "STRIDE", "H", "W", "OH", "OW"]);
+pub static FORWARD_VEC4: Kernel<MaxPoolParams> = crate::kernel!("max_pool/forward_vec4", MaxPoolParams, [R, W, W]; specialized ["C", "K", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT"]);
 /// `max_pool/backward_vec4`: shaders/max_pool/backward_vec4.wgsl.
 #[rustfmt::skip]
-pub static BACKWARD_VEC4: Kernel<MaxPoolParams> = crate::kernel!("max_pool/backward_vec4", MaxPoolParams, [R, R, W]; specialized ["C", "K", "STRIDE", "H", "W", "OH", "OW"]);
+pub static BACKWARD_VEC4: Kernel<MaxPoolParams> = crate::kernel!("max_pool/backward_vec4", MaxPoolParams, [R, R, W]; specialized ["C", "K", "STRIDE", "H", "W", "OH", "OW", "PAD_TOP", "PAD_LEFT"]);
 /// Every kernel of this op, for the registry.
 pub static KERNELS: &[&Shader] = &[&FORWARD.shader, &BACKWARD.shader, &FORWARD_VEC4.shader, &BACKWARD_VEC4.shader];
 
@@ -112,16 +126,22 @@ pub mod twin {
                 for ox in 0..p.ow {
                     for ch in 0..p.c {
                         let mut best = f32::NEG_INFINITY;
-                        let mut best_i = 0;
+                        let mut best_i = None;
                         for ky in 0..p.k {
                             for kx in 0..p.k {
-                                let i = ((b * p.h + oy * p.stride + ky) * p.w + ox * p.stride + kx) * p.c + ch;
-                                if x[i as usize] > best || (ky == 0 && kx == 0) {
+                                let iy = (oy * p.stride + ky) as i64 - p.pad_top as i64;
+                                let ix = (ox * p.stride + kx) as i64 - p.pad_left as i64;
+                                if iy < 0 || ix < 0 || iy >= p.h as i64 || ix >= p.w as i64 {
+                                    continue;
+                                }
+                                let i = ((b * p.h + iy as u32) * p.w + ix as u32) * p.c + ch;
+                                if x[i as usize] > best || best_i.is_none() {
                                     best = x[i as usize];
-                                    best_i = i;
+                                    best_i = Some(i);
                                 }
                             }
                         }
+                        let best_i = best_i.unwrap_or(0);
                         let o = (((b * p.oh + oy) * p.ow + ox) * p.c + ch) as usize;
                         y[o] = best;
                         arg[o] = best_i;

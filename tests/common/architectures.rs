@@ -2,7 +2,7 @@
 //! (the work budget, the GPU preflight): ResNet-18 and -50 and MobileNetV2.
 
 use qat_int8::quant::clamp::Activation;
-use qat_int8::shape::Padding;
+use qat_int8::shape::{Padding, Pads};
 use wgpu_qat::model::kinds::{
     add::Add, conv2d::Conv2d, dense::Dense, depthwise_conv2d::DepthwiseConv2d, global_avg_pool::GlobalAvgPool,
     max_pool::MaxPool, Layer,
@@ -37,7 +37,15 @@ pub fn resnet(depth: u32, input: [u32; 3], classes: u32) -> ModelSpec {
     let expansion = if bottleneck { 4 } else { 1 };
     let mut n = Vec::new();
     let mut x = push(&mut n, conv(64, 7, 2, true), vec![0]);
-    x = push(&mut n, Layer::MaxPool(MaxPool { size: 3, stride: 2 }), vec![x]);
+    x = push(
+        &mut n,
+        Layer::MaxPool(MaxPool {
+            size: 3,
+            stride: 2,
+            padding: Padding::Explicit(Pads { top: 1, bottom: 1, left: 1, right: 1 }),
+        }),
+        vec![x],
+    );
     let mut channels = 64;
     for (stage, (count, width)) in blocks.into_iter().zip([64, 128, 256, 512]).enumerate() {
         for b in 0..count {

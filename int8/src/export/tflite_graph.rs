@@ -113,9 +113,15 @@ impl Graph {
 
     /// The input a window op of `kernel` at `stride` reads, and the TFLite padding it takes:
     /// "valid" and "same" as they are; explicit padding as "same" or "valid" where it equals
-    /// one, else a PAD of the input (with its zero point, which adds nothing to a conv's sums)
-    /// followed by "valid".
-    pub fn padded_input(&mut self, node: &Node, kernel: [u32; 2], stride: u32, p: Padding) -> (i32, fb::Padding) {
+    /// one, else the input padded with `with` followed by "valid".
+    pub fn padded_input(
+        &mut self,
+        node: &Node,
+        kernel: [u32; 2],
+        stride: u32,
+        p: Padding,
+        with: PadWith,
+    ) -> (i32, fb::Padding) {
         let [h, w, c] = node.shapes[0];
         let pads = match p {
             Padding::Valid => return (node.inputs[0], fb::Padding::Valid),
@@ -140,8 +146,23 @@ impl Graph {
             per_tensor(node.quants[0]),
             None,
         );
-        let options = Some(fb::BuiltinOptions::PadOptions(Box::default()));
-        self.op(fb::BuiltinOperator::Pad, 2, vec![node.inputs[0], paddings], vec![padded], options);
+        match with {
+            PadWith::ZeroPoint => {
+                let options = Some(fb::BuiltinOptions::PadOptions(Box::default()));
+                self.op(fb::BuiltinOperator::Pad, 2, vec![node.inputs[0], paddings], vec![padded], options);
+            }
+            PadWith::Lowest => {
+                let value = self.tensor(
+                    &format!("{}/pad_value", node.name),
+                    vec![1],
+                    fb::TensorType::Int8,
+                    per_tensor(node.quants[0]),
+                    Some(vec![i8::MIN as u8]),
+                );
+                let options = Some(fb::BuiltinOptions::PadV2Options(Box::default()));
+                self.op(fb::BuiltinOperator::Padv2, 2, vec![node.inputs[0], paddings, value], vec![padded], options);
+            }
+        }
         (padded, fb::Padding::Valid)
     }
 
@@ -160,6 +181,15 @@ impl Graph {
         let n = scales.len();
         self.int32_constant(&format!("{}/bias", node.name), bias, quantization(scales, vec![0; n], 0))
     }
+}
+
+/// What a PAD puts around a window op's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PadWith {
+    /// The input's zero point (real 0: adds nothing to a conv's sums); PAD.
+    ZeroPoint,
+    /// -128, which no max pool takes as its maximum; PADV2.
+    Lowest,
 }
 
 /// What an op's lowering sees of its node: its name, the tensors it reads (ids in the graph,

@@ -4,7 +4,7 @@
 use super::{Int8Op, OpShape, ShapeRule};
 use crate::checks::{self, NodeIo};
 use crate::export::onnx_graph::{self, attr_int, attr_ints, ohwi_to_oihw, pads, Lowered};
-use crate::export::tflite_graph::{self, activation, dims};
+use crate::export::tflite_graph::{self, activation, dims, PadWith};
 use crate::export::tflite_schema::tflite as fb;
 use crate::payload::{activation_byte, activation_of, padding_byte, Reader, Writer, R};
 use crate::quant::clamp::{Activation, Clamp};
@@ -169,7 +169,7 @@ impl Int8Op for DepthwiseConv2d {
         let scales = &self.per_channel.weight_scales;
         let wi = g.weights(node, dims(&[1, self.kernel[0], self.kernel[1], self.channels]), &self.weights, scales, 3);
         let bi = g.bias(node, &self.per_channel.bias, scales);
-        let (x, padding) = g.padded_input(node, self.kernel, self.stride, self.padding);
+        let (x, padding) = g.padded_input(node, self.kernel, self.stride, self.padding, PadWith::ZeroPoint);
         let o = fb::DepthwiseConv2DOptions {
             padding,
             stride_w: self.stride as i32,

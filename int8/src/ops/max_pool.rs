@@ -1,14 +1,15 @@
-//! MAX_POOL_2D over "valid" windows: the maximum of each window; scale and zero point pass
-//! through unchanged, so no arithmetic is needed.
+//! MAX_POOL_2D: the maximum of each window's in-bounds taps ("valid", "same" or explicit
+//! padding, which is never the maximum); scale and zero point pass through unchanged, so no
+//! arithmetic is needed.
 
 use super::{Int8Op, OpShape, ShapeRule};
 use crate::checks::NodeIo;
-use crate::export::onnx_graph::{self, attr_ints, Lowered};
-use crate::export::tflite_graph;
+use crate::export::onnx_graph::{self, attr_ints, pads, Lowered};
+use crate::export::tflite_graph::{self, PadWith};
 use crate::export::tflite_schema::tflite as fb;
-use crate::payload::{unused, Reader, R};
+use crate::payload::{padding_byte, unused, Reader, Writer, R};
 use crate::quant::params::TensorQuant;
-use crate::shape::{check_window, elements, fit, Padding};
+use crate::shape::{check_window, elements, fit, window, Padding};
 use crate::tensor::Tensor;
 use crate::work::{weight, Cost};
 
@@ -19,12 +20,14 @@ pub struct Shape {
     pub size: u32,
     /// Stride on both axes.
     pub stride: u32,
+    /// "valid", "same" or explicit.
+    pub padding: Padding,
 }
 
 impl ShapeRule for Shape {
     fn output(&self, inputs: &[[u32; 3]]) -> R<[u32; 3]> {
         check_window("window size", &[self.size], self.stride)?;
-        let [oh, ow] = fit(inputs[0], [self.size, self.size], self.stride, Padding::Valid)?;
+        let [oh, ow] = fit(inputs[0], [self.size, self.size], self.stride, self.padding)?;
         Ok([oh, ow, inputs[0][2]])
     }
     /// Every tap of every window, and each output.
@@ -35,40 +38,49 @@ impl ShapeRule for Shape {
     }
 }
 
-/// A MAX_POOL_2D node (valid windows).
+/// A MAX_POOL_2D node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaxPool {
     /// Window height and width.
     pub size: u32,
     /// Stride on both axes.
     pub stride: u32,
+    /// "valid", "same" or explicit.
+    pub padding: Padding,
 }
 
 impl Int8Op for MaxPool {
     const NAME: &'static str = "MAX_POOL_2D";
 
     fn shape(&self) -> OpShape {
-        OpShape::MaxPool(Shape { size: self.size, stride: self.stride })
+        OpShape::MaxPool(Shape { size: self.size, stride: self.stride, padding: self.padding })
     }
 
     fn check(&self, _node: &NodeIo) -> R<()> {
         Ok(())
     }
 
-    /// Channels are the inner loop (each tap reads one pixel's channels in a row).
+    /// Channels are the inner loop (each tap reads one pixel's channels in a row); a window's
+    /// in-bounds taps are rows y0..y1 and columns x0..x1 (at least one of each: padding is less
+    /// than the window).
     fn run(&self, inputs: &[&Tensor], _quants: &[TensorQuant]) -> Tensor {
         let (x, size, stride) = (inputs[0], self.size, self.stride);
         let [h, w, c] = x.shape;
-        let (oh, ow) = ((h - size) / stride + 1, (w - size) / stride + 1);
+        let Some(win) = window([h, w], [size, size], stride, self.padding) else { return x.clone() };
+        let ([oh, ow], pads) = (win.out, win.pads);
         let c = c as usize;
         let mut out = vec![i8::MIN; oh as usize * ow as usize * c];
         for oy in 0..oh {
+            let y0 = (oy * stride) as i64 - pads.top as i64;
+            let (y1, y0) = ((y0 + size as i64).min(h as i64), y0.max(0));
             for ox in 0..ow {
+                let x0 = (ox * stride) as i64 - pads.left as i64;
+                let (x1, x0) = ((x0 + size as i64).min(w as i64), x0.max(0));
                 let o = (oy * ow + ox) as usize * c;
                 let m = &mut out[o..o + c];
-                for ky in 0..size {
-                    for kx in 0..size {
-                        let i = ((oy * stride + ky) * w + ox * stride + kx) as usize * c;
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        let i = (iy as usize * w as usize + ix as usize) * c;
                         for (m, &v) in m.iter_mut().zip(&x.data[i..i + c]) {
                             *m = (*m).max(v);
                         }
@@ -79,20 +91,29 @@ impl Int8Op for MaxPool {
         Tensor { shape: [oh, ow, c as u32], data: out }
     }
 
-    fn write(&self, w: &mut crate::payload::Writer) {
+    fn flags(&self) -> [u8; 2] {
+        [padding_byte(self.padding), 0]
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.pads(self.padding);
         w.u32(self.size);
         w.u32(self.stride);
     }
 
     fn read(r: &mut Reader, [b1, b2]: [u8; 2]) -> R<Self> {
-        unused(b1, "padding")?;
+        let padding = r.padding(b1)?;
         unused(b2, "activation")?;
-        Ok(MaxPool { size: r.window("pool size")?, stride: r.window("pool stride")? })
+        Ok(MaxPool { size: r.window("pool size")?, stride: r.window("pool stride")?, padding })
     }
 
+    /// Explicit padding that is neither "same" nor "valid" as a PADV2 with the lowest int8
+    /// value, which no window takes as its maximum, before a VALID pool.
     fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
+        let k = [self.size, self.size];
+        let (x, padding) = g.padded_input(node, k, self.stride, self.padding, PadWith::Lowest);
         let o = fb::Pool2DOptions {
-            padding: fb::Padding::Valid,
+            padding,
             stride_w: self.stride as i32,
             stride_h: self.stride as i32,
             filter_width: self.size as i32,
@@ -100,13 +121,17 @@ impl Int8Op for MaxPool {
             fused_activation_function: fb::ActivationFunctionType::None,
         };
         let options = Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o)));
-        g.op(fb::BuiltinOperator::MaxPool2d, 2, vec![node.inputs[0]], vec![node.output], options);
+        g.op(fb::BuiltinOperator::MaxPool2d, 2, vec![x], vec![node.output], options);
     }
 
+    /// MaxPool with `pads` (ONNX's padded taps are never the maximum either).
     fn to_onnx(&self, g: &mut onnx_graph::Graph, node: &onnx_graph::Node) -> Lowered {
+        let [ih, iw, _] = node.shapes[0];
+        let k = [self.size, self.size];
         let attrs = vec![
             attr_ints("kernel_shape", vec![self.size as i64; 2]),
             attr_ints("strides", vec![self.stride as i64; 2]),
+            attr_ints("pads", pads([ih, iw], k, self.stride, self.padding)),
         ];
         Lowered { value: g.node("MaxPool", vec![node.inputs[0].clone()], attrs, node.name), flat: false }
     }
