@@ -328,3 +328,35 @@ fn messages_quote_limits_as_enforced() {
     assert!(out.contains("bytes, ONNX)") && !out.contains("Onnx"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `qat import --images --logits`: images that are not whole images of the model's input are
+/// refused naming the file and the sizes, and the logits may not replace the images.
+#[test]
+fn import_logits_need_whole_images_and_never_replace_them() {
+    let dir = tmp_dir("import-images");
+    let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx/pytorch_dwbn.onnx");
+    let (spec, images, logits) = (dir.join("m.toml"), dir.join("x.u8"), dir.join("y.f32"));
+    std::fs::write(&images, vec![7u8; 784 + 5]).unwrap();
+    let args = |out: &Path| {
+        vec![
+            "import".to_string(),
+            s(&onnx).into(),
+            "--out".into(),
+            s(&spec).into(),
+            "--images".into(),
+            s(&images).into(),
+            "--logits".into(),
+            s(out).into(),
+        ]
+    };
+    let a = args(&logits);
+    fails_with(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &["x.u8", "789 bytes", "[28, 28, 1]", "784 bytes each"],
+    );
+    assert!(!logits.exists() && !spec.exists(), "nothing is written");
+    let a = args(&images);
+    fails_with(&a.iter().map(String::as_str).collect::<Vec<_>>(), &["--logits", "--images", "x.u8"]);
+    assert_eq!(std::fs::read(&images).unwrap().len(), 789, "the images are as they were");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -368,6 +368,26 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
             imported.spec.nodes.len(),
             ours.accuracy
         );
+        // `qat import --images --logits` writes the same logits for a user to compare.
+        let (spec, logits) = (dir.join(format!("{fixture}.toml")), dir.join(format!("{fixture}.f32")));
+        let images = dir.join("images.u8");
+        let (code, _, err) = common::cli::qat(&[
+            "import",
+            model_copy.to_str().unwrap(),
+            "--out",
+            spec.to_str().unwrap(),
+            "--images",
+            images.to_str().unwrap(),
+            "--logits",
+            logits.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{fixture}: qat import --logits: {err}");
+        let written: Vec<f32> = std::fs::read(&logits)
+            .unwrap()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        assert_eq!(written, ours.logits, "{fixture}: qat import --logits");
         let largest = theirs.iter().fold(0f32, |m, v| m.max(v.abs()));
         assert!(
             max_diff <= 1e-4 * largest.max(1.0),

@@ -51,7 +51,7 @@ pub fn run(command: Command, adapter: Option<String>) -> Result<()> {
         Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a, &gpu()?),
         Command::Predict(a) => predict::run(a, &gpu),
-        Command::Import(a) => import::run(a),
+        Command::Import(a) => import::run(a, &gpu),
         Command::Calibrate(a) => calibrate::run(a, &gpu),
     }
 }
