@@ -360,3 +360,21 @@ fn import_logits_need_whole_images_and_never_replace_them() {
     assert_eq!(std::fs::read(&images).unwrap().len(), 789, "the images are as they were");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--layout nchw` is an ONNX export's: the `.tflite` is refused before the model is read.
+#[test]
+fn an_nchw_tflite_is_refused_with_the_way_out() {
+    let dir = tmp_dir("layout");
+    let m = a_model(&dir);
+    let out = dir.join("m.tflite");
+    fails_with(
+        &["export", "--model", s(&m), "--format", "tflite", "--layout", "nchw", "--out", s(&out)],
+        &["--layout nchw", "--format onnx"],
+    );
+    assert!(!out.exists());
+    let onnx = dir.join("m.onnx");
+    let (code, _, err) =
+        common::cli::qat(&["export", "--model", s(&m), "--format", "onnx", "--layout", "nchw", "--out", s(&onnx)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -276,6 +276,11 @@ fn litert_reference_kernels_give_our_int8_bytes_and_xnnpack_agrees() {
             ours.len()
         );
 
+        // The batch is free: every image in one invocation, the input resized to [IMAGES, ...].
+        let (report, _, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN_REF", "batch"], IMAGES);
+        assert_eq!(report["input"]["shape"][0], IMAGES, "{name}: {report}");
+        assert!(bytes.iter().zip(&ours).all(|(&a, &b)| a as i8 == b) && bytes.len() == ours.len(), "{name}: batched");
+
         let (_, _, bytes) = run(&python, "run_tflite.py", &path, &["BUILTIN"], IMAGES);
         let xnn: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
         let (agreement, max_lsb) = close_to_ours(&format!("{name} XNNPACK"), &xnn, &ours, IMAGES);
@@ -310,6 +315,17 @@ fn onnxruntime_runs_the_qdq_export_and_agrees() {
         let theirs: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
         let ours = run_batch(model, images(), IMAGES).unwrap();
         let (agreement, max_lsb) = close_to_ours(&format!("{name} onnxruntime"), &theirs, &ours, IMAGES);
+        // The batch is free, and `Layout::Nchw` takes the same images as [batch, C, H, W]
+        // (onnxruntime fuses a batch and another graph into kernels that round a little
+        // differently, so both are held to the same bound as one image).
+        let (_, _, batched) = run(&python, "run_onnx.py", &path, &["batch"], IMAGES);
+        let batched: Vec<i8> = batched.iter().map(|&b| b as i8).collect();
+        close_to_ours(&format!("{name} onnxruntime, one batch"), &batched, &ours, IMAGES);
+        let nchw = OnnxOptions { layout: qat_int8::export::onnx::Layout::Nchw, ..OnnxOptions::default() };
+        std::fs::write(&path, to_onnx(model, nchw).unwrap()).unwrap();
+        let (_, _, nchw_bytes) = run(&python, "run_onnx.py", &path, &["batch-nchw"], IMAGES);
+        let nchw_bytes: Vec<i8> = nchw_bytes.iter().map(|&b| b as i8).collect();
+        close_to_ours(&format!("{name} onnxruntime, NCHW input"), &nchw_bytes, &ours, IMAGES);
         eprintln!(
             "{name}: onnxruntime {}: {IMAGES} images, top-1 agreement {agreement:.4}, max {max_lsb} LSB",
             report["onnxruntime"]

@@ -393,7 +393,7 @@ fn export(a: &TrainArgs, plan: &Plan, model: &QuantModel) -> Result<usize> {
     let bytes = format::to_bytes(model).map_err(|e| format::invalid_export(&a.out, e))?;
     plan.out.write(&bytes)?;
     for (format, path) in &plan.exports {
-        let n = super::export::write(model, *format, false, path)?;
+        let n = super::export::write(model, *format, false, super::export::InputLayout::Nhwc, path)?;
         if !a.quiet {
             eprintln!("exported {} ({n} bytes)", path.path.display());
         }

@@ -5,10 +5,10 @@
 //! depthwise Conv, per tensor for Gemm), biases as int32 at scale input_scale * weight_scale.
 //! Opset 13, written with prost over the vendored `onnx.proto` (`onnx_proto`).
 //!
-//! Layout: the input is float32 [1, H, W, C] like the `.tflite`'s (the same float input), it is
-//! quantized, transposed to NCHW for ONNX's Conv, and transposed back before a flatten so that
-//! flattening keeps our NHWC order. The output is the int8 logits [1, classes], or float32 with
-//! `float_output`.
+//! Layout: the input is float32 [batch, H, W, C] like the `.tflite`'s (the same float input; or
+//! [batch, C, H, W] with `Layout::Nchw`), it is quantized, transposed to NCHW for ONNX's Conv,
+//! and transposed back before a flatten so that flattening keeps our NHWC order. The output is
+//! the int8 logits [batch, classes], or float32 with `float_output`; the batch is free.
 //!
 //! onnxruntime fuses these patterns into its own int8 kernels, which rescale in float32, and
 //! QuantizeLinear rounds half to even: expect agreement on top-1 and outputs within a few LSB of
@@ -26,6 +26,18 @@ use prost::Message;
 pub struct OnnxOptions {
     /// Append DequantizeLinear so the model outputs float32 logits instead of int8.
     pub float_output: bool,
+    /// The layout of the float input the model takes.
+    pub layout: Layout,
+}
+
+/// The layout of the exported model's float input (the batch first either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// [batch, H, W, C], as the `.tflite` takes it.
+    #[default]
+    Nhwc,
+    /// [batch, C, H, W], as a PyTorch pipeline has it.
+    Nchw,
 }
 
 /// The opset we write (per-axis QuantizeLinear/DequantizeLinear need 13).
@@ -44,7 +56,11 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
     // Each tensor as float NCHW (or [1, N] once flat), dequantized from its int8 values.
     let mut floats: Vec<String> = Vec::with_capacity(model.nodes.len() + 1);
     let q = g.quantize(input.clone(), model.input_quant, "input");
-    let nchw = g.node("Transpose", vec![q], vec![attr_ints("perm", vec![0, 3, 1, 2])], "input");
+    let (nchw, input_dims) = match options.layout {
+        Layout::Nhwc => (g.node("Transpose", vec![q], vec![attr_ints("perm", vec![0, 3, 1, 2])], "input"), [h, w, c]),
+        Layout::Nchw => (q, [c, h, w]),
+    };
+    let input_dims: Vec<i64> = input_dims.iter().map(|&d| d as i64).collect();
     floats.push(g.dequantize(nchw, model.input_quant, "input"));
     let mut flat = vec![false];
     let mut last_int8 = String::new();
@@ -81,8 +97,8 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
         node: g.nodes,
         name: Some("wgpu-qat".into()),
         initializer: g.initializers,
-        input: vec![value_info(&input, FLOAT, &[1, h as i64, w as i64, c as i64])],
-        output: vec![value_info(logits, elem_type, &[1, classes])],
+        input: vec![value_info(&input, FLOAT, &input_dims)],
+        output: vec![value_info(logits, elem_type, &[classes])],
         ..Default::default()
     };
     let proto = pb::ModelProto {

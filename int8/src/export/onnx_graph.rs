@@ -28,13 +28,12 @@ pub(crate) fn attr_ints(name: &str, v: Vec<i64>) -> pb::AttributeProto {
     }
 }
 
+/// A graph input or output of `dims` after its first, the batch, which is named `batch` and free.
 pub(crate) fn value_info(name: &str, elem_type: i32, dims: &[i64]) -> pb::ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|&d| pb::tensor_shape_proto::Dimension {
-            value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
-            ..Default::default()
-        })
+    use pb::tensor_shape_proto::{dimension::Value, Dimension};
+    let batch = Dimension { value: Some(Value::DimParam("batch".into())), ..Default::default() };
+    let dim = std::iter::once(batch)
+        .chain(dims.iter().map(|&d| Dimension { value: Some(Value::DimValue(d)), ..Default::default() }))
         .collect();
     let tensor = pb::type_proto::Tensor { elem_type: Some(elem_type), shape: Some(pb::TensorShapeProto { dim }) };
     pb::ValueInfoProto {

@@ -3,7 +3,8 @@
 //! converter lays out a TFMOT QAT model, so LiteRT's reference kernels compute the very bytes
 //! our interpreter computes (docs/NUMERICS.md):
 //!
-//! - a float32 input [1, H, W, C] and a QUANTIZE op to the int8 input tensor;
+//! - a float32 input [1, H, W, C] whose shape signature frees the batch ([-1, H, W, C], as every
+//!   activation's), and a QUANTIZE op to the int8 input tensor;
 //! - CONV_2D with OHWI int8 weights quantized per output channel (`quantized_dimension` 0),
 //!   DEPTHWISE_CONV_2D with [1, KH, KW, C] weights per channel (dimension 3), FULLY_CONNECTED
 //!   with per-tensor [units, inputs] weights; int32 biases at scale input_scale * weight_scale
@@ -11,7 +12,7 @@
 //! - explicit padding of a conv as SAME or VALID where it equals one, else a PAD of the input
 //!   (with its zero point, which adds nothing to the sums) before a VALID conv;
 //! - MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over axes [1, 2] with keep_dims, ADD, CONCATENATION on
-//!   axis 3, RESHAPE to [1, N];
+//!   axis 3, RESHAPE to [-1, N];
 //! - the int8 logits as the output, or with `float_output` a DEQUANTIZE to float32 after them.
 //!
 //! The multipliers and clamps the `.qat` model stores are not written: LiteRT recomputes them

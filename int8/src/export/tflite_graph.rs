@@ -46,7 +46,9 @@ pub(crate) fn dims(d: &[u32]) -> Vec<i32> {
 }
 
 impl Graph {
-    /// Adds a tensor (with constant `data` if given); returns its index.
+    /// Adds a tensor (with constant `data` if given); returns its index. A tensor without data
+    /// is an activation, whose first dimension is the batch: its shape signature says -1 there,
+    /// so LiteRT resizes the input to any batch.
     pub fn tensor(
         &mut self,
         name: &str,
@@ -62,8 +64,14 @@ impl Graph {
             }
             None => 0,
         };
+        let shape_signature = (buffer == 0).then(|| {
+            let mut s = shape.clone();
+            s[0] = -1;
+            s
+        });
         self.tensors.push(fb::Tensor {
             shape: Some(shape),
+            shape_signature,
             type_,
             buffer,
             name: Some(name.to_string()),

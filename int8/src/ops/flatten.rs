@@ -55,11 +55,11 @@ impl Int8Op for Flatten {
         Ok(Flatten)
     }
 
-    /// RESHAPE to [1, N].
+    /// RESHAPE to [batch, N] (-1: whatever batch the input has).
     fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
         let n = node.output_shape[2] as i32;
-        let shape = g.int32_constant(&format!("{}/shape", node.name), &[1, n], None);
-        let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape: Some(vec![1, n]) })));
+        let shape = g.int32_constant(&format!("{}/shape", node.name), &[-1, n], None);
+        let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape: Some(vec![-1, n]) })));
         g.op(fb::BuiltinOperator::Reshape, 1, vec![node.inputs[0], shape], vec![node.output], options);
     }
 
