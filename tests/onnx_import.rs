@@ -79,7 +79,7 @@ fn node(op: &str, name: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -
 /// PyTorch's padding: symmetric [1, 1, 1, 1] at stride 2 (not TensorFlow's "same" there), a 7x7
 /// stem's [3, 3, 3, 3] and its max pool's [1, 1, 1, 1] import as explicit padding ([top, bottom, left, right] here, from
 /// ONNX's [top, left, bottom, right]); uneven sides too; a bias shared through an Identity (as
-/// the exporter shares equal initializers) is that constant.
+/// the exporter shares equal initializers) is that constant; a trailing LogSoftmax is dropped.
 #[test]
 fn pytorch_paddings_import_as_explicit_padding() {
     use qat_int8::shape::{Padding, Pads};
@@ -101,12 +101,22 @@ fn pytorch_paddings_import_as_explicit_padding() {
         out(node("GlobalAveragePool", "pool", &["c"], vec![]), "d"),
         out(node("Flatten", "flat", &["d"], vec![]), "e"),
         out(node("Identity", "shared", &["b4"], vec![]), "b4_shared"),
-        node(
-            "Gemm",
-            "fc",
-            &["e", "w4", "b4_shared"],
-            vec![pb::AttributeProto { name: Some("transB".into()), i: Some(1), r#type: Some(2), ..Default::default() }],
+        out(
+            node(
+                "Gemm",
+                "fc",
+                &["e", "w4", "b4_shared"],
+                vec![pb::AttributeProto {
+                    name: Some("transB".into()),
+                    i: Some(1),
+                    r#type: Some(2),
+                    ..Default::default()
+                }],
+            ),
+            "f",
         ),
+        // A trailing LogSoftmax keeps the logits' order: dropped.
+        node("LogSoftmax", "log_probs", &["f"], vec![]),
     ];
     let inits = vec![
         weights("w1", &[4, 1, 7, 7]),
@@ -128,6 +138,7 @@ fn pytorch_paddings_import_as_explicit_padding() {
     assert_eq!(padding(3), explicit(0, 2, 1, 0));
     // 8x8 -> (8 + 6 - 7) / 2 + 1 = 4 -> pool (4 + 2 - 3) / 2 + 1 = 2 -> (2 + 2 - 3) / 2 + 1 = 1
     // -> 1 + 2 - 3 + 1 = 1 by 1 + 1 - 2 + 1 = 1.
+    assert!(imported.notes.iter().any(|n| n.contains("LogSoftmax")), "{:?}", imported.notes);
     let shapes = imported.spec.shapes().unwrap();
     assert_eq!(&shapes[..4], &[[4, 4, 4], [2, 2, 4], [1, 1, 4], [1, 1, 4]]);
 }

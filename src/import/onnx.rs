@@ -570,20 +570,21 @@ impl Importer {
                 self.output(n, act);
             }
             "Gemm" | "MatMul" => self.dense(n, index, name, op == "Gemm")?,
-            "Softmax" => {
+            // Both keep the logits' order, so top-1 is the same without them.
+            "Softmax" | "LogSoftmax" => {
                 let is_last = n.output.first().is_some_and(|o| graph_outputs.contains(o));
                 if !is_last {
-                    return Err(self.refuse(n, index, "only a Softmax at the end of the graph is supported (it is dropped: our models output logits)"));
+                    return Err(self.refuse(n, index, format!("only a {op} at the end of the graph is supported (it is dropped: our models output logits)")));
                 }
                 let a = self.act(n, index, 0)?;
-                self.notes.push(format!("dropped the trailing Softmax {name:?}: the model outputs logits"));
+                self.notes.push(format!("dropped the trailing {op} {name:?}: the model outputs logits"));
                 self.output(n, a);
             }
             other => {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm, MatMul, Softmax (last), Identity, Dropout, Transpose (NHWC/NCHW)", brief_str(other)),
+                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW)", brief_str(other)),
                 ))
             }
         }
