@@ -81,6 +81,13 @@ fn models() -> &'static [(String, QuantModel)] {
         }
         let padded = wgpu_qat::model::file::from_toml(EXPLICIT_PADDING).unwrap();
         out.push(("explicit padding random".into(), quantize(&synthetic_state(&padded, 31).unwrap()).unwrap()));
+        // The graph PyTorch's padded, conv-headed fixture imports as.
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx/pytorch_conv_head.onnx");
+        let headed = wgpu_qat::import::onnx::read(&fixture).unwrap().spec;
+        out.push((
+            "pytorch_conv_head's graph random".into(),
+            quantize(&synthetic_state(&headed, 32).unwrap()).unwrap(),
+        ));
         if let (Some(gpu), Some(data)) = (common::gpu(), common::mnist()) {
             for (name, weights) in variants {
                 let cfg = TrainConfig {
@@ -337,8 +344,9 @@ fn onnxruntime_runs_the_qdq_export_and_agrees() {
 /// ONNX import against onnxruntime: the float CNNs that PyTorch (`torch.onnx.export`, batch
 /// norm kept, depthwise as groups, ReLU6 as Clip, a residual Add, a Flatten of an NCHW tensor)
 /// and tf2onnx (from Keras: NHWC input, batch norm folded into Mul/Add, global pooling, MatMul +
-/// Add) wrote in tests/fixtures/onnx/ (made by the scripts there) give, in our float forward on
-/// the GPU, the logits onnxruntime gives, within 1e-4, on 1,000 MNIST test images.
+/// Add), and PyTorch again with its paddings and a 1x1-conv classifier head after a reshape to
+/// [batch, C, 1, 1], wrote in tests/fixtures/onnx/ (made by the scripts there) give, in our float
+/// forward on the GPU, the logits onnxruntime gives, within 1e-4, on 1,000 MNIST test images.
 #[test]
 fn imported_onnx_models_compute_onnxruntimes_float_logits() {
     let (Some(python), Some(gpu), Some(data)) = (python(), common::gpu(), common::mnist()) else {
@@ -351,7 +359,7 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
     // agree, the accuracy is chance.
     let padded = dir.join("pytorch_padding.onnx");
     std::fs::write(&padded, pytorch_padding_onnx()).unwrap();
-    for fixture in ["pytorch_dwbn", "keras_dwbn", "pytorch_padding"] {
+    for fixture in ["pytorch_dwbn", "keras_dwbn", "pytorch_conv_head", "pytorch_padding"] {
         let trained = fixture != "pytorch_padding";
         let path = if trained {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx").join(format!("{fixture}.onnx"))
@@ -409,7 +417,9 @@ fn imported_onnx_models_compute_onnxruntimes_float_logits() {
             max_diff <= 1e-4 * largest.max(1.0),
             "{fixture}: logits differ by up to {max_diff} (largest {largest})"
         );
-        assert!(!trained || ours.accuracy > 0.85, "{fixture}: accuracy {}", ours.accuracy);
+        // The conv-head fixture is the smallest network (5,274 parameters after one epoch).
+        let floor = if fixture == "pytorch_conv_head" { 0.75 } else { 0.85 };
+        assert!(!trained || ours.accuracy > floor, "{fixture}: accuracy {}", ours.accuracy);
     }
 }
 

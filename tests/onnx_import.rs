@@ -143,6 +143,18 @@ fn pytorch_paddings_import_as_explicit_padding() {
     assert_eq!(&shapes[..4], &[[4, 4, 4], [2, 2, 4], [1, 1, 4], [1, 1, 4]]);
 }
 
+/// A classifier head as Keras' MobileNet writes it: the pooled features reshaped to [batch, C, 1,
+/// 1] (the same bytes), a 1x1 conv to the classes (a dense layer of a 1x1 input) and a flatten.
+#[test]
+fn a_conv_classifier_head_imports_as_a_dense_layer() {
+    let m = read(&fixture("pytorch_conv_head.onnx")).unwrap();
+    let kinds: Vec<&str> = m.spec.nodes.iter().map(|n| n.layer.op_name()).collect();
+    assert_eq!(kinds, ["conv2d", "max_pool", "conv2d", "global_avg_pool", "dense"]);
+    assert_eq!(m.spec.shapes().unwrap().last(), Some(&[1, 1, 10]));
+    let head = m.params.last().expect("the head's weights: one entry per weighted node");
+    assert_eq!((head.weight.len(), head.bias.len()), (10 * 32, 10));
+}
+
 #[test]
 fn unsupported_ops_paddings_and_damaged_files_are_refused_by_name() {
     let p = Path::new("m.onnx");

@@ -540,10 +540,12 @@ impl Importer {
                     let target = self.constant(n, index, 1).map_err(|_| {
                         self.refuse(n, index, "the target shape must be a constant: export with torch.flatten(x, 1) or a fixed shape")
                     })?;
-                    // tf2onnx turns a one-channel NHWC input into NCHW with a Reshape: the same bytes.
+                    // tf2onnx turns a one-channel NHWC input into NCHW with a Reshape, and a
+                    // classifier head makes a pooled [batch, C] tensor [batch, C, 1, 1] or
+                    // [batch, 1, 1, C] again: the same bytes.
                     let [h, w, c] = a.shape.map(|d| d as f64);
                     let dims = &target.values;
-                    if dims.len() == 4 && a.shape[2] == 1 {
+                    if dims.len() == 4 && (a.shape[2] == 1 || a.shape[..2] == [1, 1]) {
                         let as_nchw = dims[1..] == [c, h, w];
                         let as_nhwc = dims[1..] == [h, w, c];
                         if as_nchw || as_nhwc {
@@ -708,7 +710,14 @@ impl Importer {
                 batch_norm: false,
                 activation: Activation::None,
             };
-            (Layer::Conv2d(layer), v)
+            // A 1x1 conv of a 1x1 input (a classifier head after pooling) is a dense layer: the
+            // same weights, [O, C].
+            let pointwise_of_one_pixel = a.shape[..2] == [1, 1] && [kh, kw] == [1, 1] && stride == 1;
+            if pointwise_of_one_pixel && matches!(padding, Padding::Valid | Padding::Same) {
+                (Layer::Dense(Dense { units: o as u32, activation: Activation::None }), v)
+            } else {
+                (Layer::Conv2d(layer), v)
+            }
         } else if group == c && o == c && i == 1 {
             // [C, 1, KH, KW] -> [KH, KW, C].
             let mut v = vec![0f32; kh * kw * c];
@@ -730,9 +739,10 @@ impl Importer {
         if bias.len() != o {
             return Err(self.refuse(n, index, format!("{} biases for {o} filters", bias.len())));
         }
+        let dense = matches!(layer, Layer::Dense(_));
         let (k, shape) = self.push(n, index, name, layer, vec![a.tensor])?;
         self.params.insert(k, HostParams { weight, bias, bn: None });
-        self.output(n, Act { tensor: k + 1, shape, ..a });
+        self.output(n, Act { tensor: k + 1, shape, nchw: a.nchw && !dense, ..a });
         Ok(())
     }
 
