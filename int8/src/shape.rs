@@ -87,6 +87,14 @@ pub fn window([h, w]: [u32; 2], [kh, kw]: [u32; 2], stride: u32, padding: Paddin
     Some(Window { out: [oh, ow], pads: Pads { top, bottom, left, right } })
 }
 
+/// The input rows (or columns) that output `o` of a `k`-wide window at `stride` reads, `lead`
+/// rows of padding standing before an input of `input` rows: its in-bounds taps.
+pub fn in_bounds(o: u32, stride: u32, k: u32, lead: u32, input: u32) -> std::ops::Range<usize> {
+    let start = (o as i64 * stride as i64 - lead as i64).max(0);
+    let end = (o as i64 * stride as i64 - lead as i64 + k as i64).min(input as i64);
+    start as usize..end.max(start) as usize
+}
+
 /// Explicit padding is less than the kernel on each side (so every window reads at least one
 /// input row and column); "valid" and "same" always are.
 pub fn check_pads(padding: Padding, [kh, kw]: [u32; 2]) -> Result<(), String> {

@@ -71,6 +71,14 @@ pub fn input_cost(shape: [u32; 3]) -> Cost {
     Cost { work: elements(shape).saturating_mul(weight::QUANTIZE), parameter_bytes: 8 * shape[2] as u64 }
 }
 
+/// The cost of a max or average pool of `size` x `size` windows making `output`: every tap of
+/// every window, in bounds or not, and each output.
+pub fn pool_cost(size: u32, output: [u32; 3]) -> Cost {
+    let out = elements(output);
+    let taps = out.saturating_mul(size as u64 * size as u64);
+    Cost { work: taps.saturating_mul(weight::POOL_TAP) + out.saturating_mul(weight::POOL_OUTPUT), parameter_bytes: 0 }
+}
+
 /// For each tensor (0: the input, k + 1: node k's output), the node after which it is no longer
 /// needed: its last reader, or its producer when nothing reads it; the last node's output is
 /// kept to the end (`inputs.len()`). `inputs[k]` lists node k's input tensors.

@@ -174,6 +174,28 @@ impl Graph {
         (padded, fb::Padding::Valid)
     }
 
+    /// A pool (`code`: MAX_POOL_2D or AVERAGE_POOL_2D) of `size` x `size` windows at `stride`
+    /// with TFLite's `padding`, reading tensor `x` and writing the node's output.
+    pub fn pool(
+        &mut self,
+        code: fb::BuiltinOperator,
+        node: &Node,
+        x: i32,
+        padding: fb::Padding,
+        size: u32,
+        stride: u32,
+    ) {
+        let o = fb::Pool2DOptions {
+            padding,
+            stride_w: stride as i32,
+            stride_h: stride as i32,
+            filter_width: size as i32,
+            filter_height: size as i32,
+            fused_activation_function: fb::ActivationFunctionType::None,
+        };
+        self.op(code, 2, vec![x], vec![node.output], Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o))));
+    }
+
     /// A node's int8 weights (zero point 0) with `scales` on `dimension`.
     pub fn weights(&mut self, node: &Node, shape: Vec<i32>, w: &[i8], scales: &[f32], dimension: i32) -> i32 {
         let q = quantization(scales.to_vec(), vec![0; scales.len()], dimension);

@@ -10,9 +10,9 @@ use crate::export::tflite_schema::tflite as fb;
 use crate::payload::{padding_byte, unused, Reader, Writer, R};
 use crate::quant::clamp::Clamp;
 use crate::quant::params::TensorQuant;
-use crate::shape::{check_window, elements, fit, window, Padding};
+use crate::shape::{check_window, fit, in_bounds, window, Padding};
 use crate::tensor::{clamp_i8, Tensor};
-use crate::work::{weight, Cost};
+use crate::work::{pool_cost, Cost};
 
 /// What an AVERAGE_POOL_2D's output shape depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +34,8 @@ impl ShapeRule for Shape {
         let [oh, ow] = fit(inputs[0], [self.size, self.size], self.stride, self.padding)?;
         Ok([oh, ow, inputs[0][2]])
     }
-    /// Every tap of every window, in bounds or not, and each output.
     fn cost(&self, _inputs: &[[u32; 3]], output: [u32; 3]) -> Cost {
-        let out = elements(output);
-        let taps = out.saturating_mul(self.size as u64 * self.size as u64);
-        Cost { work: taps.saturating_mul(weight::POOL_TAP) + out.saturating_mul(weight::POOL_OUTPUT), parameter_bytes: 0 }
+        pool_cost(self.size, output)
     }
 }
 
@@ -77,14 +74,10 @@ impl Int8Op for AvgPool {
         for oy in 0..oh {
             for ox in 0..ow {
                 acc.iter_mut().for_each(|a| *a = 0);
-                // The in-bounds taps: rows y0..y1 and columns x0..x1 of the input.
-                let (y0, x0) = ((oy * stride) as i64 - pad_top as i64, (ox * stride) as i64 - pad_left as i64);
-                let (y1, x1) = ((y0 + k as i64).min(h as i64), (x0 + k as i64).min(w as i64));
-                let (y0, x0) = (y0.max(0), x0.max(0));
                 let mut count = 0i32;
-                for iy in y0..y1 {
-                    for ix in x0..x1 {
-                        let i = (iy as usize * w as usize + ix as usize) * cu;
+                for iy in in_bounds(oy, stride, k, pad_top, h) {
+                    for ix in in_bounds(ox, stride, k, pad_left, w) {
+                        let i = (iy * w as usize + ix) * cu;
                         for (a, &v) in acc.iter_mut().zip(&x.data[i..i + cu]) {
                             *a += v as i32;
                         }
@@ -120,16 +113,7 @@ impl Int8Op for AvgPool {
 
     fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
         let padding = if self.padding == Padding::Same { fb::Padding::Same } else { fb::Padding::Valid };
-        let o = fb::Pool2DOptions {
-            padding,
-            stride_w: self.stride as i32,
-            stride_h: self.stride as i32,
-            filter_width: self.size as i32,
-            filter_height: self.size as i32,
-            fused_activation_function: fb::ActivationFunctionType::None,
-        };
-        let options = Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o)));
-        g.op(fb::BuiltinOperator::AveragePool2d, 2, vec![node.inputs[0]], vec![node.output], options);
+        g.pool(fb::BuiltinOperator::AveragePool2d, node, node.inputs[0], padding, self.size, self.stride);
     }
 
     /// AveragePool without the padded taps (`count_include_pad` 0).

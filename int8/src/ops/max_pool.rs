@@ -9,9 +9,9 @@ use crate::export::tflite_graph::{self, PadWith};
 use crate::export::tflite_schema::tflite as fb;
 use crate::payload::{padding_byte, unused, Reader, Writer, R};
 use crate::quant::params::TensorQuant;
-use crate::shape::{check_window, elements, fit, window, Padding};
+use crate::shape::{check_window, fit, in_bounds, window, Padding};
 use crate::tensor::Tensor;
-use crate::work::{weight, Cost};
+use crate::work::{pool_cost, Cost};
 
 /// What a MAX_POOL_2D's output shape depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +30,8 @@ impl ShapeRule for Shape {
         let [oh, ow] = fit(inputs[0], [self.size, self.size], self.stride, self.padding)?;
         Ok([oh, ow, inputs[0][2]])
     }
-    /// Every tap of every window, and each output.
     fn cost(&self, _inputs: &[[u32; 3]], output: [u32; 3]) -> Cost {
-        let out = elements(output);
-        let taps = out.saturating_mul(self.size as u64 * self.size as u64);
-        Cost { work: taps.saturating_mul(weight::POOL_TAP) + out.saturating_mul(weight::POOL_OUTPUT), parameter_bytes: 0 }
+        pool_cost(self.size, output)
     }
 }
 
@@ -60,9 +57,8 @@ impl Int8Op for MaxPool {
         Ok(())
     }
 
-    /// Channels are the inner loop (each tap reads one pixel's channels in a row); a window's
-    /// in-bounds taps are rows y0..y1 and columns x0..x1 (at least one of each: padding is less
-    /// than the window).
+    /// Channels are the inner loop (each tap reads one pixel's channels in a row); a window
+    /// reads its in-bounds taps (at least one: padding is less than the window).
     fn run(&self, inputs: &[&Tensor], _quants: &[TensorQuant]) -> Tensor {
         let (x, size, stride) = (inputs[0], self.size, self.stride);
         let [h, w, c] = x.shape;
@@ -71,16 +67,13 @@ impl Int8Op for MaxPool {
         let c = c as usize;
         let mut out = vec![i8::MIN; oh as usize * ow as usize * c];
         for oy in 0..oh {
-            let y0 = (oy * stride) as i64 - pads.top as i64;
-            let (y1, y0) = ((y0 + size as i64).min(h as i64), y0.max(0));
+            let rows = in_bounds(oy, stride, size, pads.top, h);
             for ox in 0..ow {
-                let x0 = (ox * stride) as i64 - pads.left as i64;
-                let (x1, x0) = ((x0 + size as i64).min(w as i64), x0.max(0));
                 let o = (oy * ow + ox) as usize * c;
                 let m = &mut out[o..o + c];
-                for iy in y0..y1 {
-                    for ix in x0..x1 {
-                        let i = (iy as usize * w as usize + ix as usize) * c;
+                for iy in rows.clone() {
+                    for ix in in_bounds(ox, stride, size, pads.left, w) {
+                        let i = (iy * w as usize + ix) * c;
                         for (m, &v) in m.iter_mut().zip(&x.data[i..i + c]) {
                             *m = (*m).max(v);
                         }
@@ -112,16 +105,7 @@ impl Int8Op for MaxPool {
     fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
         let k = [self.size, self.size];
         let (x, padding) = g.padded_input(node, k, self.stride, self.padding, PadWith::Lowest);
-        let o = fb::Pool2DOptions {
-            padding,
-            stride_w: self.stride as i32,
-            stride_h: self.stride as i32,
-            filter_width: self.size as i32,
-            filter_height: self.size as i32,
-            fused_activation_function: fb::ActivationFunctionType::None,
-        };
-        let options = Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o)));
-        g.op(fb::BuiltinOperator::MaxPool2d, 2, vec![x], vec![node.output], options);
+        g.pool(fb::BuiltinOperator::MaxPool2d, node, x, padding, self.size, self.stride);
     }
 
     /// MaxPool with `pads` (ONNX's padded taps are never the maximum either).
