@@ -1,17 +1,18 @@
-// Builds one batch on the GPU from a resident u8 data set: sample b of the batch is
-// order[step.batch_start + b]; pixels are unpacked from 4-per-u32 words and fed as
+// Builds one batch (or one micro-batch of a step's batch) on the GPU from a resident u8 data
+// set: sample b is order[step.batch_start + offset + b], offset being the micro-batch's first
+// position in the step's batch; pixels are unpacked from 4-per-u32 words and fed as
 // (p / 255 - mean[c]) / std[c] (norm holds the means, then the standard deviations).
 // With augmentation (training only), each sample is mirrored left-right when its random bit is
 // set and shifted by up to `pad` pixels in each direction, the uncovered border reading pixel 0:
 // a random crop of the image padded with zeros. The random bits come from hashing the seed, the
-// global step and the position in the batch, so a run replays exactly (ops::gather::twin).
+// global step and the position in the step's batch, so a run replays exactly (ops::gather::twin).
 // The sample size (PIXELS), CHANNELS and whether to augment (AUGMENT) are fixed when the
 // pipeline is created: without augmentation and with PIXELS % 4 == 0 a lane unpacks one word,
 // four pixels, with constant divisors; otherwise one lane per pixel.
 override PIXELS: u32;
 override CHANNELS: u32;
 override AUGMENT: bool;
-struct Params { batch: u32, pixels: u32, height: u32, width: u32, channels: u32, pad: u32, flip: u32, seed: u32, }
+struct Params { batch: u32, pixels: u32, height: u32, width: u32, channels: u32, pad: u32, flip: u32, seed: u32, offset: u32, _pad0: u32, _pad1: u32, _pad2: u32, }
 struct Step { batch_start: u32, t: f32, lr: f32, step: u32, }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
@@ -42,7 +43,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         if (idx >= p.batch * words) { return; }
         let b = idx / words;
         let word = idx % words;
-        let sample = order[step.batch_start + b];
+        let sample = order[step.batch_start + p.offset + b];
         let packed = images[sample * words + word];
         var v = vec4(0.0);
         for (var j = 0u; j < 4u; j++) {
@@ -55,14 +56,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (idx >= p.batch * PIXELS) { return; }
     let b = idx / PIXELS;
     let px = idx % PIXELS;
-    let sample = order[step.batch_start + b];
+    let sample = order[step.batch_start + p.offset + b];
     let c = px % CHANNELS;
     var value = 0u;
     if (!AUGMENT) {
         let byte = sample * PIXELS + px;
         value = (images[byte / 4u] >> (8u * (byte % 4u))) & 255u;
     } else {
-        let r = hash(hash(p.seed ^ hash(step.step)) ^ b);
+        let r = hash(hash(p.seed ^ hash(step.step)) ^ (p.offset + b));
         let col = (px / CHANNELS) % p.width;
         let row = px / (CHANNELS * p.width);
         var sx = i32(col);

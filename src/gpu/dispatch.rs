@@ -54,7 +54,8 @@ impl Grid {
     }
 }
 
-/// One kernel launch, ready to replay.
+/// One kernel launch, ready to replay (a clone launches the same kernel on the same buffers).
+#[derive(Clone)]
 pub struct Dispatch {
     /// The shader's name (profiling, messages).
     pub label: &'static str,

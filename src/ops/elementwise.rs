@@ -1,5 +1,6 @@
 //! Elementwise kernels: the sum of two tensors (Add, and gradient accumulation where a tensor
-//! has several consumers) and per-channel scaling.
+//! has several consumers), per-channel scaling, and the accumulation of a parameter's gradient
+//! over the micro-batches of a step.
 
 use crate::gpu::shaders::{Kernel, Shader};
 use crate::gpu::{dispatch::Dispatch, dispatch::Grid, dispatch::WORKGROUP_SIZE, pipelines::Specialization, Gpu};
@@ -66,6 +67,33 @@ impl ChannelScaleParams {
     }
 }
 
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+/// The uniform parameters of elementwise/accumulate.wgsl.
+pub struct AccumulateParams {
+    /// Elements.
+    pub count: u32,
+    /// 1: add to what the destination holds; 0: overwrite it.
+    pub keep: u32,
+    /// Factor applied to the sum.
+    pub scale: f32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: u32,
+}
+
+crate::uniform_fields!(AccumulateParams: count, keep, scale, _pad);
+
+impl AccumulateParams {
+    /// dst = ((keep ? dst : 0) + src) * scale over `count` elements.
+    pub fn new(count: usize, keep: bool, scale: f32) -> Self {
+        AccumulateParams { count: count as u32, keep: u32::from(keep), scale, _pad: 0 }
+    }
+    /// Records the accumulation of `src` into `dst`.
+    pub fn dispatch(&self, gpu: &Gpu, src: &wgpu::Buffer, dst: &wgpu::Buffer) -> Result<Dispatch> {
+        Dispatch::new(gpu, &ACCUMULATE, self, &[src, dst], Grid::items(self.count.div_ceil(4) as usize, WORKGROUP_SIZE))
+    }
+}
+
 /// The kernels of this op, each launched through its handle (`ops::shaders` registers them).
 /// `elementwise/add`: shaders/elementwise/add.wgsl.
 #[rustfmt::skip]
@@ -73,8 +101,11 @@ pub static ADD: Kernel<AddParams> = crate::kernel!("elementwise/add", AddParams,
 /// `elementwise/channel_scale`: shaders/elementwise/channel_scale.wgsl.
 #[rustfmt::skip]
 pub static CHANNEL_SCALE: Kernel<ChannelScaleParams> = crate::kernel!("elementwise/channel_scale", ChannelScaleParams, [R, R, W], "common/channel_of"; specialized ["CHANNELS", "INNER"]);
+/// `elementwise/accumulate`: shaders/elementwise/accumulate.wgsl.
+#[rustfmt::skip]
+pub static ACCUMULATE: Kernel<AccumulateParams> = crate::kernel!("elementwise/accumulate", AccumulateParams, [R, W]);
 /// Every kernel of this op, for the registry.
-pub static KERNELS: &[&Shader] = &[&ADD.shader, &CHANNEL_SCALE.shader];
+pub static KERNELS: &[&Shader] = &[&ADD.shader, &CHANNEL_SCALE.shader, &ACCUMULATE.shader];
 
 /// Twins of the elementwise kernels.
 ///
@@ -84,6 +115,13 @@ pub mod twin {
     /// Twin of elementwise/add.wgsl.
     pub fn add(a: &[f32], b: &[f32]) -> Vec<f32> {
         a.iter().zip(b).map(|(x, y)| x + y).collect()
+    }
+
+    /// Twin of elementwise/accumulate.wgsl: `dst` becomes ((keep ? dst : 0) + src) * scale.
+    pub fn accumulate(src: &[f32], dst: &mut [f32], keep: bool, scale: f32) {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = (if keep { *d } else { 0.0 } + s) * scale;
+        }
     }
 
     /// Twin of elementwise/channel_scale.wgsl: element i scaled by s[(i / inner) % s.len()].

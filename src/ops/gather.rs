@@ -84,9 +84,14 @@ pub struct GatherParams {
     pub flip: u32,
     /// Seeds the augmentation.
     pub seed: u32,
+    /// The first sample's position in the step's batch (a micro-batch's start; 0 for a whole
+    /// batch): sample b is `order[batch_start + offset + b]`, augmented as that position.
+    pub offset: u32,
+    /// Padding to the WGSL struct's size (a multiple of 16 bytes).
+    pub _pad: [u32; 3],
 }
 
-crate::uniform_fields!(GatherParams: batch, pixels, height, width, channels, pad, flip, seed);
+crate::uniform_fields!(GatherParams: batch, pixels, height, width, channels, pad, flip, seed, offset, _pad);
 
 impl GatherParams {
     /// A gather of `batch` samples of shape `[h, w, c]`, augmented by `augment`.
@@ -100,7 +105,13 @@ impl GatherParams {
             pad: augment.crop_pad,
             flip: u32::from(augment.flip),
             seed: augment.seed,
+            offset: 0,
+            _pad: [0; 3],
         }
+    }
+    /// This gather for the micro-batch whose first sample is at `offset` in the step's batch.
+    pub fn at(self, offset: u32) -> Self {
+        GatherParams { offset, ..self }
     }
     /// Records the gather of the step's samples (by `order`, from the step uniform's
     /// `batch_start`) from `data`, normalized, and their labels.
@@ -156,8 +167,8 @@ pub mod twin {
         (w >> 22) ^ w
     }
 
-    /// Twin of gather/batch.wgsl: the batch of `p.batch` samples starting at `start` in
-    /// `order`, at global step `step`; `norm` holds the means then the standard deviations.
+    /// Twin of gather/batch.wgsl: the batch of `p.batch` samples starting at `start + p.offset`
+    /// in `order`, at global step `step`; `norm` holds the means then the standard deviations.
     pub fn gather_batch(
         p: &GatherParams,
         images: &[u8],
@@ -171,9 +182,10 @@ pub mod twin {
         let pixels = p.pixels as usize;
         let mut x = Vec::with_capacity(p.batch as usize * pixels);
         let mut y = Vec::with_capacity(p.batch as usize);
-        for (b, &s) in order[start..start + p.batch as usize].iter().enumerate() {
+        let first = start + p.offset as usize;
+        for (b, &s) in order[first..first + p.batch as usize].iter().enumerate() {
             let img = &images[s as usize * pixels..(s as usize + 1) * pixels];
-            let r = hash(hash(p.seed ^ hash(step)) ^ b as u32);
+            let r = hash(hash(p.seed ^ hash(step)) ^ (p.offset + b as u32));
             let span = 2 * p.pad as i64 + 1;
             let (dx, dy) = ((r >> 1) as i64 % span - p.pad as i64, (r >> 12) as i64 % span - p.pad as i64);
             let mirror = p.flip != 0 && r & 1 == 1;

@@ -5,9 +5,16 @@
 //! or fake-quant, over the model's DAG in node order: each node's kind records itself
 //! (`layers::Behaviour::record`) into the recording context (`train::record`), and its backward
 //! in reverse order.
+//!
+//! A step split into micro-batches (`PlanOptions::micro_batches`) is recorded once at the
+//! micro-batch's size and replayed within the step's one submit: each micro-batch gathers its
+//! part of the batch, runs the forward, loss and backward, and adds its parameter gradients into
+//! an accumulator (`elementwise/accumulate`); after the last, the optimizer steps once on their
+//! mean.
 
 use crate::gpu::{dispatch::Dispatch, Gpu};
 use crate::ops::adam::StepUniform;
+use crate::ops::elementwise::AccumulateParams;
 use crate::ops::gather::{Augment, GatherParams, GpuDataset};
 use crate::ops::loss::{LossParams, Totals, TOTALS_WORDS};
 use crate::train::network::Network;
@@ -44,6 +51,35 @@ pub struct Plan {
     pub flops_per_step: u64,
 }
 
+/// The dispatches of a step of `micro` micro-batches of `size` samples from those of one
+/// (`one`: its gather first, then forward, loss and backward): micro-batch i gathers through
+/// `gather(i * size)` and replays the rest, then adds its gradients (`grads`, each with its
+/// length) into an accumulator; the last leaves their mean in the gradient buffers the
+/// optimizer reads.
+fn micro_batched(
+    gpu: &Gpu,
+    one: &[Dispatch],
+    grads: &[(usize, wgpu::Buffer)],
+    (micro, size): (u32, u32),
+    gather: impl Fn(u32) -> Result<Dispatch>,
+) -> Result<Vec<Dispatch>> {
+    let accumulators: Vec<wgpu::Buffer> =
+        grads.iter().map(|(len, _)| gpu.storage("accumulated gradient", *len)).collect();
+    let mut out = Vec::with_capacity((one.len() + grads.len()) * micro as usize);
+    for i in 0..micro {
+        out.push(gather(i * size)?);
+        out.extend(one.iter().skip(1).cloned());
+        for ((len, g), acc) in grads.iter().zip(&accumulators) {
+            out.push(if i + 1 < micro {
+                AccumulateParams::new(*len, i > 0, 1.0).dispatch(gpu, g, acc)?
+            } else {
+                AccumulateParams::new(*len, true, 1.0 / micro as f32).dispatch(gpu, acc, g)?
+            });
+        }
+    }
+    Ok(out)
+}
+
 impl Plan {
     /// Records the work of one batch of `opts.batch` samples drawn from `data` through an
     /// order buffer of `order_len` entries.
@@ -63,7 +99,17 @@ impl Plan {
     ) -> Result<Plan> {
         gpu.scoped("recording a training step", || {
             let classes = net.spec.classes()?;
-            let n = opts.batch;
+            let micro = opts.micro_batches.max(1);
+            if opts.batch == 0 || opts.batch % micro != 0 {
+                return Err(QatError::Invalid(format!(
+                    "a batch of {} cannot be split into {micro} equal micro-batches",
+                    opts.batch
+                )));
+            }
+            if micro > 1 && !opts.train {
+                return Err(QatError::Invalid("only a training step is split into micro-batches".into()));
+            }
+            let n = opts.micro_batch();
             let (step, order, totals) = match shared {
                 Some(s) if s.order_len == order_len => (s.step.clone(), s.order.clone(), s.totals.clone()),
                 _ => (
@@ -72,13 +118,18 @@ impl Plan {
                     gpu.storage("totals", TOTALS_WORDS),
                 ),
             };
-            gpu.buffer_context(format!("the step's batch of {n} images"));
+            gpu.buffer_context(if micro > 1 {
+                format!("the step's micro-batch of {n} images ({micro} per batch of {})", opts.batch)
+            } else {
+                format!("the step's batch of {n} images")
+            });
             let x = gpu.storage("batch images", n as usize * data.pixels);
             let labels = gpu.storage("batch labels", n as usize);
             let mut b = Builder { gpu, net, opts, forward: Vec::new(), recs: Vec::new(), outs: Vec::new(), flops: 0 };
             let augment = if opts.train { opts.augment } else { Augment::default() };
-            b.forward.push(GatherParams::new(n, data.shape, augment).dispatch(gpu, &step, data, &order, &x, &labels)?);
-            b.begin(x)?;
+            let gather = GatherParams::new(n, data.shape, augment);
+            b.forward.push(gather.dispatch(gpu, &step, data, &order, &x, &labels)?);
+            b.begin(x.clone())?;
             for k in 0..net.spec.nodes.len() {
                 gpu.buffer_context(layer_context(net, k, "forward"));
                 let out = crate::layers::behaviour(&net.spec.nodes[k].layer).record(&mut b, k)?;
@@ -105,6 +156,7 @@ impl Plan {
                     opts,
                     out: Vec::new(),
                     updates: Vec::new(),
+                    updated: Vec::new(),
                     grads: vec![None; tensors],
                     step: &step,
                     totals: &totals,
@@ -118,6 +170,13 @@ impl Plan {
                 }
                 gpu.buffer_context("");
                 dispatches.extend(back.out);
+                if micro > 1 {
+                    gpu.buffer_context("the gradients accumulated over the step's micro-batches");
+                    dispatches = micro_batched(gpu, &dispatches, &back.updated, (micro, n), |offset| {
+                        gather.at(offset).dispatch(gpu, &step, data, &order, &x, &labels)
+                    })?;
+                    flops *= micro as u64;
+                }
                 dispatches.extend(back.updates);
             } else {
                 flops /= 3;
@@ -130,7 +189,7 @@ impl Plan {
                 logits,
                 labels,
                 totals,
-                batch: n,
+                batch: opts.batch,
                 classes,
                 flops_per_step: flops,
             })

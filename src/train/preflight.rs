@@ -4,6 +4,9 @@
 //! does not fit is named with the bytes it needs, instead of a bare validation error from the
 //! driver half-way through recording.
 //!
+//! A batch whose buffers do not fit is split into micro-batches (`micro_batches`: the fewest
+//! that fit, each step then accumulating their gradients).
+//!
 //! `check_step_buffers` then proves it exactly, before the first step: it records each plan a
 //! run will replay in the GPU's sizing mode (`gpu::ledger`), so every buffer a step makes
 //! (forward, backward, partial sums, the batch, the loss) is checked against the adapter's
@@ -85,6 +88,21 @@ pub fn largest_batch(limits: &wgpu::Limits, spec: &ModelSpec, wanted: u32) -> Re
     let per_image = layer_bytes(spec, 1)?.into_iter().map(|(_, b)| b).max().unwrap_or(1).max(1);
     let fits = (buffer_limit(limits) / per_image).clamp(1, u32::MAX as u64) as u32;
     Ok(wanted.min(fits).max(1))
+}
+
+/// The fewest micro-batches (a divisor of `batch`) whose samples' buffers all fit the adapter:
+/// 1 when the whole batch fits. A model whose layers do not fit even one image is refused as
+/// `check_device_limits` refuses it at batch 1, naming the layer. The estimate is the largest
+/// tensor or weight of each layer (`layer_bytes`); `check_step_buffers` then proves the split.
+pub fn micro_batches(limits: &wgpu::Limits, spec: &ModelSpec, batch: u32) -> Result<u32> {
+    check_device_limits(limits, spec, 1)?;
+    let limit = buffer_limit(limits);
+    for k in (1..=batch.max(1)).filter(|k| batch.max(1) % k == 0) {
+        if layer_bytes(spec, batch.max(1) / k)?.iter().all(|&(_, bytes)| bytes <= limit) {
+            return Ok(k);
+        }
+    }
+    Ok(batch.max(1))
 }
 
 /// Records every plan of `plans` (each a step over `data` through an order of `order_len`

@@ -36,6 +36,12 @@ use qat_int8::quant::fake_quant::Grid;
 pub struct PlanOptions {
     /// Samples per step.
     pub batch: u32,
+    /// Micro-batches the step's batch is split into (a divisor of `batch`; 1: none). Each
+    /// micro-batch runs the forward and backward on its `batch / micro_batches` samples and
+    /// adds its parameter gradients up; the optimizer then steps once on their mean. What a
+    /// split step computes otherwise: batch norm's batch statistics (and its moving statistics'
+    /// updates), the moving-average activation ranges and the loss totals are per micro-batch.
+    pub micro_batches: u32,
     /// Insert fake quant (and fold batch norm).
     pub qat: bool,
     /// Record loss, backward and optimizer (and update observers and moving statistics).
@@ -61,6 +67,7 @@ impl PlanOptions {
     pub fn training(batch: u32, qat: bool) -> PlanOptions {
         PlanOptions {
             batch,
+            micro_batches: 1,
             qat,
             train: true,
             bn_frozen: false,
@@ -75,6 +82,11 @@ impl PlanOptions {
     /// An evaluation forward pass (no training, batch norm frozen) on `bits`-bit grids.
     pub fn evaluation(batch: u32, qat: bool, bits: u32) -> PlanOptions {
         PlanOptions { train: false, bn_frozen: true, bits, ..Self::training(batch, qat) }
+    }
+
+    /// Samples per micro-batch: what every buffer of the recorded step holds.
+    pub fn micro_batch(&self) -> u32 {
+        self.batch / self.micro_batches.max(1)
     }
 }
 
@@ -404,9 +416,9 @@ impl Builder<'_> {
     pub fn gpu(&self) -> &Gpu {
         self.gpu
     }
-    /// The batch size.
+    /// The samples this recording holds: the micro-batch (the batch when the step is not split).
     pub fn batch(&self) -> u32 {
-        self.opts.batch
+        self.opts.micro_batch()
     }
     /// The model's node `k`.
     pub fn node_of(&self, k: usize) -> &crate::model::spec::Node {
@@ -432,7 +444,7 @@ impl Builder<'_> {
     /// Takes the gathered batch `x` as the model input: observed (calibration) and
     /// fake-quantized (QAT) as the input's placement says, then tensor 0.
     pub(crate) fn begin(&mut self, x: wgpu::Buffer) -> Result<()> {
-        let input_len = self.opts.batch as usize * self.net.spec.input.iter().product::<u32>() as usize;
+        let input_len = self.opts.micro_batch() as usize * self.net.spec.input.iter().product::<u32>() as usize;
         if self.opts.calibrate {
             let observe = ActivationRangeParams::new(input_len, RangeMode::AllSeen);
             self.forward.extend(observe.dispatch(self.gpu, &x, &self.net.input_range)?);
@@ -454,6 +466,8 @@ pub struct Backward<'a> {
     pub(crate) opts: PlanOptions,
     pub(crate) out: Vec<Dispatch>,
     pub(crate) updates: Vec<Dispatch>,
+    /// Each parameter gradient the updates read, with its length.
+    pub(crate) updated: Vec<(usize, wgpu::Buffer)>,
     pub(crate) grads: Vec<Option<wgpu::Buffer>>,
     pub(crate) step: &'a wgpu::Buffer,
     pub(crate) totals: &'a wgpu::Buffer,
@@ -464,9 +478,9 @@ impl Backward<'_> {
     pub fn gpu(&self) -> &Gpu {
         self.gpu
     }
-    /// Elements of tensor `t` over the batch.
+    /// Elements of tensor `t` over the (micro-)batch.
     pub fn tensor_len(&self, t: usize) -> usize {
-        self.net.tensor_shape(t).iter().product::<u32>() as usize * self.opts.batch as usize
+        self.net.tensor_shape(t).iter().product::<u32>() as usize * self.opts.micro_batch() as usize
     }
     /// Appends a dispatch to the backward.
     pub fn push(&mut self, d: Dispatch) {
@@ -517,6 +531,7 @@ impl Backward<'_> {
         v: &wgpu::Buffer,
     ) -> Result<()> {
         if len > 0 {
+            self.updated.push((len, grad.clone()));
             self.updates.push(AdamParams::new(len, self.opts.adam).dispatch(
                 self.gpu,
                 self.step,

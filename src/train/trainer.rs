@@ -188,9 +188,15 @@ pub fn train_from(
     }
     data.check_fits(spec)?;
     crate::train::preflight::check_int8_budget(spec)?;
-    crate::train::preflight::check_device_limits(&gpu.limits, spec, cfg.batch)?;
+    // A batch whose buffers do not fit the adapter is split into micro-batches.
+    let micro = crate::train::preflight::micro_batches(&gpu.limits, spec, cfg.batch)?;
     // The settings hash the training data: made only for a run that checkpoints or resumes.
-    let settings = if checkpoint.is_some() || resume.is_some() { settings(spec, data, cfg) } else { BTreeMap::new() };
+    let mut settings =
+        if checkpoint.is_some() || resume.is_some() { settings(spec, data, cfg) } else { BTreeMap::new() };
+    if micro > 1 && !settings.is_empty() {
+        // A split step computes batch statistics per micro-batch: a resumed run splits alike.
+        settings.insert("micro-batches per step (from the adapter's binding limit)".into(), micro.to_string());
+    }
     if let Some(c) = resume {
         c.check_settings(&settings)?;
     }
@@ -222,12 +228,13 @@ pub fn train_from(
     net.input_norm = data.norm.clone();
     // Every buffer of every plan this run replays, checked against the adapter before the
     // first step (sizing mode: nothing is made).
-    let mut sized = vec![PlanOptions { qat: true, ..step_options(cfg) }];
+    let step = step_options(cfg, micro);
+    let mut sized = vec![PlanOptions { qat: true, ..step }];
     if cfg.epochs > 0 {
-        sized.push(step_options(cfg));
+        sized.push(step);
     }
     if cfg.bn_freeze.is_some() && spec.nodes.iter().any(|n| n.layer.has_batch_norm()) {
-        sized.push(PlanOptions { qat: true, bn_frozen: true, ..step_options(cfg) });
+        sized.push(PlanOptions { qat: true, bn_frozen: true, ..step });
     }
     crate::train::preflight::check_step_buffers(gpu, &net, &train_ds, train_count, &sized)?;
     let steps_per_epoch = train_count / cfg.batch as usize;
@@ -268,7 +275,14 @@ pub fn train_from(
             );
         }
     }
-    let mut opts = step_options(cfg);
+    let mut opts = step;
+    if cfg.progress && micro > 1 {
+        eprintln!(
+            "each step's batch of {} runs as {micro} micro-batches of {} (the whole batch's buffers exceed this adapter's binding limit); gradients are summed over the batch, batch norm's statistics are per micro-batch",
+            cfg.batch,
+            cfg.batch / micro
+        );
+    }
 
     let validate = |qat: bool| -> Result<Option<f64>> {
         match &val_ds {
@@ -347,10 +361,11 @@ fn spelled<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
-/// The options of a float training step of `cfg` (QAT steps set `qat`).
-fn step_options(cfg: &TrainConfig) -> PlanOptions {
+/// The options of a float training step of `cfg` in `micro_batches` (QAT steps set `qat`).
+fn step_options(cfg: &TrainConfig, micro_batches: u32) -> PlanOptions {
     PlanOptions {
         batch: cfg.batch,
+        micro_batches,
         qat: false,
         train: true,
         bn_frozen: false,

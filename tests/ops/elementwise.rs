@@ -46,3 +46,25 @@ fn channel_scale_and_add_gradients_match_finite_differences() {
     let r = random(&mut rng, 20);
     check_fd("add", &a, &r, 1e-2, 1e-3, |a| dot(&r, &elementwise::twin::add(a, &b)));
 }
+
+/// The micro-batch gradient accumulation: copy (keep 0), add (keep 1) and the final scaled sum,
+/// each against its twin; the three in sequence give the mean of three gradients.
+#[test]
+fn accumulate_matches_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng::new(35);
+    let grads: Vec<Vec<f32>> = (0..3).map(|_| random(&mut rng, 103)).collect();
+    let (acc, last) = (gpu.storage("acc", 103), gpu.upload("last", &grads[2]));
+    let (mut acc_cpu, mut last_cpu) = (random(&mut rng, 103), grads[2].clone());
+    for (g, keep) in [(&grads[0], false), (&grads[1], true)] {
+        run(gpu, AccumulateParams::new(103, keep, 1.0).dispatch(gpu, &gpu.upload("g", g), &acc).unwrap());
+        elementwise::twin::accumulate(g, &mut acc_cpu, keep, 1.0);
+        assert_eq!(read(gpu, &acc, 103), acc_cpu, "keep {keep}");
+    }
+    run(gpu, AccumulateParams::new(103, true, 1.0 / 3.0).dispatch(gpu, &acc, &last).unwrap());
+    elementwise::twin::accumulate(&acc_cpu, &mut last_cpu, true, 1.0 / 3.0);
+    let got = read(gpu, &last, 103);
+    assert_eq!(got, last_cpu);
+    let mean: Vec<f32> = (0..103).map(|i| (grads[0][i] + grads[1][i] + grads[2][i]) / 3.0).collect();
+    assert_close("mean of three gradients", &got, &mean, 1e-6);
+}

@@ -62,7 +62,7 @@ mod prelude {
     pub use wgpu_qat::ops::conv2d::Conv2dParams;
     pub use wgpu_qat::ops::dense::DenseShape;
     pub use wgpu_qat::ops::depthwise::Depthwise;
-    pub use wgpu_qat::ops::elementwise::{AddParams, ChannelScaleParams};
+    pub use wgpu_qat::ops::elementwise::{AccumulateParams, AddParams, ChannelScaleParams};
     pub use wgpu_qat::ops::fake_quant::{FakeQuantParams, MarginParams};
     pub use wgpu_qat::ops::gather::{Augment, GatherParams};
     pub use wgpu_qat::ops::global_avg_pool::GlobalAvgPoolParams;
