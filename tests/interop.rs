@@ -14,39 +14,18 @@
 
 mod common;
 
+use common::interop::python;
 use common::{synthetic_split, synthetic_state};
 use qat_int8::export::onnx::{to_onnx, OnnxOptions};
 use qat_int8::export::tflite::{to_tflite, TfliteOptions};
 use qat_int8::interpreter::run_batch;
 use qat_int8::model::QuantModel;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use wgpu_qat::model::spec::ModelSpec;
 use wgpu_qat::quantize::{export::TrainedState, quantize};
 use wgpu_qat::train::network::WeightQuant;
 use wgpu_qat::train::trainer::{train, TrainConfig};
-
-fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("QAT_INTEROP_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-interop/bin/python"));
-    let works = Command::new(&candidate)
-        .args(["-c", "import ai_edge_litert.interpreter, onnxruntime, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(candidate);
-    }
-    if std::env::var("QAT_REQUIRE_INTEROP").as_deref() == Ok("1") {
-        panic!("QAT_REQUIRE_INTEROP=1 but {} cannot import ai_edge_litert and onnxruntime", candidate.display());
-    }
-    eprintln!(
-        "SKIP: no Python with ai-edge-litert and onnxruntime at {} (run .ci/run, or set QAT_INTEROP_PYTHON)",
-        candidate.display()
-    );
-    None
-}
 
 const IMAGES: usize = 1000;
 
@@ -195,8 +174,7 @@ fn collapsed(weights: WeightQuant) -> QuantModel {
     model
 }
 
-/// Runs `script` (in tests/interop/) on `model_file` and the images; returns its JSON report,
-/// its stderr and the output bytes.
+/// Runs `script` (in tests/interop/) on `model_file` and the first `count` test images.
 fn run(
     python: &Path,
     script: &str,
@@ -204,51 +182,11 @@ fn run(
     extra: &[&str],
     count: usize,
 ) -> (serde_json::Value, String, Vec<u8>) {
-    let dir = model_file.parent().unwrap();
-    let images_path = dir.join("images.u8");
-    std::fs::write(&images_path, &images()[..count * 784]).unwrap();
-    let out = dir.join("out.bin");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop").join(script);
-    let mut args = vec![
-        model_file.to_str().unwrap().to_string(),
-        images_path.to_str().unwrap().to_string(),
-        "28".into(),
-        "28".into(),
-        "1".into(),
-        count.to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.push(out.to_str().unwrap().to_string());
-    let result = Command::new(python).arg(&script).args(&args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
-    assert!(result.status.success(), "{} failed on {}:\n{stderr}", script.display(), model_file.display());
-    let report = serde_json::from_slice(result.stdout.trim_ascii())
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&result.stdout)));
-    (report, stderr, std::fs::read(&out).unwrap())
+    common::interop::run_script(python, script, model_file, images(), [28, 28, 1], count, extra)
 }
 
-fn argmax(row: &[i8]) -> usize {
-    (0..row.len()).fold(0, |best, i| if row[i] > row[best] { i } else { best })
-}
-
-/// Compares a float-rescaling runtime's int8 logits with ours: (top-1 agreement, max LSB).
-/// Asserts the bounds in the module comment.
 fn close_to_ours(what: &str, theirs: &[i8], ours: &[i8], count: usize) -> (f64, i32) {
-    assert_eq!(theirs.len(), ours.len(), "{what}");
-    let classes = ours.len() / count;
-    let row = |v: &[i8], i: usize| v[i * classes..(i + 1) * classes].to_vec();
-    let max_lsb = theirs.iter().zip(ours).map(|(&a, &b)| (a as i32 - b as i32).abs()).max().unwrap_or(0);
-    let agree = (0..count).filter(|&i| argmax(&row(theirs, i)) == argmax(&row(ours, i))).count();
-    let clear_disagreements = (0..count)
-        .filter(|&i| {
-            let mut r = row(ours, i);
-            r.sort_unstable_by(|a, b| b.cmp(a));
-            (r[0] as i32 - r[1] as i32) > 2 * max_lsb && argmax(&row(theirs, i)) != argmax(&row(ours, i))
-        })
-        .count();
-    assert!(max_lsb <= 4, "{what}: differs by {max_lsb} LSB");
-    assert_eq!(clear_disagreements, 0, "{what}: a clear top-1 changed");
-    (agree as f64 / count as f64, max_lsb)
+    common::interop::close_to_ours(what, theirs, ours, count, 4)
 }
 
 fn tmp(name: &str) -> PathBuf {

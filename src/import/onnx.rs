@@ -2,12 +2,17 @@
 //! and its float parameters (`HostParams`), parsed with prost over the vendored `onnx.proto`
 //! (the exporter's). Nodes are taken in the file's (topological) order:
 //! - Conv (group 1, or group == channels with one filter per group: depthwise), with padding
-//!   that is TensorFlow's "same" or none ("valid"), equal strides, no dilation;
+//!   that is TensorFlow's "same", none ("valid") or given per side (`pads`, each side less than
+//!   the kernel), equal strides, no dilation;
+//! - Pad (constant zeros over height and width) folded into the Conv or MaxPool that reads it
+//!   (a max pool only of a ReLU's output, where a zero never wins over an in-bounds value), and
+//!   a Pad of nothing (torch's export of an average pool) dropped;
 //! - BatchNormalization right after a conv (folded into it as our conv's batch norm, the conv's
 //!   bias moved into the mean, the variance shifted so that var + our epsilon equals the file's
 //!   var + its epsilon);
 //! - Relu, and Clip(0, 6) as ReLU6, right after a conv, dense or Add (fused as its activation);
-//! - Add and Concat of activations; MaxPool (no padding), AveragePool, GlobalAveragePool and
+//! - Add and Concat of activations; MaxPool (padding as Conv's), AveragePool (no padding or
+//!   "same"; a window over the whole input is global average pooling), GlobalAveragePool and
 //!   ReduceMean over height and width; Flatten, and Reshape to [batch, -1];
 //! - Gemm (alpha = beta = 1), or MatMul followed by Add of a constant, as dense;
 //! - Mul and Add of a per-channel (or scalar) constant right after a conv or dense layer without
@@ -103,6 +108,9 @@ struct Importer {
     path: PathBuf,
     constants: HashMap<String, Constant>,
     values: HashMap<String, Act>,
+    /// Values made by a zero Pad: the padded activation and its padding, folded into the window
+    /// (Conv, MaxPool) that reads it.
+    padded: HashMap<String, (Act, Pads)>,
     /// Readers of each ONNX value (to fuse only what nothing else reads).
     readers: HashMap<String, usize>,
     nodes: Vec<Node>,
@@ -217,6 +225,7 @@ pub fn import(path: &Path, bytes: &[u8]) -> Result<Imported> {
         path: path.into(),
         constants: HashMap::new(),
         values: HashMap::new(),
+        padded: HashMap::new(),
         readers: HashMap::new(),
         nodes: Vec::new(),
         shapes: Vec::new(),
@@ -321,7 +330,9 @@ impl Importer {
     fn act(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<Act> {
         let name = n.input.get(i).cloned().unwrap_or_default();
         self.values.get(&name).copied().ok_or_else(|| {
-            if self.constants.contains_key(&name) {
+            if self.padded.contains_key(&name) {
+                self.refuse(n, index, format!("input {:?} is made by a Pad, which is supported right before a Conv or MaxPool (folded into its padding)", brief_str(&name)))
+            } else if self.constants.contains_key(&name) {
                 self.refuse(
                     n,
                     index,
@@ -331,6 +342,116 @@ impl Importer {
                 self.refuse(n, index, format!("input {:?} is not produced by a supported node", brief_str(&name)))
             }
         })
+    }
+
+    /// The first input of a window (Conv, MaxPool, AveragePool), with the padding of a Pad that
+    /// made it (`Pads::default()` when none did).
+    fn window_input(&self, n: &pb::NodeProto, index: usize) -> Result<(Act, Pads)> {
+        match n.input.first().and_then(|i| self.padded.get(i)) {
+            Some(&(a, pads)) => Ok((a, pads)),
+            None => Ok((self.act(n, index, 0)?, Pads::default())),
+        }
+    }
+
+    /// A Pad node: zeros (the constant mode's default value) on the spatial axes only; the
+    /// padding waits for the window that reads it (`window_input`), and a Pad of nothing is no
+    /// node at all.
+    fn pad(&mut self, n: &pb::NodeProto, index: usize) -> Result<()> {
+        let a = self.act(n, index, 0)?;
+        let mode = attr_str(n, "mode").unwrap_or_else(|| "constant".into());
+        if mode != "constant" {
+            return Err(self.refuse(
+                n,
+                index,
+                format!("mode {:?}: only zero (constant) padding folds into a Conv or MaxPool", brief_str(&mode)),
+            ));
+        }
+        let pads: Vec<i64> = match attr_ints(n, "pads") {
+            Some(p) => p,
+            None => self.constant(n, index, 1)?.values.iter().map(|&v| v as i64).collect(),
+        };
+        let value = match n.input.get(2).filter(|s| !s.is_empty()) {
+            Some(_) => self.constant(n, index, 2)?.values.first().copied().unwrap_or(0.0),
+            None => attr_float(n, "value", 0.0) as f64,
+        };
+        if value != 0.0 || n.input.get(3).is_some_and(|s| !s.is_empty()) {
+            return Err(self.refuse(
+                n,
+                index,
+                format!("padding with {value} (or along given axes): zero padding of all four axes' pads is supported"),
+            ));
+        }
+        // [begin of each axis..., end of each axis...]; height and width are axes 2, 3 (NCHW)
+        // or 1, 2 (NHWC).
+        let (hy, wx) = if a.nchw { (2, 3) } else { (1, 2) };
+        let other = (0..4).filter(|&ax| ax != hy && ax != wx);
+        if pads.len() != 8 || pads.iter().any(|&p| p < 0) || other.clone().any(|ax| pads[ax] != 0 || pads[ax + 4] != 0)
+        {
+            return Err(self.refuse(
+                n,
+                index,
+                format!(
+                    "pads {}: only non-negative padding of height and width (4-D, no cropping) is supported",
+                    brief(&pads)
+                ),
+            ));
+        }
+        let side = |i: usize| -> Result<u32> {
+            u32::try_from(pads[i])
+                .ok()
+                .filter(|&p| p <= qat_int8::limits::MAX_KERNEL)
+                .ok_or_else(|| self.refuse(n, index, format!("pads {}: too large", brief(&pads))))
+        };
+        let p = Pads { top: side(hy)?, bottom: side(hy + 4)?, left: side(wx)?, right: side(wx + 4)? };
+        if let Some(o) = n.output.first() {
+            if p.is_zero() {
+                self.values.insert(o.clone(), a);
+            } else {
+                self.padded.insert(o.clone(), (a, p));
+            }
+        }
+        Ok(())
+    }
+
+    /// The padding of a window over `input` whose own padding is `own` (as the node gives it,
+    /// for the input after `pre`, a Pad's padding, is added): the sum, each side less than the
+    /// kernel, named "valid" or "same" where it is one of them.
+    fn folded_padding(
+        &self,
+        n: &pb::NodeProto,
+        index: usize,
+        input: [u32; 3],
+        pre: Pads,
+        own: Padding,
+        kernel: [u32; 2],
+        stride: u32,
+    ) -> Result<Padding> {
+        if pre.is_zero() {
+            return Ok(own);
+        }
+        let padded = [input[0] + pre.top + pre.bottom, input[1] + pre.left + pre.right, input[2]];
+        let own = match own {
+            Padding::Valid => Pads::default(),
+            Padding::Explicit(p) => p,
+            Padding::Same => qat_int8::shape::window([padded[0], padded[1]], kernel, stride, Padding::Same)
+                .map(|w| w.pads)
+                .ok_or_else(|| self.refuse(n, index, "the padded input is smaller than the kernel"))?,
+        };
+        let sum = Pads {
+            top: pre.top + own.top,
+            bottom: pre.bottom + own.bottom,
+            left: pre.left + own.left,
+            right: pre.right + own.right,
+        };
+        let same = qat_int8::shape::window([input[0], input[1]], kernel, stride, Padding::Same).map(|w| w.pads);
+        if same == Some(sum) {
+            return Ok(Padding::Same);
+        }
+        let padding = Padding::Explicit(sum);
+        qat_int8::shape::check_pads(padding, kernel).map_err(|e| {
+            self.refuse(n, index, format!("with the Pad before it folded in, its {e}; pad less before it"))
+        })?;
+        Ok(padding)
     }
 
     fn constant(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<&Constant> {
@@ -410,6 +531,7 @@ impl Importer {
                 };
                 self.output(n, Act { nchw, ..a });
             }
+            "Pad" => self.pad(n, index)?,
             "Conv" => self.conv(n, index, name)?,
             "BatchNormalization" => self.batch_norm(n, index)?,
             "Relu" | "Clip" => {
@@ -479,14 +601,23 @@ impl Importer {
                 self.output(n, Act { tensor: k + 1, shape, ..first });
             }
             "MaxPool" | "AveragePool" => {
-                let a = self.act(n, index, 0)?;
+                let (a, pre) = self.window_input(n, index)?;
                 let kernel = attr_ints(n, "kernel_shape").unwrap_or_default();
                 let strides = attr_ints(n, "strides").unwrap_or_else(|| vec![1, 1]);
                 let (Some(&k), Some(&s)) = (kernel.first(), strides.first()) else {
                     return Err(self.refuse(n, index, "no kernel_shape"));
                 };
+                let unpadded = pre.is_zero() && attr_ints(n, "pads").is_none_or(|p| p.iter().all(|&v| v == 0));
+                let whole = kernel.len() == 2 && kernel[0] == a.shape[0] as i64 && kernel[1] == a.shape[1] as i64;
+                if op == "AveragePool" && whole && unpadded && attr_int(n, "ceil_mode", 0) == 0 {
+                    // One window over the whole input (DS-CNN's 25x5 pool, ResNet-8's 8x8): the
+                    // mean over height and width.
+                    let (k_node, shape) = self.push(n, index, name, Layer::GlobalAvgPool(GlobalAvgPool), vec![a.tensor])?;
+                    self.output(n, Act { tensor: k_node + 1, shape, ..a });
+                    return Ok(());
+                }
                 if kernel.len() != 2 || strides.len() != 2 || kernel[1] != k || strides[1] != s {
-                    return Err(self.refuse(n, index, format!("kernel_shape {}, strides {}: square windows and equal strides only", brief(&kernel), brief(&strides))));
+                    return Err(self.refuse(n, index, format!("kernel_shape {}, strides {}: square windows and equal strides only (or one window over the whole input, read as global average pooling)", brief(&kernel), brief(&strides))));
                 }
                 let max = qat_int8::limits::MAX_KERNEL;
                 let (k, s) = (self.size(n, index, "kernel_shape", k, max)?, self.size(n, index, "strides", s, max)?);
@@ -498,7 +629,19 @@ impl Importer {
                         return Err(self.refuse(n, index, format!("{attr_name} {}: no dilation only", brief(&attr_ints(n, attr_name).unwrap_or_default()))));
                     }
                 }
-                let padding = self.padding(n, index, a.shape, [k, k], s)?;
+                if !pre.is_zero() {
+                    let relu = a.tensor > 0
+                        && matches!(self.nodes[a.tensor - 1].layer.activation(), Activation::Relu | Activation::Relu6);
+                    if op == "AveragePool" {
+                        return Err(self.refuse(n, index, "a zero Pad before an AveragePool counts the padded zeros in its averages; average pooling here averages in-bounds values only (count_include_pad = 0): remove the Pad or pad inside the pool"));
+                    }
+                    if !relu {
+                        return Err(self.refuse(n, index, "a zero Pad before a MaxPool is a max pool's padding only where the values are never negative (after a ReLU); here they may be"));
+                    }
+                }
+                let padded = [a.shape[0] + pre.top + pre.bottom, a.shape[1] + pre.left + pre.right, a.shape[2]];
+                let own = self.padding(n, index, padded, [k, k], s)?;
+                let padding = self.folded_padding(n, index, a.shape, pre, own, [k, k], s)?;
                 let layer = if op == "MaxPool" {
                     Layer::MaxPool(MaxPool { size: k, stride: s, padding })
                 } else {
@@ -586,7 +729,7 @@ impl Importer {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW)", brief_str(other)),
+                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Pad (zeros, before Conv or MaxPool), Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW)", brief_str(other)),
                 ))
             }
         }
@@ -647,9 +790,11 @@ impl Importer {
     }
 
     fn conv(&mut self, n: &pb::NodeProto, index: usize, name: String) -> Result<()> {
-        let a = self.act(n, index, 0)?;
+        let (a, pre) = self.window_input(n, index)?;
         let w = self.constant(n, index, 1)?.clone();
-        if !a.nchw {
+        // One pixel is the same bytes in either layout (a dense layer's output read by a conv).
+        let one_pixel = a.shape[..2] == [1, 1];
+        if !a.nchw && !one_pixel {
             return Err(self.refuse(n, index, "its input is NHWC; ONNX Conv takes NCHW"));
         }
         let [o, i, kh, kw] = match w.dims[..] {
@@ -687,7 +832,9 @@ impl Importer {
             ));
         }
         let stride = self.size(n, index, "strides", strides[0], MAX_KERNEL)?;
-        let padding = self.padding(n, index, a.shape, [kh_, kw_], stride)?;
+        let padded = [a.shape[0] + pre.top + pre.bottom, a.shape[1] + pre.left + pre.right, a.shape[2]];
+        let own = self.padding(n, index, padded, [kh_, kw_], stride)?;
+        let padding = self.folded_padding(n, index, a.shape, pre, own, [kh_, kw_], stride)?;
         let bias = match n.input.get(2).filter(|s| !s.is_empty()) {
             Some(_) => self.constant(n, index, 2)?.values.iter().map(|&v| v as f32).collect(),
             None => vec![0.0; o],
@@ -739,10 +886,10 @@ impl Importer {
         if bias.len() != o {
             return Err(self.refuse(n, index, format!("{} biases for {o} filters", bias.len())));
         }
-        let dense = matches!(layer, Layer::Dense(_));
         let (k, shape) = self.push(n, index, name, layer, vec![a.tensor])?;
         self.params.insert(k, HostParams { weight, bias, bn: None });
-        self.output(n, Act { tensor: k + 1, shape, nchw: a.nchw && !dense, ..a });
+        // ONNX's Conv writes NCHW (of one pixel, where it is our dense layer).
+        self.output(n, Act { tensor: k + 1, shape, nchw: true, ..a });
         Ok(())
     }
 

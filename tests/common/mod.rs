@@ -5,6 +5,7 @@
 
 pub mod architectures;
 pub mod cli;
+pub mod interop;
 pub mod onnx_graph;
 
 use std::sync::OnceLock;

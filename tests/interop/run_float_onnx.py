@@ -5,7 +5,8 @@ usage: run_float_onnx.py MODEL.onnx IMAGES.u8 H W C COUNT OUT.bin
 
 Images are fed as float32 pixel / 255, all at once, in the layout the model's input declares:
 NCHW [N, C, H, W] (PyTorch) or NHWC [N, H, W, C] (tf2onnx from Keras). OUT.bin receives the
-first output as raw float32, image after image. Prints one JSON line describing the session.
+output named "logits" (the model zoo's Keras fixtures add the input of their final Softmax under
+that name), else the first, as raw float32, image after image. Prints one JSON line describing the session.
 """
 import json
 import sys
@@ -20,7 +21,8 @@ def main():
     options = ort.SessionOptions()
     options.log_severity_level = 2
     session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    inp, outp = session.get_inputs()[0], session.get_outputs()[0]
+    outputs = session.get_outputs()
+    inp, outp = session.get_inputs()[0], next((o for o in outputs if o.name == "logits"), outputs[0])
     x = np.fromfile(images, dtype=np.uint8).reshape(count, h, w, c).astype(np.float32) / np.float32(255.0)
     nchw = inp.shape[1] == c and inp.shape[3] == w and not (inp.shape[3] == c and inp.shape[1] == h)
     if nchw:

@@ -14,7 +14,7 @@
 //! QuantizeLinear rounds half to even: expect agreement on top-1 and outputs within a few LSB of
 //! the reference, not byte equality (docs/NUMERICS.md).
 
-use super::onnx_graph::{attr_ints, value_info, Graph, Lowered, Node, FLOAT, INT8};
+use super::onnx_graph::{attr_ints, value_info, Graph, Lowered, Node, FLOAT, INT64, INT8};
 use super::onnx_proto as pb;
 use crate::limits::InterpreterLimits;
 use crate::model::QuantModel;
@@ -66,10 +66,20 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
     let mut last_int8 = String::new();
     for (k, node) in model.nodes.iter().enumerate() {
         let q_out = quants[k + 1];
+        // A flat input of an op that reads images becomes one pixel, [N, C, 1, 1].
+        let mut inputs: Vec<String> = node.inputs.iter().map(|&t| floats[t].clone()).collect();
+        if node.op.reads_images() {
+            for (x, &t) in inputs.iter_mut().zip(&node.inputs).filter(|(_, &t)| flat[t]) {
+                let c = shapes[t][2] as i64;
+                let raw = [-1i64, c, 1, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+                let shape = g.initializer(&format!("{}/as_image", node.name), vec![4], INT64, raw);
+                *x = g.node("Reshape", vec![x.clone(), shape], vec![], &format!("{}/as_image", node.name));
+            }
+        }
         let lowering = Node {
             name: &node.name,
-            inputs: node.inputs.iter().map(|&t| floats[t].clone()).collect(),
-            flat: node.inputs.iter().map(|&t| flat[t]).collect(),
+            inputs,
+            flat: node.inputs.iter().map(|&t| flat[t] && !node.op.reads_images()).collect(),
             shapes: node.inputs.iter().map(|&t| shapes[t]).collect(),
             quants: node.inputs.iter().map(|&t| quants[t]).collect(),
         };

@@ -8,6 +8,7 @@ use crate::shape::{window, Padding};
 
 pub(crate) const FLOAT: i32 = 1;
 pub(crate) const INT8: i32 = 3;
+pub(crate) const INT64: i32 = 7;
 pub(crate) const INT32: i32 = 6;
 
 pub(crate) fn attr_int(name: &str, v: i64) -> pb::AttributeProto {

@@ -53,13 +53,31 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
         vec![ids[0]],
         Some(fb::BuiltinOptions::QuantizeOptions(Box::default())),
     );
+    // Which tensors are flat ([1, N]), and their one-pixel [1, 1, 1, N] view once made.
+    let mut flat = vec![false];
+    let mut as_image: Vec<Option<i32>> = vec![None];
     for (k, node) in model.nodes.iter().enumerate() {
         let [oh, ow, oc] = shapes[k + 1];
         let out_shape = if node.op.flat_output() { dims(&[1, oc]) } else { dims(&[1, oh, ow, oc]) };
         let y = g.tensor(&node.name, out_shape, fb::TensorType::Int8, per_tensor(quants[k + 1]), None);
+        if node.op.reads_images() {
+            let pending: Vec<usize> =
+                node.inputs.iter().copied().filter(|&t| flat[t] && as_image[t].is_none()).collect();
+            for t in pending {
+                let n = shapes[t][2] as i32;
+                let name = format!("{}/as_image", g.tensors[ids[t] as usize].name.clone().unwrap_or_default());
+                let view = g.tensor(&name, vec![1, 1, 1, n], fb::TensorType::Int8, per_tensor(quants[t]), None);
+                let shape = g.int32_constant(&format!("{name}/shape"), &[-1, 1, 1, n], None);
+                let new_shape = Some(vec![-1, 1, 1, n]);
+                let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape })));
+                g.op(fb::BuiltinOperator::Reshape, 1, vec![ids[t], shape], vec![view], options);
+                as_image[t] = Some(view);
+            }
+        }
+        let input_id = |t: usize| if node.op.reads_images() { as_image[t].unwrap_or(ids[t]) } else { ids[t] };
         let lowering = Node {
             name: &node.name,
-            inputs: node.inputs.iter().map(|&t| ids[t]).collect(),
+            inputs: node.inputs.iter().map(|&t| input_id(t)).collect(),
             quants: node.inputs.iter().map(|&t| quants[t]).collect(),
             shapes: node.inputs.iter().map(|&t| shapes[t]).collect(),
             output: y,
@@ -67,6 +85,8 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
         };
         node.op.to_tflite(&mut g, &lowering);
         ids.push(y);
+        flat.push(node.op.flat_output());
+        as_image.push(None);
     }
     let logits = *ids.last().unwrap_or(&0);
     let output = if options.float_output {

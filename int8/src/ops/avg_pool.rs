@@ -57,6 +57,10 @@ impl Int8Op for AvgPool {
         OpShape::AvgPool(Shape { size: self.size, stride: self.stride, padding: self.padding })
     }
 
+    fn reads_images(&self) -> bool {
+        true
+    }
+
     fn check(&self, _node: &NodeIo) -> R<()> {
         Ok(())
     }

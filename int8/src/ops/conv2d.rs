@@ -92,6 +92,10 @@ impl Int8Op for Conv2d {
         &self.per_channel.weight_scales
     }
 
+    fn reads_images(&self) -> bool {
+        true
+    }
+
     fn check(&self, node: &NodeIo) -> R<()> {
         let c = node.channels();
         if self.in_channels != c {

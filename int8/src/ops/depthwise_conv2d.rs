@@ -85,6 +85,10 @@ impl Int8Op for DepthwiseConv2d {
         &self.per_channel.weight_scales
     }
 
+    fn reads_images(&self) -> bool {
+        true
+    }
+
     fn check(&self, node: &NodeIo) -> R<()> {
         let c = node.channels();
         if self.channels != c {

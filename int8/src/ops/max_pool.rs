@@ -53,6 +53,10 @@ impl Int8Op for MaxPool {
         OpShape::MaxPool(Shape { size: self.size, stride: self.stride, padding: self.padding })
     }
 
+    fn reads_images(&self) -> bool {
+        true
+    }
+
     fn check(&self, _node: &NodeIo) -> R<()> {
         Ok(())
     }

@@ -56,6 +56,10 @@ impl Int8Op for Mean {
         Some(self.output)
     }
 
+    fn reads_images(&self) -> bool {
+        true
+    }
+
     fn check(&self, _node: &NodeIo) -> R<()> {
         checks::quant(&self.output, "output")
     }

@@ -68,6 +68,11 @@ pub(crate) trait Int8Op: Sized {
     fn flat_output(&self) -> bool {
         false
     }
+    /// Whether the op reads its inputs as images ([1, H, W, C]): the exporters reshape a flat
+    /// input (a dense layer's output) to one pixel before it.
+    fn reads_images(&self) -> bool {
+        false
+    }
     /// What only an int8 model has to check (the shape rule has checked the sizes).
     fn check(&self, node: &NodeIo) -> R<()>;
     /// The kernel, as LiteRT's reference kernel computes it: `inputs` with their quantization.
@@ -153,6 +158,11 @@ macro_rules! declare {
             pub(crate) fn flat_output(&self) -> bool {
                 match self {
                     $(QLayer::$Op(o) => o.flat_output(),)*
+                }
+            }
+            pub(crate) fn reads_images(&self) -> bool {
+                match self {
+                    $(QLayer::$Op(o) => o.reads_images(),)*
                 }
             }
             pub(crate) fn check(&self, node: &NodeIo) -> R<()> {
