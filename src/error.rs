@@ -98,7 +98,7 @@ pub enum QatError {
         what: String,
     },
     /// A GPU buffer that the adapter cannot bind (found before it was made).
-    #[error("{context}: the GPU buffer for {label} needs {bytes} bytes, more than this adapter's limit of {limit} bytes (max_storage_buffer_binding_size); use a smaller --batch, a smaller input or a smaller layer")]
+    #[error("{context}: the GPU buffer for {label} needs {bytes} bytes, more than this adapter's limit of {limit} bytes (max_storage_buffer_binding_size); {hint}")]
     BufferTooLarge {
         /// What was being recorded (the layer).
         context: String,
@@ -108,6 +108,8 @@ pub enum QatError {
         bytes: u64,
         /// The adapter's limit.
         limit: u64,
+        /// What the user can change.
+        hint: &'static str,
     },
     /// Anything else: an invalid argument or model, said in full.
     #[error("{0}")]

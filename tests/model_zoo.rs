@@ -13,8 +13,12 @@
 //!   float, are reported (max LSB, top-1 agreement), not bounded: a deep random network amplifies
 //!   their one-LSB rounding differences layer after layer (MobileNetV1's grow from 1 LSB at the
 //!   stem to tens at the logits), where the reference kernels, which round as we do, agree.
+//!
 //! The logits must take many values (not a saturated output) for the byte checks to mean
-//! something.
+//! something. `QAT_ZOO_EXTRA` (ONNX paths, comma-separated) runs more models through the same
+//! checks after these: the full-size ones that `torchvision_zoo.py` and `keras_zoo.py` write, too
+//! large to commit (docs/BENCHMARKS.md has what they gave); with `QAT_ZOO_ONLY_EXTRA=1`, only
+//! those.
 
 mod common;
 
@@ -66,8 +70,13 @@ fn zoo_models_import_train_and_export_exactly() {
     let (Some(python), Some(gpu), Some(mnist)) = (python(), common::gpu(), common::mnist()) else { return };
     let dir = std::env::temp_dir().join(format!("qat-model-zoo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for name in ZOO {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/onnx/zoo/{name}.onnx"));
+    let committed = ZOO
+        .iter()
+        .map(|name| Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/onnx/zoo/{name}.onnx")));
+    let extra = std::env::var("QAT_ZOO_EXTRA").unwrap_or_default();
+    let extra = extra.split(',').filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+    for fixture in committed.chain(extra) {
+        let name = &fixture.file_stem().unwrap().to_string_lossy().into_owned();
         let imported = wgpu_qat::import::onnx::read(&fixture).unwrap();
         let spec = &imported.spec;
         let (shape, classes) = (spec.input, spec.classes().unwrap() as usize);

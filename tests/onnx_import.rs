@@ -302,3 +302,91 @@ fn wide_integer_attributes_and_damaged_weights_are_refused_by_node_and_tensor() 
         assert!(e.contains("initializer \"w\"") && e.contains(needle) && e.contains("at index 7"), "{bad}: {e}");
     }
 }
+
+/// An int64 initializer (Pad's pads).
+fn int64s(name: &str, v: &[i64]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: Some(name.into()),
+        dims: vec![v.len() as i64],
+        data_type: Some(7),
+        int64_data: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Keras' ZeroPadding2D before a stride-2 conv and ResNet-50's before its max pool (tf2onnx
+/// writes both as Pad nodes), and torch's export of an average pool (a Pad of nothing, then a
+/// pool over the whole input): the Pads fold into the window that reads them, and the pool is
+/// global average pooling.
+#[test]
+fn pad_nodes_fold_into_the_window_that_reads_them() {
+    use qat_int8::shape::{Padding, Pads};
+    let out = |n: pb::NodeProto, to: &str| pb::NodeProto { output: vec![to.into()], ..n };
+    let nodes = |avg_pads: &'static str| {
+        vec![
+            out(node("Pad", "conv_pad", &["x", "pads_br"], vec![]), "xp"),
+            out(node("Conv", "conv", &["xp", "w1"], vec![ints("strides", &[2, 2])]), "a"),
+            out(node("Relu", "relu", &["a"], vec![]), "a1"),
+            out(node("Pad", "pool_pad", &["a1", "pads_all"], vec![]), "a2"),
+            out(node("MaxPool", "pool", &["a2"], vec![ints("kernel_shape", &[3, 3]), ints("strides", &[2, 2])]), "b"),
+            out(node("Pad", "nothing", &["b", avg_pads], vec![]), "b1"),
+            out(
+                node("AveragePool", "avg", &["b1"], vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2])]),
+                "c",
+            ),
+            out(node("Flatten", "flat", &["c"], vec![]), "d"),
+            out(node("Gemm", "fc", &["d", "w2", "b2"], vec![onnx_graph::int("transB", 1)]), "e"),
+        ]
+    };
+    let inits = || {
+        vec![
+            int64s("pads_br", &[0, 0, 0, 0, 0, 0, 1, 1]),
+            int64s("pads_all", &[0, 0, 1, 1, 0, 0, 1, 1]),
+            int64s("pads_none", &[0; 8]),
+            weights("w1", &[4, 1, 3, 3]),
+            weights("w2", &[3, 4]),
+            weights("b2", &[3]),
+        ]
+    };
+    let m = import(Path::new("keras.onnx"), &onnx_graph::model(nodes("pads_none"), inits(), &[1, 1, 8, 8])).unwrap();
+    let kinds: Vec<&str> = m.spec.nodes.iter().map(|n| n.layer.op_name()).collect();
+    assert_eq!(kinds, ["conv2d", "max_pool", "global_avg_pool", "dense"]);
+    // 8x8 padded below and right by 1, 3x3 at stride 2: TensorFlow's "same" on 8x8.
+    assert!(matches!(&m.spec.nodes[0].layer, Layer::Conv2d(c) if c.padding == Padding::Same));
+    let all = Padding::Explicit(Pads { top: 1, bottom: 1, left: 1, right: 1 });
+    assert!(matches!(&m.spec.nodes[1].layer, Layer::MaxPool(p) if p.padding == all), "{:?}", m.spec.nodes[1]);
+    assert_eq!(m.spec.shapes().unwrap(), [[4, 4, 4], [2, 2, 4], [1, 1, 4], [1, 1, 3]]);
+
+    let refused = |nodes: Vec<pb::NodeProto>, inits: Vec<pb::TensorProto>| {
+        import(Path::new("pads.onnx"), &onnx_graph::model(nodes, inits, &[1, 1, 8, 8])).unwrap_err().to_string()
+    };
+    // Zeros before a max pool of values that may be negative (the conv before the ReLU).
+    let mut no_relu = nodes("pads_none");
+    no_relu[2] = out(node("Identity", "same", &["a"], vec![]), "a1");
+    let e = refused(no_relu, inits());
+    assert!(e.contains("\"pool\" (MaxPool)") && e.contains("never negative"), "{e}");
+    // A zero Pad before an average pool would count the zeros.
+    let e = refused(nodes("pads_all"), inits());
+    assert!(e.contains("\"avg\" (AveragePool)") && e.contains("count_include_pad"), "{e}");
+    // Padding with another value, or reflecting.
+    let mut with_value = nodes("pads_none");
+    with_value[0].input.push("one".into());
+    let mut more = inits();
+    more.push(onnx_graph::tensor("one", &[], vec![1.0]));
+    let e = refused(with_value, more);
+    assert!(e.contains("\"conv_pad\" (Pad)") && e.contains("padding with 1"), "{e}");
+    let mut reflect = nodes("pads_none");
+    reflect[0].attribute.push(pb::AttributeProto {
+        name: Some("mode".into()),
+        s: Some(b"reflect".to_vec()),
+        r#type: Some(3),
+        ..Default::default()
+    });
+    let e = refused(reflect, inits());
+    assert!(e.contains("\"conv_pad\" (Pad)") && e.contains("reflect"), "{e}");
+    // Read by anything but a conv or max pool.
+    let mut read_by_add = nodes("pads_none");
+    read_by_add[2] = out(node("Add", "add", &["xp", "xp"], vec![]), "a1");
+    let e = refused(read_by_add, inits());
+    assert!(e.contains("\"add\" (Add)") && e.contains("made by a Pad"), "{e}");
+}

@@ -99,7 +99,20 @@ impl State {
         if bytes > limit {
             s.refused += 1;
             let context = if s.context.is_empty() { "recording GPU work".to_string() } else { s.context.clone() };
-            s.oversize.get_or_insert(QatError::BufferTooLarge { context, label: label.to_string(), bytes, limit });
+            // A data set's images are one buffer: fewer images fit; a step's tensors scale with
+            // the batch and the layer.
+            let hint = if label.starts_with("dataset") {
+                "use fewer images (--train-limit, --test-limit)"
+            } else {
+                "use a smaller --batch, a smaller input or a smaller layer"
+            };
+            s.oversize.get_or_insert(QatError::BufferTooLarge {
+                context,
+                label: label.to_string(),
+                bytes,
+                limit,
+                hint,
+            });
             return Admission::StandIn;
         }
         if s.sizing {

@@ -413,9 +413,9 @@ impl Importer {
         Ok(())
     }
 
-    /// The padding of a window over `input` whose own padding is `own` (as the node gives it,
-    /// for the input after `pre`, a Pad's padding, is added): the sum, each side less than the
-    /// kernel, named "valid" or "same" where it is one of them.
+    /// The padding of a window (`kernel` at `stride`) over `input` whose own padding is `own`
+    /// (as the node gives it, for the input after `pre`, a Pad's padding, is added): the sum,
+    /// each side less than the kernel, named "valid" or "same" where it is one of them.
     fn folded_padding(
         &self,
         n: &pb::NodeProto,
@@ -423,8 +423,7 @@ impl Importer {
         input: [u32; 3],
         pre: Pads,
         own: Padding,
-        kernel: [u32; 2],
-        stride: u32,
+        (kernel, stride): ([u32; 2], u32),
     ) -> Result<Padding> {
         if pre.is_zero() {
             return Ok(own);
@@ -641,7 +640,7 @@ impl Importer {
                 }
                 let padded = [a.shape[0] + pre.top + pre.bottom, a.shape[1] + pre.left + pre.right, a.shape[2]];
                 let own = self.padding(n, index, padded, [k, k], s)?;
-                let padding = self.folded_padding(n, index, a.shape, pre, own, [k, k], s)?;
+                let padding = self.folded_padding(n, index, a.shape, pre, own, ([k, k], s))?;
                 let layer = if op == "MaxPool" {
                     Layer::MaxPool(MaxPool { size: k, stride: s, padding })
                 } else {
@@ -834,7 +833,7 @@ impl Importer {
         let stride = self.size(n, index, "strides", strides[0], MAX_KERNEL)?;
         let padded = [a.shape[0] + pre.top + pre.bottom, a.shape[1] + pre.left + pre.right, a.shape[2]];
         let own = self.padding(n, index, padded, [kh_, kw_], stride)?;
-        let padding = self.folded_padding(n, index, a.shape, pre, own, [kh_, kw_], stride)?;
+        let padding = self.folded_padding(n, index, a.shape, pre, own, ([kh_, kw_], stride))?;
         let bias = match n.input.get(2).filter(|s| !s.is_empty()) {
             Some(_) => self.constant(n, index, 2)?.values.iter().map(|&v| v as f32).collect(),
             None => vec![0.0; o],

@@ -100,7 +100,7 @@ impl Plan {
         gpu.scoped("recording a training step", || {
             let classes = net.spec.classes()?;
             let micro = opts.micro_batches.max(1);
-            if opts.batch == 0 || opts.batch % micro != 0 {
+            if opts.batch == 0 || !opts.batch.is_multiple_of(micro) {
                 return Err(QatError::Invalid(format!(
                     "a batch of {} cannot be split into {micro} equal micro-batches",
                     opts.batch

@@ -97,7 +97,7 @@ pub fn largest_batch(limits: &wgpu::Limits, spec: &ModelSpec, wanted: u32) -> Re
 pub fn micro_batches(limits: &wgpu::Limits, spec: &ModelSpec, batch: u32) -> Result<u32> {
     check_device_limits(limits, spec, 1)?;
     let limit = buffer_limit(limits);
-    for k in (1..=batch.max(1)).filter(|k| batch.max(1) % k == 0) {
+    for k in (1..=batch.max(1)).filter(|&k| batch.max(1).is_multiple_of(k)) {
         if layer_bytes(spec, batch.max(1) / k)?.iter().all(|&(_, bytes)| bytes <= limit) {
             return Ok(k);
         }
