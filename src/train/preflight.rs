@@ -74,8 +74,9 @@ pub fn check_device_limits(limits: &wgpu::Limits, spec: &ModelSpec, batch: u32) 
                 layer: k,
                 op: node.layer.op_name(),
                 detail: format!(
-                    "{:?}: at batch {batch} it needs a GPU buffer of {bytes} bytes, more than this adapter's limit of {limit} (max_storage_buffer_binding_size); use a smaller batch or a smaller layer",
-                    node.name
+                    "{:?}: at batch {batch} it needs a GPU buffer of {bytes} bytes, more than this adapter's limit of {limit} (max_storage_buffer_binding_size); {}",
+                    node.name,
+                    if batch > 1 { "use a smaller batch or a smaller layer" } else { "even one image does not fit: use a smaller layer or input" }
                 ),
             });
         }
