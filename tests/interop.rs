@@ -7,7 +7,9 @@
 //!   dequantized bytes.
 //! - `.tflite` in LiteRT's default path (XNNPACK) and ONNX in onnxruntime: outputs within a few
 //!   LSB (both rescale in float32), and the same top-1 wherever ours leads by more than twice
-//!   the largest byte difference (elsewhere a near-tie may flip; docs/NUMERICS.md).
+//!   the largest byte difference (elsewhere a near-tie may flip; docs/NUMERICS.md). On an
+//!   x86-64 CPU without VNNI, onnxruntime's fused int8 convs may saturate their int16 pair sums
+//!   (`common::interop::saturating_cpu`): there only its top-1 agreement is held (at least 0.98).
 //!
 //! The Python comes from `$QAT_INTEROP_PYTHON`, else `.venv-interop/bin/python`. Without one the
 //! tests skip with a message; `QAT_REQUIRE_INTEROP=1` (as in CI) makes that a failure.
@@ -189,6 +191,10 @@ fn close_to_ours(what: &str, theirs: &[i8], ours: &[i8], count: usize) -> (f64, 
     common::interop::close_to_ours(what, theirs, ours, count, 4)
 }
 
+fn close_to_onnxruntime(what: &str, theirs: &[i8], ours: &[i8], count: usize) -> (f64, i32) {
+    common::interop::close_to_onnxruntime(what, theirs, ours, count, 4)
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("qat-interop-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -259,18 +265,18 @@ fn onnxruntime_runs_the_qdq_export_and_agrees() {
         assert_eq!(report["output"]["type"], "tensor(int8)", "{name}");
         let theirs: Vec<i8> = bytes.iter().map(|&b| b as i8).collect();
         let ours = run_batch(model, images(), IMAGES).unwrap();
-        let (agreement, max_lsb) = close_to_ours(&format!("{name} onnxruntime"), &theirs, &ours, IMAGES);
+        let (agreement, max_lsb) = close_to_onnxruntime(&format!("{name} onnxruntime"), &theirs, &ours, IMAGES);
         // The batch is free, and `Layout::Nchw` takes the same images as [batch, C, H, W]
         // (onnxruntime fuses a batch and another graph into kernels that round a little
         // differently, so both are held to the same bound as one image).
         let (_, _, batched) = run(&python, "run_onnx.py", &path, &["batch"], IMAGES);
         let batched: Vec<i8> = batched.iter().map(|&b| b as i8).collect();
-        close_to_ours(&format!("{name} onnxruntime, one batch"), &batched, &ours, IMAGES);
+        close_to_onnxruntime(&format!("{name} onnxruntime, one batch"), &batched, &ours, IMAGES);
         let nchw = OnnxOptions { layout: qat_int8::export::onnx::Layout::Nchw, ..OnnxOptions::default() };
         std::fs::write(&path, to_onnx(model, nchw).unwrap()).unwrap();
         let (_, _, nchw_bytes) = run(&python, "run_onnx.py", &path, &["batch-nchw"], IMAGES);
         let nchw_bytes: Vec<i8> = nchw_bytes.iter().map(|&b| b as i8).collect();
-        close_to_ours(&format!("{name} onnxruntime, NCHW input"), &nchw_bytes, &ours, IMAGES);
+        close_to_onnxruntime(&format!("{name} onnxruntime, NCHW input"), &nchw_bytes, &ours, IMAGES);
         eprintln!(
             "{name}: onnxruntime {}: {IMAGES} images, top-1 agreement {agreement:.4}, max {max_lsb} LSB",
             report["onnxruntime"]

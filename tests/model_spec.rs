@@ -94,7 +94,10 @@ fn bad_spec_files_name_the_layer() {
         &format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 2\nkernel = 3\n[[layers]]\nname = \"s\"\ntype = \"add\"\ninputs = [\"input\", \"c\"]\n[[layers]]\nname = \"f\"\ntype = \"flatten\"\n[[layers]]\nname = \"d\"\ntype = \"dense\"\nunits = 2\n"),
         &["\"s\"", "different shapes"],
     );
-    rejects(&format!("{HEAD}[[layers]]\nname = \"f\"\ntype = \"flatten\"\n"), &["must be Dense"]);
+    rejects(
+        &format!("{HEAD}[[layers]]\nname = \"c\"\ntype = \"conv2d\"\nfilters = 2\nkernel = 3\n"),
+        &["\"c\"", "one value per class", "global average pooling"],
+    );
 }
 
 #[test]

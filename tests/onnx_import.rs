@@ -279,16 +279,6 @@ fn wide_integer_attributes_and_damaged_weights_are_refused_by_node_and_tensor() 
     let conv = node("Conv", "groups", &["x", "w"], vec![group]);
     let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
     assert!(e.contains("\"groups\" (Conv)") && e.contains("group 8589934592 is outside"), "{e}");
-    let pool = node(
-        "MaxPool",
-        "ceil",
-        &["x"],
-        vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2]), {
-            pb::AttributeProto { name: Some("ceil_mode".into()), i: Some(1), r#type: Some(2), ..Default::default() }
-        }],
-    );
-    let e = import(p, &model_with(pool, vec![])).unwrap_err().to_string();
-    assert!(e.contains("\"ceil\" (MaxPool)") && e.contains("ceil_mode = 1") && e.contains("ceil_mode=False"), "{e}");
     // A 10^7-entry attribute is quoted by its first values and its length.
     let conv = node("Conv", "long", &["x", "w"], vec![ints("strides", &vec![2; 10_000_000])]);
     let e = import(p, &model_with(conv, vec![weights("w", &[4, 1, 3, 3])])).unwrap_err().to_string();
@@ -389,4 +379,55 @@ fn pad_nodes_fold_into_the_window_that_reads_them() {
     read_by_add[2] = out(node("Add", "add", &["xp", "xp"], vec![]), "a1");
     let e = refused(read_by_add, inits());
     assert!(e.contains("\"add\" (Add)") && e.contains("made by a Pad"), "{e}");
+}
+
+/// SqueezeNet's pools (`ceil_mode = 1`): a max pool whose output size rounds up pads further at
+/// the bottom and right (with the lowest value, which never wins); a last window that would start
+/// in the padding is dropped, as PyTorch and onnxruntime drop it; an average pool whose size
+/// would round up is refused, naming the node and the way out.
+#[test]
+fn ceil_mode_pools_import_as_padding() {
+    use qat_int8::shape::{Padding, Pads};
+    let out = |n: pb::NodeProto, to: &str| pb::NodeProto { output: vec![to.into()], ..n };
+    let graph = |pool: pb::NodeProto, size: i64| {
+        let nodes = vec![
+            out(node("Conv", "conv", &["x", "w1"], vec![]), "a"),
+            out(node("Relu", "relu", &["a"], vec![]), "a1"),
+            out(pool, "b"),
+            out(node("GlobalAveragePool", "gap", &["b"], vec![]), "c"),
+            out(node("Flatten", "flat", &["c"], vec![]), "d"),
+            out(node("Gemm", "fc", &["d", "w2", "b2"], vec![onnx_graph::int("transB", 1)]), "e"),
+        ];
+        let inits = vec![weights("w1", &[4, 1, 1, 1]), weights("w2", &[3, 4]), weights("b2", &[3])];
+        onnx_graph::model(nodes, inits, &[1, 1, size, size])
+    };
+    let pool = |op: &str, k: i64, pads: &[i64]| {
+        node(
+            op,
+            "pool",
+            &["a1"],
+            vec![
+                ints("kernel_shape", &[k, k]),
+                ints("strides", &[2, 2]),
+                ints("pads", pads),
+                onnx_graph::int("ceil_mode", 1),
+            ],
+        )
+    };
+    // 10x10, 3x3 at stride 2: 4 outputs rounded down, 5 rounded up, one more row and column.
+    let m = import(Path::new("squeeze.onnx"), &graph(pool("MaxPool", 3, &[0, 0, 0, 0]), 10)).unwrap();
+    let padded = Padding::Explicit(Pads { top: 0, bottom: 1, left: 0, right: 1 });
+    assert!(matches!(&m.spec.nodes[1].layer, Layer::MaxPool(p) if p.padding == padded), "{:?}", m.spec.nodes[1]);
+    assert_eq!(m.spec.shapes().unwrap()[1], [5, 5, 4]);
+    // 5x5 padded by 1, 2x2 at stride 2: a fourth window would start in the bottom padding.
+    let m = import(Path::new("squeeze.onnx"), &graph(pool("MaxPool", 2, &[1, 1, 1, 1]), 5)).unwrap();
+    let one = Padding::Explicit(Pads { top: 1, bottom: 1, left: 1, right: 1 });
+    assert!(matches!(&m.spec.nodes[1].layer, Layer::MaxPool(p) if p.padding == one), "{:?}", m.spec.nodes[1]);
+    assert_eq!(m.spec.shapes().unwrap()[1], [3, 3, 4]);
+    // Average pooling where ceil and floor agree imports; where they differ it is refused.
+    let m = import(Path::new("squeeze.onnx"), &graph(pool("AveragePool", 2, &[0, 0, 0, 0]), 10)).unwrap();
+    assert_eq!(m.spec.shapes().unwrap()[1], [5, 5, 4]);
+    let e =
+        import(Path::new("squeeze.onnx"), &graph(pool("AveragePool", 2, &[0, 0, 0, 0]), 9)).unwrap_err().to_string();
+    assert!(e.contains("\"pool\" (AveragePool)") && e.contains("ceil_mode=False"), "{e}");
 }

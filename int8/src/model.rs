@@ -70,12 +70,21 @@ impl QuantModel {
         }
         q
     }
-    /// Output classes: the units of the last (FULLY_CONNECTED) node.
+    /// Output classes: the channels of the last node's [1, 1, classes] output (0 where the
+    /// shapes do not check; `validate` says why).
     pub fn classes(&self) -> usize {
-        match self.nodes.last().map(|n| &n.op) {
-            Some(QLayer::FullyConnected(fc)) => fc.units as usize,
-            _ => 0,
+        let mut shapes = vec![self.input_shape];
+        for node in &self.nodes {
+            let inputs: Option<Vec<[u32; 3]>> = node.inputs.iter().map(|&t| shapes.get(t).copied()).collect();
+            match inputs.map(|i| node.op.shape_op().infer(&i)) {
+                Some(Ok(shape)) => shapes.push(shape),
+                _ => return 0,
+            }
         }
+        if self.nodes.is_empty() {
+            return 0;
+        }
+        shapes.last().map_or(0, |s| s[2] as usize)
     }
     /// Quantization of the logits.
     pub fn logits_quant(&self) -> TensorQuant {

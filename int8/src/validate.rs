@@ -15,7 +15,6 @@
 use crate::checks::{quant, NodeIo};
 use crate::limits::{self, InterpreterLimits};
 use crate::model::{QNode, QuantModel};
-use crate::ops::QLayer;
 use crate::quant::params::TensorQuant;
 use crate::shape::elements;
 use crate::work;
@@ -101,8 +100,9 @@ pub fn validate(model: &QuantModel, limits: &InterpreterLimits) -> std::result::
         quants.push(node.op.output_quant().unwrap_or(quants[node.inputs[0]]));
         shapes.push(shape);
     }
-    if !matches!(model.nodes.last().map(|n| &n.op), Some(QLayer::FullyConnected(_))) {
-        return Err(top("the last node must be FULLY_CONNECTED (the logits)".into()));
+    let last = shapes.last().copied().unwrap_or_default();
+    if model.nodes.is_empty() || last[..2] != [1, 1] {
+        return Err(top(format!("the last node makes {last:?}: the logits are one value per class ([1, 1, classes])")));
     }
     let ops: Vec<_> = model.nodes.iter().map(|n| (n.op.shape_op(), n.inputs.clone())).collect();
     let usage = crate::ops::usage(&shapes, &ops);

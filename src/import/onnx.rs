@@ -453,6 +453,52 @@ impl Importer {
         Ok(padding)
     }
 
+    /// A pool's `ceil_mode = 1` as padding: output sizes rounded up (a last window that starts
+    /// in the bottom or right padding dropped, as PyTorch and onnxruntime drop it) are the
+    /// floor-mode sizes of an input padded further at the bottom and right. A max pool pads with
+    /// the lowest value, so the extra rows never win; an average pool's extra windows average
+    /// their in-bounds values (count_include_pad = 0), which average pooling here takes only
+    /// without explicit padding, so it is refused where ceil and floor differ.
+    #[allow(clippy::too_many_arguments)]
+    fn ceil_padding(
+        &self,
+        n: &pb::NodeProto,
+        index: usize,
+        input: [u32; 3],
+        padding: Padding,
+        k: u32,
+        s: u32,
+        max_pool: bool,
+    ) -> Result<Padding> {
+        let Some(w) = qat_int8::shape::window([input[0], input[1]], [k, k], s, padding) else {
+            return Ok(padding);
+        };
+        let p = w.pads;
+        let extra = |size: u32, lead: u32, trail: u32| -> u32 {
+            let padded = (size + lead + trail) as i64;
+            let span = padded - k as i64;
+            if span < 0 {
+                return 0;
+            }
+            let mut out = (span + s as i64 - 1) / s as i64 + 1;
+            if (out - 1) * s as i64 >= (size + lead) as i64 {
+                out -= 1;
+            }
+            ((out - 1) * s as i64 + k as i64 - padded).max(0) as u32
+        };
+        let (down, across) = (extra(input[0], p.top, p.bottom), extra(input[1], p.left, p.right));
+        if down == 0 && across == 0 {
+            return Ok(padding);
+        }
+        if !max_pool {
+            return Err(self.refuse(n, index, "ceil_mode = 1 rounds this average pool's output up, over windows partly outside the input; average pooling here takes no padding: export with ceil_mode=False"));
+        }
+        let padded = Padding::Explicit(Pads { bottom: p.bottom + down, right: p.right + across, ..p });
+        qat_int8::shape::check_pads(padded, [k, k])
+            .map_err(|e| self.refuse(n, index, format!("with ceil_mode = 1 as padding, its {e}")))?;
+        Ok(padded)
+    }
+
     fn constant(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<&Constant> {
         let name = n.input.get(i).cloned().unwrap_or_default();
         self.constants.get(&name).ok_or_else(|| {
@@ -620,9 +666,6 @@ impl Importer {
                 }
                 let max = qat_int8::limits::MAX_KERNEL;
                 let (k, s) = (self.size(n, index, "kernel_shape", k, max)?, self.size(n, index, "strides", s, max)?);
-                if attr_int(n, "ceil_mode", 0) != 0 {
-                    return Err(self.refuse(n, index, "ceil_mode = 1: output sizes are rounded down here (ceil_mode = 0); export with ceil_mode=False"));
-                }
                 for attr_name in ["dilations"] {
                     if attr_ints(n, attr_name).is_some_and(|d| d.iter().any(|&v| v != 1)) {
                         return Err(self.refuse(n, index, format!("{attr_name} {}: no dilation only", brief(&attr_ints(n, attr_name).unwrap_or_default()))));
@@ -640,7 +683,10 @@ impl Importer {
                 }
                 let padded = [a.shape[0] + pre.top + pre.bottom, a.shape[1] + pre.left + pre.right, a.shape[2]];
                 let own = self.padding(n, index, padded, [k, k], s)?;
-                let padding = self.folded_padding(n, index, a.shape, pre, own, ([k, k], s))?;
+                let mut padding = self.folded_padding(n, index, a.shape, pre, own, ([k, k], s))?;
+                if attr_int(n, "ceil_mode", 0) != 0 {
+                    padding = self.ceil_padding(n, index, a.shape, padding, k, s, op == "MaxPool")?;
+                }
                 let layer = if op == "MaxPool" {
                     Layer::MaxPool(MaxPool { size: k, stride: s, padding })
                 } else {

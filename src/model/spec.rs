@@ -96,16 +96,17 @@ impl ModelSpec {
             let shape = node.layer.shape_op().infer(&ins).map_err(err)?;
             out.push(shape);
         }
-        match self.nodes.last() {
-            Some(Node { layer: Layer::Dense(_), .. }) => Ok(out),
-            _ => Err(QatError::Invalid(format!(
-                "model {}: the output (last) layer must be Dense (the logits)",
-                self.name
+        match (self.nodes.last(), out.last()) {
+            (Some(_), Some(&[1, 1, _])) => Ok(out),
+            (Some(last), Some(&shape)) => Err(QatError::Invalid(format!(
+                "model {}: the output (last) layer {:?} makes {shape:?}; the logits are one value per class ([1, 1, classes]): end with a dense layer or a global average pooling",
+                self.name, last.name
             ))),
+            _ => Err(QatError::Invalid(format!("model {}: the model has no layers", self.name))),
         }
     }
 
-    /// Number of classes (units of the output Dense).
+    /// Number of classes (the channels of the last layer's [1, 1, classes] output).
     pub fn classes(&self) -> Result<u32> {
         Ok(self.shapes()?.last().map(|s| s[2]).unwrap_or(0))
     }

@@ -92,8 +92,14 @@ pub fn to_onnx(model: &QuantModel, options: OnnxOptions) -> Result<Vec<u8>, Inva
         flat.push(is_flat);
     }
     let classes = shapes.last().map_or(1, |s| s[2]) as i64;
-    let (output, elem_type) =
-        if options.float_output { (floats.last().cloned().unwrap_or_default(), FLOAT) } else { (last_int8, INT8) };
+    let mut float_logits = floats.last().cloned().unwrap_or_default();
+    if !flat.last().copied().unwrap_or(true) {
+        // Logits made by a pooling ([N, classes, 1, 1]) are given as [N, classes].
+        let axis = vec![super::onnx_graph::attr_int("axis", 1)];
+        last_int8 = g.node("Flatten", vec![last_int8], axis.clone(), "logits/int8");
+        float_logits = g.node("Flatten", vec![float_logits], axis, "logits/float");
+    }
+    let (output, elem_type) = if options.float_output { (float_logits, FLOAT) } else { (last_int8, INT8) };
     // Name the graph output plainly.
     let logits = if elem_type == INT8 { "logits" } else { "logits_float" };
     g.nodes.push(pb::NodeProto {

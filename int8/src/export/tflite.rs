@@ -88,7 +88,18 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
         flat.push(node.op.flat_output());
         as_image.push(None);
     }
-    let logits = *ids.last().unwrap_or(&0);
+    let mut logits = *ids.last().unwrap_or(&0);
+    if !model.nodes.last().is_some_and(|n| n.op.flat_output()) {
+        // Logits made by a pooling ([1, 1, 1, classes]) are given as [1, classes], as a dense
+        // layer gives them.
+        let c = shapes.last().map_or(1, |s| s[2]);
+        let flat = g.tensor("logits", dims(&[1, c]), fb::TensorType::Int8, per_tensor(model.logits_quant()), None);
+        let shape = g.int32_constant("logits/shape", &[-1, c as i32], None);
+        let new_shape = Some(vec![-1, c as i32]);
+        let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape })));
+        g.op(fb::BuiltinOperator::Reshape, 1, vec![logits, shape], vec![flat], options);
+        logits = flat;
+    }
     let output = if options.float_output {
         let shape = g.tensors[logits as usize].shape.clone().unwrap_or_default();
         let f = g.tensor("logits_float", shape, fb::TensorType::Float32, None, None);
