@@ -431,3 +431,54 @@ fn ceil_mode_pools_import_as_padding() {
         import(Path::new("squeeze.onnx"), &graph(pool("AveragePool", 2, &[0, 0, 0, 0]), 9)).unwrap_err().to_string();
     assert!(e.contains("\"pool\" (AveragePool)") && e.contains("ceil_mode=False"), "{e}");
 }
+
+/// `x.view(x.size(0), -1)` exported with a dynamic batch: the target shape is computed from the
+/// activation's `Shape` (Gather of the batch, Unsqueeze, Concat with -1; or a Slice of the
+/// shape), folded on the static shapes to [1, -1]: a flatten. A reshape to anything else the
+/// shape arithmetic makes is refused as a constant one would be.
+#[test]
+fn shape_computed_reshapes_fold_on_static_shapes() {
+    let out = |n: pb::NodeProto, to: &str| pb::NodeProto { output: vec![to.into()], ..n };
+    let scalar =
+        pb::TensorProto { name: Some("zero".into()), data_type: Some(7), int64_data: vec![0], ..Default::default() };
+    let graph = |batch: Vec<pb::NodeProto>, tail: &str| {
+        let mut nodes = vec![
+            out(node("Conv", "conv", &["x", "w1"], vec![]), "a"),
+            out(node("Shape", "shape", &["a"], vec![]), "s"),
+        ];
+        nodes.extend(batch);
+        nodes.extend([
+            out(node("Concat", "target", &["b1", tail], vec![onnx_graph::int("axis", 0)]), "t"),
+            out(node("Reshape", "view", &["a", "t"], vec![]), "f"),
+            out(node("Gemm", "fc", &["f", "w2", "b2"], vec![onnx_graph::int("transB", 1)]), "y"),
+        ]);
+        let inits = vec![
+            weights("w1", &[4, 1, 3, 3]),
+            weights("w2", &[3, 144]),
+            weights("b2", &[3]),
+            int64s("minus_one", &[-1]),
+            int64s("four", &[4]),
+            int64s("axes", &[0]),
+            int64s("starts", &[0]),
+            int64s("ends", &[1]),
+            scalar.clone(),
+        ];
+        onnx_graph::model(nodes, inits, &[1, 1, 8, 8])
+    };
+    let gather = || {
+        vec![
+            out(node("Gather", "batch", &["s", "zero"], vec![]), "b0"),
+            out(node("Unsqueeze", "as_list", &["b0", "axes"], vec![]), "b1"),
+        ]
+    };
+    let slice = vec![out(node("Slice", "batch", &["s", "starts", "ends"], vec![]), "b1")];
+    for (what, batch) in [("gather", gather()), ("slice", slice)] {
+        let m = import(Path::new("view.onnx"), &graph(batch, "minus_one")).unwrap();
+        let kinds: Vec<&str> = m.spec.nodes.iter().map(|n| n.layer.op_name()).collect();
+        assert_eq!(kinds, ["conv2d", "flatten", "dense"], "{what}");
+        assert_eq!(m.spec.shapes().unwrap()[1], [1, 1, 144], "{what}");
+    }
+    // [batch, 4] is not a flatten of 144 values.
+    let e = import(Path::new("view.onnx"), &graph(gather(), "four")).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("\"view\" (Reshape)") && e.contains("only [batch, -1]"), "{e}");
+}

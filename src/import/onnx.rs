@@ -499,6 +499,113 @@ impl Importer {
         Ok(padded)
     }
 
+    /// Shape arithmetic on static shapes, folded to a constant: `Shape` of an activation (its
+    /// batch 1; a dimension this graph cannot tell, that of a 1x1 NHWC value that may be flat,
+    /// NaN, so that a reshape to it is refused) and `Gather`, `Unsqueeze`, `Squeeze`, `Concat`,
+    /// `Cast` and `Slice` of constants, as `x.view(x.size(0), -1)` exports with a dynamic batch.
+    /// `None` for any other node.
+    fn shape_arithmetic(&self, n: &pb::NodeProto, index: usize, op: &str) -> Result<Option<Constant>> {
+        let all_constant =
+            !n.input.is_empty() && n.input.iter().all(|i| i.is_empty() || self.constants.contains_key(i));
+        let input = |i: usize| self.constant(n, index, i);
+        let small = |c: &Constant| -> Result<Vec<i64>> {
+            if c.values.len() > 64 || c.values.iter().any(|v| !v.is_finite() || v.fract() != 0.0) {
+                return Err(self.refuse(n, index, "shape arithmetic on more than 64 or non-integer values"));
+            }
+            Ok(c.values.iter().map(|&v| v as i64).collect())
+        };
+        let axis_of = |a: i64, rank: usize| -> Result<usize> {
+            let r = rank as i64;
+            if a < -r || a >= r.max(1) {
+                return Err(self.refuse(n, index, format!("axis {a} of a rank-{rank} constant")));
+            }
+            Ok(a.rem_euclid(r.max(1)) as usize)
+        };
+        let folded = match op {
+            "Shape" if self.values.contains_key(n.input.first().map_or("", |s| s.as_str())) => {
+                let a = self.act(n, index, 0)?;
+                let [h, w, c] = a.shape.map(|d| d as f64);
+                let values = if a.nchw {
+                    vec![1.0, c, h, w]
+                } else if a.shape[..2] != [1, 1] {
+                    vec![1.0, h, w, c]
+                } else {
+                    vec![1.0, f64::NAN, f64::NAN, f64::NAN]
+                };
+                Constant { dims: vec![4], values }
+            }
+            "Cast" if all_constant => input(0)?.clone(),
+            "Gather" if all_constant => {
+                let (data, idx) = (input(0)?, input(1)?);
+                if data.dims.len() != 1 || attr_int(n, "axis", 0) != 0 {
+                    return Err(self.refuse(n, index, "only a gather from a 1-D constant (a shape) is folded"));
+                }
+                let len = data.values.len();
+                let picked = small(idx)?
+                    .iter()
+                    .map(|&i| axis_of(i, len).map(|i| data.values[i]))
+                    .collect::<Result<Vec<f64>>>()?;
+                Constant { dims: idx.dims.clone(), values: picked }
+            }
+            "Unsqueeze" | "Squeeze" if all_constant => {
+                let c = input(0)?;
+                let axes = match attr_ints(n, "axes") {
+                    Some(a) => a,
+                    None if n.input.len() > 1 && !n.input[1].is_empty() => small(input(1)?)?,
+                    None => Vec::new(),
+                };
+                let dims = if op == "Unsqueeze" {
+                    let rank = c.dims.len() + axes.len();
+                    let at: Vec<usize> = axes.iter().map(|&a| axis_of(a, rank)).collect::<Result<_>>()?;
+                    let mut rest = c.dims.iter();
+                    (0..rank).map(|i| if at.contains(&i) { 1 } else { rest.next().copied().unwrap_or(1) }).collect()
+                } else {
+                    let at: Vec<usize> = axes.iter().map(|&a| axis_of(a, c.dims.len())).collect::<Result<_>>()?;
+                    c.dims
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, &d)| !(at.contains(&i) || at.is_empty() && d == 1))
+                        .map(|(_, &d)| d)
+                        .collect()
+                };
+                Constant { dims, values: c.values.clone() }
+            }
+            "Concat" if all_constant => {
+                let parts: Vec<&Constant> = (0..n.input.len()).map(input).collect::<Result<_>>()?;
+                if parts.iter().any(|p| p.dims.len() > 1) {
+                    return Err(self.refuse(n, index, "only a concat of 1-D constants (shapes) is folded"));
+                }
+                let values: Vec<f64> = parts.iter().flat_map(|p| p.values.iter().copied()).collect();
+                Constant { dims: vec![values.len()], values }
+            }
+            "Slice" if all_constant => {
+                let data = input(0)?;
+                if data.dims.len() != 1 {
+                    return Err(self.refuse(n, index, "only a slice of a 1-D constant (a shape) is folded"));
+                }
+                let len = data.values.len() as i64;
+                let one = |i: usize, default: i64| -> Result<i64> {
+                    match n.input.get(i).filter(|s| !s.is_empty()) {
+                        Some(_) => small(input(i)?)?
+                            .first()
+                            .copied()
+                            .ok_or_else(|| self.refuse(n, index, "an empty slice bound")),
+                        None => Ok(default),
+                    }
+                };
+                let (start, end, step) = (one(1, 0)?, one(2, len)?, one(4, 1)?);
+                if step != 1 || one(3, 0)? != 0 {
+                    return Err(self.refuse(n, index, "only a slice along axis 0 with step 1 is folded"));
+                }
+                let clamp = |v: i64| (if v < 0 { v + len } else { v }).clamp(0, len) as usize;
+                let values = data.values[clamp(start)..clamp(end).max(clamp(start))].to_vec();
+                Constant { dims: vec![values.len()], values }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(folded))
+    }
+
     fn constant(&self, n: &pb::NodeProto, index: usize, i: usize) -> Result<&Constant> {
         let name = n.input.get(i).cloned().unwrap_or_default();
         self.constants.get(&name).ok_or_else(|| {
@@ -546,6 +653,12 @@ impl Importer {
     fn node(&mut self, n: &pb::NodeProto, index: usize, graph_outputs: &[String]) -> Result<()> {
         let op = n.op_type.clone().unwrap_or_default();
         let name = node_name(n, index);
+        if let Some(c) = self.shape_arithmetic(n, index, &op)? {
+            if let Some(o) = n.output.first() {
+                self.constants.insert(o.clone(), c);
+            }
+            return Ok(());
+        }
         match op.as_str() {
             "Constant" => {
                 let t = attr(n, "value").and_then(|a| a.t.as_ref()).ok_or_else(|| self.refuse(n, index, "only tensor constants are read"))?;
@@ -774,7 +887,7 @@ impl Importer {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Pad (zeros, before Conv or MaxPool), Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW)", brief_str(other)),
+                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Pad (zeros, before Conv or MaxPool), Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW), and shape arithmetic on static shapes (Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice)", brief_str(other)),
                 ))
             }
         }
