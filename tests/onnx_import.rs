@@ -434,7 +434,7 @@ fn ceil_mode_pools_import_as_padding() {
 
 /// `x.view(x.size(0), -1)` exported with a dynamic batch: the target shape is computed from the
 /// activation's `Shape` (Gather of the batch, Unsqueeze, Concat with -1; or a Slice of the
-/// shape), folded on the static shapes to [1, -1]: a flatten. A reshape to anything else the
+/// shape; a size computed in integers), folded on the static shapes to [1, -1]: a flatten. A reshape to anything else the
 /// shape arithmetic makes is refused as a constant one would be.
 #[test]
 fn shape_computed_reshapes_fold_on_static_shapes() {
@@ -461,6 +461,8 @@ fn shape_computed_reshapes_fold_on_static_shapes() {
             int64s("axes", &[0]),
             int64s("starts", &[0]),
             int64s("ends", &[1]),
+            int64s("c288", &[288]),
+            int64s("two", &[2]),
             scalar.clone(),
         ];
         onnx_graph::model(nodes, inits, &[1, 1, 8, 8])
@@ -478,6 +480,11 @@ fn shape_computed_reshapes_fold_on_static_shapes() {
         assert_eq!(kinds, ["conv2d", "flatten", "dense"], "{what}");
         assert_eq!(m.spec.shapes().unwrap()[1], [1, 1, 144], "{what}");
     }
+    // The size computed in integers (288 / 2), as ShuffleNet computes channels / groups.
+    let mut computed = gather();
+    computed.push(out(node("Div", "half", &["c288", "two"], vec![]), "c144"));
+    let m = import(Path::new("view.onnx"), &graph(computed, "c144")).unwrap();
+    assert_eq!(m.spec.shapes().unwrap()[1], [1, 1, 144]);
     // [batch, 4] is not a flatten of 144 values.
     let e = import(Path::new("view.onnx"), &graph(gather(), "four")).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("\"view\" (Reshape)") && e.contains("only [batch, -1]"), "{e}");

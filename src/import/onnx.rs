@@ -88,6 +88,8 @@ pub struct Imported {
 struct Constant {
     dims: Vec<usize>,
     values: Vec<f64>,
+    /// Of an integer type (int32, int64): shape arithmetic divides it as integers.
+    integer: bool,
 }
 
 /// What an ONNX value is on our side.
@@ -197,7 +199,7 @@ fn tensor_values(t: &pb::TensorProto) -> std::result::Result<Constant, String> {
             return Err(format!("holds {shown} at index {i}{why}: the weights are damaged; export them again"));
         }
     }
-    Ok(Constant { dims, values })
+    Ok(Constant { dims, values, integer: matches!(t.data_type, Some(6 | 7)) })
 }
 
 /// TensorFlow "same" padding of one axis: (leading, trailing).
@@ -502,7 +504,8 @@ impl Importer {
     /// Shape arithmetic on static shapes, folded to a constant: `Shape` of an activation (its
     /// batch 1; a dimension this graph cannot tell, that of a 1x1 NHWC value that may be flat,
     /// NaN, so that a reshape to it is refused) and `Gather`, `Unsqueeze`, `Squeeze`, `Concat`,
-    /// `Cast` and `Slice` of constants, as `x.view(x.size(0), -1)` exports with a dynamic batch.
+    /// `Cast`, `Slice` and integer `Add`, `Sub`, `Mul`, `Div` of constants, as
+    /// `x.view(x.size(0), -1)` exports with a dynamic batch.
     /// `None` for any other node.
     fn shape_arithmetic(&self, n: &pb::NodeProto, index: usize, op: &str) -> Result<Option<Constant>> {
         let all_constant =
@@ -532,9 +535,9 @@ impl Importer {
                 } else {
                     vec![1.0, f64::NAN, f64::NAN, f64::NAN]
                 };
-                Constant { dims: vec![4], values }
+                Constant { dims: vec![4], values, integer: true }
             }
-            "Cast" if all_constant => input(0)?.clone(),
+            "Cast" if all_constant => Constant { integer: matches!(attr_int(n, "to", 1), 6 | 7), ..input(0)?.clone() },
             "Gather" if all_constant => {
                 let (data, idx) = (input(0)?, input(1)?);
                 if data.dims.len() != 1 || attr_int(n, "axis", 0) != 0 {
@@ -545,7 +548,7 @@ impl Importer {
                     .iter()
                     .map(|&i| axis_of(i, len).map(|i| data.values[i]))
                     .collect::<Result<Vec<f64>>>()?;
-                Constant { dims: idx.dims.clone(), values: picked }
+                Constant { dims: idx.dims.clone(), values: picked, integer: data.integer }
             }
             "Unsqueeze" | "Squeeze" if all_constant => {
                 let c = input(0)?;
@@ -568,7 +571,7 @@ impl Importer {
                         .map(|(_, &d)| d)
                         .collect()
                 };
-                Constant { dims, values: c.values.clone() }
+                Constant { dims, values: c.values.clone(), integer: c.integer }
             }
             "Concat" if all_constant => {
                 let parts: Vec<&Constant> = (0..n.input.len()).map(input).collect::<Result<_>>()?;
@@ -576,7 +579,7 @@ impl Importer {
                     return Err(self.refuse(n, index, "only a concat of 1-D constants (shapes) is folded"));
                 }
                 let values: Vec<f64> = parts.iter().flat_map(|p| p.values.iter().copied()).collect();
-                Constant { dims: vec![values.len()], values }
+                Constant { dims: vec![values.len()], values, integer: parts.iter().all(|p| p.integer) }
             }
             "Slice" if all_constant => {
                 let data = input(0)?;
@@ -599,7 +602,41 @@ impl Importer {
                 }
                 let clamp = |v: i64| (if v < 0 { v + len } else { v }).clamp(0, len) as usize;
                 let values = data.values[clamp(start)..clamp(end).max(clamp(start))].to_vec();
-                Constant { dims: vec![values.len()], values }
+                Constant { dims: vec![values.len()], values, integer: data.integer }
+            }
+            // Integer arithmetic on shapes (ShuffleNet's channels // groups), element by element
+            // or against one value.
+            "Add" | "Sub" | "Mul" | "Div"
+                if all_constant && n.input.len() == 2 && input(0)?.integer && input(1)?.integer =>
+            {
+                let (a, b) = (input(0)?, input(1)?);
+                let (a_vals, b_vals) = (small(a)?, small(b)?);
+                let len = a_vals.len().max(b_vals.len());
+                if !(a_vals.len() == len || a_vals.len() == 1) || !(b_vals.len() == len || b_vals.len() == 1) {
+                    return Err(self.refuse(n, index, "integer arithmetic on constants of different lengths"));
+                }
+                let at = |v: &[i64], i: usize| v[if v.len() == 1 { 0 } else { i }];
+                let values = (0..len)
+                    .map(|i| {
+                        let (x, y) = (at(&a_vals, i), at(&b_vals, i));
+                        match op {
+                            "Add" => x.checked_add(y),
+                            "Sub" => x.checked_sub(y),
+                            "Mul" => x.checked_mul(y),
+                            _ => x.checked_div(y),
+                        }
+                        .map(|v| v as f64)
+                        .ok_or_else(|| {
+                            self.refuse(
+                                n,
+                                index,
+                                format!("{x} and {y}: the integer arithmetic overflows or divides by zero"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
+                let dims = if a_vals.len() >= b_vals.len() { a.dims.clone() } else { b.dims.clone() };
+                Constant { dims, values, integer: true }
             }
             _ => return Ok(None),
         };
@@ -857,7 +894,17 @@ impl Importer {
                     let units = a.shape.iter().map(|&d| d as f64).product::<f64>();
                     let ok = target.values.len() == 2 && (target.values[1] == -1.0 || target.values[1] == units);
                     if !ok {
-                        return Err(self.refuse(n, index, format!("reshape to {}: only [batch, -1] (a flatten) is supported", brief(&target.values))));
+                        let shown: Vec<String> = target
+                            .values
+                            .iter()
+                            .map(|v| if v.fract() == 0.0 { format!("{}", *v as i64) } else { format!("{v}") })
+                            .collect();
+                        let shuffle = if target.values.len() == 5 {
+                            " (a channel shuffle, as ShuffleNet's view to [batch, groups, channels / groups, H, W], is not supported)"
+                        } else {
+                            ""
+                        };
+                        return Err(self.refuse(n, index, format!("reshape to {}: only [batch, -1] (a flatten) is supported{shuffle}", brief_str(&format!("[{}]", shown.join(", "))))));
                     }
                 }
                 let units = a.shape.iter().map(|&d| d as u64).product::<u64>().min(u32::MAX as u64) as u32;
@@ -887,7 +934,7 @@ impl Importer {
                 return Err(self.refuse(
                     n,
                     index,
-                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Pad (zeros, before Conv or MaxPool), Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW), and shape arithmetic on static shapes (Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice)", brief_str(other)),
+                    format!("op {} is not supported; supported: Conv, BatchNormalization, Relu, Clip(0, 6), Add, Concat, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Pad (zeros, before Conv or MaxPool), Flatten, Reshape, Gemm, MatMul, Softmax or LogSoftmax (last), Identity, Dropout, Transpose (NHWC/NCHW), and shape arithmetic on static shapes (Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, integer Add, Sub, Mul, Div)", brief_str(other)),
                 ))
             }
         }
