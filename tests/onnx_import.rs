@@ -485,6 +485,10 @@ fn shape_computed_reshapes_fold_on_static_shapes() {
     computed.push(out(node("Div", "half", &["c288", "two"], vec![]), "c144"));
     let m = import(Path::new("view.onnx"), &graph(computed, "c144")).unwrap();
     assert_eq!(m.spec.shapes().unwrap()[1], [1, 1, 144]);
+    // A Slice of an activation (NASNet's Cropping2D) is a crop, not shape arithmetic.
+    let crop = vec![out(node("Slice", "crop", &["a", "starts", "ends"], vec![]), "b1")];
+    let e = import(Path::new("view.onnx"), &graph(crop, "minus_one")).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("\"crop\" (Slice)") && e.contains("Slice of an activation"), "{e}");
     // [batch, 4] is not a flatten of 144 values.
     let e = import(Path::new("view.onnx"), &graph(gather(), "four")).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("\"view\" (Reshape)") && e.contains("only [batch, -1]"), "{e}");

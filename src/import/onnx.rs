@@ -930,6 +930,13 @@ impl Importer {
                 self.notes.push(format!("dropped the trailing {op} {name:?}: the model outputs logits"));
                 self.output(n, a);
             }
+            "Slice" | "Gather" | "Unsqueeze" | "Cast" | "Shape" | "Sub" | "Div" => {
+                return Err(self.refuse(
+                    n,
+                    index,
+                    format!("{op} of an activation (a crop or a gather of its values, as NASNet's Cropping2D) is not supported; {op} is folded only in shape arithmetic on constants"),
+                ))
+            }
             other => {
                 return Err(self.refuse(
                     n,
