@@ -930,7 +930,7 @@ impl Importer {
                 self.notes.push(format!("dropped the trailing {op} {name:?}: the model outputs logits"));
                 self.output(n, a);
             }
-            "Slice" | "Gather" | "Unsqueeze" | "Cast" | "Shape" | "Sub" | "Div" => {
+            "Slice" | "Gather" => {
                 return Err(self.refuse(
                     n,
                     index,

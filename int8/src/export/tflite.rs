@@ -67,10 +67,7 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
                 let n = shapes[t][2] as i32;
                 let name = format!("{}/as_image", g.tensors[ids[t] as usize].name.clone().unwrap_or_default());
                 let view = g.tensor(&name, vec![1, 1, 1, n], fb::TensorType::Int8, per_tensor(quants[t]), None);
-                let shape = g.int32_constant(&format!("{name}/shape"), &[-1, 1, 1, n], None);
-                let new_shape = Some(vec![-1, 1, 1, n]);
-                let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape })));
-                g.op(fb::BuiltinOperator::Reshape, 1, vec![ids[t], shape], vec![view], options);
+                g.reshape(&name, ids[t], view, &[-1, 1, 1, n]);
                 as_image[t] = Some(view);
             }
         }
@@ -89,15 +86,12 @@ pub fn to_tflite(model: &QuantModel, options: TfliteOptions) -> Result<Vec<u8>, 
         as_image.push(None);
     }
     let mut logits = *ids.last().unwrap_or(&0);
-    if !model.nodes.last().is_some_and(|n| n.op.flat_output()) {
+    if !flat.last().copied().unwrap_or(true) {
         // Logits made by a pooling ([1, 1, 1, classes]) are given as [1, classes], as a dense
         // layer gives them.
         let c = shapes.last().map_or(1, |s| s[2]);
         let flat = g.tensor("logits", dims(&[1, c]), fb::TensorType::Int8, per_tensor(model.logits_quant()), None);
-        let shape = g.int32_constant("logits/shape", &[-1, c as i32], None);
-        let new_shape = Some(vec![-1, c as i32]);
-        let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape })));
-        g.op(fb::BuiltinOperator::Reshape, 1, vec![logits, shape], vec![flat], options);
+        g.reshape("logits", logits, flat, &[-1, c as i32]);
         logits = flat;
     }
     let output = if options.float_output {

@@ -91,6 +91,16 @@ impl Graph {
         self.tensor(name, vec![values.len() as i32], fb::TensorType::Int32, quantization, Some(bytes))
     }
 
+    /// A RESHAPE of `input` into `output` as `new_shape` (-1 first: whatever batch it has), its
+    /// shape tensor named `{name}/shape`.
+    pub fn reshape(&mut self, name: &str, input: i32, output: i32, new_shape: &[i32]) {
+        let shape = self.int32_constant(&format!("{name}/shape"), new_shape, None);
+        let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions {
+            new_shape: Some(new_shape.to_vec()),
+        })));
+        self.op(fb::BuiltinOperator::Reshape, 1, vec![input, shape], vec![output], options);
+    }
+
     /// Adds an operator, registering its code with `version`.
     pub fn op(
         &mut self,

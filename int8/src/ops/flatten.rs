@@ -4,7 +4,6 @@ use super::{Int8Op, OpShape, ShapeRule};
 use crate::checks::NodeIo;
 use crate::export::onnx_graph::{self, attr_int, attr_ints, Lowered};
 use crate::export::tflite_graph;
-use crate::export::tflite_schema::tflite as fb;
 use crate::payload::{unused, Reader, R};
 use crate::quant::params::TensorQuant;
 use crate::shape::elements;
@@ -57,10 +56,7 @@ impl Int8Op for Flatten {
 
     /// RESHAPE to [batch, N] (-1: whatever batch the input has).
     fn to_tflite(&self, g: &mut tflite_graph::Graph, node: &tflite_graph::Node) {
-        let n = node.output_shape[2] as i32;
-        let shape = g.int32_constant(&format!("{}/shape", node.name), &[-1, n], None);
-        let options = Some(fb::BuiltinOptions::ReshapeOptions(Box::new(fb::ReshapeOptions { new_shape: Some(vec![-1, n]) })));
-        g.op(fb::BuiltinOperator::Reshape, 1, vec![node.inputs[0], shape], vec![node.output], options);
+        g.reshape(node.name, node.inputs[0], node.output, &[-1, node.output_shape[2] as i32]);
     }
 
     /// Back to NHWC first, so the flat order is ours.
